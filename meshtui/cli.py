@@ -1,0 +1,127 @@
+"""Command line: `meshtui [PATH]` opens the dashboard, `meshtui inspect ...` answers headless.
+
+The composition root: parses arguments, builds a source, and hands over to the app or
+to the inspect commands. Also installed as `kubectl-meshtui`, so `kubectl meshtui`
+works as a kubectl plugin.
+
+Exit status: 0 success, 2 usage or input error, 3 an unknown mesh, dataplane or policy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from meshtui import __version__
+from meshtui.errors import MeshtuiError, NotFoundError
+from meshtui.parse import ContextOptions
+
+EXIT_USAGE = 2
+EXIT_NOT_FOUND = 3
+
+
+def _add_context_flags(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("control-plane context (for Kubernetes-form YAML)")
+    group.add_argument("--cp-mode", choices=("zone", "global"), help="the control plane's mode (default: inferred)")
+    group.add_argument("--zone", help="the zone control plane's name (default: inferred, else `default`)")
+    group.add_argument("--env", choices=("universal", "kubernetes"), help="the control plane's environment")
+    group.add_argument(
+        "--system-namespace", default="kuma-system", help="Kuma's system namespace (default: kuma-system)"
+    )
+
+
+def _inspect_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="meshtui inspect",
+        description="Answer what a Kuma 2.10.11 control plane's inspect API would, from YAML files.",
+    )
+    sub = parser.add_subparsers(dest="what", required=True)
+    rules = sub.add_parser("rules", help="GET /meshes/MESH/dataplanes/NAME/_rules")
+    rules.add_argument("--dataplane", required=True, metavar="NAME", help="the Dataplane's store name")
+    dataplanes = sub.add_parser("dataplanes", help="the dataplanes a policy affects (_resources/dataplanes)")
+    dataplanes.add_argument("--policy", required=True, metavar="TYPE/NAME", help="e.g. MeshTimeout/timeout.demo")
+    policies = sub.add_parser("policies", help="the policies of a type matched to a dataplane, in merge order")
+    policies.add_argument("--dataplane", required=True, metavar="NAME")
+    policies.add_argument("--type", required=True, metavar="TYPE", help="a policy kind, e.g. MeshTimeout or mt")
+    for command in (rules, dataplanes, policies):
+        command.add_argument("path", metavar="PATH", type=Path, help="a YAML file or a folder of them")
+        command.add_argument("--mesh", required=True, help="the mesh")
+        command.add_argument("-o", "--output", choices=("json", "yaml"), default="json")
+        command.add_argument("--shadow", action="store_true", help=argparse.SUPPRESS)
+        _add_context_flags(command)
+    return parser
+
+
+def _dashboard_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="meshtui",
+        description="A live dashboard of Kuma policies: which apply to each data plane proxy, and what they merge into.",
+        epilog="Headless answers: `meshtui inspect {rules,dataplanes,policies} --help`.",
+    )
+    parser.add_argument(
+        "path",
+        metavar="PATH",
+        nargs="?",
+        type=Path,
+        help="a folder (or file) of YAML to watch; without it, attach to the current kubeconfig context",
+    )
+    parser.add_argument("--version", action="version", version=f"meshtui {__version__}")
+    cluster = parser.add_argument_group("cluster mode")
+    cluster.add_argument("--kubeconfig", help="kubeconfig file(s), colon-separated (default: $KUBECONFIG or ~/.kube/config)")
+    cluster.add_argument("--context", help="the kubeconfig context to use")
+    cluster.add_argument("-n", "--namespace", help="namespace to focus first")
+    parser.add_argument("--mesh", help="mesh to show first")
+    parser.add_argument("--poll", action="store_true", help="poll the folder instead of using file events (NFS, WSL)")
+    _add_context_flags(parser)
+    return parser
+
+
+def context_options(args: argparse.Namespace) -> ContextOptions:
+    """The control-plane context flags."""
+    return ContextOptions(
+        cp_mode=args.cp_mode,
+        zone=args.zone,
+        env=args.env,
+        system_namespace=args.system_namespace,
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of `meshtui`, `kubectl-meshtui` and `python -m meshtui`."""
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    try:
+        if arguments[:1] == ["inspect"]:
+            return _run_inspect(_inspect_parser().parse_args(arguments[1:]))
+        return _run_dashboard(_dashboard_parser().parse_args(arguments))
+    except NotFoundError as err:
+        print(f"meshtui: {err}", file=sys.stderr)
+        return EXIT_NOT_FOUND
+    except MeshtuiError as err:
+        print(f"meshtui: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+
+
+def _run_inspect(args: argparse.Namespace) -> int:
+    from meshtui.inspect_command import run_inspect
+
+    body: Any = run_inspect(args, context_options(args))
+    if args.output == "yaml":
+        from meshtui.sources.files import dump_yaml
+
+        sys.stdout.write(dump_yaml(body))
+    else:
+        from meshtui.engine.inspect import to_json
+
+        sys.stdout.write(to_json(body))
+    return 0
+
+
+def _run_dashboard(args: argparse.Namespace) -> int:
+    from meshtui.app import run_dashboard
+
+    return run_dashboard(args, context_options(args))

@@ -1,0 +1,8 @@
+"""The policy engine: what a Kuma 2.10.11 control plane computes, without the control plane.
+
+Pure and headless: no I/O, no clock, no Textual, kubernetes or yaml. The modules, by job:
+`index` (one mesh's resources), `matching` (does a policy select a proxy), `ordering`
+(merge order), `merging` (typed RFC 7396 conf merge), `subsets` (2.10's legacy tag
+rules), `rules` (everything `_rules` shows for one proxy), `inspect` (the Kuma API
+JSON bodies).
+"""

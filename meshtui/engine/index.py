@@ -1,0 +1,151 @@
+"""One mesh's resources, decoded and indexed for matching and rule building.
+
+`MeshIndex` is what Kuma calls the mesh context's resource map: everything of one mesh,
+in store order, plus the lookups the engine needs to avoid scanning (policies by type,
+services by label, routes by display name). It is built once per inventory snapshot
+and never changed; a new snapshot gets a new index (or `with_resources`).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from meshtui.kinds import POLICY_KINDS, SERVICE_KINDS
+from meshtui.model import Dataplane, Policy, Resource
+from meshtui.engine.decode import decode_dataplane, decode_policy
+
+
+def store_order(resource: Resource) -> tuple[str, str]:
+    """The order the store lists resources in: by name (then namespace label for copies)."""
+    return (resource.name, resource.namespace)
+
+
+@dataclass(eq=False)
+class MeshIndex:
+    """The resources of one mesh, ready for the engine. Read-only after construction."""
+
+    mesh_name: str
+    mesh: Resource | None
+    """The Mesh resource itself; `None` when the input does not define it."""
+    resources: tuple[Resource, ...]
+    policies: Mapping[str, tuple[Policy, ...]] = field(default_factory=dict)
+    """Policy type → non-shadow policies in store order."""
+    shadow_policies: Mapping[str, tuple[Policy, ...]] = field(default_factory=dict)
+    dataplanes: Mapping[str, Dataplane] = field(default_factory=dict)
+    """Store name → Dataplane."""
+    services: Mapping[str, tuple[Resource, ...]] = field(default_factory=dict)
+    """MeshService / MeshExternalService / MeshMultiZoneService → resources in store order."""
+    gateways: tuple[Resource, ...] = ()
+    """MeshGateways of the mesh, in store order."""
+
+    @classmethod
+    def build(cls, mesh_name: str, resources: Iterable[Resource], *, mesh: Resource | None) -> MeshIndex:
+        """Index the resources of `mesh_name` (resources of other meshes are ignored)."""
+        mine = tuple(sorted((r for r in resources if r.mesh == mesh_name), key=store_order))
+        policies: dict[str, list[Policy]] = defaultdict(list)
+        shadow: dict[str, list[Policy]] = defaultdict(list)
+        dataplanes: dict[str, Dataplane] = {}
+        services: dict[str, list[Resource]] = defaultdict(list)
+        gateways: list[Resource] = []
+        for res in mine:
+            if res.type in POLICY_KINDS:
+                (shadow if res.shadow else policies)[res.type].append(decode_policy(res))
+            elif res.type == "Dataplane":
+                dataplanes[res.name] = decode_dataplane(res)
+            elif res.type in SERVICE_KINDS:
+                services[res.type].append(res)
+            elif res.type == "MeshGateway":
+                gateways.append(res)
+        return cls(
+            mesh_name=mesh_name,
+            mesh=mesh,
+            resources=mine,
+            policies={k: tuple(v) for k, v in policies.items()},
+            shadow_policies={k: tuple(v) for k, v in shadow.items()},
+            dataplanes=dataplanes,
+            services={k: tuple(v) for k, v in services.items()},
+            gateways=tuple(gateways),
+        )
+
+    def policies_of(self, policy_type: str, *, include_shadow: bool = False) -> tuple[Policy, ...]:
+        """Candidates of one type, in store order."""
+        found = self.policies.get(policy_type, ())
+        if include_shadow and policy_type in self.shadow_policies:
+            merged = list(found) + list(self.shadow_policies[policy_type])
+            return tuple(sorted(merged, key=lambda p: store_order(p.resource)))
+        return found
+
+    def all_policies(self) -> tuple[Policy, ...]:
+        """Every non-shadow policy of the mesh, grouped by type in plugin order."""
+        return tuple(p for kind in POLICY_KINDS for p in self.policies.get(kind, ()))
+
+    def find_policy(self, policy_type: str, name: str) -> Policy | None:
+        """A policy by store name, shadow ones included."""
+        for policy in (*self.policies.get(policy_type, ()), *self.shadow_policies.get(policy_type, ())):
+            if policy.resource.name == name:
+                return policy
+        return None
+
+    @cached_property
+    def routes_by_display_name(self) -> Mapping[str, Policy]:
+        """First MeshHTTPRoute (store order) for each display name: 2.10's top-level lookup."""
+        out: dict[str, Policy] = {}
+        for route in self.policies.get("MeshHTTPRoute", ()):
+            out.setdefault(route.resource.display_name, route)
+        return out
+
+    @cached_property
+    def _services_by_label(self) -> Mapping[tuple[str, str, str], tuple[Resource, ...]]:
+        out: dict[tuple[str, str, str], list[Resource]] = defaultdict(list)
+        for kind, items in self.services.items():
+            for res in items:
+                for key, value in res.labels.items():
+                    out[(kind, key, value)].append(res)
+        return {k: tuple(v) for k, v in out.items()}
+
+    def services_with_labels(self, kind: str, labels: Mapping[str, str]) -> list[Resource]:
+        """Resources of `kind` whose labels contain every pair (store order)."""
+        if kind == "Mesh":
+            return [self.mesh] if self.mesh is not None and _has_labels(self.mesh, labels) else []
+        pairs = sorted(labels.items())
+        if not pairs:
+            return list(self.services.get(kind, ()))
+        first = self._services_by_label.get((kind, *pairs[0]), ())
+        return [r for r in first if _has_labels(r, labels)]
+
+    @cached_property
+    def _services_by_identity(self) -> Mapping[tuple[str, str, str, str], Resource]:
+        out: dict[tuple[str, str, str, str], Resource] = {}
+        for kind, items in self.services.items():
+            for res in items:
+                out.setdefault((kind, res.display_name, res.namespace, res.zone), res)
+        return out
+
+    def service_by_identity(self, kind: str, name: str, namespace: str, zone: str) -> Resource | None:
+        """The first resource of `kind` with this (display name, namespace label, zone label)."""
+        if kind == "Mesh":
+            if self.mesh is not None and self.mesh.display_name == name:
+                return self.mesh
+            return None
+        return self._services_by_identity.get((kind, name, namespace, zone))
+
+
+def _has_labels(resource: Resource, labels: Mapping[str, str]) -> bool:
+    return all(k in resource.labels and resource.labels[k] == v for k, v in labels.items())
+
+
+def mesh_names(resources: Iterable[Resource]) -> list[str]:
+    """Meshes that exist: each Mesh resource, and each mesh some resource belongs to."""
+    names = {r.name for r in resources if r.type == "Mesh"}
+    names.update(r.mesh for r in resources if r.mesh)
+    return sorted(names)
+
+
+def build_index(resources: Iterable[Resource], mesh_name: str) -> MeshIndex:
+    """Index one mesh; the Mesh object is looked up by name (it may be absent)."""
+    items = list(resources)
+    mesh = next((r for r in items if r.type == "Mesh" and r.name == mesh_name), None)
+    return MeshIndex.build(mesh_name, items, mesh=mesh)

@@ -1,0 +1,148 @@
+"""Merge order: which policy (and which entry) is applied first. (Kuma 2.10.11)
+
+Ascending means applied first, i.e. lower priority; the last one wins on conflicting
+fields. The policy comparator orders by top-level targetRef kind, the Dataplane
+refinement, origin, (MeshGateway listener tags), role, and display name descending.
+Entry comparators (for `rules[]` and `to[]` entries) reuse the attribute keys and add
+their own.
+
+Kuma sorts policies with Go's unstable `slices.SortFunc`; for up to 12 elements that is
+an insertion sort, reproduced here exactly (it matters for comparators that are not
+transitive, which the Dataplane refinement is). Full ties are reported by
+`full_ties` so the caller can warn about them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from functools import cmp_to_key
+from typing import TypeVar
+
+from meshtui.model import Policy, TargetRef
+
+T = TypeVar("T")
+
+KIND_RANK: dict[str, int] = {
+    "Mesh": 1,
+    "Dataplane": 2,
+    "MeshSubset": 3,
+    "MeshGateway": 4,
+    "MeshService": 5,
+    "MeshExternalService": 6,
+    "MeshMultiZoneService": 7,
+    "MeshServiceSubset": 8,
+    "MeshHTTPRoute": 9,
+}
+ORIGIN_RANK: dict[str, int] = {"global": 1, "": 2, "zone": 3}
+ROLE_RANK: dict[str, int] = {"system": 1, "producer": 2, "consumer": 3, "workload-owner": 4}
+
+
+def kind_rank(kind: str) -> int:
+    """Specificity of a targetRef kind; unknown kinds rank 0."""
+    return KIND_RANK.get(kind, 0)
+
+
+def origin_rank(policy: Policy) -> int:
+    """`global` 1 < absent 2 < `zone` 3; any other value 0."""
+    return ORIGIN_RANK.get(policy.labels.get("kuma.io/origin", ""), 0)
+
+
+def role_rank(policy: Policy) -> int:
+    """system (or absent) 1 < producer 2 < consumer 3 < workload-owner 4; unknown 0."""
+    return ROLE_RANK.get(policy.resource.role, 0)
+
+
+def compare_dataplane_refs(a: TargetRef, b: TargetRef) -> int:
+    """Kuma's `CompareDataplaneKind`: by-name after by-labels; with sectionName after without."""
+    if a.kind != "Dataplane" or b.kind != "Dataplane":
+        return 0
+    if a.name and b.labels is not None:
+        return 1
+    if a.labels is not None and b.name:
+        return -1
+    if a.section_name and not b.section_name:
+        return 1
+    if not a.section_name and b.section_name:
+        return -1
+    return 0
+
+
+def _sign(value: int) -> int:
+    return (value > 0) - (value < 0)
+
+
+def compare_attributes(a: Policy, b: Policy) -> int:
+    """Keys 1, 2, 3 and 5: kind, Dataplane refinement, origin, role (no gateway tag key)."""
+    diff = kind_rank(a.target_ref.kind) - kind_rank(b.target_ref.kind)
+    if diff:
+        return _sign(diff)
+    diff = compare_dataplane_refs(a.target_ref, b.target_ref)
+    if diff:
+        return diff
+    diff = origin_rank(a) - origin_rank(b)
+    if diff:
+        return _sign(diff)
+    return _sign(role_rank(a) - role_rank(b))
+
+
+def compare_names_descending(a: Policy, b: Policy) -> int:
+    """Display names, descending, so the alphabetically smallest comes last and wins."""
+    x, y = a.resource.display_name, b.resource.display_name
+    return (x < y) - (x > y)
+
+
+def compare_policies(a: Policy, b: Policy) -> int:
+    """The policy comparator (all six keys of the matching spec §4.1)."""
+    diff = kind_rank(a.target_ref.kind) - kind_rank(b.target_ref.kind)
+    if diff:
+        return _sign(diff)
+    diff = compare_dataplane_refs(a.target_ref, b.target_ref)
+    if diff:
+        return diff
+    diff = origin_rank(a) - origin_rank(b)
+    if diff:
+        return _sign(diff)
+    if a.target_ref.kind == "MeshGateway" and b.target_ref.kind == "MeshGateway":
+        diff = len(a.target_ref.tags or {}) - len(b.target_ref.tags or {})
+        if diff:
+            return _sign(diff)
+    diff = role_rank(a) - role_rank(b)
+    if diff:
+        return _sign(diff)
+    return compare_names_descending(a, b)
+
+
+def go_sort(items: Sequence[T], cmp: Callable[[T, T], int]) -> list[T]:
+    """Go's `slices.SortFunc`: insertion sort up to 12 elements (as pdqsort does), else stable."""
+    out = list(items)
+    if len(out) > 12:
+        return sorted(out, key=cmp_to_key(cmp))
+    for i in range(1, len(out)):
+        j = i
+        while j > 0 and cmp(out[j], out[j - 1]) < 0:
+            out[j], out[j - 1] = out[j - 1], out[j]
+            j -= 1
+    return out
+
+
+def go_stable_sort(items: Sequence[T], cmp: Callable[[T, T], int]) -> list[T]:
+    """Go's `slices.SortStableFunc`: insertion sort in blocks of 20, then merges (stable)."""
+    out = list(items)
+    if len(out) > 20:
+        return sorted(out, key=cmp_to_key(cmp))
+    for i in range(1, len(out)):
+        j = i
+        while j > 0 and cmp(out[j], out[j - 1]) < 0:
+            out[j], out[j - 1] = out[j - 1], out[j]
+            j -= 1
+    return out
+
+
+def sort_policies(policies: Sequence[Policy]) -> list[Policy]:
+    """Matched policies in merge order (lowest priority first)."""
+    return go_sort(policies, compare_policies)
+
+
+def full_ties(ordered: Sequence[Policy]) -> list[tuple[Policy, Policy]]:
+    """Neighbours the comparator cannot tell apart: Kuma's order for them is undefined."""
+    return [(a, b) for a, b in zip(ordered, ordered[1:], strict=False) if compare_policies(a, b) == 0]

@@ -1,0 +1,287 @@
+"""JSON as Go's `encoding/json` sees it through a typed struct, plus CRD defaulting and checks.
+
+Three jobs, all driven by the `gotypes` description of a struct:
+
+- `canon`: what `json.Marshal(json.Unmarshal(value))` yields for a Go type: unknown keys
+  dropped, `null` turned into the zero value, `omitempty` fields left out when empty,
+  other zero values spelled out (`null`, `0`, `false`, `""`), durations in Go form.
+- `apply_defaults`: Kubernetes structural defaulting from the CRD `default:` values.
+- `check`: the type, enum, required and duration errors the API server would report,
+  each with the JSON path of the offending field.
+
+Values are plain JSON-like Python data (dict, list, str, int, float, bool, None). No
+function here mutates its argument.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from meshtui.kinds.durations import DurationError, canonical_duration
+from meshtui.kinds.gotypes import NO_DEFAULT, GoType, List, Map, Ptr, Scalar, Struct
+
+JSONValue = Any
+"""A JSON-compatible Python value."""
+
+
+@dataclass(frozen=True, slots=True)
+class FieldProblem:
+    """One invalid field: where it is and what is wrong."""
+
+    path: str
+    """JSONPath-like location, e.g. `spec.to[0].default.http.requestTimeout`."""
+    message: str
+
+
+# ---------------------------------------------------------------------------------------
+# canonical marshalling
+
+
+def canon(value: JSONValue, type_: GoType) -> JSONValue:
+    """Marshal(Unmarshal(value)) for a Go value of `type_`.
+
+    Args:
+        value: JSON data as decoded, possibly with missing keys or nulls.
+        type_: The Go type the data is unmarshalled into.
+
+    Returns:
+        The JSON Go would print for that typed value.
+    """
+    if isinstance(type_, Ptr):
+        if value is None:
+            return None
+        return canon(value, type_.elem)
+    if isinstance(type_, Struct):
+        return _canon_struct(value if isinstance(value, dict) else {}, type_)
+    if isinstance(type_, List):
+        if not isinstance(value, list):
+            return None
+        return [canon(item, type_.elem) for item in value]
+    if isinstance(type_, Map):
+        if not isinstance(value, dict):
+            return None
+        return {k: canon(v, type_.elem) for k, v in sorted(value.items())}
+    return _canon_scalar(value, type_)
+
+
+def _canon_struct(value: dict[str, JSONValue], struct: Struct) -> dict[str, JSONValue]:
+    out: dict[str, JSONValue] = {}
+    for f in struct.flat_fields():
+        item = canon(value.get(f.json), f.type)
+        if f.omitempty and _is_empty(item, f.type):
+            continue
+        out[f.json] = item
+    return out
+
+
+def _is_empty(value: JSONValue, type_: GoType) -> bool:
+    """encoding/json's omitempty test, on the canonical value of `type_`."""
+    if isinstance(type_, Ptr):
+        return value is None
+    if isinstance(type_, List | Map):
+        return not value
+    if isinstance(type_, Struct):
+        return False
+    if type_.kind in ("duration", "intorstring", "json"):
+        return False  # struct types with their own MarshalJSON are never "empty"
+    return not value
+
+
+def _canon_scalar(value: JSONValue, type_: Scalar) -> JSONValue:
+    kind = type_.kind
+    if kind == "string":
+        return value if isinstance(value, str) else ""
+    if kind == "bool":
+        return value if isinstance(value, bool) else False
+    if kind in ("int", "uint"):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return 0
+        return int(value)
+    if kind == "float":
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return 0
+        return int(value) if float(value).is_integer() else value
+    if kind == "duration":
+        if not isinstance(value, str):
+            return "0s"
+        try:
+            return canonical_duration(value)
+        except DurationError:
+            return value
+    if kind == "intorstring":
+        if isinstance(value, bool) or value is None:
+            return 0
+        return value
+    return copy.deepcopy(value)  # json: kept as written
+
+
+# ---------------------------------------------------------------------------------------
+# RFC 7396 merge patch, as github.com/evanphx/json-patch applies it
+
+
+def merge_patch(doc: JSONValue, patch: JSONValue) -> JSONValue:
+    """Apply `patch` to `doc` (RFC 7396); neither argument is modified.
+
+    As in json-patch: a `null` in the patch deletes the key; objects merge key by key;
+    anything else replaces. A value added where the document had nothing (or null) has
+    its nested nulls pruned, inside arrays too.
+    """
+    if not isinstance(patch, dict):
+        return copy.deepcopy(patch)
+    if not isinstance(doc, dict):
+        return _prune_nulls(patch)
+    out = dict(doc)
+    for key, value in patch.items():
+        if value is None:
+            out.pop(key, None)
+            continue
+        current = out.get(key)
+        if current is None:
+            out[key] = _prune_nulls(value)
+        elif isinstance(current, dict) and isinstance(value, dict):
+            out[key] = merge_patch(current, value)
+        elif not isinstance(current, dict):
+            out[key] = _prune_nulls(value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def _prune_nulls(value: JSONValue) -> JSONValue:
+    if isinstance(value, dict):
+        return {k: _prune_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_prune_nulls(v) if v is not None else None for v in value]
+    return value
+
+
+# ---------------------------------------------------------------------------------------
+# structural defaulting
+
+
+def apply_defaults(value: JSONValue, type_: GoType) -> JSONValue:
+    """Kubernetes structural defaulting: fill absent (or null) fields that have a CRD default.
+
+    Defaults are applied top-down and the default values are themselves defaulted, as
+    the API server does; lists and maps are walked item by item.
+    """
+    if isinstance(type_, Ptr):
+        return apply_defaults(value, type_.elem)
+    if isinstance(type_, List):
+        if isinstance(value, list):
+            return [apply_defaults(item, type_.elem) for item in value]
+        return value
+    if isinstance(type_, Map):
+        if isinstance(value, dict):
+            return {k: apply_defaults(v, type_.elem) for k, v in value.items()}
+        return value
+    if isinstance(type_, Struct) and isinstance(value, dict):
+        out = dict(value)
+        for f in type_.flat_fields():
+            if f.default is not NO_DEFAULT and out.get(f.json) is None:
+                out[f.json] = copy.deepcopy(f.default)
+            if f.json in out:
+                out[f.json] = apply_defaults(out[f.json], f.type)
+        return out
+    return value
+
+
+# ---------------------------------------------------------------------------------------
+# validation
+
+
+def check(value: JSONValue, type_: GoType, path: str) -> list[FieldProblem]:
+    """Type, enum, required-field and duration errors in `value`, with their paths."""
+    return list(_check(value, type_, path))
+
+
+def _check(value: JSONValue, type_: GoType, path: str) -> Iterator[FieldProblem]:
+    if value is None:
+        return
+    if isinstance(type_, Ptr):
+        yield from _check(value, type_.elem, path)
+    elif isinstance(type_, Struct):
+        yield from _check_struct(value, type_, path)
+    elif isinstance(type_, List):
+        if not isinstance(value, list):
+            yield FieldProblem(path, f"must be a list, got {_describe(value)}")
+            return
+        if len(value) < type_.min_items:
+            yield FieldProblem(path, f"must have at least {type_.min_items} item(s)")
+        for i, item in enumerate(value):
+            yield from _check(item, type_.elem, f"{path}[{i}]")
+    elif isinstance(type_, Map):
+        if not isinstance(value, dict):
+            yield FieldProblem(path, f"must be a map, got {_describe(value)}")
+            return
+        for key, item in value.items():
+            yield from _check(item, type_.elem, f"{path}[{key!r}]")
+    else:
+        yield from _check_scalar(value, type_, path)
+
+
+def _check_struct(value: JSONValue, struct: Struct, path: str) -> Iterator[FieldProblem]:
+    if not isinstance(value, dict):
+        yield FieldProblem(path, f"must be an object, got {_describe(value)}")
+        return
+    for f in struct.flat_fields():
+        sub = f"{path}.{f.json}" if path else f.json
+        if f.json not in value or value[f.json] is None:
+            if f.required:
+                yield FieldProblem(sub, "is required")
+            continue
+        yield from _check(value[f.json], f.type, sub)
+
+
+def _check_scalar(value: JSONValue, type_: Scalar, path: str) -> Iterator[FieldProblem]:
+    kind = type_.kind
+    if kind == "string" and not isinstance(value, str):
+        yield FieldProblem(path, f"must be a string, got {_describe(value)}")
+    elif kind == "bool" and not isinstance(value, bool):
+        yield FieldProblem(path, f"must be a boolean, got {_describe(value)}")
+    elif kind in ("int", "uint") and not _is_integer(value):
+        yield FieldProblem(path, f"must be an integer, got {_describe(value)}")
+    elif kind == "uint" and isinstance(value, int) and value < 0:
+        yield FieldProblem(path, f"must not be negative, got {value}")
+    elif kind == "float" and (isinstance(value, bool) or not isinstance(value, int | float)):
+        yield FieldProblem(path, f"must be a number, got {_describe(value)}")
+    elif kind == "intorstring" and (isinstance(value, bool) or not isinstance(value, int | str)):
+        yield FieldProblem(path, f"must be an integer or a string, got {_describe(value)}")
+    elif kind == "duration":
+        if not isinstance(value, str):
+            yield FieldProblem(path, f"must be a duration string like '5s', got {_describe(value)}")
+        else:
+            try:
+                canonical_duration(value)
+            except DurationError as err:
+                yield FieldProblem(path, f"invalid duration {value!r}: {err}")
+    if type_.enum and isinstance(value, str) and value not in type_.enum:
+        yield FieldProblem(path, f"unsupported value {value!r}; expected one of {', '.join(type_.enum)}")
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if type_.minimum is not None and value < type_.minimum:
+            yield FieldProblem(path, f"must be >= {type_.minimum:g}, got {value}")
+        if type_.maximum is not None and value > type_.maximum:
+            yield FieldProblem(path, f"must be <= {type_.maximum:g}, got {value}")
+
+
+def _is_integer(value: JSONValue) -> bool:
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, int) or (isinstance(value, float) and value.is_integer())
+
+
+def _describe(value: JSONValue) -> str:
+    if isinstance(value, bool):
+        return f"boolean {str(value).lower()}"
+    if isinstance(value, int | float):
+        return f"number {value}"
+    if isinstance(value, str):
+        return f"string {value!r}"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__

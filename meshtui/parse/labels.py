@@ -1,0 +1,161 @@
+"""The labels Kuma's control plane computes when a resource is written (Kuma 2.10.11).
+
+On Kubernetes the admission webhook adds `k8s.kuma.io/namespace`, `kuma.io/origin`,
+`kuma.io/zone`, `kuma.io/env`, `kuma.io/mesh` and the policy role; reading an object
+synthesises `kuma.io/display-name` from its name. A folder of hand-written manifests
+lacks all of that, so `parse` recomputes it here, as `ComputeLabels` /
+`ComputePolicyRole` do, to reach the same result a cluster would.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from meshtui.model import ENV, MESH, NAMESPACE, ORIGIN, POLICY_ROLE, PROXY_TYPE, ZONE, PolicyRole
+
+ZONE_AUTHORED_KINDS = frozenset(
+    {"Dataplane", "MeshService", "MeshExternalService", "MeshGateway"}
+)
+"""Non-policy kinds a zone CP may author (KDS "provided by zone"); every policy is too."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ControlPlane:
+    """The control plane a folder of manifests is imagined to be applied to."""
+
+    mode: str = "zone"
+    """`zone` or `global`."""
+    zone: str = "default"
+    env: str = "kubernetes"
+    system_namespace: str = "kuma-system"
+
+    def describe(self) -> str:
+        """E.g. `zone CP "default" (kubernetes)`."""
+        if self.mode == "global":
+            return f"global CP ({self.env})"
+        return f'zone CP "{self.zone}" ({self.env})'
+
+
+class RoleError(ValueError):
+    """The webhook would reject the policy: it mixes `to` and `from`, or producer and consumer items."""
+
+
+def compute_policy_role(spec: Mapping[str, Any], namespace: str, system_namespace: str) -> str:
+    """`ComputePolicyRole` of Kuma 2.10.11.
+
+    Args:
+        spec: The policy spec.
+        namespace: The namespace the policy lives in (``""`` when unknown).
+        system_namespace: The control plane's system namespace.
+
+    Returns:
+        `system`, `producer`, `consumer` or `workload-owner`.
+
+    Raises:
+        RoleError: When Kuma's webhook rejects the mix of sections or items.
+    """
+    if not namespace or namespace == system_namespace:
+        return PolicyRole.SYSTEM.value
+    to_items = spec.get("to")
+    from_items = spec.get("from")
+    has_to = isinstance(to_items, list) and len(to_items) > 0
+    has_from = isinstance(from_items, list) and len(from_items) > 0
+    if has_to and has_from:
+        raise RoleError("it's not allowed to mix 'to' and 'from' arrays in the same policy")
+    if has_from or not has_to:
+        return PolicyRole.WORKLOAD_OWNER.value
+    assert isinstance(to_items, list)
+    producer = [_is_producer_item(item, namespace) for item in to_items]
+    if all(producer):
+        return PolicyRole.PRODUCER.value
+    if not any(producer):
+        return PolicyRole.CONSUMER.value
+    raise RoleError("it's not allowed to mix producer and consumer items in the same policy")
+
+
+def _is_producer_item(item: Any, namespace: str) -> bool:
+    ref = item.get("targetRef") if isinstance(item, dict) else None
+    if not isinstance(ref, dict) or ref.get("kind") != "MeshService":
+        return False
+    if not ref.get("name"):
+        return False
+    ref_namespace = ref.get("namespace") or ""
+    return ref_namespace in ("", namespace)
+
+
+def role_explanation(spec: Mapping[str, Any], namespace: str, system_namespace: str) -> str:
+    """One line saying why `compute_policy_role` gives the role it gives."""
+    if not namespace:
+        return "no namespace (Universal): every such policy is a system policy"
+    if namespace == system_namespace:
+        return f"lives in the system namespace {system_namespace}"
+    to_items = spec.get("to") if isinstance(spec.get("to"), list) else []
+    from_items = spec.get("from") if isinstance(spec.get("from"), list) else []
+    if from_items and not to_items:
+        return "has from[] entries: it configures its own namespace's workloads"
+    if not to_items:
+        return "has no to[]: it configures its own namespace's workloads"
+    refs = [i.get("targetRef", {}) for i in to_items if isinstance(i, dict)]
+    if all(isinstance(r, dict) and _is_producer_item({"targetRef": r}, namespace) for r in refs):
+        return f"every to[] targets by name a MeshService in its own namespace {namespace}"
+    return _consumer_reason(refs, namespace)
+
+
+def _consumer_reason(refs: Sequence[Any], namespace: str) -> str:
+    for ref in refs:
+        if not isinstance(ref, dict):
+            continue
+        kind = ref.get("kind", "")
+        if kind != "MeshService":
+            return f"to[] targets a {kind}, which only a consumer can configure"
+        if not ref.get("name"):
+            return "to[] selects MeshServices by labels, which only a consumer can do"
+        if ref.get("namespace") not in (None, "", namespace):
+            return f"to[] targets a MeshService in another namespace ({ref.get('namespace')})"
+    return "to[] targets services it does not own"
+
+
+def locally_originated(labels: Mapping[str, str], cp: ControlPlane) -> bool:
+    """Whether this CP authored the resource (synced copies are never recomputed)."""
+    origin = labels.get(ORIGIN, "")
+    return origin == "" or origin == cp.mode
+
+
+def computed_labels(
+    *,
+    kind: str,
+    is_policy: bool,
+    mesh: str,
+    namespace: str,
+    labels: Mapping[str, str],
+    spec: Mapping[str, Any],
+    cp: ControlPlane,
+    gateway_type: str = "",
+) -> dict[str, str]:
+    """The labels after Kuma's write path ran on a Kubernetes object.
+
+    User labels are kept ("set if absent"); the policy role is always recomputed for a
+    locally originated policy, as Kuma does.
+
+    Raises:
+        RoleError: When the webhook would reject the policy.
+    """
+    out = dict(labels)
+    if kind != "Mesh" and mesh:
+        out.setdefault(MESH, mesh)
+    local = locally_originated(labels, cp)
+    zone_authored = is_policy or kind in ZONE_AUTHORED_KINDS
+    if cp.mode == "zone" and zone_authored and local:
+        out.setdefault(ORIGIN, "zone")
+        if out.get(ORIGIN) != "global":
+            out.setdefault(ZONE, cp.zone)
+            out.setdefault(ENV, cp.env)
+    if namespace and local:
+        out.setdefault(NAMESPACE, namespace)
+    if is_policy and namespace and local:
+        out[POLICY_ROLE] = compute_policy_role(spec, namespace, cp.system_namespace)
+    if kind == "Dataplane":
+        out.setdefault(PROXY_TYPE, "gateway" if gateway_type == "BUILTIN" else "sidecar")
+    return out

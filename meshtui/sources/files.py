@@ -1,0 +1,173 @@
+"""A folder (or file) of YAML: read it, and watch it for changes.
+
+The only home of `yaml` and `watchfiles` in meshtui. Reading is recursive over
+`*.yaml` / `*.yml` (hidden files and folders skipped), multi-document, and lazy per
+document, so a syntax error in the middle of a file keeps the documents before it; the
+error becomes a `Problem` naming the file, the document and the line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from meshtui.model import Problem, SourceRef
+from meshtui.raw import RawDocument
+
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_Dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+YAML_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass(frozen=True, slots=True)
+class FileContents:
+    """What one file yielded."""
+
+    path: str
+    documents: tuple[RawDocument, ...]
+    problems: tuple[Problem, ...]
+
+
+def yaml_files(root: Path) -> list[Path]:
+    """Every YAML file under `root` (or `root` itself), sorted, hidden entries skipped."""
+    if root.is_file():
+        return [root]
+    found: list[Path] = []
+    for directory, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            if name.endswith(YAML_SUFFIXES) and not name.startswith("."):
+                found.append(Path(directory) / name)
+    return sorted(found)
+
+
+def display_path(path: Path, root: Path) -> str:
+    """`path` relative to the folder the user named, as shown in messages."""
+    base = root if root.is_dir() else root.parent
+    try:
+        rel = path.relative_to(base)
+    except ValueError:
+        return str(path)
+    return str(base / rel) if str(base) not in ("", ".") else str(rel)
+
+
+def read_file(path: Path, shown_as: str) -> FileContents:
+    """Decode every document of one YAML file; errors become problems, not exceptions."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        return FileContents(shown_as, (), (Problem(severity="error", message=f"cannot read file: {err}", file=shown_as),))
+    return parse_text(text, shown_as)
+
+
+def parse_text(text: str, shown_as: str) -> FileContents:
+    """Decode the documents of YAML `text` (named `shown_as` in problems)."""
+    documents: list[RawDocument] = []
+    problems: list[Problem] = []
+    index = 0
+    loader = yaml.load_all(text, Loader=_Loader)
+    while True:
+        index += 1
+        try:
+            body = next(loader)
+        except StopIteration:
+            break
+        except yaml.YAMLError as err:
+            problems.append(_syntax_problem(err, shown_as, index))
+            break
+        documents.append(RawDocument(SourceRef(shown_as, index), _plain(body)))
+    return FileContents(shown_as, tuple(documents), tuple(problems))
+
+
+def _syntax_problem(err: yaml.YAMLError, file: str, index: int) -> Problem:
+    mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
+    where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
+    problem = getattr(err, "problem", None) or str(err)
+    return Problem(severity="error", message=f"YAML syntax error at {where}{problem}", file=file, document=index)
+
+
+def _plain(value: Any) -> Any:
+    """YAML timestamps back to the strings Kubernetes wrote; everything else as is."""
+    if isinstance(value, dict):
+        return {str(k) if not isinstance(k, str) else k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        return value.isoformat() + "Z"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def load_path(root: Path) -> tuple[list[RawDocument], list[Problem]]:
+    """Read every YAML document under `root`, in file order."""
+    documents: list[RawDocument] = []
+    problems: list[Problem] = []
+    for path in yaml_files(root):
+        contents = read_file(path, display_path(path, root))
+        documents.extend(contents.documents)
+        problems.extend(contents.problems)
+    return documents, problems
+
+
+def dump_yaml(data: Any) -> str:
+    """Block-style YAML with keys in the order given (for `-o yaml` and YAML views)."""
+    text: str = yaml.dump(data, Dumper=_Dumper, sort_keys=False, default_flow_style=False, allow_unicode=True)
+    return text
+
+
+WatchCallback = Callable[[set[str]], None]
+
+
+def watch_paths(
+    root: Path,
+    on_change: WatchCallback,
+    stop: threading.Event,
+    *,
+    debounce_ms: int = 50,
+    poll: bool = False,
+) -> None:
+    """Block, calling `on_change(paths)` for each batch of changed YAML paths, until `stop` is set.
+
+    Directory events are reported as the directory path so the caller can rescan it.
+    """
+    from watchfiles import watch
+
+    def accept(_change: Any, path: str) -> bool:
+        name = os.path.basename(path)
+        if name.startswith("."):
+            return False
+        return name.endswith(YAML_SUFFIXES) or os.path.isdir(path) or not os.path.exists(path)
+
+    watched = root if root.is_dir() else root.parent
+    for changes in watch(
+        watched,
+        watch_filter=accept,
+        debounce=1600,
+        step=debounce_ms,
+        stop_event=stop,
+        force_polling=poll or None,
+        poll_delay_ms=100,
+        yield_on_timeout=False,
+        rust_timeout=500,
+    ):
+        paths = {path for _, path in changes}
+        if not root.is_dir():
+            paths = {p for p in paths if Path(p) == root}
+        if paths:
+            on_change(paths)
+
+
+def iter_documents(paths: Iterable[Path], root: Path) -> Iterator[FileContents]:
+    """Read several files (relative names shown as under `root`)."""
+    for path in paths:
+        yield read_file(path, display_path(path, root))
