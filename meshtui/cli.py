@@ -25,29 +25,49 @@ EXIT_NOT_FOUND = 3
 
 def _add_context_flags(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("control-plane context (for Kubernetes-form YAML)")
-    group.add_argument("--cp-mode", choices=("zone", "global"), help="the control plane's mode (default: inferred)")
-    group.add_argument("--zone", help="the zone control plane's name (default: inferred, else `default`)")
-    group.add_argument("--env", choices=("universal", "kubernetes"), help="the control plane's environment")
     group.add_argument(
-        "--system-namespace", default="kuma-system", help="Kuma's system namespace (default: kuma-system)"
+        "--cp-mode", choices=("zone", "global"), help="the control plane's mode (default: inferred)"
+    )
+    group.add_argument(
+        "--zone", help="the zone control plane's name (default: inferred, else `default`)"
+    )
+    group.add_argument(
+        "--env", choices=("universal", "kubernetes"), help="the control plane's environment"
+    )
+    group.add_argument(
+        "--system-namespace",
+        default="kuma-system",
+        help="Kuma's system namespace (default: kuma-system)",
     )
 
 
 def _inspect_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="meshtui inspect",
-        description="Answer what a Kuma 2.10.11 control plane's inspect API would, from YAML files.",
+        description="Answer what a Kuma 2.10.11 control plane's inspect API would, from YAML.",
     )
     sub = parser.add_subparsers(dest="what", required=True)
     rules = sub.add_parser("rules", help="GET /meshes/MESH/dataplanes/NAME/_rules")
-    rules.add_argument("--dataplane", required=True, metavar="NAME", help="the Dataplane's store name")
-    dataplanes = sub.add_parser("dataplanes", help="the dataplanes a policy affects (_resources/dataplanes)")
-    dataplanes.add_argument("--policy", required=True, metavar="TYPE/NAME", help="e.g. MeshTimeout/timeout.demo")
-    policies = sub.add_parser("policies", help="the policies of a type matched to a dataplane, in merge order")
+    rules.add_argument(
+        "--dataplane", required=True, metavar="NAME", help="the Dataplane's store name"
+    )
+    dataplanes = sub.add_parser(
+        "dataplanes", help="the dataplanes a policy affects (_resources/dataplanes)"
+    )
+    dataplanes.add_argument(
+        "--policy", required=True, metavar="TYPE/NAME", help="e.g. MeshTimeout/timeout.demo"
+    )
+    policies = sub.add_parser(
+        "policies", help="the policies of a type matched to a dataplane, in merge order"
+    )
     policies.add_argument("--dataplane", required=True, metavar="NAME")
-    policies.add_argument("--type", required=True, metavar="TYPE", help="a policy kind, e.g. MeshTimeout or mt")
+    policies.add_argument(
+        "--type", required=True, metavar="TYPE", help="a policy kind, e.g. MeshTimeout or mt"
+    )
     for command in (rules, dataplanes, policies):
-        command.add_argument("path", metavar="PATH", type=Path, help="a YAML file or a folder of them")
+        command.add_argument(
+            "path", metavar="PATH", type=Path, help="a YAML file or a folder of them"
+        )
         command.add_argument("--mesh", required=True, help="the mesh")
         command.add_argument("-o", "--output", choices=("json", "yaml"), default="json")
         command.add_argument("--shadow", action="store_true", help=argparse.SUPPRESS)
@@ -58,7 +78,10 @@ def _inspect_parser() -> argparse.ArgumentParser:
 def _dashboard_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="meshtui",
-        description="A live dashboard of Kuma policies: which apply to each data plane proxy, and what they merge into.",
+        description=(
+            "A live dashboard of Kuma policies: which apply to each data plane proxy,"
+            " and what they merge into."
+        ),
         epilog="Headless answers: `meshtui inspect {rules,dataplanes,policies} --help`.",
     )
     parser.add_argument(
@@ -66,15 +89,22 @@ def _dashboard_parser() -> argparse.ArgumentParser:
         metavar="PATH",
         nargs="?",
         type=Path,
-        help="a folder (or file) of YAML to watch; without it, attach to the current kubeconfig context",
+        help="a folder or file of YAML to watch; without it, attach to the kubeconfig context",
     )
     parser.add_argument("--version", action="version", version=f"meshtui {__version__}")
     cluster = parser.add_argument_group("cluster mode")
-    cluster.add_argument("--kubeconfig", help="kubeconfig file(s), colon-separated (default: $KUBECONFIG or ~/.kube/config)")
+    cluster.add_argument(
+        "--kubeconfig",
+        help="kubeconfig file(s), colon-separated (default: $KUBECONFIG or ~/.kube/config)",
+    )
     cluster.add_argument("--context", help="the kubeconfig context to use")
     cluster.add_argument("-n", "--namespace", help="namespace to focus first")
     parser.add_argument("--mesh", help="mesh to show first")
-    parser.add_argument("--poll", action="store_true", help="poll the folder instead of using file events (NFS, WSL)")
+    parser.add_argument(
+        "--poll",
+        action="store_true",
+        help="poll the folder instead of using file events (NFS, WSL)",
+    )
     _add_context_flags(parser)
     return parser
 

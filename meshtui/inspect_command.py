@@ -33,10 +33,7 @@ def load(path: Path, options: ContextOptions) -> ParseResult:
 
 
 def _report(problem: Problem) -> None:
-    if problem.severity == "info":
-        print(f"meshtui: note: {problem}", file=sys.stderr)
-    else:
-        print(f"meshtui: warning: {problem}", file=sys.stderr)
+    print(f"meshtui: {problem}", file=sys.stderr)
 
 
 def mesh_index(result: ParseResult, mesh: str) -> MeshIndex:

@@ -121,7 +121,12 @@ class Resource:
 
     def meta(self) -> dict[str, Any]:
         """The inspect API's `Meta`: type, mesh, name and labels (never null)."""
-        return {"labels": dict(self.labels), "mesh": self.mesh, "name": self.name, "type": self.type}
+        return {
+            "labels": dict(self.labels),
+            "mesh": self.mesh,
+            "name": self.name,
+            "type": self.type,
+        }
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -275,4 +280,8 @@ class Problem:
     def __str__(self) -> str:
         where = self.location()
         who = f" ({self.resource})" if self.resource else ""
-        return f"{self.severity}: {where}{who}: {self.message}" if where else f"{self.severity}: {self.message}"
+        return (
+            f"{self.severity}: {where}{who}: {self.message}"
+            if where
+            else f"{self.severity}: {self.message}"
+        )

@@ -44,11 +44,15 @@ def decode_policy(resource: Resource) -> Policy:
         resource=resource,
         target_ref=target_ref(spec.get("targetRef"), implicit_mesh=True) or MESH_REF,
         to=tuple(
-            PolicyItem(target_ref=target_ref(item.get("targetRef")), conf=_to_conf(kind, item), index=i)
+            PolicyItem(
+                target_ref=target_ref(item.get("targetRef")), conf=_to_conf(kind, item), index=i
+            )
             for i, item in enumerate(to_items)
         ),
         from_=tuple(
-            PolicyItem(target_ref=target_ref(item.get("targetRef")), conf=item.get("default"), index=i)
+            PolicyItem(
+                target_ref=target_ref(item.get("targetRef")), conf=item.get("default"), index=i
+            )
             for i, item in enumerate(from_items)
         ),
         rules=tuple(

@@ -13,9 +13,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from meshtui.engine.decode import decode_dataplane, decode_policy
 from meshtui.kinds import POLICY_KINDS, SERVICE_KINDS
 from meshtui.model import Dataplane, Policy, Resource
-from meshtui.engine.decode import decode_dataplane, decode_policy
 
 
 def store_order(resource: Resource) -> tuple[str, str]:
@@ -42,7 +42,9 @@ class MeshIndex:
     """MeshGateways of the mesh, in store order."""
 
     @classmethod
-    def build(cls, mesh_name: str, resources: Iterable[Resource], *, mesh: Resource | None) -> MeshIndex:
+    def build(
+        cls, mesh_name: str, resources: Iterable[Resource], *, mesh: Resource | None
+    ) -> MeshIndex:
         """Index the resources of `mesh_name` (resources of other meshes are ignored)."""
         mine = tuple(sorted((r for r in resources if r.mesh == mesh_name), key=store_order))
         policies: dict[str, list[Policy]] = defaultdict(list)
@@ -84,7 +86,10 @@ class MeshIndex:
 
     def find_policy(self, policy_type: str, name: str) -> Policy | None:
         """A policy by store name, shadow ones included."""
-        for policy in (*self.policies.get(policy_type, ()), *self.shadow_policies.get(policy_type, ())):
+        for policy in (
+            *self.policies.get(policy_type, ()),
+            *self.shadow_policies.get(policy_type, ()),
+        ):
             if policy.resource.name == name:
                 return policy
         return None
@@ -124,7 +129,9 @@ class MeshIndex:
                 out.setdefault((kind, res.display_name, res.namespace, res.zone), res)
         return out
 
-    def service_by_identity(self, kind: str, name: str, namespace: str, zone: str) -> Resource | None:
+    def service_by_identity(
+        self, kind: str, name: str, namespace: str, zone: str
+    ) -> Resource | None:
         """The first resource of `kind` with this (display name, namespace label, zone label)."""
         if kind == "Mesh":
             if self.mesh is not None and self.mesh.display_name == name:

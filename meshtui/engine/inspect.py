@@ -40,7 +40,9 @@ def all_type_rules(index: MeshIndex, dataplane: Dataplane) -> list[TypeRules]:
     return [type_rules(index, dataplane, kind, gateway=gateway) for kind in POLICY_KINDS]
 
 
-def rules_body(index: MeshIndex, dataplane: Dataplane, *, computed: Sequence[TypeRules] | None = None) -> dict[str, Any]:
+def rules_body(
+    index: MeshIndex, dataplane: Dataplane, *, computed: Sequence[TypeRules] | None = None
+) -> dict[str, Any]:
     """The `_rules` response for one dataplane."""
     exclusive = _mesh_services_mode(index) == "Exclusive"
     http_matches: dict[str, Any] = {}
@@ -75,29 +77,45 @@ def _collect_http_matches(rules: TypeRules, into: dict[str, Any]) -> None:
             into[hash_matches(matches)] = matches
 
 
-def _rule_block(rules: TypeRules, dataplane: Dataplane, *, exclusive: bool) -> dict[str, Any] | None:
+def _rule_block(
+    rules: TypeRules, dataplane: Dataplane, *, exclusive: bool
+) -> dict[str, Any] | None:
     if not rules.to_rules and not rules.from_rules and not rules.single_rules:
         return None
     to_rules = [] if exclusive else [_legacy(rule, rules.type) for rule in rules.to_rules]
     proxy_rule = None
     if rules.single_rules:
         first = rules.single_rules[0]
-        proxy_rule = {"conf": first.conf, "origin": [meta(p.resource, rules.type) for p in first.origins]}
+        proxy_rule = {
+            "conf": first.conf,
+            "origin": [meta(p.resource, rules.type) for p in first.origins],
+        }
     from_rules = [
-        {"inbound": _inbound(dataplane, listener), "rules": [_legacy(r, rules.type) for r in legacy]}
+        {
+            "inbound": _inbound(dataplane, listener),
+            "rules": [_legacy(r, rules.type) for r in legacy],
+        }
         for listener, legacy in _by_port(rules.from_rules)
         if legacy
     ]
     inbound_rules = [
         {
             "inbound": _inbound(dataplane, listener),
-            "rules": [{"conf": list(r.confs), "origin": _origins(r.origins, rules.type)} for r in merged],
+            "rules": [
+                {"conf": list(r.confs), "origin": _origins(r.origins, rules.type)} for r in merged
+            ],
         }
         for listener, merged in _by_port(rules.inbound_rules)
         if merged
     ]
     resource_rules = [_resource_rule(r, rules.type) for r in rules.resource_rules]
-    if proxy_rule is None and not from_rules and not to_rules and not resource_rules and not inbound_rules:
+    if (
+        proxy_rule is None
+        and not from_rules
+        and not to_rules
+        and not resource_rules
+        and not inbound_rules
+    ):
         return None
     block: dict[str, Any] = {"fromRules": from_rules, "inboundRules": inbound_rules}
     if proxy_rule is not None:
@@ -109,7 +127,9 @@ def _rule_block(rules: TypeRules, dataplane: Dataplane, *, exclusive: bool) -> d
     return block
 
 
-def _by_port(per_listener: Mapping[Listener, Sequence[Any]]) -> list[tuple[Listener, Sequence[Any]]]:
+def _by_port(
+    per_listener: Mapping[Listener, Sequence[Any]],
+) -> list[tuple[Listener, Sequence[Any]]]:
     return sorted(per_listener.items(), key=lambda item: (item[0][1], item[0][0]))
 
 
@@ -126,7 +146,10 @@ def _matcher(tag: subsets.Tag) -> dict[str, Any]:
 
 
 def _origins(origins: Sequence[Origin], policy_type: str) -> list[dict[str, Any]]:
-    return [{"resourceMeta": meta(o.policy.resource, policy_type), "ruleIndex": o.index} for o in origins]
+    return [
+        {"resourceMeta": meta(o.policy.resource, policy_type), "ruleIndex": o.index}
+        for o in origins
+    ]
 
 
 def _resource_rule(rule: ResourceRule, policy_type: str) -> dict[str, Any]:
@@ -168,7 +191,9 @@ def affected_dataplanes_body(index: MeshIndex, policy: Policy) -> dict[str, Any]
     return {"items": items, "total": len(items)}
 
 
-def matched_policies_body(index: MeshIndex, dataplane: Dataplane, policy_type: str) -> dict[str, Any]:
+def matched_policies_body(
+    index: MeshIndex, dataplane: Dataplane, policy_type: str
+) -> dict[str, Any]:
     """The policies of `policy_type` matched to the dataplane, lowest priority first."""
     from meshtui.kinds.schemas import POLICY_SPECS
 

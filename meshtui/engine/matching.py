@@ -89,7 +89,9 @@ def namespace_filter_reason(policy: Resource, dataplane: Resource) -> str:
     if policy_ns is not None and policy_ns == dp_ns:
         return ""
     if policy_ns is None:
-        return f"namespace: a {role} policy without a k8s.kuma.io/namespace label applies to no proxy"
+        return (
+            f"namespace: a {role} policy without a k8s.kuma.io/namespace label applies to no proxy"
+        )
     return f"namespace: a {role} policy in {policy_ns!r} only applies to proxies in that namespace"
 
 
@@ -118,7 +120,10 @@ def select_gateway(index: MeshIndex, dataplane: Dataplane) -> Resource | None:
                     best = gw
                 continue
             if _dataplane_matches(dataplane, match):
-                rank = (sum(1 for v in match.values() if v != "*"), sum(1 for v in match.values() if v == "*"))
+                rank = (
+                    sum(1 for v in match.values() if v != "*"),
+                    sum(1 for v in match.values() if v == "*"),
+                )
                 if _compare_rank(rank, best_rank) > 0 or (
                     best is not None and _same_rank_later(gw, rank, best, best_rank)
                 ):
@@ -147,7 +152,9 @@ def _compare_rank(a: tuple[int, int], b: tuple[int, int]) -> int:
     return sum(a) - sum(b)
 
 
-def _same_rank_later(gw: Resource, rank: tuple[int, int], best: Resource | None, best_rank: tuple[int, int]) -> bool:
+def _same_rank_later(
+    gw: Resource, rank: tuple[int, int], best: Resource | None, best_rank: tuple[int, int]
+) -> bool:
     if best is None or _compare_rank(rank, best_rank) != 0:
         return False
     return _created(gw) > _created(best)
@@ -179,18 +186,24 @@ def select(
         index: The mesh, for MeshHTTPRoute lookups.
     """
     subject = gateway if gateway is not None else dataplane.resource
-    reason = zone_filter_reason(policy, subject) or namespace_filter_reason(policy, dataplane.resource)
+    reason = zone_filter_reason(policy, subject) or namespace_filter_reason(
+        policy, dataplane.resource
+    )
     if reason:
         return Selection(reason=reason)
     kind = ref.kind
     if kind in ("Mesh", "MeshSubset"):
         if ref.proxy_types and proxy_type(dataplane) not in ref.proxy_types:
-            return Selection(reason=f"proxyTypes {list(ref.proxy_types)} excludes a {proxy_type(dataplane)}")
+            return Selection(
+                reason=f"proxyTypes {list(ref.proxy_types)} excludes a {proxy_type(dataplane)}"
+            )
         selector = dict(ref.tags or {}) if kind == "MeshSubset" else {}
         return _by_tags(selector, dataplane, gateway, ref)
     if kind == "MeshService":
         if not ref.name:
-            return Selection(reason="a top-level MeshService selected by labels selects no proxy in 2.10")
+            return Selection(
+                reason="a top-level MeshService selected by labels selects no proxy in 2.10"
+            )
         return _by_tags({SERVICE_TAG: ref.name}, dataplane, gateway, ref)
     if kind == "MeshServiceSubset":
         selector = {SERVICE_TAG: ref.name, **(ref.tags or {})}
@@ -208,7 +221,9 @@ def select(
             )
         inner = select(route.resource, route.target_ref, dataplane, gateway, index)
         if not inner.matched and inner.reason:
-            return Selection(reason=f"via MeshHTTPRoute {ref.name}: {inner.reason}", warning=inner.warning)
+            return Selection(
+                reason=f"via MeshHTTPRoute {ref.name}: {inner.reason}", warning=inner.warning
+            )
         return inner
     return Selection(
         reason=f"unsupported top-level kind {kind!r}",
@@ -217,7 +232,10 @@ def select(
 
 
 def _unresolved(policy: Resource, error: str) -> str:
-    return f'unable to resolve TargetRef on policy: mesh:{policy.mesh} name:{policy.name} error:"{error}"'
+    return (
+        f"unable to resolve TargetRef on policy: mesh:{policy.mesh} name:{policy.name}"
+        f' error:"{error}"'
+    )
 
 
 def _by_tags(
@@ -231,15 +249,22 @@ def _by_tags(
     listeners: list[tuple[str, int, str]] = []
     if gateway is not None:
         for listener in _gateway_listeners(gateway):
-            tags = {**dataplane.gateway_tags, **_str_map(gateway.spec.get("tags")), **_str_map(listener.get("tags"))}
+            tags = {
+                **dataplane.gateway_tags,
+                **_str_map(gateway.spec.get("tags")),
+                **_str_map(listener.get("tags")),
+            }
             if tag_selector_matches(selector, tags):
-                port = listener.get("port") if isinstance(listener.get("port"), int) else 0
+                raw_port = listener.get("port")
+                port = raw_port if isinstance(raw_port, int) else 0
                 key = (dataplane.address, port)
                 if key not in inbounds:
                     inbounds.append(key)
                 hostname = listener.get("hostname") or "*"
                 listeners.append((dataplane.address, port, str(hostname)))
-    delegated = dataplane.gateway_type == "DELEGATED" and tag_selector_matches(selector, dataplane.gateway_tags)
+    delegated = dataplane.gateway_type == "DELEGATED" and tag_selector_matches(
+        selector, dataplane.gateway_tags
+    )
     selection = Selection(tuple(inbounds), tuple(listeners), delegated)
     if selection.matched:
         return selection
@@ -252,7 +277,9 @@ def _by_mesh_gateway(
     if gateway is None or dataplane.gateway_type != "BUILTIN":
         return Selection(reason="a MeshGateway targetRef only selects built-in gateway proxies")
     if gateway.mesh != policy.mesh or ref.name != gateway.display_name:
-        return Selection(reason=f"this proxy serves MeshGateway {gateway.display_name!r}, not {ref.name!r}")
+        return Selection(
+            reason=f"this proxy serves MeshGateway {gateway.display_name!r}, not {ref.name!r}"
+        )
     selection = _by_tags(dict(ref.tags or {}), dataplane, gateway, ref)
     return Selection(selection.inbounds, selection.gateway_listeners, False, selection.reason)
 
@@ -261,7 +288,9 @@ def _by_dataplane(
     policy: Resource, ref: TargetRef, dataplane: Dataplane, gateway: Resource | None
 ) -> Selection:
     if gateway is not None:
-        return Selection(reason="a Dataplane targetRef never selects a proxy that has a MeshGateway")
+        return Selection(
+            reason="a Dataplane targetRef never selects a proxy that has a MeshGateway"
+        )
     dp = dataplane.resource
     if not ref.name and not ref.namespace and ref.labels is None:
         selected = True
@@ -291,7 +320,11 @@ def _by_dataplane(
 def _gateway_listeners(gateway: Resource) -> list[Mapping[str, object]]:
     conf = gateway.spec.get("conf")
     listeners = conf.get("listeners") if isinstance(conf, Mapping) else None
-    return [item for item in listeners if isinstance(item, Mapping)] if isinstance(listeners, list) else []
+    return (
+        [item for item in listeners if isinstance(item, Mapping)]
+        if isinstance(listeners, list)
+        else []
+    )
 
 
 def _str_map(raw: object) -> dict[str, str]:

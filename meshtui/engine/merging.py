@@ -53,7 +53,11 @@ def _group_by_merge_values(confs: Sequence[Any], struct: Struct) -> list[list[An
     groups: dict[str, list[Any]] = {}
     for conf in confs:
         values = conf.get(key_field.json) if isinstance(conf, dict) else None
-        keys = [v for v in values if isinstance(v, str)] if isinstance(values, list) and values else [""]
+        keys = (
+            [v for v in values if isinstance(v, str)]
+            if isinstance(values, list) and values
+            else [""]
+        )
         for key in keys:
             copy_ = dict(conf) if isinstance(conf, dict) else {}
             if key:
@@ -67,7 +71,7 @@ def _is_concatenated(f: Field) -> bool:
 
 
 def _concatenate_append_fields(result: Any, confs: Sequence[Any], struct: Struct) -> Any:
-    """Replace every `Append*` list (and the merge-by-key list) by the concatenation of all confs'."""
+    """Replace each `Append*` list (and the merge-by-key list) by all confs' lists, concatenated."""
     if not isinstance(result, dict):
         return result
     out = dict(result)
@@ -89,7 +93,11 @@ def _concatenate_append_fields(result: Any, confs: Sequence[Any], struct: Struct
             else:
                 out.pop(f.json, None)
         elif isinstance(inner, Struct) and isinstance(out.get(f.json), dict):
-            present = [conf[f.json] for conf in confs if isinstance(conf, dict) and isinstance(conf.get(f.json), dict)]
+            present = [
+                conf[f.json]
+                for conf in confs
+                if isinstance(conf, dict) and isinstance(conf.get(f.json), dict)
+            ]
             out[f.json] = _concatenate_append_fields(out[f.json], present, inner)
     return out
 
@@ -106,10 +114,15 @@ def _merge_by_key(result: Any, struct: Struct) -> Any:
         rule_struct = inner.elem
         key_field = next(g for g in rule_struct.flat_fields() if "mergeKey" in g.policy_merge)
         default_field = next(g for g in rule_struct.flat_fields() if g.go_name == "Default")
-        default_struct = default_field.type.elem if isinstance(default_field.type, Ptr) else default_field.type
+        default_struct = (
+            default_field.type.elem if isinstance(default_field.type, Ptr) else default_field.type
+        )
         assert isinstance(default_struct, Struct)
-        rules = result.get(f.json) if isinstance(result.get(f.json), list) else []
-        merged = _merge_rules(rules, key_field.json, default_field.json, default_struct, rule_struct)
+        found = result.get(f.json)
+        rules: list[Any] = found if isinstance(found, list) else []
+        merged = _merge_rules(
+            rules, key_field.json, default_field.json, default_struct, rule_struct
+        )
         merged.reverse()
         out = dict(result)
         if merged:

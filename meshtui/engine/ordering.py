@@ -14,6 +14,7 @@ transitive, which the Dataplane refinement is). Full ties are reported by
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Sequence
 from functools import cmp_to_key
 from typing import TypeVar
@@ -145,4 +146,4 @@ def sort_policies(policies: Sequence[Policy]) -> list[Policy]:
 
 def full_ties(ordered: Sequence[Policy]) -> list[tuple[Policy, Policy]]:
     """Neighbours the comparator cannot tell apart: Kuma's order for them is undefined."""
-    return [(a, b) for a, b in zip(ordered, ordered[1:], strict=False) if compare_policies(a, b) == 0]
+    return [(a, b) for a, b in itertools.pairwise(ordered) if compare_policies(a, b) == 0]

@@ -15,7 +15,12 @@ from typing import Any
 
 from meshtui.engine.index import MeshIndex
 from meshtui.engine.merging import merge_confs
-from meshtui.engine.ordering import compare_attributes, compare_names_descending, go_stable_sort, kind_rank
+from meshtui.engine.ordering import (
+    compare_attributes,
+    compare_names_descending,
+    go_stable_sort,
+    kind_rank,
+)
 from meshtui.kinds.gotypes import Struct
 from meshtui.model import DISPLAY_NAME, NAMESPACE, Policy, PolicyItem, Resource, TargetRef
 
@@ -59,7 +64,7 @@ def identity(resource: Resource) -> Identity:
 
 
 def compare_outbound_entries(a: Entry, b: Entry) -> int:
-    """Attributes, then `to[]` kind, then (MeshService) no section before section, then name desc."""
+    """Attributes, `to[]` kind, (MeshService) no section before section, then name desc."""
     diff = compare_attributes(a.policy, b.policy)
     if diff:
         return diff
@@ -104,9 +109,15 @@ def resolve(ref: TargetRef, policy: Resource, index: MeshIndex) -> list[tuple[Re
     if labels:
         found = index.services_with_labels(kind, labels)
     elif kind == "Mesh":
-        found = [index.mesh] if index.mesh is not None and index.mesh.display_name == policy.mesh else []
+        found = (
+            [index.mesh]
+            if index.mesh is not None and index.mesh.display_name == policy.mesh
+            else []
+        )
     else:
-        hit = index.service_by_identity(kind, ref.name, ref.namespace or policy.namespace, policy.zone)
+        hit = index.service_by_identity(
+            kind, ref.name, ref.namespace or policy.namespace, policy.zone
+        )
         found = [hit] if hit is not None else []
     if port == 0 and not ref.section_name:
         return [(res, "") for res in found]

@@ -30,10 +30,20 @@ from meshtui.engine.resource_rules import Origin, ResourceRule, build_resource_r
 from meshtui.kinds import POLICY_KINDS
 from meshtui.kinds.gojson import canon
 from meshtui.kinds.gotypes import GoType, List, Ptr, Struct
-from meshtui.model import SERVICE_TAG, Dataplane, Policy, PolicyItem, Resource, ResourceKey, TargetRef
+from meshtui.model import (
+    SERVICE_TAG,
+    Dataplane,
+    Policy,
+    PolicyItem,
+    Resource,
+    ResourceKey,
+    TargetRef,
+)
 
 RULE_MATCHES_HASH_TAG = "__rule-matches-hash__"
-_OLD_KINDS = frozenset({"Mesh", "MeshSubset", "MeshServiceSubset", "MeshService", "MeshGateway", "MeshHTTPRoute"})
+_OLD_KINDS = frozenset(
+    {"Mesh", "MeshSubset", "MeshServiceSubset", "MeshService", "MeshGateway", "MeshHTTPRoute"}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,7 +131,8 @@ def type_rules(
     for a, b in ties:
         warnings.append(
             f"{policy_type} {a.resource.name} and {b.resource.name} tie on every ordering key "
-            "(kind, origin, role, name): Kuma leaves their order undefined; meshtui keeps store order"
+            "(kind, origin, role, name): Kuma leaves their order undefined;"
+            " meshtui keeps store order"
         )
     struct = conf_type(policy_type)
     from_rules, inbound_rules = _from_side(policy_type, per_inbound, struct, warnings)
@@ -171,7 +182,9 @@ def _from_side(
     return from_rules, inbound_rules
 
 
-def _inbound_rule(policies: Sequence[Policy], struct: Struct, *, from_as_rules: bool) -> InboundRule | None:
+def _inbound_rule(
+    policies: Sequence[Policy], struct: Struct, *, from_as_rules: bool
+) -> InboundRule | None:
     entries: list[tuple[Policy, PolicyItem]] = []
     for policy in policies:
         if policy.rules:
@@ -235,16 +248,24 @@ def _route_items(policy: Policy, index: MeshIndex) -> list[tuple[Policy, PolicyI
                 target = TargetRef(kind="MeshSubset", tags={RULE_MATCHES_HASH_TAG: digest})
             else:
                 name = str(ref.get("name", "")) if isinstance(ref, Mapping) else ""
-                target = TargetRef(kind="MeshServiceSubset", name=name, tags={RULE_MATCHES_HASH_TAG: digest})
+                target = TargetRef(
+                    kind="MeshServiceSubset", name=name, tags={RULE_MATCHES_HASH_TAG: digest}
+                )
             for item in policy.to:
-                out.append((policy, PolicyItem(target_ref=target, conf=item.conf, index=item.index)))
+                out.append(
+                    (policy, PolicyItem(target_ref=target, conf=item.conf, index=item.index))
+                )
     return out
 
 
-def _single_item_rules(policy_type: str, ordered: Sequence[Policy], struct: Struct) -> list[LegacyRule]:
+def _single_item_rules(
+    policy_type: str, ordered: Sequence[Policy], struct: Struct
+) -> list[LegacyRule]:
     if not POLICY_KINDS[policy_type].single_item:
         return []
-    items = [(p, PolicyItem(target_ref=TargetRef(kind="Mesh"), conf=p.default, index=0)) for p in ordered]
+    items = [
+        (p, PolicyItem(target_ref=TargetRef(kind="Mesh"), conf=p.default, index=0)) for p in ordered
+    ]
     return _legacy_rules(items, struct, negations=False)
 
 
@@ -290,7 +311,11 @@ def _legacy_rules(
         subset_items, negations=negations, merge=lambda confs: merge_confs(confs, struct)
     )
     return [
-        LegacyRule(rule.subset, rule.conf, tuple(policies[o] for o in rule.origins if isinstance(o, ResourceKey)))
+        LegacyRule(
+            rule.subset,
+            rule.conf,
+            tuple(policies[o] for o in rule.origins if isinstance(o, ResourceKey)),
+        )
         for rule in built
     ]
 

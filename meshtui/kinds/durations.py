@@ -61,7 +61,7 @@ def parse_duration(text: str) -> int:
 
 def _parse_component(s: str, orig: str) -> tuple[int, str]:
     """Consume one `[0-9]*(.[0-9]*)?unit` group; return its nanoseconds and the rest."""
-    if not (s[0] == "." or s[0].isascii() and s[0].isdigit()):
+    if not (s[0] == "." or (s[0].isascii() and s[0].isdigit())):
         raise DurationError(f"time: invalid duration {_quote(orig)}")
     i = 0
     whole = 0

@@ -259,7 +259,9 @@ def _check_scalar(value: JSONValue, type_: Scalar, path: str) -> Iterator[FieldP
             except DurationError as err:
                 yield FieldProblem(path, f"invalid duration {value!r}: {err}")
     if type_.enum and isinstance(value, str) and value not in type_.enum:
-        yield FieldProblem(path, f"unsupported value {value!r}; expected one of {', '.join(type_.enum)}")
+        yield FieldProblem(
+            path, f"unsupported value {value!r}; expected one of {', '.join(type_.enum)}"
+        )
     if isinstance(value, int | float) and not isinstance(value, bool):
         if type_.minimum is not None and value < type_.minimum:
             yield FieldProblem(path, f"must be >= {type_.minimum:g}, got {value}")

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal, Union
+from typing import Any, Literal
 
 ScalarKind = Literal[
     "string",
@@ -154,7 +154,7 @@ class Struct:
         return None
 
 
-GoType = Union[Scalar, Ptr, List, Map, Struct]
+GoType = Scalar | Ptr | List | Map | Struct
 
 # Shorthands used by the schema tables.
 STRING = Scalar("string")

@@ -32,7 +32,9 @@ from meshtui.parse.labels import ControlPlane, RoleError, computed_labels
 from meshtui.raw import RawDocument
 
 KUMA_API_VERSION = "kuma.io/v1alpha1"
-_UNIVERSAL_META_KEYS = frozenset({"type", "mesh", "name", "labels", "creationTime", "modificationTime"})
+_UNIVERSAL_META_KEYS = frozenset(
+    {"type", "mesh", "name", "labels", "creationTime", "modificationTime"}
+)
 _BODY_AT_TOP_LEVEL = frozenset({"Dataplane", "Mesh", "MeshGateway"})
 
 
@@ -119,7 +121,9 @@ def _classify(
     if body is None:
         return
     if not isinstance(body, Mapping):
-        problems.append(_problem(doc.source, "", "the document is not a mapping; expected a resource"))
+        problems.append(
+            _problem(doc.source, "", "the document is not a mapping; expected a resource")
+        )
         return
     if "apiVersion" in body or "metadata" in body:
         if body.get("kind") == "List" and isinstance(body.get("items"), list):
@@ -127,7 +131,9 @@ def _classify(
                 if isinstance(item, Mapping):
                     kube.append(_Candidate(doc.source, f"items[{i}]", item))
                 else:
-                    problems.append(_problem(doc.source, f"items[{i}]", "a list item is not an object"))
+                    problems.append(
+                        _problem(doc.source, f"items[{i}]", "a list item is not an object")
+                    )
             return
         kube.append(_Candidate(doc.source, "", body))
     elif "type" in body:
@@ -169,14 +175,19 @@ def _control_plane(kube: Sequence[_Candidate], options: ContextOptions) -> tuple
         return cp, f"no --zone given: labels computed as on zone control plane {zone!r} ({why})"
     names = ", ".join(sorted(zones))
     cp = ControlPlane(mode="global", zone="", env=env, system_namespace=system_ns)
-    return cp, f"no --cp-mode given: Dataplanes from several zones ({names}), so a global control plane"
+    return (
+        cp,
+        f"no --cp-mode given: Dataplanes from several zones ({names}), so a global control plane",
+    )
 
 
 # ---------------------------------------------------------------------------------------
 # Kubernetes form
 
 
-def _from_kubernetes(candidate: _Candidate, cp: ControlPlane, problems: list[Problem]) -> Resource | None:
+def _from_kubernetes(
+    candidate: _Candidate, cp: ControlPlane, problems: list[Problem]
+) -> Resource | None:
     body, source = candidate.body, candidate.source
     prefix = f"{candidate.path}." if candidate.path else ""
     api_version = body.get("apiVersion")
@@ -185,12 +196,18 @@ def _from_kubernetes(candidate: _Candidate, cp: ControlPlane, problems: list[Pro
     if not isinstance(kind, str) or not kind:
         problems.append(_problem(source, prefix + "kind", "missing `kind`"))
         return None
-    if not isinstance(metadata, Mapping) or not isinstance(metadata.get("name"), str) or not metadata["name"]:
+    if (
+        not isinstance(metadata, Mapping)
+        or not isinstance(metadata.get("name"), str)
+        or not metadata["name"]
+    ):
         problems.append(_problem(source, prefix + "metadata.name", f"{kind} has no metadata.name"))
         return None
     name = metadata["name"]
     if kind == "Namespace" and api_version == "v1":
-        return Resource(type="Namespace", mesh="", name=name, labels=_labels_of(body), source=source)
+        return Resource(
+            type="Namespace", mesh="", name=name, labels=_labels_of(body), source=source
+        )
     if api_version != KUMA_API_VERSION:
         problems.append(
             Problem(
@@ -204,7 +221,9 @@ def _from_kubernetes(candidate: _Candidate, cp: ControlPlane, problems: list[Pro
         return None
     info = ALL_KINDS.get(kind)
     if info is None:
-        problems.append(_problem(source, prefix + "kind", f"unknown kind {kind!r} in {KUMA_API_VERSION}"))
+        problems.append(
+            _problem(source, prefix + "kind", f"unknown kind {kind!r} in {KUMA_API_VERSION}")
+        )
         return None
     return _kube_resource(candidate, info, name, metadata, cp, problems)
 
@@ -226,7 +245,10 @@ def _kube_resource(
             problems.append(
                 Problem(
                     severity="info",
-                    message=f"{info.kind} {name} has no metadata.namespace; taken as `default`, as kubectl would",
+                    message=(
+                        f"{info.kind} {name} has no metadata.namespace;"
+                        " taken as `default`, as kubectl would"
+                    ),
                     file=source.file,
                     document=source.document,
                     path=prefix + "metadata.namespace",
@@ -234,18 +256,21 @@ def _kube_resource(
             )
     who = f"{info.kind} {namespace}/{name}" if namespace else f"{info.kind} {name}"
     labels = _labels_of(body)
-    spec = body.get("spec") if body.get("spec") is not None else {}
-    spec_problems = _check_spec(info, spec, prefix + "spec")
+    raw_spec = body.get("spec")
+    spec_problems = _check_spec(info, {} if raw_spec is None else raw_spec, prefix + "spec")
     if spec_problems:
         problems.extend(_located(source, who, spec_problems))
         return None
+    spec: Mapping[str, Any] = raw_spec if isinstance(raw_spec, Mapping) else {}
+    raw_mesh = body.get("mesh")
     if info.kind in ("Dataplane", "MeshGateway"):
-        mesh = body.get("mesh") if isinstance(body.get("mesh"), str) and body.get("mesh") else "default"
+        mesh = raw_mesh if isinstance(raw_mesh, str) and raw_mesh else "default"
     elif info.kind == "Mesh":
         mesh = ""
     else:
         mesh = labels.get("kuma.io/mesh") or "default"
-    gateway = spec.get("networking", {}).get("gateway") if info.kind == "Dataplane" else None
+    networking = spec.get("networking") if info.kind == "Dataplane" else None
+    gateway = networking.get("gateway") if isinstance(networking, Mapping) else None
     try:
         labels = computed_labels(
             kind=info.kind,
@@ -258,7 +283,11 @@ def _kube_resource(
             gateway_type=gateway.get("type", "DELEGATED") if isinstance(gateway, Mapping) else "",
         )
     except RoleError as err:
-        problems.append(_problem(source, prefix + "spec.to", f"rejected by Kuma's admission webhook: {err}", who))
+        problems.append(
+            _problem(
+                source, prefix + "spec.to", f"rejected by Kuma's admission webhook: {err}", who
+            )
+        )
         return None
     annotations = metadata.get("annotations")
     display = annotations.get(DISPLAY_NAME) if isinstance(annotations, Mapping) else None
@@ -278,7 +307,9 @@ def _kube_resource(
 # Universal form
 
 
-def _from_universal(source: SourceRef, body: Mapping[str, Any], problems: list[Problem]) -> Resource | None:
+def _from_universal(
+    source: SourceRef, body: Mapping[str, Any], problems: list[Problem]
+) -> Resource | None:
     kind = body.get("type")
     name = body.get("name")
     if not isinstance(kind, str) or kind not in ALL_KINDS:
@@ -295,7 +326,9 @@ def _from_universal(source: SourceRef, body: Mapping[str, Any], problems: list[P
         mesh = "default"
     raw_labels = body.get("labels")
     if raw_labels is not None and not _is_string_map(raw_labels):
-        problems.append(_problem(source, "labels", "labels must be a map of strings", f"{kind} {name}"))
+        problems.append(
+            _problem(source, "labels", "labels must be a map of strings", f"{kind} {name}")
+        )
         return None
     if kind in _BODY_AT_TOP_LEVEL:
         spec: Any = {k: v for k, v in body.items() if k not in _UNIVERSAL_META_KEYS}

@@ -15,9 +15,7 @@ from typing import Any
 
 from meshtui.model import ENV, MESH, NAMESPACE, ORIGIN, POLICY_ROLE, PROXY_TYPE, ZONE, PolicyRole
 
-ZONE_AUTHORED_KINDS = frozenset(
-    {"Dataplane", "MeshService", "MeshExternalService", "MeshGateway"}
-)
+ZONE_AUTHORED_KINDS = frozenset({"Dataplane", "MeshService", "MeshExternalService", "MeshGateway"})
 """Non-policy kinds a zone CP may author (KDS "provided by zone"); every policy is too."""
 
 
@@ -39,7 +37,7 @@ class ControlPlane:
 
 
 class RoleError(ValueError):
-    """The webhook would reject the policy: it mixes `to` and `from`, or producer and consumer items."""
+    """The webhook rejects the policy: it mixes `to` and `from`, or producer and consumer items."""
 
 
 def compute_policy_role(spec: Mapping[str, Any], namespace: str, system_namespace: str) -> str:

@@ -63,7 +63,11 @@ def read_file(path: Path, shown_as: str) -> FileContents:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as err:
-        return FileContents(shown_as, (), (Problem(severity="error", message=f"cannot read file: {err}", file=shown_as),))
+        return FileContents(
+            shown_as,
+            (),
+            (Problem(severity="error", message=f"cannot read file: {err}", file=shown_as),),
+        )
     return parse_text(text, shown_as)
 
 
@@ -90,7 +94,12 @@ def _syntax_problem(err: yaml.YAMLError, file: str, index: int) -> Problem:
     mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
     where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
     problem = getattr(err, "problem", None) or str(err)
-    return Problem(severity="error", message=f"YAML syntax error at {where}{problem}", file=file, document=index)
+    return Problem(
+        severity="error",
+        message=f"YAML syntax error at {where}{problem}",
+        file=file,
+        document=index,
+    )
 
 
 def _plain(value: Any) -> Any:
@@ -101,7 +110,7 @@ def _plain(value: Any) -> Any:
         return [_plain(v) for v in value]
     if isinstance(value, dt.datetime):
         if value.tzinfo is not None:
-            value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+            value = value.astimezone(dt.UTC).replace(tzinfo=None)
         return value.isoformat() + "Z"
     if isinstance(value, dt.date):
         return value.isoformat()
@@ -121,7 +130,9 @@ def load_path(root: Path) -> tuple[list[RawDocument], list[Problem]]:
 
 def dump_yaml(data: Any) -> str:
     """Block-style YAML with keys in the order given (for `-o yaml` and YAML views)."""
-    text: str = yaml.dump(data, Dumper=_Dumper, sort_keys=False, default_flow_style=False, allow_unicode=True)
+    text: str = yaml.dump(
+        data, Dumper=_Dumper, sort_keys=False, default_flow_style=False, allow_unicode=True
+    )
     return text
 
 

@@ -1,0 +1,123 @@
+"""Types shared by the policies (Kuma 2.10.11): `api/common/v1alpha1` and its `tls` package.
+
+`TargetRef`, `BackendRef`, `HeaderMatch`, `JsonPatchBlock` and the TLS version block. At
+2.10 these are plain Go values with `omitempty` (the pointer-everywhere shape and the
+split `TopLevelTargetRef`/`OutboundTargetRef` types only arrive on the 3.0 line).
+"""
+
+from __future__ import annotations
+
+from meshtui.kinds.gotypes import (
+    JSON,
+    STRING,
+    UINT,
+    Field,
+    List,
+    Map,
+    Ptr,
+    Scalar,
+    Struct,
+    enum,
+    opt,
+    req,
+)
+
+TARGET_REF_KINDS = (
+    "Mesh",
+    "MeshSubset",
+    "MeshGateway",
+    "MeshService",
+    "MeshExternalService",
+    "MeshMultiZoneService",
+    "MeshServiceSubset",
+    "MeshHTTPRoute",
+    "Dataplane",
+)
+"""The CRD enum of `targetRef.kind`, in the schema's order."""
+
+PROXY_TYPE = enum("Sidecar", "Gateway")
+
+TARGET_REF = Struct(
+    "TargetRef",
+    (
+        Field("Kind", "kind", enum(*TARGET_REF_KINDS)),
+        Field("Name", "name", STRING),
+        Field("Tags", "tags", Map(STRING)),
+        Field("Mesh", "mesh", STRING),
+        Field("ProxyTypes", "proxyTypes", List(PROXY_TYPE, min_items=1)),
+        Field("Namespace", "namespace", STRING),
+        Field("Labels", "labels", Map(STRING)),
+        Field("SectionName", "sectionName", STRING),
+    ),
+)
+"""`common_api.TargetRef`: plain (non-pointer) fields, all `omitempty`, none CRD-required.
+
+The CRD lists no `required` for a targetRef at 2.10 (the Go validator still rejects a
+missing `kind`). An empty string, map or list is dropped when marshalled.
+"""
+
+BACKEND_REF = Struct(
+    "BackendRef",
+    (
+        Field("TargetRef", "", TARGET_REF, omitempty=False),
+        Field("Weight", "weight", Ptr(Scalar("uint", minimum=0)), default=1),
+        Field("Port", "port", Ptr(UINT)),
+    ),
+)
+"""`common_api.BackendRef`: an inlined TargetRef plus `weight` (schema default 1) and `port`."""
+
+HEADER_NAME = Scalar("string")
+"""`common_api.HeaderName` (1-256 chars of a lower-case token; the pattern is not modelled)."""
+
+HEADER_MATCH_TYPES = ("Exact", "Present", "RegularExpression", "Absent", "Prefix")
+
+HEADER_MATCH = Struct(
+    "HeaderMatch",
+    (
+        opt("Type", "type", enum(*HEADER_MATCH_TYPES), default="Exact"),
+        req("Name", "name", HEADER_NAME),
+        Field("Value", "value", STRING),
+    ),
+)
+"""`common_api.HeaderMatch`: `type` defaults to `Exact`; `type` and `value` are `omitempty`."""
+
+HEADER_KEY_VALUE = Struct(
+    "HeaderKeyValue",
+    (
+        req("Name", "name", HEADER_NAME),
+        req("Value", "value", STRING),
+    ),
+)
+"""The `{name, value}` pair each policy package declares for its header modifiers."""
+
+JSON_PATCH_BLOCK = Struct(
+    "JsonPatchBlock",
+    (
+        req("Op", "op", enum("add", "remove", "replace", "move", "copy")),
+        Field("Path", "path", Ptr(STRING), omitempty=False, required=True),
+        Field("Value", "value", JSON),
+        opt("From", "from", STRING),
+    ),
+)
+"""`common_api.JsonPatchBlock`; `value` is a `json.RawMessage` (kept as written)."""
+
+TLS_VERSION_VALUES = ("TLSAuto", "TLS10", "TLS11", "TLS12", "TLS13")
+
+TLS_VERSION = Struct(
+    "Version",
+    (
+        opt("Min", "min", enum(*TLS_VERSION_VALUES), default="TLSAuto"),
+        opt("Max", "max", enum(*TLS_VERSION_VALUES), default="TLSAuto"),
+    ),
+)
+"""`tls.Version` from `api/common/v1alpha1/tls`: both ends default to `TLSAuto`."""
+
+TLS_CIPHERS = (
+    "ECDHE-ECDSA-AES128-GCM-SHA256",
+    "ECDHE-ECDSA-AES256-GCM-SHA384",
+    "ECDHE-ECDSA-CHACHA20-POLY1305",
+    "ECDHE-RSA-AES128-GCM-SHA256",
+    "ECDHE-RSA-AES256-GCM-SHA384",
+    "ECDHE-RSA-CHACHA20-POLY1305",
+)
+"""`tls.TlsCipher` enum values."""

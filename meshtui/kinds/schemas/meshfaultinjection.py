@@ -1,0 +1,77 @@
+"""MeshFaultInjection (Kuma 2.10.11): `pkg/plugins/policies/meshfaultinjection/api/v1alpha1`."""
+
+from __future__ import annotations
+
+from meshtui.kinds.gotypes import (
+    DURATION,
+    INT,
+    INT_OR_STRING,
+    STRING,
+    Field,
+    List,
+    Struct,
+    opt,
+    req,
+)
+from meshtui.kinds.schemas.common import TARGET_REF
+
+ABORT_CONF = Struct(
+    "AbortConf",
+    (
+        req("HttpStatus", "httpStatus", INT),
+        req("Percentage", "percentage", INT_OR_STRING),
+    ),
+)
+
+DELAY_CONF = Struct(
+    "DelayConf",
+    (
+        req("Value", "value", DURATION),
+        req("Percentage", "percentage", INT_OR_STRING),
+    ),
+)
+
+RESPONSE_BANDWIDTH_CONF = Struct(
+    "ResponseBandwidthConf",
+    (
+        req("Limit", "limit", STRING),
+        req("Percentage", "percentage", INT_OR_STRING),
+    ),
+)
+
+FAULT_INJECTION_CONF = Struct(
+    "FaultInjectionConf",
+    (
+        opt("Abort", "abort", ABORT_CONF),
+        opt("Delay", "delay", DELAY_CONF),
+        opt("ResponseBandwidth", "responseBandwidth", RESPONSE_BANDWIDTH_CONF),
+    ),
+)
+
+CONF = Struct("Conf", (opt("Http", "http", List(FAULT_INJECTION_CONF)),))
+"""The conf merged for `from[]` and `to[]` items; `http` is replaced, not appended."""
+
+_FROM = Struct(
+    "From",
+    (
+        Field("TargetRef", "targetRef", TARGET_REF, omitempty=False, required=True),
+        Field("Default", "default", CONF, omitempty=True),
+    ),
+)
+_TO = Struct(
+    "To",
+    (
+        Field("TargetRef", "targetRef", TARGET_REF, omitempty=False, required=True),
+        Field("Default", "default", CONF, omitempty=True),
+    ),
+)
+
+SPEC = Struct(
+    "MeshFaultInjection",
+    (
+        opt("TargetRef", "targetRef", TARGET_REF),
+        Field("From", "from", List(_FROM), omitempty=True),
+        Field("To", "to", List(_TO), omitempty=True),
+    ),
+)
+"""The whole `spec`, for validation, structural defaulting and display."""

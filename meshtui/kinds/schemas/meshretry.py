@@ -1,0 +1,113 @@
+"""MeshRetry (Kuma 2.10.11): `pkg/plugins/policies/meshretry/api/v1alpha1`."""
+
+from __future__ import annotations
+
+from meshtui.kinds.gotypes import (
+    DURATION,
+    INT,
+    STRING,
+    UINT,
+    Field,
+    List,
+    Map,
+    Struct,
+    enum,
+    opt,
+    req,
+)
+from meshtui.kinds.schemas.common import HEADER_MATCH, HEADER_NAME, TARGET_REF
+
+GRPC_RETRY_ON = ("Canceled", "DeadlineExceeded", "Internal", "ResourceExhausted", "Unavailable")
+
+TCP = Struct("TCP", (opt("MaxConnectAttempt", "maxConnectAttempt", UINT),))
+
+BACK_OFF = Struct(
+    "BackOff",
+    (
+        opt("BaseInterval", "baseInterval", DURATION, default="25ms"),
+        opt("MaxInterval", "maxInterval", DURATION),
+    ),
+)
+
+RESET_HEADER = Struct(
+    "ResetHeader",
+    (
+        req("Name", "name", HEADER_NAME),
+        req("Format", "format", enum("Seconds", "UnixTimestamp")),
+    ),
+)
+
+RATE_LIMITED_BACK_OFF = Struct(
+    "RateLimitedBackOff",
+    (
+        opt("ResetHeaders", "resetHeaders", List(RESET_HEADER)),
+        opt("MaxInterval", "maxInterval", DURATION, default="300s"),
+    ),
+)
+
+PREDICATE = Struct(
+    "Predicate",
+    (
+        req(
+            "PredicateType",
+            "predicate",
+            enum("OmitPreviousHosts", "OmitHostsWithTags", "OmitPreviousPriorities"),
+        ),
+        Field("Tags", "tags", Map(STRING)),
+        Field("UpdateFrequency", "updateFrequency", INT, default=2),
+    ),
+)
+
+HTTP = Struct(
+    "HTTP",
+    (
+        opt("NumRetries", "numRetries", UINT),
+        opt("PerTryTimeout", "perTryTimeout", DURATION),
+        opt("BackOff", "backOff", BACK_OFF),
+        opt("RateLimitedBackOff", "rateLimitedBackOff", RATE_LIMITED_BACK_OFF),
+        opt("RetryOn", "retryOn", List(STRING)),
+        opt("RetriableResponseHeaders", "retriableResponseHeaders", List(HEADER_MATCH)),
+        opt("RetriableRequestHeaders", "retriableRequestHeaders", List(HEADER_MATCH)),
+        opt("HostSelection", "hostSelection", List(PREDICATE)),
+        opt("HostSelectionMaxAttempts", "hostSelectionMaxAttempts", INT),
+    ),
+)
+"""`retryOn` takes the named conditions or any HTTP status code, so it has no CRD enum."""
+
+GRPC = Struct(
+    "GRPC",
+    (
+        opt("NumRetries", "numRetries", UINT),
+        opt("PerTryTimeout", "perTryTimeout", DURATION),
+        opt("BackOff", "backOff", BACK_OFF),
+        opt("RateLimitedBackOff", "rateLimitedBackOff", RATE_LIMITED_BACK_OFF),
+        opt("RetryOn", "retryOn", List(enum(*GRPC_RETRY_ON))),
+    ),
+)
+
+CONF = Struct(
+    "Conf",
+    (
+        opt("TCP", "tcp", TCP),
+        opt("HTTP", "http", HTTP),
+        opt("GRPC", "grpc", GRPC),
+    ),
+)
+"""The conf merged for `to[]` items; `retryOn` lists are replaced, not appended."""
+
+_TO = Struct(
+    "To",
+    (
+        Field("TargetRef", "targetRef", TARGET_REF, omitempty=False, required=True),
+        Field("Default", "default", CONF, omitempty=True),
+    ),
+)
+
+SPEC = Struct(
+    "MeshRetry",
+    (
+        opt("TargetRef", "targetRef", TARGET_REF),
+        Field("To", "to", List(_TO), omitempty=True),
+    ),
+)
+"""The whole `spec`, for validation, structural defaulting and display."""

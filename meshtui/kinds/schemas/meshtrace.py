@@ -1,0 +1,104 @@
+"""MeshTrace (Kuma 2.10.11): `pkg/plugins/policies/meshtrace/api/v1alpha1`.
+
+A single-item policy: the top-level `default` is the merged conf.
+"""
+
+from __future__ import annotations
+
+from meshtui.kinds.gotypes import (
+    BOOL,
+    INT_OR_STRING,
+    STRING,
+    Field,
+    List,
+    Struct,
+    enum,
+    opt,
+    req,
+)
+from meshtui.kinds.schemas.common import TARGET_REF
+
+ZIPKIN_BACKEND = Struct(
+    "ZipkinBackend",
+    (
+        req("Url", "url", STRING),
+        Field("TraceId128Bit", "traceId128bit", BOOL, omitempty=False, default=False),
+        Field(
+            "ApiVersion",
+            "apiVersion",
+            enum("httpJson", "httpProto"),
+            omitempty=False,
+            default="httpJson",
+        ),
+        Field("SharedSpanContext", "sharedSpanContext", BOOL, omitempty=False, default=True),
+    ),
+)
+"""Plain, non-`omitempty` fields: `false` and `""` are printed, never dropped."""
+
+DATADOG_BACKEND = Struct(
+    "DatadogBackend",
+    (
+        req("Url", "url", STRING),
+        Field("SplitService", "splitService", BOOL, omitempty=False, default=False),
+    ),
+)
+
+OPEN_TELEMETRY_BACKEND = Struct(
+    "OpenTelemetryBackend",
+    (req("Endpoint", "endpoint", STRING),),
+)
+
+BACKEND = Struct(
+    "Backend",
+    (
+        req("Type", "type", enum("Zipkin", "Datadog", "OpenTelemetry")),
+        opt("Zipkin", "zipkin", ZIPKIN_BACKEND),
+        opt("Datadog", "datadog", DATADOG_BACKEND),
+        opt("OpenTelemetry", "openTelemetry", OPEN_TELEMETRY_BACKEND),
+    ),
+)
+
+SAMPLING = Struct(
+    "Sampling",
+    (
+        opt("Overall", "overall", INT_OR_STRING, default=100),
+        opt("Client", "client", INT_OR_STRING, default=100),
+        opt("Random", "random", INT_OR_STRING, default=100),
+    ),
+)
+
+HEADER_TAG = Struct(
+    "HeaderTag",
+    (
+        req("Name", "name", STRING),
+        opt("Default", "default", STRING),
+    ),
+)
+
+TAG = Struct(
+    "Tag",
+    (
+        req("Name", "name", STRING),
+        opt("Literal", "literal", STRING),
+        opt("Header", "header", HEADER_TAG),
+    ),
+)
+
+CONF = Struct(
+    "Conf",
+    (
+        opt("Backends", "backends", List(BACKEND)),
+        opt("Sampling", "sampling", SAMPLING),
+        opt("Tags", "tags", List(TAG)),
+    ),
+)
+"""The merged conf (the top-level `default`); `backends` (max 1 item) is replaced."""
+
+SPEC = Struct(
+    "MeshTrace",
+    (
+        opt("TargetRef", "targetRef", TARGET_REF),
+        Field("Default", "default", CONF, omitempty=True),
+    ),
+)
+"""The whole `spec`, for validation, structural defaulting and display."""

@@ -1,0 +1,316 @@
+"""The non-policy kinds matching reads (Kuma 2.10.11), in their light shape.
+
+`Mesh`, `Dataplane` and `MeshGateway` are protobuf messages (`api/mesh/v1alpha1/*.proto`,
+JSON through protojson: camelCase keys, enums as their names, zero values omitted), so
+every field here is `omitempty`. `MeshService`, `MeshExternalService` and
+`MeshMultiZoneService` are Go structs (`pkg/core/resources/apis/<kind>/api/v1alpha1`).
+Only what matching and display need is typed; the rest is kept as `json` leaves.
+"""
+
+from __future__ import annotations
+
+from meshtui.kinds.gotypes import (
+    BOOL,
+    INT_OR_STRING,
+    JSON,
+    STRING,
+    UINT,
+    Field,
+    List,
+    Map,
+    Scalar,
+    Struct,
+    enum,
+    opt,
+    req,
+)
+from meshtui.kinds.schemas.common import TLS_VERSION
+
+PORT_NUMBER = Scalar("uint", minimum=1, maximum=65535)
+
+APP_PROTOCOLS = ("tcp", "http", "http2", "grpc", "kafka")
+"""`core_mesh.Protocol` values Kuma knows (not a CRD enum on MeshService ports)."""
+
+# ---------------------------------------------------------------------------------------
+# Mesh (proto `Mesh`)
+
+MESH_SERVICES_MODES = ("Disabled", "Everywhere", "ReachableBackends", "Exclusive")
+
+MESH_MTLS = Struct(
+    "Mesh_Mtls",
+    (
+        Field("EnabledBackend", "enabledBackend", STRING),
+        Field("Backends", "backends", List(JSON)),
+        Field("SkipValidation", "skipValidation", BOOL),
+    ),
+)
+
+MESH_SERVICES = Struct("Mesh_MeshServices", (Field("Mode", "mode", enum(*MESH_SERVICES_MODES)),))
+"""`meshServices.mode`: absent means `Disabled` (the proto zero value)."""
+
+MESH = Struct(
+    "Mesh",
+    (
+        opt("Mtls", "mtls", MESH_MTLS),
+        Field("Tracing", "tracing", JSON),
+        Field("Logging", "logging", JSON),
+        Field("Metrics", "metrics", JSON),
+        Field("Networking", "networking", JSON),
+        Field("Routing", "routing", JSON),
+        Field("Constraints", "constraints", JSON),
+        Field("SkipCreatingInitialPolicies", "skipCreatingInitialPolicies", List(STRING)),
+        opt("MeshServices", "meshServices", MESH_SERVICES),
+    ),
+)
+
+# ---------------------------------------------------------------------------------------
+# Dataplane (proto `Dataplane`)
+
+INBOUND_STATES = ("Ready", "NotReady", "Ignored")
+GATEWAY_TYPES = ("DELEGATED", "BUILTIN")
+
+INBOUND_HEALTH = Struct("Dataplane_Networking_Inbound_Health", (Field("Ready", "ready", BOOL),))
+
+INBOUND = Struct(
+    "Dataplane_Networking_Inbound",
+    (
+        Field("Port", "port", UINT),
+        Field("ServicePort", "servicePort", UINT),
+        Field("ServiceAddress", "serviceAddress", STRING),
+        Field("Address", "address", STRING),
+        Field("Tags", "tags", Map(STRING)),
+        opt("Health", "health", INBOUND_HEALTH),
+        Field("ServiceProbe", "serviceProbe", JSON),
+        Field("State", "state", enum(*INBOUND_STATES)),
+        Field("Name", "name", STRING),
+    ),
+)
+"""An inbound; `state` absent means `Ready`, `name` is what 2.10 `sectionName` compares."""
+
+OUTBOUND_BACKEND_REF = Struct(
+    "Dataplane_Networking_Outbound_BackendRef",
+    (
+        Field("Kind", "kind", STRING),
+        Field("Name", "name", STRING),
+        Field("Port", "port", UINT),
+        Field("Labels", "labels", Map(STRING)),
+    ),
+)
+
+OUTBOUND = Struct(
+    "Dataplane_Networking_Outbound",
+    (
+        Field("Port", "port", UINT),
+        Field("Address", "address", STRING),
+        Field("Tags", "tags", Map(STRING)),
+        opt("BackendRef", "backendRef", OUTBOUND_BACKEND_REF),
+    ),
+)
+
+GATEWAY = Struct(
+    "Dataplane_Networking_Gateway",
+    (
+        Field("Tags", "tags", Map(STRING)),
+        Field("Type", "type", enum(*GATEWAY_TYPES)),
+    ),
+)
+"""`type` absent means `DELEGATED` (the proto zero value)."""
+
+ADMIN = Struct("EnvoyAdmin", (Field("Port", "port", UINT),))
+
+NETWORKING = Struct(
+    "Dataplane_Networking",
+    (
+        Field("Address", "address", STRING),
+        Field("AdvertisedAddress", "advertisedAddress", STRING),
+        Field("Inbound", "inbound", List(INBOUND)),
+        Field("Outbound", "outbound", List(OUTBOUND)),
+        opt("Gateway", "gateway", GATEWAY),
+        Field("TransparentProxying", "transparentProxying", JSON),
+        opt("Admin", "admin", ADMIN),
+    ),
+)
+
+DATAPLANE = Struct(
+    "Dataplane",
+    (
+        opt("Networking", "networking", NETWORKING),
+        Field("Metrics", "metrics", JSON),
+        Field("Probes", "probes", JSON),
+    ),
+)
+
+# ---------------------------------------------------------------------------------------
+# MeshGateway (proto `MeshGateway`)
+
+LISTENER_PROTOCOLS = ("NONE", "TCP", "TLS", "HTTP", "HTTPS")
+GATEWAY_TLS_MODES = ("NONE", "TERMINATE", "PASSTHROUGH")
+
+GATEWAY_SELECTOR = Struct("Selector", (Field("Match", "match", Map(STRING)),))
+
+GATEWAY_TLS = Struct(
+    "MeshGateway_TLS_Conf",
+    (
+        Field("Mode", "mode", enum(*GATEWAY_TLS_MODES)),
+        Field("Certificates", "certificates", List(JSON)),
+        Field("Options", "options", JSON),
+    ),
+)
+
+GATEWAY_RESOURCES = Struct(
+    "MeshGateway_Listener_Resources", (Field("ConnectionLimit", "connectionLimit", UINT),)
+)
+
+GATEWAY_LISTENER = Struct(
+    "MeshGateway_Listener",
+    (
+        Field("Hostname", "hostname", STRING),
+        Field("Port", "port", UINT),
+        Field("Protocol", "protocol", enum(*LISTENER_PROTOCOLS)),
+        opt("Tls", "tls", GATEWAY_TLS),
+        Field("Tags", "tags", Map(STRING)),
+        Field("CrossMesh", "crossMesh", BOOL),
+        opt("Resources", "resources", GATEWAY_RESOURCES),
+    ),
+)
+
+GATEWAY_CONF = Struct(
+    "MeshGateway_Conf", (Field("Listeners", "listeners", List(GATEWAY_LISTENER)),)
+)
+
+MESH_GATEWAY = Struct(
+    "MeshGateway",
+    (
+        Field("Selectors", "selectors", List(GATEWAY_SELECTOR)),
+        Field("Tags", "tags", Map(STRING)),
+        opt("Conf", "conf", GATEWAY_CONF),
+    ),
+)
+
+# ---------------------------------------------------------------------------------------
+# MeshService
+
+MESH_SERVICE_DATAPLANE_REF = Struct("DataplaneRef", (Field("Name", "name", STRING),))
+
+MESH_SERVICE_SELECTOR = Struct(
+    "Selector",
+    (
+        Field("DataplaneTags", "dataplaneTags", Map(STRING)),
+        opt("DataplaneRef", "dataplaneRef", MESH_SERVICE_DATAPLANE_REF),
+    ),
+)
+
+MESH_SERVICE_PORT = Struct(
+    "Port",
+    (
+        Field("Name", "name", STRING),
+        req("Port", "port", PORT_NUMBER),
+        Field("TargetPort", "targetPort", INT_OR_STRING),
+        Field("AppProtocol", "appProtocol", STRING, default="tcp"),
+    ),
+)
+"""A port: `name` is optional (2.10 section names fall back to the number)."""
+
+MESH_SERVICE_IDENTITY = Struct(
+    "MeshServiceIdentity",
+    (
+        req("Type", "type", enum("ServiceTag", "SpiffeID")),
+        req("Value", "value", STRING),
+    ),
+)
+
+MESH_SERVICE = Struct(
+    "MeshService",
+    (
+        Field("State", "state", enum("Available", "Unavailable"), default="Unavailable"),
+        Field("Selector", "selector", MESH_SERVICE_SELECTOR),
+        Field("Ports", "ports", List(MESH_SERVICE_PORT)),
+        Field("Identities", "identities", List(MESH_SERVICE_IDENTITY)),
+    ),
+)
+
+# ---------------------------------------------------------------------------------------
+# MeshExternalService
+
+MES_MATCH = Struct(
+    "Match",
+    (
+        opt("Type", "type", enum("HostnameGenerator"), default="HostnameGenerator"),
+        req("Port", "port", PORT_NUMBER),
+        Field("Protocol", "protocol", enum("tcp", "grpc", "http", "http2"), default="tcp"),
+    ),
+)
+
+MES_EXTENSION = Struct(
+    "Extension",
+    (
+        req("Type", "type", STRING),
+        opt("Config", "config", JSON),
+    ),
+)
+
+MES_ENDPOINT = Struct(
+    "Endpoint",
+    (
+        req("Address", "address", STRING),
+        opt("Port", "port", PORT_NUMBER),
+    ),
+)
+
+MES_TLS = Struct(
+    "Tls",
+    (
+        Field("Enabled", "enabled", BOOL, default=False),
+        opt("Version", "version", TLS_VERSION),
+        Field("AllowRenegotiation", "allowRenegotiation", BOOL, default=False),
+        Field("Verification", "verification", JSON),
+    ),
+)
+
+MESH_EXTERNAL_SERVICE = Struct(
+    "MeshExternalService",
+    (
+        req("Match", "match", MES_MATCH),
+        opt("Extension", "extension", MES_EXTENSION),
+        Field("Endpoints", "endpoints", List(MES_ENDPOINT)),
+        opt("Tls", "tls", MES_TLS),
+    ),
+)
+
+# ---------------------------------------------------------------------------------------
+# MeshMultiZoneService
+
+MZS_MESH_SERVICE_SELECTOR = Struct(
+    "MeshServiceSelector", (Field("MatchLabels", "matchLabels", Map(STRING)),)
+)
+
+MZS_SELECTOR = Struct(
+    "Selector", (Field("MeshService", "meshService", MZS_MESH_SERVICE_SELECTOR, omitempty=False),)
+)
+
+MZS_PORT = Struct(
+    "Port",
+    (
+        opt("Name", "name", STRING),
+        req("Port", "port", PORT_NUMBER),
+        Field("AppProtocol", "appProtocol", STRING, default="tcp"),
+    ),
+)
+
+MESH_MULTI_ZONE_SERVICE = Struct(
+    "MeshMultiZoneService",
+    (
+        req("Selector", "selector", MZS_SELECTOR),
+        req("Ports", "ports", List(MZS_PORT)),
+    ),
+)
+
+RESOURCE_SPECS: dict[str, Struct] = {
+    "Mesh": MESH,
+    "Dataplane": DATAPLANE,
+    "MeshGateway": MESH_GATEWAY,
+    "MeshService": MESH_SERVICE,
+    "MeshExternalService": MESH_EXTERNAL_SERVICE,
+    "MeshMultiZoneService": MESH_MULTI_ZONE_SERVICE,
+}
+"""`spec` (or, for Universal proto kinds, the body) of each non-policy kind."""
