@@ -1,0 +1,27 @@
+"""A protocol-faithful fake Kubernetes API server for tests (read-only, over real HTTP).
+
+The official `kubernetes` client talks to it through a kubeconfig it writes, so
+list/watch code is tested exactly as it runs against a cluster: global
+resourceVersions, history replay, 410 Expired, bookmarks, paging, selectors,
+clean disconnects and TCP resets, 403/404 per resource, and a request log.
+
+    with FakeKubeAPI.from_folder("sample-cluster") as fake:
+        kubeconfig = fake.write_kubeconfig(tmp_path / "kubeconfig")
+        ...
+        fake.upsert({...}); fake.compact(); fake.abort_watches()
+
+Standalone: `python -m tests.fakekube serve FOLDER --kubeconfig PATH`.
+"""
+
+from tests.fakekube.cluster import RequestRecord
+from tests.fakekube.resources import DEFAULT_RESOURCES, KUMA_RESOURCES, NAMESPACES, ResourceType
+from tests.fakekube.server import FakeKubeAPI
+
+__all__ = [
+    "DEFAULT_RESOURCES",
+    "KUMA_RESOURCES",
+    "NAMESPACES",
+    "FakeKubeAPI",
+    "RequestRecord",
+    "ResourceType",
+]
