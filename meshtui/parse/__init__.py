@@ -20,7 +20,7 @@ Pure: no I/O. Sources hand in `RawDocument`s.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -83,14 +83,39 @@ def parse_documents(documents: Iterable[RawDocument], options: ContextOptions) -
     Returns:
         Resources (sorted by key), namespaces, problems, and the context used.
     """
+    documents = list(documents)
+    cp, note = choose_control_plane(
+        dataplane_zones(documents), options, has_kube=_any_kube(documents)
+    )
+    batch = parse_batch(documents, cp)
+    problems = list(batch.problems)
+    if note:
+        problems.insert(0, Problem(severity="info", message=note))
+    return ParseResult(
+        resources=dedupe(batch.resources, problems),
+        problems=tuple(problems),
+        control_plane=cp,
+        context_note=note,
+        namespaces=dedupe(batch.namespaces, problems),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """What one group of documents (one file, one Kubernetes object) parses into."""
+
+    resources: tuple[Resource, ...]
+    namespaces: tuple[Resource, ...]
+    problems: tuple[Problem, ...]
+
+
+def parse_batch(documents: Iterable[RawDocument], cp: ControlPlane) -> Batch:
+    """Parse documents for a known control-plane context (no de-duplication)."""
     problems: list[Problem] = []
     kube: list[_Candidate] = []
     universal: list[tuple[SourceRef, Mapping[str, Any]]] = []
     for doc in documents:
         _classify(doc, kube, universal, problems)
-    cp, note = _control_plane(kube, options)
-    if note:
-        problems.append(Problem(severity="info", message=note))
     resources: list[Resource] = []
     namespaces: list[Resource] = []
     for candidate in kube:
@@ -102,13 +127,34 @@ def parse_documents(documents: Iterable[RawDocument], options: ContextOptions) -
         res = _from_universal(source, body, problems)
         if res is not None:
             resources.append(res)
-    return ParseResult(
-        resources=_dedupe(resources, problems),
-        problems=tuple(problems),
-        control_plane=cp,
-        context_note=note,
-        namespaces=_dedupe(namespaces, problems),
-    )
+    return Batch(tuple(resources), tuple(namespaces), tuple(problems))
+
+
+def _kube_bodies(documents: Iterable[RawDocument]) -> Iterable[Mapping[str, Any]]:
+    for doc in documents:
+        body = doc.body
+        if not isinstance(body, Mapping) or not ("apiVersion" in body or "metadata" in body):
+            continue
+        if body.get("kind") == "List" and isinstance(body.get("items"), list):
+            yield from (item for item in body["items"] if isinstance(item, Mapping))
+        else:
+            yield body
+
+
+def _any_kube(documents: Iterable[RawDocument]) -> bool:
+    return any(True for _ in _kube_bodies(documents))
+
+
+def dataplane_zones(documents: Iterable[RawDocument]) -> Counter[str]:
+    """Zones named by Kubernetes-form, zone-originated Dataplanes: the evidence for the CP."""
+    zones: Counter[str] = Counter()
+    for body in _kube_bodies(documents):
+        if body.get("kind") != "Dataplane":
+            continue
+        labels = _labels_of(body)
+        if labels.get(ZONE) and labels.get(ORIGIN, "zone") == "zone":
+            zones[labels[ZONE]] += 1
+    return zones
 
 
 def _classify(
@@ -148,25 +194,24 @@ def _classify(
 # control-plane context
 
 
-def _control_plane(kube: Sequence[_Candidate], options: ContextOptions) -> tuple[ControlPlane, str]:
-    """The CP to compute labels for: the flags, else inferred from the objects' own labels."""
+def choose_control_plane(
+    zones: Counter[str], options: ContextOptions, *, has_kube: bool
+) -> tuple[ControlPlane, str]:
+    """The CP to compute labels for: the flags, else inferred from the Dataplanes' zones.
+
+    Returns:
+        The control plane and, when it was inferred, a sentence saying how.
+    """
     env = options.env or "kubernetes"
     system_ns = options.system_namespace
     if options.cp_mode == "global":
         return ControlPlane(mode="global", zone="", env=env, system_namespace=system_ns), ""
     if options.zone is not None:
         return ControlPlane(mode="zone", zone=options.zone, env=env, system_namespace=system_ns), ""
-    zones = Counter(
-        str(_labels_of(c.body).get(ZONE))
-        for c in kube
-        if c.body.get("kind") == "Dataplane"
-        and _labels_of(c.body).get(ZONE)
-        and _labels_of(c.body).get(ORIGIN, "zone") == "zone"
-    )
     if options.cp_mode == "zone" or len(zones) <= 1:
-        zone = next(iter(zones), "default")
+        zone = zones.most_common(1)[0][0] if zones else "default"
         cp = ControlPlane(mode="zone", zone=zone, env=env, system_namespace=system_ns)
-        if not kube:
+        if not has_kube:
             return cp, ""
         if zones:
             why = f"the zone of {zones[zone]} Dataplane(s)"
@@ -175,9 +220,8 @@ def _control_plane(kube: Sequence[_Candidate], options: ContextOptions) -> tuple
         return cp, f"no --zone given: labels computed as on zone control plane {zone!r} ({why})"
     names = ", ".join(sorted(zones))
     cp = ControlPlane(mode="global", zone="", env=env, system_namespace=system_ns)
-    return (
-        cp,
-        f"no --cp-mode given: Dataplanes from several zones ({names}), so a global control plane",
+    return cp, (
+        f"no --cp-mode given: Dataplanes from several zones ({names}), so a global control plane"
     )
 
 
@@ -408,7 +452,7 @@ def _located(source: SourceRef, who: str, found: list[tuple[str, str]]) -> list[
     return [_problem(source, path, message, who) for path, message in found]
 
 
-def _dedupe(resources: list[Resource], problems: list[Problem]) -> tuple[Resource, ...]:
+def dedupe(resources: Iterable[Resource], problems: list[Problem]) -> tuple[Resource, ...]:
     """One resource per key: a later definition replaces an earlier one, with a warning."""
     by_key: dict[tuple[str, str, str], Resource] = {}
     for res in resources:

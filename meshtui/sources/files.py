@@ -18,8 +18,10 @@ from typing import Any
 
 import yaml
 
+from meshtui.inventory import OriginUpdate, ScopeReplaced
 from meshtui.model import Problem, SourceRef
 from meshtui.raw import RawDocument
+from meshtui.sources import ChangesReady, Emit, StatusChanged
 
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _Dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
@@ -182,3 +184,101 @@ def iter_documents(paths: Iterable[Path], root: Path) -> Iterator[FileContents]:
     """Read several files (relative names shown as under `root`)."""
     for path in paths:
         yield read_file(path, display_path(path, root))
+
+
+class FolderSource:
+    """A folder (or single file) of YAML, read once and then watched with `watchfiles`.
+
+    Each file is one inventory origin (`file:<path>`). A change batch re-reads every
+    touched path: the event kind is not trusted (editors save by rename), and a
+    directory event rescans that directory.
+    """
+
+    mode = "FOLDER"
+
+    def __init__(self, root: Path, *, watch: bool = True, poll: bool = False) -> None:
+        self.root = root
+        self.watch = watch
+        self.poll = poll
+        self._known: set[Path] = set()
+
+    @property
+    def description(self) -> str:
+        return str(self.root)
+
+    def run(self, emit: Emit, stop: threading.Event) -> None:
+        """Emit the initial scan, then each change batch, until `stop` is set."""
+        emit(StatusChanged(synced=False, message=f"reading {self.root}"))
+        updates = self.scan()
+        emit(ChangesReady((ScopeReplaced(ORIGIN_PREFIX, tuple(updates)),), initial=True))
+        emit(StatusChanged(synced=True, message=self._watching_message()))
+        while self.watch and not stop.is_set():
+            if not self.root.exists():
+                emit(StatusChanged(synced=True, message=f"{self.root} is gone; waiting for it"))
+                if stop.wait(0.5):
+                    return
+                if self.root.exists():
+                    emit(ChangesReady((ScopeReplaced(ORIGIN_PREFIX, tuple(self.scan())),)))
+                    emit(StatusChanged(synced=True, message=self._watching_message()))
+                continue
+
+            def changed(paths: set[str]) -> None:
+                batch = self.rescan({Path(p) for p in paths})
+                if batch:
+                    emit(ChangesReady(tuple(batch)))
+                    emit(StatusChanged(synced=True, message=self._watching_message()))
+
+            try:
+                watch_paths(self.root, changed, stop, poll=self.poll)
+            except FileNotFoundError:
+                continue
+
+    def _watching_message(self) -> str:
+        return f"watching {len(self._known)} file(s)"
+
+    def scan(self) -> list[OriginUpdate]:
+        """Read every YAML file under the root."""
+        files = yaml_files(self.root) if self.root.exists() else []
+        self._known = set(files)
+        return [self._update(path) for path in files]
+
+    def rescan(self, touched: set[Path]) -> list[OriginUpdate]:
+        """Updates for touched paths: re-read files, rescan directories, drop what vanished."""
+        updates: dict[Path, OriginUpdate] = {}
+        for path in touched:
+            if path.is_dir():
+                present = set(yaml_files(path))
+                gone = {k for k in self._known if _is_under(k, path) and k not in present}
+                for file in present:
+                    updates[file] = self._update(file)
+                for file in gone:
+                    updates[file] = OriginUpdate(self.origin(file), None)
+                self._known = (self._known - gone) | present
+            elif path.is_file():
+                if path.name.endswith(YAML_SUFFIXES):
+                    updates[path] = self._update(path)
+                    self._known.add(path)
+            else:
+                for file in [k for k in self._known if k == path or _is_under(k, path)]:
+                    updates[file] = OriginUpdate(self.origin(file), None)
+                    self._known.discard(file)
+        return [updates[p] for p in sorted(updates)]
+
+    def origin(self, path: Path) -> str:
+        """The inventory origin key of a file."""
+        return ORIGIN_PREFIX + display_path(path, self.root)
+
+    def _update(self, path: Path) -> OriginUpdate:
+        contents = read_file(path, display_path(path, self.root))
+        return OriginUpdate(self.origin(path), contents.documents, contents.problems)
+
+
+ORIGIN_PREFIX = "file:"
+
+
+def _is_under(path: Path, directory: Path) -> bool:
+    try:
+        path.relative_to(directory)
+    except ValueError:
+        return False
+    return path != directory

@@ -1,0 +1,468 @@
+"""The Textual app: owns the state, runs the workers, routes messages. Wiring only.
+
+Flow: the source worker turns file or cluster events into a new `Inventory` (parsed
+off the UI thread) and posts `InventoryChanged`; the app swaps it in and starts an
+evaluation worker for the selected mesh, which posts `EvaluationReady`; the app then
+asks `present` for view models and hands them to the widgets. Widgets post their
+user's choices back (`Highlighted`, `Chosen`, `Jump`, ...), which change `UIState`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.events import Resize
+from textual.widgets import Footer, Input
+
+from meshtui.engine.evaluation import MeshEvaluation
+from meshtui.engine.index import build_index, mesh_names
+from meshtui.errors import SourceError
+from meshtui.inventory import Diff, Inventory
+from meshtui.messages import (
+    AffectedCountsReady,
+    EvaluationReady,
+    InventoryChanged,
+    SourceStatusReceived,
+)
+from meshtui.model import ResourceKey
+from meshtui.parse import ContextOptions
+from meshtui.present import Highlights, UIState, header_view, namespaces_view, roles_view
+from meshtui.present.commands import run_command
+from meshtui.present.screen import detail_for, table_for, tree_changes
+from meshtui.sources import ChangesReady, Source, StatusChanged
+from meshtui.views import DetailView
+from meshtui.widgets.detail import DetailPane, RulesTree
+from meshtui.widgets.header import StatusHeader
+from meshtui.widgets.help import HelpScreen
+from meshtui.widgets.sidelist import SideList
+from meshtui.widgets.table import ResourceTable
+
+Clock = Callable[[], datetime]
+
+
+class MeshtuiApp(App[None]):
+    """The meshtui dashboard."""
+
+    CSS_PATH = "meshtui.tcss"
+    TITLE = "meshtui"
+    BINDINGS = [
+        Binding("q", "quit", "Quit"),
+        Binding("question_mark", "help", "Help"),
+        Binding("slash", "filter", "Filter"),
+        Binding("colon", "command", "Command"),
+        Binding("y", "toggle_yaml", "YAML"),
+        Binding("escape", "go_back", "Back"),
+        Binding("1", "show('dataplanes')", "Dataplanes", show=False),
+        Binding("2", "show('policies')", "Policies", show=False),
+        Binding("3", "show('services')", "Services", show=False),
+        Binding("exclamation_mark", "show('problems')", "Problems"),
+        Binding("m", "next_mesh", "Mesh", show=False),
+    ]
+
+    def __init__(
+        self,
+        source: Source,
+        options: ContextOptions,
+        *,
+        clock: Clock = datetime.now,
+        mesh: str = "",
+        namespace: str = "",
+        highlight_seconds: float = 3.0,
+    ) -> None:
+        super().__init__()
+        self.source = source
+        self.clock = clock
+        self.inventory = Inventory.empty(options)
+        self.evaluation: MeshEvaluation | None = None
+        self.ui = UIState(
+            mesh=mesh, namespaces=frozenset({namespace}) if namespace else frozenset()
+        )
+        self.highlights = Highlights()
+        self.highlight_seconds = highlight_seconds
+        self.affected: Mapping[ResourceKey, int] = {}
+        self.status = StatusChanged(synced=False, message="starting")
+        self.updated = ""
+        self.loaded = False
+        self._stop = threading.Event()
+        self._history: list[UIState] = []
+        self._shown_detail: DetailView | None = None
+        self._shown_detail_key = ""
+
+    # ------------------------------------------------------------------ layout
+
+    def compose(self) -> ComposeResult:
+        yield StatusHeader(id="header")
+        with Horizontal(id="body"):
+            with Vertical(id="sidebar"):
+                yield SideList(id="namespaces")
+                yield SideList(id="roles")
+            with Vertical(id="center"):
+                yield Input(id="filter", placeholder="filter…  (esc clears)")
+                yield ResourceTable(id="table")
+            yield DetailPane(id="detail")
+        yield Input(
+            id="command", placeholder=":command  (dp, pol, svc, ns NAME, mesh NAME, mt, help)"
+        )
+        yield Footer()
+
+    @property
+    def table(self) -> ResourceTable:
+        return self.query_one("#table", ResourceTable)
+
+    @property
+    def detail(self) -> DetailPane:
+        return self.query_one("#detail", DetailPane)
+
+    def on_mount(self) -> None:
+        self.query_one("#namespaces", SideList).border_title = "Namespaces"
+        self.query_one("#roles", SideList).border_title = "Policy roles"
+        self.detail.border_title = "Detail"
+        self.table.focus()
+        self._apply_size(self.size.width)
+        self._run_source()
+        self.set_interval(0.5, self._tick)
+        self._refresh()
+
+    def on_unmount(self) -> None:
+        self._stop.set()
+
+    def on_resize(self, event: Resize) -> None:
+        self._apply_size(event.size.width)
+
+    def _apply_size(self, width: int) -> None:
+        self.screen.set_class(width < 120, "-narrow")
+        self.screen.set_class(width < 90, "-tiny")
+
+    # ------------------------------------------------------------------ workers
+
+    @work(thread=True, exclusive=True, group="source", exit_on_error=False, description="source")
+    def _run_source(self) -> None:
+        inventory = self.inventory
+
+        def emit(event: ChangesReady | StatusChanged) -> None:
+            nonlocal inventory
+            if isinstance(event, StatusChanged):
+                self.post_message(SourceStatusReceived(event))
+                return
+            inventory, diff = inventory.apply(event.changes)
+            if event.initial or not diff.empty:
+                self.post_message(InventoryChanged(inventory, diff, event.initial))
+
+        try:
+            self.source.run(emit, self._stop)
+        except Exception as err:  # a source crash becomes a status, not a dead app
+            self.post_message(
+                SourceStatusReceived(StatusChanged(synced=False, message=f"source failed: {err}"))
+            )
+
+    @work(
+        thread=True, exclusive=True, group="evaluate", exit_on_error=False, description="evaluate"
+    )
+    def _evaluate(self, inventory: Inventory, mesh: str) -> None:
+        index = build_index(inventory.resources, mesh)
+        self.post_message(EvaluationReady(mesh, inventory.version, MeshEvaluation(index)))
+
+    @work(
+        thread=True,
+        exclusive=True,
+        group="affected",
+        exit_on_error=False,
+        description="affected counts",
+    )
+    def _count_affected(self, evaluation: MeshEvaluation) -> None:
+        counts = {}
+        index = evaluation.index
+        for policy in (
+            *index.all_policies(),
+            *(p for ps in index.shadow_policies.values() for p in ps),
+        ):
+            counts[policy.key] = len(evaluation.affected(policy))
+        self.post_message(AffectedCountsReady(evaluation, counts))
+
+    # ------------------------------------------------------------------ messages from workers
+
+    def on_inventory_changed(self, message: InventoryChanged) -> None:
+        self.inventory = message.inventory
+        self.loaded = True
+        self.updated = self.clock().strftime("%H:%M:%S")
+        if not message.initial:
+            self._highlight(message.diff)
+        meshes = mesh_names(self.inventory.resources)
+        if self.ui.mesh not in meshes:
+            mesh = "default" if "default" in meshes else (meshes[0] if meshes else "")
+            self.ui = replace(self.ui, mesh=mesh)
+        if self.ui.mesh:
+            self._evaluate(self.inventory, self.ui.mesh)
+        else:
+            self.evaluation = None
+            self._refresh()
+
+    def on_source_status_received(self, message: SourceStatusReceived) -> None:
+        self.status = message.status
+        self._refresh_header()
+
+    def on_evaluation_ready(self, message: EvaluationReady) -> None:
+        if message.mesh != self.ui.mesh or message.version != self.inventory.version:
+            return
+        self.evaluation = message.evaluation
+        self._count_affected(message.evaluation)
+        self._refresh()
+
+    def on_affected_counts_ready(self, message: AffectedCountsReady) -> None:
+        if message.evaluation is self.evaluation:
+            self.affected = message.counts
+            self._refresh_table()
+
+    # ------------------------------------------------------------------ messages from widgets
+
+    @on(SideList.Chosen, "#namespaces")
+    def _namespace_chosen(self, message: SideList.Chosen) -> None:
+        name = message.key.removeprefix("ns:")
+        self._set_ui(replace(self.ui, namespaces=frozenset({name}) if name else frozenset()))
+
+    @on(SideList.Toggled, "#namespaces")
+    def _namespace_toggled(self, message: SideList.Toggled) -> None:
+        name = message.key.removeprefix("ns:")
+        if not name:
+            self._set_ui(replace(self.ui, namespaces=frozenset()))
+            return
+        chosen = set(self.ui.namespaces) ^ {name}
+        self._set_ui(replace(self.ui, namespaces=frozenset(chosen)))
+
+    @on(SideList.Chosen, "#roles")
+    def _role_chosen(self, message: SideList.Chosen) -> None:
+        role = message.key.removeprefix("role:")
+        self._set_ui(replace(self.ui, role=role, view="policies" if role else self.ui.view))
+
+    def on_resource_table_highlighted(self, message: ResourceTable.Highlighted) -> None:
+        self.ui = self.ui.with_selected(message.key)
+        self._refresh_detail()
+
+    def on_resource_table_chosen(self, message: ResourceTable.Chosen) -> None:
+        self.ui = self.ui.with_selected(message.key)
+        self._refresh_detail()
+        self.detail.rules_tree.focus()
+
+    def on_rules_tree_jump(self, message: RulesTree.Jump) -> None:
+        self.jump(message.target)
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, message: Input.Changed) -> None:
+        self.ui = replace(self.ui, filter=message.value)
+        self._refresh_table()
+        self._refresh_detail()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self, message: Input.Submitted) -> None:
+        self.table.focus()
+
+    @on(Input.Submitted, "#command")
+    def _command_submitted(self, message: Input.Submitted) -> None:
+        command = self.query_one("#command", Input)
+        command.value = ""
+        command.remove_class("-active")
+        self.table.focus()
+        result = run_command(message.value, self.ui, meshes=mesh_names(self.inventory.resources))
+        if result.error:
+            self.notify(result.error, severity="error", markup=False)
+        if result.action == "quit":
+            self.exit()
+        elif result.action == "help":
+            self.action_help()
+        if result.state is not None:
+            self._set_ui(result.state, remember=True)
+
+    # ------------------------------------------------------------------ actions
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen())
+
+    def action_filter(self) -> None:
+        field = self.query_one("#filter", Input)
+        field.add_class("-active")
+        field.focus()
+
+    def action_command(self) -> None:
+        field = self.query_one("#command", Input)
+        field.add_class("-active")
+        field.focus()
+
+    def action_show(self, view: str) -> None:
+        self._set_ui(replace(self.ui, view=view, filter=""), remember=True)
+
+    def action_toggle_yaml(self) -> None:
+        mode = "yaml" if self.ui.detail_mode == "tree" else "tree"
+        self.ui = replace(self.ui, detail_mode=mode)
+        self._refresh_detail()
+
+    def action_next_mesh(self) -> None:
+        meshes = mesh_names(self.inventory.resources)
+        if len(meshes) < 2:
+            return
+        following = (
+            meshes[(meshes.index(self.ui.mesh) + 1) % len(meshes)]
+            if self.ui.mesh in meshes
+            else meshes[0]
+        )
+        self._set_ui(replace(self.ui, mesh=following, namespaces=frozenset(), selected={}))
+
+    def action_go_back(self) -> None:
+        command = self.query_one("#command", Input)
+        field = self.query_one("#filter", Input)
+        if command.has_class("-active"):
+            command.value = ""
+            command.remove_class("-active")
+            self.table.focus()
+        elif field.has_class("-active") or self.ui.filter:
+            field.value = ""
+            field.remove_class("-active")
+            self.ui = replace(self.ui, filter="")
+            self.table.focus()
+            self._refresh()
+        elif self.ui.detail_mode == "yaml":
+            self.action_toggle_yaml()
+        elif self.detail.rules_tree.has_focus and not self._history:
+            self.table.focus()
+        elif self._history:
+            self._set_ui(self._history.pop())
+            self.table.focus()
+
+    def jump(self, target: str) -> None:
+        """Show what `target` (`policy:T/name`, `dataplane:name`, `service:T/name`) names."""
+        view = {"policy": "policies", "dataplane": "dataplanes", "service": "services"}.get(
+            target.split(":")[0]
+        )
+        if view is None:
+            return
+        state = replace(self.ui, view=view, filter="")
+        if view == "policies":
+            kind = target.split(":", 1)[1].split("/", 1)[0]
+            state = replace(state, kind=kind if self.ui.kind == kind else "", role="")
+        self._set_ui(replace(state, namespaces=frozenset()).with_selected(target), remember=True)
+        self.query_one("#filter", Input).value = ""
+        self.table.select_key(target)
+        self.table.focus()
+
+    # ------------------------------------------------------------------ state → views
+
+    def _set_ui(self, state: UIState, *, remember: bool = False) -> None:
+        if remember and state != self.ui:
+            self._history.append(self.ui)
+            del self._history[:-50]
+        mesh_changed = state.mesh != self.ui.mesh
+        self.ui = state
+        if mesh_changed:
+            self.evaluation = None
+            self.affected = {}
+            self._evaluate(self.inventory, state.mesh)
+        self._refresh()
+
+    def _highlight(self, diff: Diff) -> None:
+        until = self.clock().timestamp() + self.highlight_seconds
+        rows = dict(self.highlights.rows)
+        from meshtui.present.tables import row_key
+
+        resources = self.inventory.resource_map
+        for key in diff.added | diff.changed:
+            resource = resources.get(key)
+            if resource is not None:
+                rows[row_key(resource)] = ("added" if key in diff.added else "changed", until)
+        self.highlights = Highlights(rows, self.highlights.nodes)
+
+    def _tick(self) -> None:
+        if self.highlights.empty:
+            return
+        now = self.clock().timestamp()
+        expired = self.highlights.expired(now)
+        if expired != self.highlights:
+            self.highlights = expired
+            self._refresh_table()
+            self._refresh_detail()
+
+    def _refresh(self) -> None:
+        self._refresh_header()
+        ev = self.evaluation
+        self.query_one("#namespaces", SideList).view = namespaces_view(
+            ev, self.inventory.namespaces, self.ui
+        )
+        self.query_one("#roles", SideList).view = roles_view(ev, self.ui)
+        self._refresh_table()
+        self._refresh_detail()
+
+    def _refresh_header(self) -> None:
+        self.query_one(StatusHeader).view = header_view(
+            mode=self.source.mode,
+            source=self.source.description,
+            ev=self.evaluation,
+            meshes=mesh_names(self.inventory.resources),
+            problems=self.inventory.problems,
+            updated=self.updated,
+            status=self.status.message,
+            kinds={k: s.state for k, s in self.status.kinds.items()},
+            loading=not self.loaded,
+        )
+
+    def _refresh_table(self) -> None:
+        now = self.clock().timestamp()
+        view = table_for(
+            self.ui, self.evaluation, self.inventory, self.highlights, now, self.affected
+        )
+        self.table.view = view
+        keys = [row.key for row in view.rows]
+        if keys and self.ui.selected_key not in keys:
+            current = self.table.current_key()
+            self.ui = self.ui.with_selected(current if current in keys else keys[0])
+        if self.ui.selected_key:
+            self.table.select_key(self.ui.selected_key)
+
+    def _refresh_detail(self) -> None:
+        key = self.ui.selected_key
+        view = detail_for(self.ui, self.evaluation, self.inventory)
+        now = self.clock().timestamp()
+        if (
+            key == self._shown_detail_key
+            and self._shown_detail is not None
+            and view != self._shown_detail
+        ):
+            until = now + self.highlight_seconds
+            nodes = dict(self.highlights.nodes)
+            nodes.update(
+                {node_id: ("changed", until) for node_id in tree_changes(self._shown_detail, view)}
+            )
+            self.highlights = Highlights(self.highlights.rows, nodes)
+        elif key != self._shown_detail_key:
+            self.highlights = Highlights(self.highlights.rows, {})
+        self._shown_detail, self._shown_detail_key = view, key
+        changed = frozenset(
+            n for n in self.highlights.nodes if self.highlights.style_of_node(n, now)
+        )
+        self.detail.changed = changed
+        self.detail.view = view
+
+
+def run_dashboard(args: argparse.Namespace, options: ContextOptions) -> int:
+    """Build the source from the command line and run the app until the user quits."""
+    source: Source
+    if args.path is not None:
+        path: Path = args.path
+        if not path.exists():
+            raise SourceError(f"{path}: no such file or directory")
+        from meshtui.sources.files import FolderSource
+
+        source = FolderSource(path, poll=args.poll)
+    else:
+        from meshtui.sources.kube import KubeSource
+
+        source = KubeSource(kubeconfig=args.kubeconfig, context=args.context)
+    app = MeshtuiApp(source, options, mesh=args.mesh or "", namespace=args.namespace or "")
+    app.run()
+    return 0

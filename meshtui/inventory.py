@@ -1,0 +1,243 @@
+"""The set of resources a source currently provides, and how it changes.
+
+An `Inventory` is an immutable value: the raw documents of every *origin* (a YAML file,
+or one Kubernetes object), what they parsed into under the current control-plane
+context, and the problems found. `apply` returns a new inventory plus a `Diff` of the
+resource keys that were added, changed or removed, re-parsing only the origins that
+changed (all of them only when the inferred control-plane context changes).
+
+When an origin turns bad (a YAML syntax error, a field Kuma would reject), the last
+good version of each resource it no longer yields stays in the inventory, marked
+stale, until the origin is fixed or removed: one broken file never hides the rest.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from meshtui.model import Problem, Resource, ResourceKey
+from meshtui.parse import (
+    Batch,
+    ContextOptions,
+    choose_control_plane,
+    dataplane_zones,
+    dedupe,
+    parse_batch,
+)
+from meshtui.parse.labels import ControlPlane
+from meshtui.raw import RawDocument
+
+
+@dataclass(frozen=True, slots=True)
+class OriginUpdate:
+    """New contents for one origin; `documents=None` means it is gone."""
+
+    origin: str
+    documents: tuple[RawDocument, ...] | None
+    problems: tuple[Problem, ...] = ()
+    """Problems found reading the origin (unreadable file, YAML syntax error)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ScopeReplaced:
+    """Every origin whose key starts with `scope` is replaced by `updates` (a re-list)."""
+
+    scope: str
+    updates: tuple[OriginUpdate, ...]
+
+
+Change = OriginUpdate | ScopeReplaced
+
+
+@dataclass(frozen=True, slots=True)
+class Diff:
+    """Which resources an `apply` added, changed or removed."""
+
+    added: frozenset[ResourceKey] = frozenset()
+    changed: frozenset[ResourceKey] = frozenset()
+    removed: frozenset[ResourceKey] = frozenset()
+
+    @property
+    def empty(self) -> bool:
+        return not (self.added or self.changed or self.removed)
+
+    def merged(self, later: Diff) -> Diff:
+        """This diff followed by `later`."""
+        return Diff(
+            added=(self.added | later.added) - later.removed,
+            changed=(self.changed | later.changed) - later.removed - later.added,
+            removed=(self.removed | later.removed) - later.added,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class OriginState:
+    """One origin's documents and what they parsed into."""
+
+    documents: tuple[RawDocument, ...]
+    read_problems: tuple[Problem, ...]
+    batch: Batch
+    stale: tuple[Resource, ...] = ()
+    """Last good versions of resources this origin no longer yields while it is broken."""
+    zones: Counter[str] = field(default_factory=Counter, compare=False)
+
+    @property
+    def broken(self) -> bool:
+        """An error was found reading or parsing it."""
+        return any(p.severity == "error" for p in (*self.read_problems, *self.batch.problems))
+
+    def current(self) -> tuple[Resource, ...]:
+        """Resources as shown: parsed ones, then stale ones."""
+        return self.batch.resources + self.stale
+
+
+@dataclass(frozen=True, eq=False)
+class Inventory:
+    """Everything one source provides right now. Never mutated; `apply` makes a new one."""
+
+    options: ContextOptions
+    origins: Mapping[str, OriginState] = field(default_factory=dict)
+    control_plane: ControlPlane = field(default_factory=ControlPlane)
+    context_note: str = ""
+    version: int = 0
+    """Incremented by every `apply` that changed something."""
+
+    @classmethod
+    def empty(cls, options: ContextOptions) -> Inventory:
+        """An inventory with nothing in it yet."""
+        cp, _ = choose_control_plane(Counter(), options, has_kube=False)
+        return cls(options=options, control_plane=cp)
+
+    def apply(self, changes: Sequence[Change]) -> tuple[Inventory, Diff]:
+        """Apply a batch of changes.
+
+        Returns:
+            The new inventory and what changed (an empty diff and `self` when nothing did).
+        """
+        updates = self._flatten(changes)
+        if not updates:
+            return self, Diff()
+        origins = dict(self.origins)
+        for update in updates:
+            if update.documents is None:
+                origins.pop(update.origin, None)
+            else:
+                origins[update.origin] = _pending(update)
+        zones = sum((state.zones for state in origins.values()), Counter[str]())
+        has_kube = any(state.zones or _has_kube(state.documents) for state in origins.values())
+        cp, note = choose_control_plane(zones, self.options, has_kube=has_kube)
+        reparse_all = cp != self.control_plane
+        touched = {u.origin for u in updates}
+        for key, state in origins.items():
+            if reparse_all or key in touched:
+                origins[key] = _parsed(state, cp, self.origins.get(key))
+        new = Inventory(
+            options=self.options,
+            origins=dict(sorted(origins.items())),
+            control_plane=cp,
+            context_note=note,
+            version=self.version + 1,
+        )
+        diff = _diff(self.resource_map, new.resource_map)
+        return new, diff
+
+    def _flatten(self, changes: Sequence[Change]) -> list[OriginUpdate]:
+        out: list[OriginUpdate] = []
+        for change in changes:
+            if isinstance(change, OriginUpdate):
+                out.append(change)
+                continue
+            present = {u.origin for u in change.updates}
+            out.extend(
+                OriginUpdate(key, None)
+                for key in self.origins
+                if key.startswith(change.scope) and key not in present
+            )
+            out.extend(change.updates)
+        return out
+
+    @cached_property
+    def _merged(self) -> tuple[tuple[Resource, ...], tuple[Resource, ...], tuple[Problem, ...]]:
+        problems: list[Problem] = []
+        if self.context_note:
+            problems.append(Problem(severity="info", message=self.context_note))
+        for state in self.origins.values():
+            problems.extend(state.read_problems)
+            problems.extend(state.batch.problems)
+        resources = dedupe((r for s in self.origins.values() for r in s.current()), problems)
+        namespaces = dedupe(
+            (n for s in self.origins.values() for n in s.batch.namespaces), problems
+        )
+        return resources, namespaces, tuple(problems)
+
+    @property
+    def resources(self) -> tuple[Resource, ...]:
+        """Every resource (stale ones included), one per key, sorted by key."""
+        return self._merged[0]
+
+    @property
+    def namespaces(self) -> tuple[Resource, ...]:
+        """Kubernetes Namespace objects seen."""
+        return self._merged[1]
+
+    @property
+    def problems(self) -> tuple[Problem, ...]:
+        """Every problem, in origin order."""
+        return self._merged[2]
+
+    @cached_property
+    def resource_map(self) -> Mapping[ResourceKey, Resource]:
+        """Resources by key."""
+        return {r.key: r for r in self.resources}
+
+    @cached_property
+    def stale_keys(self) -> frozenset[ResourceKey]:
+        """Keys whose shown version is the last good one of a now-broken origin."""
+        return frozenset(r.key for state in self.origins.values() for r in state.stale)
+
+    def documents_of(self, resource: Resource) -> RawDocument | None:
+        """The raw document a resource came from (for the YAML view)."""
+        if resource.source is None:
+            return None
+        for state in self.origins.values():
+            for doc in state.documents:
+                if doc.source == resource.source:
+                    return doc
+        return None
+
+
+def _has_kube(documents: Iterable[RawDocument]) -> bool:
+    return any(
+        isinstance(d.body, Mapping) and ("apiVersion" in d.body or "metadata" in d.body)
+        for d in documents
+    )
+
+
+def _pending(update: OriginUpdate) -> OriginState:
+    assert update.documents is not None
+    return OriginState(
+        documents=update.documents,
+        read_problems=update.problems,
+        batch=Batch((), (), ()),
+        zones=dataplane_zones(update.documents),
+    )
+
+
+def _parsed(state: OriginState, cp: ControlPlane, previous: OriginState | None) -> OriginState:
+    batch = parse_batch(state.documents, cp)
+    fresh = OriginState(state.documents, state.read_problems, batch, (), state.zones)
+    if not fresh.broken or previous is None:
+        return fresh
+    have = {r.key for r in batch.resources}
+    stale = tuple(r for r in previous.current() if r.key not in have)
+    return OriginState(state.documents, state.read_problems, batch, stale, state.zones)
+
+
+def _diff(old: Mapping[ResourceKey, Resource], new: Mapping[ResourceKey, Resource]) -> Diff:
+    added = frozenset(new.keys() - old.keys())
+    removed = frozenset(old.keys() - new.keys())
+    changed = frozenset(k for k in new.keys() & old.keys() if new[k] != old[k])
+    return Diff(added, changed, removed)

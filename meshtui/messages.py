@@ -1,0 +1,55 @@
+"""App-wide Textual messages: facts that workers report to the app.
+
+Workers only post these; the app's handlers own every state change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from textual.message import Message
+
+from meshtui.engine.evaluation import MeshEvaluation
+from meshtui.inventory import Diff, Inventory
+from meshtui.model import ResourceKey
+from meshtui.sources import StatusChanged
+
+
+class InventoryChanged(Message):
+    """The source produced a new inventory (already parsed, off the UI thread)."""
+
+    def __init__(self, inventory: Inventory, diff: Diff, initial: bool) -> None:
+        super().__init__()
+        self.inventory = inventory
+        self.diff = diff
+        self.initial = initial
+
+
+class SourceStatusReceived(Message):
+    """The source's health changed; only the latest one matters."""
+
+    def __init__(self, status: StatusChanged) -> None:
+        super().__init__()
+        self.status = status
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, SourceStatusReceived)
+
+
+class EvaluationReady(Message):
+    """A mesh evaluation was built for an inventory version."""
+
+    def __init__(self, mesh: str, version: int, evaluation: MeshEvaluation) -> None:
+        super().__init__()
+        self.mesh = mesh
+        self.version = version
+        self.evaluation = evaluation
+
+
+class AffectedCountsReady(Message):
+    """How many dataplanes each policy affects, for one evaluation."""
+
+    def __init__(self, evaluation: MeshEvaluation, counts: Mapping[ResourceKey, int]) -> None:
+        super().__init__()
+        self.evaluation = evaluation
+        self.counts = counts

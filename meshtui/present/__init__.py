@@ -1,0 +1,123 @@
+"""Presentation: turn an evaluation and the user's choices into view models.
+
+Pure and headless (no Textual, no Rich): every function takes data (the inventory,
+a `MeshEvaluation`, the `UIState`, the time) and returns frozen `views`. Sorting,
+filtering, counting and formatting all happen here, never in widgets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+
+from meshtui.engine.evaluation import MeshEvaluation
+from meshtui.model import PolicyRole, Problem, Resource
+from meshtui.present.state import Highlights, UIState
+from meshtui.present.tables import NO_NAMESPACE, in_namespaces, namespace_label
+from meshtui.present.text import literal
+from meshtui.views import HeaderView, ListItem, ListView
+
+__all__ = ["Highlights", "UIState", "header_view", "namespaces_view", "roles_view"]
+
+ROLE_HINTS: Mapping[str, str] = {
+    "system": "lives in the system namespace (or comes from Universal / the global CP)",
+    "producer": "in the namespace of the MeshService it targets by name; applies mesh-wide",
+    "consumer": "targets services it does not own; applies only in its own namespace",
+    "workload-owner": "has from[]/rules[] or a single default; applies only in its own namespace",
+}
+
+
+def namespaces_view(
+    ev: MeshEvaluation | None, known: Iterable[Resource], state: UIState
+) -> ListView:
+    """Namespaces with their dataplane and policy counts in the current mesh."""
+    dataplanes: dict[str, int] = {}
+    policies: dict[str, int] = {}
+    if ev is not None:
+        for dp in ev.index.dataplanes.values():
+            ns = namespace_label(dp.resource)
+            dataplanes[ns] = dataplanes.get(ns, 0) + 1
+        for policy in ev.index.all_policies():
+            ns = namespace_label(policy.resource)
+            policies[ns] = policies.get(ns, 0) + 1
+    names = set(dataplanes) | set(policies)
+    names.update(ns.name for ns in known if ns.name == "kuma-system" and (dataplanes or policies))
+    total = ListItem(
+        "ns:",
+        "all namespaces",
+        _counts(sum(dataplanes.values()), sum(policies.values())),
+        selected=not state.namespaces,
+    )
+    items = [total] + [
+        ListItem(
+            f"ns:{name}",
+            literal(name),
+            _counts(dataplanes.get(name, 0), policies.get(name, 0)),
+            selected=name in state.namespaces,
+        )
+        for name in sorted(names, key=lambda n: (n == NO_NAMESPACE, n))
+    ]
+    return ListView("Namespaces", tuple(items))
+
+
+def _counts(dataplanes: int, policies: int) -> str:
+    return f"{dataplanes:>3} dp {policies:>3} pol"
+
+
+def roles_view(ev: MeshEvaluation | None, state: UIState) -> ListView:
+    """Policy roles with counts for the selected namespaces."""
+    counts = dict.fromkeys((r.value for r in PolicyRole), 0)
+    if ev is not None:
+        for policy in ev.index.all_policies():
+            if in_namespaces(policy.resource, state.namespaces):
+                role = policy.resource.role
+                counts[role] = counts.get(role, 0) + 1
+    items = [ListItem("role:", "all roles", str(sum(counts.values())), selected=not state.role)]
+    items += [
+        ListItem(
+            f"role:{role}",
+            role,
+            str(count),
+            selected=state.role == role,
+            hint=ROLE_HINTS.get(role, ""),
+        )
+        for role, count in counts.items()
+    ]
+    return ListView("Policy roles", tuple(items))
+
+
+def header_view(
+    *,
+    mode: str,
+    source: str,
+    ev: MeshEvaluation | None,
+    meshes: Sequence[str],
+    problems: Sequence[Problem],
+    updated: str,
+    status: str,
+    kinds: Mapping[str, str] = {},
+    loading: bool = False,
+) -> HeaderView:
+    """The top line."""
+    if ev is None:
+        counts = "loading…" if loading else "no mesh found"
+    else:
+        index = ev.index
+        services = sum(len(v) for v in index.services.values())
+        policies = len(index.all_policies())
+        counts = f"{len(index.dataplanes)} dataplanes · {policies} policies · {services} services"
+    errors = sum(1 for p in problems if p.severity == "error")
+    warnings = sum(1 for p in problems if p.severity == "warning")
+    troubled = tuple((k, s) for k, s in sorted(kinds.items()) if s != "live")
+    return HeaderView(
+        mode=mode,
+        source=literal(source),
+        mesh=literal(ev.mesh) if ev is not None else "",
+        meshes=tuple(literal(m) for m in meshes),
+        counts=counts,
+        errors=errors,
+        warnings=warnings,
+        updated=updated or "-",
+        status=literal(status),
+        status_style="warning" if troubled else "",
+        kinds=troubled,
+    )

@@ -1,0 +1,90 @@
+"""The `:` command line, in k9s' vocabulary: what a command does to the UI state (pure)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from meshtui.kinds import lookup
+from meshtui.model import PolicyRole
+from meshtui.present.state import UIState
+
+_VIEWS = {
+    "dp": "dataplanes",
+    "dps": "dataplanes",
+    "dataplane": "dataplanes",
+    "dataplanes": "dataplanes",
+    "pol": "policies",
+    "policy": "policies",
+    "policies": "policies",
+    "svc": "services",
+    "service": "services",
+    "services": "services",
+    "pb": "problems",
+    "problem": "problems",
+    "problems": "problems",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class CommandResult:
+    """The new state (or `None` when unchanged), an app action, or an error to show."""
+
+    state: UIState | None = None
+    action: str = ""
+    """`quit` or `help`."""
+    error: str = ""
+
+
+def run_command(text: str, state: UIState, *, meshes: Sequence[str]) -> CommandResult:
+    """Interpret one command line (without the leading `:`)."""
+    words = text.strip().split()
+    if not words:
+        return CommandResult()
+    head, args = words[0].lower(), words[1:]
+    if head in ("q", "q!", "quit", "exit"):
+        return CommandResult(action="quit")
+    if head in ("h", "help", "?"):
+        return CommandResult(action="help")
+    if head in _VIEWS:
+        kind = "" if _VIEWS[head] == "policies" and not args else state.kind
+        return CommandResult(replace(state, view=_VIEWS[head], kind=kind, filter=""))
+    if head in ("ns", "namespace", "namespaces"):
+        return CommandResult(_namespaces(state, args))
+    if head == "mesh":
+        return _mesh(state, args, meshes)
+    if head == "role":
+        return _role(state, args)
+    if head == "all":
+        return CommandResult(replace(state, view="policies", kind="", role=""))
+    info = lookup(head)
+    if info is not None and info.is_policy:
+        return CommandResult(replace(state, view="policies", kind=info.kind, filter=""))
+    if info is not None:
+        view = "dataplanes" if info.kind == "Dataplane" else "services"
+        return CommandResult(replace(state, view=view, filter=""))
+    return CommandResult(error=f"unknown command {head!r} (try :help)")
+
+
+def _namespaces(state: UIState, args: Sequence[str]) -> UIState:
+    names = {n for arg in args for n in arg.split(",") if n}
+    if not names or "all" in names or "-A" in names:
+        return replace(state, namespaces=frozenset())
+    return replace(state, namespaces=frozenset(names))
+
+
+def _mesh(state: UIState, args: Sequence[str], meshes: Sequence[str]) -> CommandResult:
+    if not args:
+        return CommandResult(error=f"meshes: {', '.join(meshes) or 'none'}")
+    if args[0] not in meshes:
+        return CommandResult(error=f"no mesh {args[0]!r} (meshes: {', '.join(meshes) or 'none'})")
+    return CommandResult(replace(state, mesh=args[0], namespaces=frozenset(), selected={}))
+
+
+def _role(state: UIState, args: Sequence[str]) -> CommandResult:
+    if not args or args[0] == "all":
+        return CommandResult(replace(state, role=""))
+    roles = [r.value for r in PolicyRole]
+    if args[0] not in roles:
+        return CommandResult(error=f"no role {args[0]!r} (roles: {', '.join(roles)})")
+    return CommandResult(replace(state, view="policies", role=args[0]))

@@ -1,0 +1,235 @@
+"""Rows of the central table: dataplanes, policies, services and problems."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+
+from meshtui.engine.evaluation import MeshEvaluation
+from meshtui.model import SERVICE_TAG, Dataplane, Policy, Problem, Resource, ResourceKey
+from meshtui.present.state import Highlights, UIState
+from meshtui.present.text import literal
+from meshtui.views import Row, TableView
+
+NO_NAMESPACE = "(none)"
+
+
+def row_key(resource: Resource) -> str:
+    """The table key (and jump target) of a resource."""
+    if resource.type == "Dataplane":
+        return f"dataplane:{resource.name}"
+    if resource.type in ("MeshService", "MeshExternalService", "MeshMultiZoneService"):
+        return f"service:{resource.type}/{resource.name}"
+    return f"policy:{resource.type}/{resource.name}"
+
+
+def namespace_label(resource: Resource) -> str:
+    """The namespace shown for a resource (`(none)` for Universal ones)."""
+    return resource.namespace or NO_NAMESPACE
+
+
+def in_namespaces(resource: Resource, namespaces: frozenset[str]) -> bool:
+    """Whether the namespace selection shows this resource."""
+    return not namespaces or namespace_label(resource) in namespaces
+
+
+def matches_filter(cells: Sequence[str], text: str) -> bool:
+    """k9s-style `/` filter: case-insensitive substring of any cell; a leading `!` inverts."""
+    if not text:
+        return True
+    inverse = text.startswith("!")
+    needle = text[1:].lower() if inverse else text.lower()
+    hit = any(needle in cell.lower() for cell in cells)
+    return hit != inverse
+
+
+def _style(
+    key: ResourceKey, row: str, highlights: Highlights, now: float, stale: frozenset[ResourceKey]
+) -> str:
+    return highlights.style_of_row(row, now) or ("stale" if key in stale else "")
+
+
+def _table(
+    kind: str,
+    title: str,
+    columns: tuple[str, ...],
+    rows: Iterable[Row],
+    total: int,
+    state: UIState,
+    empty: str,
+) -> TableView:
+    kept = tuple(r for r in rows if matches_filter(r.cells, state.filter))
+    heading = f"{title} ({len(kept)}/{total})" if state.filter else f"{title} ({total})"
+    if state.filter:
+        heading += f"  /{literal(state.filter)}"
+    if state.filter and not kept:
+        empty = f"nothing matches /{literal(state.filter)}"
+    return TableView(kind, heading, columns, kept, empty)
+
+
+def services_of(dataplane: Dataplane) -> str:
+    """The `kuma.io/service` tags of a proxy (or its gateway), comma-separated."""
+    if dataplane.is_gateway:
+        name = dataplane.gateway_tags.get(SERVICE_TAG, "")
+        return f"{name} (gateway)" if name else "(gateway)"
+    names = dict.fromkeys(i.tags.get(SERVICE_TAG, "") for i in dataplane.inbounds)
+    return ", ".join(n for n in names if n)
+
+
+def dataplanes_table(
+    ev: MeshEvaluation | None,
+    state: UIState,
+    highlights: Highlights,
+    now: float,
+    stale: frozenset[ResourceKey],
+) -> TableView:
+    """Every proxy of the mesh in the selected namespaces."""
+    columns = ("NAME", "NAMESPACE", "SERVICE", "ZONE", "ADDRESS", "INBOUNDS")
+    if ev is None:
+        return TableView("dataplanes", "Dataplanes", columns, (), "no mesh selected")
+    rows = []
+    for _, dp in sorted(ev.index.dataplanes.items()):
+        res = dp.resource
+        if not in_namespaces(res, state.namespaces):
+            continue
+        key = row_key(res)
+        cells = (
+            literal(res.display_name),
+            literal(namespace_label(res)),
+            literal(services_of(dp)),
+            literal(res.zone),
+            literal(dp.address),
+            str(len(dp.inbounds)) if not dp.is_gateway else f"{dp.gateway_type.lower()} gw",
+        )
+        rows.append(Row(key, cells, _style(res.key, key, highlights, now, stale)))
+    return _table("dataplanes", "Dataplanes", columns, rows, len(rows), state, "no dataplanes here")
+
+
+def target_summary(policy: Policy) -> str:
+    """The top-level targetRef in a few words."""
+    ref = policy.target_ref
+    return "Mesh" if ref.implicit else ref.describe()
+
+
+def policy_rows_source(ev: MeshEvaluation) -> list[tuple[Policy, bool]]:
+    """All policies of the mesh, shadow ones included (flagged), by kind then name."""
+    index = ev.index
+    found = [(p, False) for p in index.all_policies()]
+    found += [(p, True) for kind in index.shadow_policies for p in index.shadow_policies[kind]]
+    return sorted(found, key=lambda item: (item[0].type, item[0].resource.name))
+
+
+def policies_table(
+    ev: MeshEvaluation | None,
+    state: UIState,
+    highlights: Highlights,
+    now: float,
+    stale: frozenset[ResourceKey],
+    affected: Mapping[ResourceKey, int],
+) -> TableView:
+    """Policies of every kind in one list, filtered by namespace, role and kind."""
+    columns = ("KIND", "NAME", "NAMESPACE", "ROLE", "ORIGIN", "ZONE", "TARGET", "AFFECTS")
+    if ev is None:
+        return TableView("policies", "Policies", columns, (), "no mesh selected")
+    rows = []
+    for policy, shadow in policy_rows_source(ev):
+        res = policy.resource
+        if not in_namespaces(res, state.namespaces):
+            continue
+        if state.role and res.role != state.role:
+            continue
+        if state.kind and policy.type != state.kind:
+            continue
+        key = row_key(res)
+        count = affected.get(res.key)
+        cells = (
+            policy.type,
+            literal(res.display_name),
+            literal(namespace_label(res)),
+            res.role + (" (shadow)" if shadow else ""),
+            literal(res.origin or "-"),
+            literal(res.zone or "-"),
+            literal(target_summary(policy)),
+            "…" if count is None else str(count),
+        )
+        style = _style(res.key, key, highlights, now, stale) or ("muted" if shadow else "")
+        rows.append(Row(key, cells, style))
+    title = "Policies"
+    if state.kind:
+        title += f" · {state.kind}"
+    if state.role:
+        title += f" · {state.role}"
+    return _table("policies", title, columns, rows, len(rows), state, "no policies here")
+
+
+def ports_of(service: Resource) -> str:
+    """`name:port` list of a service's ports."""
+    if service.type == "MeshExternalService":
+        match = service.spec.get("match")
+        if isinstance(match, Mapping):
+            return f"{match.get('port', '')}/{match.get('protocol', 'tcp')}"
+        return ""
+    ports = service.spec.get("ports")
+    out = []
+    for port in ports if isinstance(ports, list) else []:
+        if isinstance(port, Mapping):
+            name = port.get("name")
+            number = port.get("port", "")
+            protocol = port.get("appProtocol", "")
+            text = f"{name}:{number}" if name else str(number)
+            out.append(f"{text}/{protocol}" if protocol else text)
+    return ", ".join(out)
+
+
+def services_table(
+    ev: MeshEvaluation | None,
+    state: UIState,
+    highlights: Highlights,
+    now: float,
+    stale: frozenset[ResourceKey],
+    uses: Callable[[Resource], int],
+) -> TableView:
+    """MeshServices, MeshExternalServices and MeshMultiZoneServices of the mesh."""
+    columns = ("KIND", "NAME", "NAMESPACE", "ZONE", "PORTS", "POLICIES")
+    if ev is None:
+        return TableView("services", "Services", columns, (), "no mesh selected")
+    rows = []
+    for kind in ("MeshService", "MeshExternalService", "MeshMultiZoneService"):
+        for res in ev.index.services.get(kind, ()):
+            if not in_namespaces(res, state.namespaces):
+                continue
+            key = row_key(res)
+            cells = (
+                kind,
+                literal(res.display_name),
+                literal(namespace_label(res)),
+                literal(res.zone or "-"),
+                literal(ports_of(res)),
+                str(uses(res)),
+            )
+            rows.append(Row(key, cells, _style(res.key, key, highlights, now, stale)))
+    return _table("services", "Services", columns, rows, len(rows), state, "no services here")
+
+
+def problems_table(problems: Sequence[Problem], state: UIState) -> TableView:
+    """Every load problem with its location."""
+    columns = ("SEVERITY", "FILE", "DOC", "FIELD", "RESOURCE", "MESSAGE")
+    rows = [
+        Row(
+            f"problem:{i}",
+            (
+                p.severity,
+                literal(p.file),
+                str(p.document) if p.document else "",
+                literal(p.path),
+                literal(p.resource),
+                literal(p.message),
+            ),
+            "error"
+            if p.severity == "error"
+            else ("warning" if p.severity == "warning" else "muted"),
+        )
+        for i, p in enumerate(problems)
+    ]
+    return _table(
+        "problems", "Problems", columns, rows, len(rows), state, "no problems: everything loaded"
+    )

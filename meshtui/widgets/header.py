@@ -1,0 +1,50 @@
+"""The status line at the top: source, mesh, counts, problems, freshness."""
+
+from __future__ import annotations
+
+from rich.style import Style
+from rich.text import Text
+from textual.reactive import reactive
+from textual.widgets import Static
+
+from meshtui.views import HeaderView
+from meshtui.widgets.styles import rich_style
+
+
+class StatusHeader(Static):
+    """Renders a `HeaderView`."""
+
+    DEFAULT_CSS = """
+    StatusHeader { height: 1; background: $panel; color: $foreground; padding: 0 1; }
+    """
+
+    view: reactive[HeaderView | None] = reactive(None)
+    """Set by the app; replaced whole."""
+
+    def render(self) -> Text:
+        view = self.view
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append("meshtui ", style="bold")
+        if view is None:
+            return text
+        text.append(f" {view.mode} ", style=rich_style(self.app, "accent") + Style(reverse=True))
+        text.append(f" {view.source}  ")
+        if view.mesh:
+            text.append("mesh ", style="dim")
+            text.append(view.mesh, style="bold")
+            if len(view.meshes) > 1:
+                text.append(f" (1 of {len(view.meshes)}, m to switch)", style="dim")
+            text.append("  ")
+        text.append(view.counts + "  ")
+        if view.errors:
+            text.append(f"✖ {view.errors} problem(s) ", style=rich_style(self.app, "error"))
+        if view.warnings:
+            text.append(f"⚠ {view.warnings} warning(s) ", style=rich_style(self.app, "warning"))
+        if view.status:
+            text.append(
+                view.status + "  ", style=rich_style(self.app, view.status_style or "muted")
+            )
+        for kind, state in view.kinds:
+            text.append(f"{kind}: {state}  ", style=rich_style(self.app, "warning"))
+        text.append(f"updated {view.updated}", style="dim")
+        return text
