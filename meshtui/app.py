@@ -153,8 +153,9 @@ class MeshtuiApp(App[None]):
             if isinstance(event, StatusChanged):
                 self.post_message(SourceStatusReceived(event))
                 return
+            before = inventory
             inventory, diff = inventory.apply(event.changes)
-            if event.initial or not diff.empty:
+            if event.initial or inventory is not before:
                 self.post_message(InventoryChanged(inventory, diff, event.initial))
 
         try:

@@ -44,7 +44,7 @@ def _origin_node(node_id: str, origin: Origin, section: str) -> TreeNode:
     policy = origin.policy
     return TreeNode(
         f"{node_id}/o:{policy.key.name}#{origin.index}",
-        f"← {who(policy.resource)}  {section}[{origin.index}]",
+        f"← {policy.type} {who(policy.resource)}  {section}[{origin.index}]",
         target=row_key(policy.resource),
     )
 
@@ -52,7 +52,7 @@ def _origin_node(node_id: str, origin: Origin, section: str) -> TreeNode:
 def _policy_node(node_id: str, policy: Policy) -> TreeNode:
     return TreeNode(
         f"{node_id}/p:{policy.key.name}",
-        f"← {who(policy.resource)}",
+        f"← {policy.type} {who(policy.resource)}",
         target=row_key(policy.resource),
     )
 

@@ -212,17 +212,17 @@ def services_table(
 
 def problems_table(problems: Sequence[Problem], state: UIState) -> TableView:
     """Every load problem with its location."""
-    columns = ("SEVERITY", "FILE", "DOC", "FIELD", "RESOURCE", "MESSAGE")
+    columns = ("SEVERITY", "MESSAGE", "FILE", "DOC", "FIELD", "RESOURCE")
     rows = [
         Row(
             f"problem:{i}",
             (
                 p.severity,
+                literal(p.message),
                 literal(p.file),
                 str(p.document) if p.document else "",
                 literal(p.path),
                 literal(p.resource),
-                literal(p.message),
             ),
             "error"
             if p.severity == "error"

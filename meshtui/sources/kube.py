@@ -1,0 +1,726 @@
+"""The cluster source: Kuma resources read live from Kubernetes with list+watch.
+
+The only module of meshtui that imports `kubernetes`. `KubeSource` resolves the
+kubeconfig (or the in-cluster service account) when it is built, so a bad config is
+a `ConfigError` before any UI starts. `run` then owns everything live:
+
+- one `ApiClient`, closed when `run` returns;
+- a discovery thread asking what the cluster serves (`/apis/kuma.io/v1alpha1` and
+  `/api/v1`), again every `discovery_interval`, so a CRD installed later is watched;
+- one list+watch thread per served kind, the kopf way: a paged list replaces the
+  kind's origins (`ScopeReplaced` of `kube:{plural}/`), then a watch from the list's
+  resourceVersion turns events into `OriginUpdate`s. 410 Gone re-lists; a clean end
+  of stream or a dropped connection resumes from the last resourceVersion seen
+  (bookmarks included); 403, 404 and other errors become the kind's state and are
+  retried (with capped, jittered exponential backoff);
+- the `_Outbox` every thread writes into, drained on the thread that called `run`:
+  it coalesces changes into few `ChangesReady` batches and reports `StatusChanged`.
+
+Only GET requests are ever made.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import random
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, cast
+
+import urllib3
+from kubernetes import config as kube_config
+from kubernetes import watch
+from kubernetes.client import ApiClient, Configuration, CoreV1Api, CustomObjectsApi
+from kubernetes.client.exceptions import ApiException
+from kubernetes.config import kube_config as kube_config_files
+
+from meshtui.errors import ConfigError
+from meshtui.inventory import Change, OriginUpdate, ScopeReplaced
+from meshtui.kinds import ALL_KINDS
+from meshtui.model import SourceRef
+from meshtui.raw import RawDocument
+from meshtui.sources import ChangesReady, Emit, KindStatus, SourceEvent, StatusChanged
+
+log = logging.getLogger(__name__)
+
+Body = dict[str, Any]
+"""A Kubernetes object or list as the client decoded it from JSON."""
+
+KUMA_GROUP = "kuma.io"
+KUMA_VERSION = "v1alpha1"
+ORIGIN_PREFIX = "kube:"
+
+SYNCING = "syncing"
+LIVE = "live"
+RECONNECTING = "reconnecting"
+FORBIDDEN = "forbidden"
+NOT_INSTALLED = "not installed"
+ERROR = "error"
+STATES = (LIVE, SYNCING, RECONNECTING, FORBIDDEN, NOT_INSTALLED, ERROR)
+
+_IN_CLUSTER_ENV = ("KUBERNETES_SERVICE_HOST", "KUBERNETES_SERVICE_PORT")
+_DROPPED = (urllib3.exceptions.ProtocolError, urllib3.exceptions.ReadTimeoutError)
+"""A watch connection lost mid-stream: resume from the last resourceVersion."""
+
+
+@dataclass(frozen=True, slots=True)
+class WatchedKind:
+    """One resource type the source lists and watches."""
+
+    kind: str
+    plural: str
+    api_version: str
+
+    @property
+    def scope(self) -> str:
+        """The prefix of this kind's inventory origins."""
+        return f"{ORIGIN_PREFIX}{self.plural}/"
+
+    def origin(self, obj: Body) -> str:
+        """`kube:{plural}/{namespace}/{name}`, or `kube:{plural}/{name}` when cluster-scoped."""
+        return self.scope + _qualified_name(obj)
+
+    def update(self, obj: Body) -> OriginUpdate:
+        """The origin update carrying `obj` (its `kind`/`apiVersion` filled in if missing)."""
+        obj.setdefault("kind", self.kind)
+        obj.setdefault("apiVersion", self.api_version)
+        ref = SourceRef(f"{self.kind} {_qualified_name(obj)}", 0)
+        return OriginUpdate(self.origin(obj), (RawDocument(ref, obj),))
+
+
+NAMESPACES = WatchedKind("Namespace", "namespaces", "v1")
+WATCHED_KINDS: tuple[WatchedKind, ...] = (
+    NAMESPACES,
+    *(
+        WatchedKind(info.kind, info.plural, f"{KUMA_GROUP}/{KUMA_VERSION}")
+        for info in ALL_KINDS.values()
+    ),
+)
+"""Core `v1` Namespaces, then every kind meshtui knows (policies, Dataplane, services, ...)."""
+
+
+def _qualified_name(obj: Body) -> str:
+    meta = obj.get("metadata") or {}
+    namespace, name = meta.get("namespace") or "", meta.get("name") or ""
+    return f"{namespace}/{name}" if namespace else str(name)
+
+
+def _resource_version(obj: Body) -> str | None:
+    meta = obj.get("metadata")
+    rv = meta.get("resourceVersion") if isinstance(meta, dict) else None
+    return str(rv) if rv else None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class KubeTuning:
+    """Timing knobs; the defaults suit a real cluster, tests shrink them."""
+
+    watch_timeout: int = 240
+    """Server-side `timeoutSeconds` of each watch request (the client reads for +30 s)."""
+    connect_timeout: float = 5.0
+    read_timeout: float = 60.0
+    """Client read timeout of list and discovery requests."""
+    page_size: int = 500
+    discovery_interval: float = 30.0
+    batch_window: float = 0.05
+    """How long changes are gathered after the first one before a batch goes out."""
+    batch_limit: int = 2000
+    """A batch goes out at once when this many changes are pending."""
+    initial_hold: float = 2.0
+    """Longest the first load is held back waiting for every kind to list."""
+    backoff_start: float = 0.5
+    backoff_cap: float = 30.0
+    forbidden_retry: float = 30.0
+    """Pause before retrying a kind that answered 403 or 401."""
+
+    def backoff(self, attempt: int) -> float:
+        """Seconds to wait before retry number `attempt` (1-based): doubling, capped, jittered."""
+        delay = min(self.backoff_cap, self.backoff_start * 2.0 ** max(0, attempt - 1))
+        return min(self.backoff_cap, delay * random.uniform(0.75, 1.25))
+
+
+# -- configuration ------------------------------------------------------------------------
+
+
+def resolve_kubeconfig(kubeconfig: str | None) -> str | None:
+    """The kubeconfig path list to load, or None to use the in-cluster service account.
+
+    `kubeconfig` (colon-separated) wins; else `$KUBECONFIG` as it is now; else
+    `~/.kube/config`. Missing files of a list are skipped, as kubectl does.
+    """
+    given = kubeconfig or os.environ.get("KUBECONFIG") or ""
+    paths = [os.path.expanduser(p) for p in (given or "~/.kube/config").split(os.pathsep) if p]
+    existing = [p for p in paths if os.path.exists(p)]
+    if existing:
+        return os.pathsep.join(existing)
+    if kubeconfig:
+        raise ConfigError(f"kubeconfig not found: {kubeconfig}")
+    if all(os.environ.get(name) for name in _IN_CLUSTER_ENV):
+        return None
+    where = f"$KUBECONFIG ({given})" if given else "~/.kube/config"
+    raise ConfigError(f"no kubeconfig at {where} and not running in a cluster; use --kubeconfig")
+
+
+def _first_current_context(paths: str) -> str:
+    """kubectl's rule: the first file that sets `current-context` wins (the client's: the last)."""
+    merger = cast(Callable[[str], Any], kube_config_files.KubeConfigMerger)(paths)
+    for body in cast(dict[str, Any], merger.config_files).values():
+        if isinstance(body, dict) and body.get("current-context"):
+            return str(body["current-context"])
+    raise ConfigError(f"kubeconfig {paths} sets no current-context; use --context")
+
+
+def load_configuration(kubeconfig: str | None, context: str | None) -> tuple[Configuration, str]:
+    """A client `Configuration` and the context name; `ConfigError` when unusable."""
+    paths = resolve_kubeconfig(kubeconfig)
+    try:
+        if paths is None:
+            configuration = Configuration()
+            load_incluster = cast(Callable[..., None], kube_config.load_incluster_config)
+            load_incluster(client_configuration=configuration)
+            return configuration, "in-cluster"
+        name = context or _first_current_context(paths)
+        new_client = cast(Callable[..., ApiClient], kube_config.new_client_from_config)
+        probe = new_client(config_file=paths, context=name, persist_config=False)
+    except ConfigError:
+        raise
+    except Exception as err:  # the loader raises ConfigException, OSError, YAML errors, ...
+        where = "in-cluster config" if paths is None else f"kubeconfig {paths}"
+        raise ConfigError(f"cannot use {where}: {_one_line(err)}") from None
+    _close(probe)
+    return probe.configuration, name
+
+
+def _close(api: ApiClient) -> None:
+    """`ApiClient.close()` (unannotated in the client): closes its connection pool."""
+    cast(Callable[[], None], api.close)()
+
+
+# -- errors -------------------------------------------------------------------------------
+
+
+def _one_line(err: BaseException) -> str:
+    return " ".join(str(err).split()) or type(err).__name__
+
+
+def _status_message(body: object) -> str:
+    """`message` of a `kind: Status` error body, if it is one."""
+    try:
+        status = json.loads(body) if isinstance(body, str | bytes) else None
+    except ValueError:
+        return ""
+    return str(status.get("message") or "") if isinstance(status, dict) else ""
+
+
+def describe(err: BaseException) -> str:
+    """One line for the status bar."""
+    if isinstance(err, ApiException):
+        head = f"{err.status} {err.reason or ''}".strip()
+        message = _status_message(err.body)
+        return f"{head}: {message}" if message else head
+    if isinstance(err, urllib3.exceptions.MaxRetryError):
+        reason = _one_line(err.reason) if err.reason is not None else _one_line(err)
+        return reason.split(">: ", 1)[-1].split("): ", 1)[-1]
+    if isinstance(err, urllib3.exceptions.ReadTimeoutError):
+        return "read timed out"
+    if isinstance(err, urllib3.exceptions.ProtocolError):
+        return f"connection lost: {_one_line(err.args[0] if err.args else err)}"
+    return f"{type(err).__name__}: {_one_line(err)}"
+
+
+# -- the outbox ---------------------------------------------------------------------------
+
+
+class _Outbox:
+    """What every thread reports, drained into events on the thread running the source.
+
+    Owns batching and the status board. Changes are gathered for `batch_window` after
+    the first one (or until `batch_limit`), so a burst of watch events is one batch.
+    The first load is held until every kind has settled (listed, or found forbidden,
+    not installed or failing) and goes out as `initial=True`, then
+    `StatusChanged(synced=True)`. Status goes out whenever a kind's state changes,
+    after the changes gathered before it.
+    """
+
+    def __init__(self, kinds: Iterable[str], tuning: KubeTuning, server: str) -> None:
+        self._cond = threading.Condition()
+        self._tuning = tuning
+        self._server = server
+        self._kinds = tuple(kinds)
+        self._pending: list[Change] = []
+        self._first_pending = 0.0
+        self._states: dict[str, KindStatus] = {}
+        self._cluster_problem = ""
+        self._discovered = False
+        self._synced = False
+        self._status_dirty = True
+
+    def add(self, change: Change) -> None:
+        """Queue one change (any thread)."""
+        with self._cond:
+            self._pending.append(change)
+            if len(self._pending) == 1:
+                self._first_pending = time.monotonic()
+                self._cond.notify()
+            elif len(self._pending) == self._tuning.batch_limit:
+                self._cond.notify()
+
+    def set_state(self, kind: str, state: str, message: str = "") -> None:
+        """Record a kind's state (any thread); `since` changes only when the state does."""
+        with self._cond:
+            old = self._states.get(kind)
+            if old is not None and (old.state, old.message) == (state, message):
+                return
+            since = old.since if old is not None and old.state == state else time.time()
+            self._states[kind] = KindStatus(state, since, message)
+            self._mark_dirty()
+
+    def set_cluster_problem(self, message: str) -> None:
+        """Why the cluster as a whole cannot be read (`""` once it can)."""
+        with self._cond:
+            if message != self._cluster_problem:
+                self._cluster_problem = message
+                self._mark_dirty()
+
+    def mark_discovered(self) -> None:
+        """Discovery has run once: every kind now has (or is about to get) a state."""
+        with self._cond:
+            if not self._discovered:
+                self._discovered = True
+                self._mark_dirty()
+
+    def _mark_dirty(self) -> None:
+        self._status_dirty = True
+        self._cond.notify()
+
+    def take(self, wait: float) -> list[SourceEvent]:
+        """The events due now, waiting up to `wait` seconds for some."""
+        with self._cond:
+            deadline = time.monotonic() + wait
+            while (due := self._due_at()) > (now := time.monotonic()):
+                if now >= deadline:
+                    return []
+                self._cond.wait(min(due, deadline) - now)
+            return self._drain()
+
+    def _ready_to_sync(self) -> bool:
+        if self._synced or not self._discovered:
+            return False
+        states = [self._states.get(kind) for kind in self._kinds]
+        return all(s is not None and s.state != SYNCING for s in states)
+
+    def _due_at(self) -> float:
+        if self._status_dirty or self._ready_to_sync():
+            return 0.0
+        if not self._pending:
+            return math.inf
+        if not self._synced:
+            return self._first_pending + self._tuning.initial_hold
+        if len(self._pending) >= self._tuning.batch_limit:
+            return 0.0
+        return self._first_pending + self._tuning.batch_window
+
+    def _drain(self) -> list[SourceEvent]:
+        events: list[SourceEvent] = []
+        ready = self._ready_to_sync()
+        hold_over = time.monotonic() >= self._first_pending + self._tuning.initial_hold
+        if self._pending and (self._synced or ready or hold_over):
+            events.append(ChangesReady(tuple(self._pending), initial=not self._synced))
+            self._pending = []
+        if ready:
+            self._synced = True
+            self._status_dirty = True
+        if self._status_dirty:
+            events.append(self._status())
+            self._status_dirty = False
+        return events
+
+    def _status(self) -> StatusChanged:
+        kinds = dict(sorted(self._states.items()))
+        return StatusChanged(synced=self._synced, message=self._summary(), kinds=kinds)
+
+    def _summary(self) -> str:
+        if self._cluster_problem:
+            return self._cluster_problem
+        if not self._discovered:
+            return f"connecting to {self._server}"
+        counts = Counter(status.state for status in self._states.values())
+        parts = ", ".join(f"{counts[state]} {state}" for state in STATES if counts[state])
+        problems = [
+            f"{kind} {status.state}: {status.message}"
+            for kind, status in sorted(self._states.items())
+            if status.state in (RECONNECTING, ERROR, FORBIDDEN) and status.message
+        ]
+        return f"{self._server}: {parts}" + (f"; {problems[0]}" if problems else "")
+
+
+# -- one kind -----------------------------------------------------------------------------
+
+
+class _OpenWatches:
+    """Every open `Watch`, so the stopping thread can shut their sockets."""
+
+    def __init__(self, stop: threading.Event) -> None:
+        self._stop = stop
+        self._lock = threading.Lock()
+        self._open: set[watch.Watch] = set()
+
+    def open(self, stream: watch.Watch) -> bool:
+        """Register a watch about to start; False once stopping (do not start it)."""
+        with self._lock:
+            if self._stop.is_set():
+                return False
+            self._open.add(stream)
+            return True
+
+    def close(self, stream: watch.Watch) -> None:
+        """Forget a watch whose stream has ended."""
+        with self._lock:
+            self._open.discard(stream)
+
+    def stop_all(self) -> None:
+        """`Watch.stop()` each open watch: in kubernetes>=36 it shuts the socket down."""
+        with self._lock:
+            streams = list(self._open)
+        for stream in streams:
+            stream.stop()
+
+
+@dataclass(frozen=True, slots=True)
+class _Endpoint:
+    """How the client lists (one page) and watches one kind."""
+
+    list_page: Callable[..., Body]
+    watch_call: Callable[..., object]
+    watch_args: tuple[str, ...]
+
+
+def _endpoint(api: ApiClient, kind: WatchedKind) -> _Endpoint:
+    if kind is NAMESPACES:
+        core = CoreV1Api(api)
+
+        def list_namespaces(**kwargs: Any) -> Body:
+            response = cast(Any, core.list_namespace(_preload_content=False, **kwargs))
+            try:
+                return cast(Body, json.loads(response.data))
+            finally:
+                response.release_conn()
+
+        return _Endpoint(list_namespaces, core.list_namespace, ())
+    custom = CustomObjectsApi(api)
+    group, version = kind.api_version.split("/")
+
+    def list_custom(**kwargs: Any) -> Body:
+        return cast(Body, custom.list_cluster_custom_object(group, version, kind.plural, **kwargs))
+
+    return _Endpoint(list_custom, custom.list_cluster_custom_object, (group, version, kind.plural))
+
+
+class _KindWatcher:
+    """One kind's list+watch loop, run in its own thread until stopped or uninstalled.
+
+    Owns the kind's last seen resourceVersion (None: list next) and how many times in
+    a row it failed (which sets the backoff).
+    """
+
+    def __init__(
+        self,
+        kind: WatchedKind,
+        endpoint: _Endpoint,
+        outbox: _Outbox,
+        watches: _OpenWatches,
+        tuning: KubeTuning,
+        stop: threading.Event,
+    ) -> None:
+        self.kind = kind
+        self.resource_version: str | None = None
+        self._endpoint = endpoint
+        self._outbox = outbox
+        self._watches = watches
+        self._tuning = tuning
+        self._stop = stop
+        self._failures = 0
+        self._live = False
+
+    def run(self) -> None:
+        """The thread's body: never raises (an unexpected error becomes the `error` state)."""
+        try:
+            self._loop()
+        except Exception as err:
+            log.exception("watching %s failed", self.kind.plural)
+            self._set(ERROR, describe(err))
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                if self.resource_version is None:
+                    self._list()
+                self._watch()
+            except ApiException as err:
+                if self._stop.is_set() or not self._on_api_error(err):
+                    return
+            except _DROPPED as err:
+                if not self._stop.is_set():
+                    self._retry(describe(err), immediate_first=True)
+            except Exception as err:  # unreachable, bad response, ...
+                if not self._stop.is_set():
+                    self.resource_version = None
+                    self._retry(describe(err), immediate_first=False)
+
+    def _on_api_error(self, err: ApiException) -> bool:
+        """React to an HTTP error; False when the loop should end (kind not installed)."""
+        if err.status == 410:  # Gone: history compacted past our resourceVersion
+            self.resource_version = None
+            self._retry("", immediate_first=True)
+        elif err.status == 404:
+            self._set(NOT_INSTALLED, f"{self.kind.plural} is not served by the cluster")
+            self._outbox.add(ScopeReplaced(self.kind.scope, ()))
+            return False
+        elif err.status in (401, 403):
+            self._set(FORBIDDEN if err.status == 403 else ERROR, describe(err))
+            self.resource_version = None
+            self._stop.wait(self._tuning.forbidden_retry)
+        else:
+            self.resource_version = None
+            self._retry(describe(err), immediate_first=False)
+        return True
+
+    def _retry(self, problem: str, *, immediate_first: bool) -> None:
+        """Count a failure, then wait the backoff (the first of a run may retry at once)."""
+        self._failures += 1
+        attempt = self._failures - 1 if immediate_first else self._failures
+        if attempt == 0:
+            return
+        if problem:
+            self._set(RECONNECTING, problem)
+        self._stop.wait(self._tuning.backoff(attempt))
+
+    def _set(self, state: str, message: str = "") -> None:
+        self._live = state == LIVE
+        self._outbox.set_state(self.kind.kind, state, message)
+
+    def _progress(self) -> None:
+        self._failures = 0
+        if not self._live:
+            self._set(LIVE)
+
+    def _list(self) -> None:
+        """List every object (paged) and replace the kind's origins with them."""
+        items, resource_version = self._list_all()
+        updates = tuple(self.kind.update(item) for item in items if isinstance(item, dict))
+        self._outbox.add(ScopeReplaced(self.kind.scope, updates))
+        self.resource_version = resource_version
+        self._progress()
+
+    def _list_all(self) -> tuple[list[Any], str]:
+        items: list[Any] = []
+        token = ""
+        timeout = (self._tuning.connect_timeout, self._tuning.read_timeout)
+        while True:
+            extra = {"_continue": token} if token else {}
+            page = self._endpoint.list_page(
+                limit=self._tuning.page_size, _request_timeout=timeout, **extra
+            )
+            items.extend(page.get("items") or ())
+            meta = page.get("metadata") or {}
+            token = meta.get("continue") or ""
+            if not token:
+                return items, str(meta.get("resourceVersion") or "")
+
+    def _watch(self) -> None:
+        """One watch request from `resource_version`, followed until its stream ends."""
+        stream = watch.Watch()
+        if not self._watches.open(stream):
+            return
+        started, received = time.monotonic(), False
+        timeout = self._tuning.watch_timeout
+        try:
+            for event in stream.stream(
+                self._endpoint.watch_call,
+                *self._endpoint.watch_args,
+                resource_version=self.resource_version,
+                allow_watch_bookmarks=True,
+                timeout_seconds=timeout,
+                _request_timeout=(self._tuning.connect_timeout, timeout + 30),
+            ):
+                received = True
+                self._on_event(cast(Body, event))
+        finally:
+            self._watches.close(stream)
+        if not received and time.monotonic() - started < 1.0 and not self._stop.is_set():
+            self._retry("watch ended at once", immediate_first=True)
+
+    def _on_event(self, event: Body) -> None:
+        obj, kind = event.get("raw_object"), event.get("type")
+        if not isinstance(obj, dict):
+            return
+        self.resource_version = _resource_version(obj) or self.resource_version
+        if kind in ("ADDED", "MODIFIED"):
+            self._outbox.add(self.kind.update(obj))
+        elif kind == "DELETED":
+            self._outbox.add(OriginUpdate(self.kind.origin(obj), None))
+        elif kind != "BOOKMARK":
+            log.warning("skipping a %s event on %s", kind, self.kind.plural)
+        self._progress()
+
+
+# -- the session --------------------------------------------------------------------------
+
+
+def discover(api: ApiClient, timeout: tuple[float, float]) -> frozenset[str]:
+    """Plurals the cluster serves in `kuma.io/v1alpha1` and core `v1`."""
+    served: set[str] = set()
+    try:
+        kuma = CustomObjectsApi(api).get_api_resources(
+            KUMA_GROUP, KUMA_VERSION, _request_timeout=timeout
+        )
+        served.update(r.name for r in kuma.resources)
+    except ApiException as err:
+        if err.status != 404:  # 404: Kuma is not installed at all
+            raise
+    core = CoreV1Api(api).get_api_resources(_request_timeout=timeout)
+    served.update(r.name for r in core.resources)
+    return frozenset(served)
+
+
+class _Session:
+    """Everything one `run` owns besides the client: the outbox, the threads, the watches."""
+
+    def __init__(
+        self, api: ApiClient, tuning: KubeTuning, stop: threading.Event, server: str
+    ) -> None:
+        self.outbox = _Outbox((k.kind for k in WATCHED_KINDS), tuning, server)
+        self._api = api
+        self._tuning = tuning
+        self._stop = stop
+        self._server = server
+        self._watches = _OpenWatches(stop)
+        self._lock = threading.Lock()
+        self._threads: dict[str, threading.Thread] = {}
+        self._discovery = threading.Thread(
+            target=self._discover_loop, name="meshtui-kube-discovery", daemon=True
+        )
+
+    def start(self) -> None:
+        """Start discovery (which starts the kind threads)."""
+        self._discovery.start()
+
+    def shutdown(self, within: float = 0.9) -> None:
+        """Stop every watch and join every thread, giving up after `within` seconds.
+
+        `Watch.stop()` is repeated while waiting: a watch still connecting when it is
+        first called has no socket to shut yet.
+        """
+        deadline = time.monotonic() + within
+        while time.monotonic() < deadline:
+            self._watches.stop_all()
+            with self._lock:
+                alive = [t for t in (self._discovery, *self._threads.values()) if t.is_alive()]
+            if not alive:
+                return
+            alive[0].join(0.02)
+        log.warning("kube source threads still running after %.1fs", within)
+
+    def _discover_loop(self) -> None:
+        failures = 0
+        timeout = (self._tuning.connect_timeout, self._tuning.read_timeout)
+        while not self._stop.is_set():
+            try:
+                served = discover(self._api, timeout)
+            except Exception as err:
+                failures += 1
+                self.outbox.set_cluster_problem(self._unreachable(err))
+                self._stop.wait(self._tuning.backoff(failures))
+                continue
+            failures = 0
+            self.outbox.set_cluster_problem("")
+            self._reconcile(served)
+            self._stop.wait(self._tuning.discovery_interval)
+
+    def _unreachable(self, err: BaseException) -> str:
+        if isinstance(err, ApiException):
+            return f"cannot read the cluster at {self._server}: {describe(err)}"
+        return f"cluster unreachable at {self._server}: {describe(err)}"
+
+    def _reconcile(self, served: frozenset[str]) -> None:
+        """Start a thread for each served kind without one; mark the rest not installed."""
+        for kind in WATCHED_KINDS:
+            with self._lock:
+                thread = self._threads.get(kind.plural)
+                running = thread is not None and thread.is_alive()
+                if kind.plural in served and not running and not self._stop.is_set():
+                    self._threads[kind.plural] = self._start_kind(kind)
+            if kind.plural not in served and not running:
+                self.outbox.set_state(kind.kind, NOT_INSTALLED, "not served by the cluster")
+        self.outbox.mark_discovered()
+
+    def _start_kind(self, kind: WatchedKind) -> threading.Thread:
+        self.outbox.set_state(kind.kind, SYNCING)
+        watcher = _KindWatcher(
+            kind, _endpoint(self._api, kind), self.outbox, self._watches, self._tuning, self._stop
+        )
+        thread = threading.Thread(
+            target=watcher.run, name=f"meshtui-kube-{kind.plural}", daemon=True
+        )
+        thread.start()
+        return thread
+
+
+# -- the source ---------------------------------------------------------------------------
+
+
+class KubeSource:
+    """Kuma resources of one kubeconfig context (or the in-cluster service account), live.
+
+    Building it loads the config (`ConfigError` if it is missing or unusable); no
+    request is made until `run`.
+    """
+
+    mode = "LIVE"
+
+    def __init__(
+        self,
+        kubeconfig: str | None = None,
+        context: str | None = None,
+        *,
+        tuning: KubeTuning | None = None,
+    ) -> None:
+        """Args:
+        kubeconfig: Path(s), colon-separated; default `$KUBECONFIG`, else `~/.kube/config`,
+            else the in-cluster service account when running in a pod.
+        context: The kubeconfig context; default kubectl's current context.
+        tuning: Timeouts, batching and backoff.
+        """
+        self.tuning = tuning or KubeTuning()
+        self._configuration, self._context = load_configuration(kubeconfig, context)
+        pool = self._configuration.connection_pool_maxsize or 0
+        self._configuration.connection_pool_maxsize = max(pool, len(WATCHED_KINDS) + 8)
+
+    @property
+    def description(self) -> str:
+        """The context name (`in-cluster` inside a pod)."""
+        return self._context
+
+    @property
+    def server(self) -> str:
+        """The API server URL."""
+        return str(self._configuration.host)
+
+    def run(self, emit: Emit, stop: threading.Event) -> None:
+        """List and watch until `stop` is set; returns within about a second of it."""
+        api = ApiClient(configuration=self._configuration)
+        session = _Session(api, self.tuning, stop, self.server)
+        try:
+            session.start()
+            while not stop.is_set():
+                for event in session.outbox.take(wait=0.05):
+                    emit(event)
+        finally:
+            session.shutdown()
+            _close(api)

@@ -1,0 +1,93 @@
+"""Live folder mode: files written, edited, broken, fixed and deleted show up by themselves."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from meshtui.app import MeshtuiApp
+from tests.app.harness import SAMPLE, detail_labels, folder_app, loaded, wait_for
+
+SEED = SAMPLE / "producer-consumer"
+CONSUMER_TIMEOUT = Path("first-consumer") / "consumer-timeout.yaml"
+
+
+def _timeout_shown(app: MeshtuiApp, value: str) -> bool:
+    return f"  requestTimeout: {value}" in detail_labels(app)
+
+
+async def test_editing_a_policy_on_disk_updates_the_rules_without_a_keypress(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "seed"
+    shutil.copytree(SEED, folder)
+    app = folder_app(folder, watch=True)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await loaded(pilot, app)
+        app.jump("dataplane:consumer.first-consumer")
+        await wait_for(pilot, lambda: _timeout_shown(app, "3s"))
+        path = folder / CONSUMER_TIMEOUT
+        path.write_text(path.read_text().replace("requestTimeout: 3s", "requestTimeout: 4s"))
+        await wait_for(pilot, lambda: _timeout_shown(app, "4s"), timeout=10)
+        assert app.table.current_key() == "dataplane:consumer.first-consumer"
+        assert app.highlights.nodes, "the changed rule is highlighted"
+
+
+async def test_a_broken_file_shows_a_problem_and_keeps_the_last_good_version(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "seed"
+    shutil.copytree(SEED, folder)
+    app = folder_app(folder, watch=True)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await loaded(pilot, app)
+        app.jump("dataplane:consumer.first-consumer")
+        await wait_for(pilot, lambda: _timeout_shown(app, "3s"))
+        path = folder / CONSUMER_TIMEOUT
+        good = path.read_text()
+        path.write_text(good.replace("requestTimeout: 3s", "requestTimeout: [3s"))
+        (folder / "stray.yaml").write_text("kind: [unclosed\n")
+        await wait_for(
+            pilot,
+            lambda: sum(p.severity == "error" for p in app.inventory.problems) == 2,
+            timeout=10,
+        )
+        problems = {
+            p.file.rsplit("/", 1)[-1]: p for p in app.inventory.problems if p.severity == "error"
+        }
+        assert problems["consumer-timeout.yaml"].document == 1
+        assert "line" in problems["stray.yaml"].message
+        assert _timeout_shown(app, "3s"), "the last good version stays in effect"
+        assert any(k.name == "consumer-timeout.first-consumer" for k in app.inventory.stale_keys)
+        path.write_text(good)
+        await wait_for(
+            pilot,
+            lambda: sum(p.severity == "error" for p in app.inventory.problems) == 1,
+            timeout=10,
+        )
+        assert not app.inventory.stale_keys
+
+
+async def test_new_and_deleted_files_add_and_remove_resources(tmp_path: Path) -> None:
+    folder = tmp_path / "seed"
+    shutil.copytree(SEED, folder)
+    app = folder_app(folder, watch=True)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await loaded(pilot, app)
+        app.action_show("policies")
+        extra = (folder / CONSUMER_TIMEOUT).read_text().replace("consumer-timeout", "extra-timeout")
+        (folder / "extra.yaml").write_text(extra)
+        await wait_for(
+            pilot,
+            lambda: "policy:MeshTimeout/extra-timeout.first-consumer" in app.table.now_rows,
+            timeout=10,
+        )
+        assert (
+            app.table.now_rows["policy:MeshTimeout/extra-timeout.first-consumer"].style == "added"
+        )
+        (folder / "extra.yaml").unlink()
+        await wait_for(
+            pilot,
+            lambda: "policy:MeshTimeout/extra-timeout.first-consumer" not in app.table.now_rows,
+            timeout=10,
+        )

@@ -1,0 +1,41 @@
+"""The seed scenario in the real app: what a person sees for the two consumers."""
+
+from __future__ import annotations
+
+from tests.app.harness import SAMPLE, detail_labels, fixed_clock, folder_app, loaded, wait_for
+
+
+def _outbound_demo_app(labels: list[str]) -> list[str]:
+    start = next(
+        i for i, label in enumerate(labels) if label.startswith("Outbound MeshService demo-app")
+    )
+    return labels[start : start + 6]
+
+
+async def test_first_consumer_gets_3s_from_producer_then_consumer() -> None:
+    app = folder_app(SAMPLE, clock=fixed_clock)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await loaded(pilot, app)
+        app.jump("dataplane:consumer.first-consumer")
+        await wait_for(
+            pilot, lambda: any("Outbound MeshService demo-app" in x for x in detail_labels(app))
+        )
+        block = _outbound_demo_app(detail_labels(app))
+        assert block[1] == "MeshTimeout"
+        assert block[2:4] == ["http:", "  requestTimeout: 3s"]
+        assert block[4].startswith("← MeshTimeout producer-timeout (kuma-demo · producer")
+        assert block[5].startswith("← MeshTimeout consumer-timeout (first-consumer · consumer")
+
+
+async def test_second_consumer_gets_1s_from_the_producer_only() -> None:
+    app = folder_app(SAMPLE, clock=fixed_clock)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await loaded(pilot, app)
+        app.jump("dataplane:consumer.second-consumer")
+        await wait_for(
+            pilot, lambda: any("Outbound MeshService demo-app" in x for x in detail_labels(app))
+        )
+        block = _outbound_demo_app(detail_labels(app))
+        assert block[2:4] == ["http:", "  requestTimeout: 1s"]
+        assert block[4].startswith("← MeshTimeout producer-timeout (kuma-demo · producer")
+        assert not block[5].startswith("← MeshTimeout consumer-timeout")
