@@ -96,9 +96,9 @@ class MeshIndex:
 
     @cached_property
     def routes_by_display_name(self) -> Mapping[str, Policy]:
-        """First MeshHTTPRoute (store order) for each display name: 2.10's top-level lookup."""
+        """First MeshHTTPRoute (store order, shadow ones too) per display name: 2.10's lookup."""
         out: dict[str, Policy] = {}
-        for route in self.policies.get("MeshHTTPRoute", ()):
+        for route in self.policies_of("MeshHTTPRoute", include_shadow=True):
             out.setdefault(route.resource.display_name, route)
         return out
 

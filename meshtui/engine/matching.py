@@ -217,8 +217,12 @@ def select(
         if route is None:
             return Selection(
                 reason=f"MeshHTTPRoute {ref.name!r} does not exist",
-                warning=_unresolved(policy, f"MeshHTTPRoute {ref.name} not found"),
+                warning=_unresolved(
+                    policy, f"couldn't resolve MeshHTTPRoute targetRef with name '{ref.name}'"
+                ),
             )
+        if route.target_ref.kind == "MeshHTTPRoute":
+            return Selection(reason=f"MeshHTTPRoute {ref.name!r} itself targets a MeshHTTPRoute")
         inner = select(route.resource, route.target_ref, dataplane, gateway, index)
         if not inner.matched and inner.reason:
             return Selection(

@@ -27,8 +27,9 @@ from typing import Any
 from meshtui.kinds import ALL_KINDS, KindInfo
 from meshtui.kinds.gojson import apply_defaults, check
 from meshtui.kinds.gotypes import Struct
-from meshtui.model import DISPLAY_NAME, ORIGIN, ZONE, Problem, Resource, SourceRef
+from meshtui.model import DISPLAY_NAME, ORIGIN, POLICY_ROLE, ZONE, Problem, Resource, SourceRef
 from meshtui.parse.labels import ControlPlane, RoleError, computed_labels
+from meshtui.parse.policy_rules import support_problems
 from meshtui.raw import RawDocument
 
 KUMA_API_VERSION = "kuma.io/v1alpha1"
@@ -333,6 +334,14 @@ def _kube_resource(
             )
         )
         return None
+    if info.is_policy:
+        unsupported = list(support_problems(info.kind, spec, labels.get(POLICY_ROLE) or "system"))
+        if unsupported:
+            problems.extend(
+                _problem(source, prefix + path, f"rejected by Kuma's validation: {message}", who)
+                for path, message in unsupported
+            )
+            return None
     annotations = metadata.get("annotations")
     display = annotations.get(DISPLAY_NAME) if isinstance(annotations, Mapping) else None
     labels[DISPLAY_NAME] = display if isinstance(display, str) and display else name
@@ -384,6 +393,19 @@ def _from_universal(
     if spec_problems:
         problems.extend(_located(source, f"{kind} {name}", spec_problems))
         return None
+    if info.is_policy:
+        role = (raw_labels or {}).get(POLICY_ROLE) or "system"
+        problems.extend(
+            Problem(
+                severity="warning",
+                message=f"Kuma's validation would reject this on write: {message}",
+                file=source.file,
+                document=source.document,
+                path=field_path,
+                resource=f"{kind} {name}",
+            )
+            for field_path, message in support_problems(kind, spec, role)
+        )
     return Resource(
         type=kind,
         mesh=mesh,

@@ -15,7 +15,9 @@ from typing import Any
 
 from meshtui.model import ENV, MESH, NAMESPACE, ORIGIN, POLICY_ROLE, PROXY_TYPE, ZONE, PolicyRole
 
-ZONE_AUTHORED_KINDS = frozenset({"Dataplane", "MeshService", "MeshExternalService", "MeshGateway"})
+ZONE_AUTHORED_KINDS = frozenset(
+    {"Dataplane", "MeshService", "MeshExternalService", "MeshMultiZoneService", "MeshGateway"}
+)
 """Non-policy kinds a zone CP may author (KDS "provided by zone"); every policy is too."""
 
 

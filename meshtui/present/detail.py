@@ -404,17 +404,18 @@ def service_detail(ev: MeshEvaluation, service: Resource) -> DetailView:
 
 
 def problem_detail(problem: Problem, document: Any) -> DetailView:
-    """One load problem, with the document it is about."""
-    nodes = [
-        TreeNode("message", literal(problem.message), style=problem.severity),
-        TreeNode("where", f"at {literal(problem.location()) or '-'}"),
-    ]
+    """One load problem: the message in full, where it is, and the document it is about."""
+    lines = [literal(problem.message), ""]
+    lines.append(f"file      {literal(problem.file) or '-'}")
+    if problem.document:
+        lines.append(f"document  {problem.document}")
+    if problem.path:
+        lines.append(f"field     {literal(problem.path)}")
     if problem.resource:
-        nodes.append(TreeNode("resource", f"resource {literal(problem.resource)}"))
+        lines.append(f"resource  {literal(problem.resource)}")
     if document is not None:
-        nodes.append(TreeNode("doc", "document", _conf_nodes("doc", document), expanded=True))
+        lines += ["", "--- the document as read ---", *(literal(x) for x in yaml_lines(document))]
+    title = f"{problem.severity}: {literal(problem.resource or problem.file or 'input')}"
     return DetailView(
-        title=f"{problem.severity}: {literal(problem.file) or 'input'}",
-        subtitle=literal(problem.path),
-        tree=TreeNode("root", "problem", tuple(nodes)),
+        title=title, subtitle=literal(problem.location()), text="\n".join(lines) + "\n"
     )

@@ -83,7 +83,7 @@ def dataplanes_table(
     stale: frozenset[ResourceKey],
 ) -> TableView:
     """Every proxy of the mesh in the selected namespaces."""
-    columns = ("NAME", "NAMESPACE", "SERVICE", "ZONE", "ADDRESS", "INBOUNDS")
+    columns = ("NAME", "NAMESPACE", "ZONE", "SERVICE", "INBOUNDS", "ADDRESS")
     if ev is None:
         return TableView("dataplanes", "Dataplanes", columns, (), "no mesh selected")
     rows = []
@@ -95,10 +95,10 @@ def dataplanes_table(
         cells = (
             literal(res.display_name),
             literal(namespace_label(res)),
+            literal(res.zone or "-"),
             literal(services_of(dp)),
-            literal(res.zone),
-            literal(dp.address),
             str(len(dp.inbounds)) if not dp.is_gateway else f"{dp.gateway_type.lower()} gw",
+            literal(dp.address),
         )
         rows.append(Row(key, cells, _style(res.key, key, highlights, now, stale)))
     return _table("dataplanes", "Dataplanes", columns, rows, len(rows), state, "no dataplanes here")

@@ -226,6 +226,7 @@ def describe(err: BaseException) -> str:
         return f"{head}: {message}" if message else head
     if isinstance(err, urllib3.exceptions.MaxRetryError):
         reason = _one_line(err.reason) if err.reason is not None else _one_line(err)
+        # Drop urllib3's "HTTPConnection(host=..., port=...): " prefix, keep the cause.
         return reason.split(">: ", 1)[-1].split("): ", 1)[-1]
     if isinstance(err, urllib3.exceptions.ReadTimeoutError):
         return "read timed out"
@@ -245,7 +246,8 @@ class _Outbox:
     The first load is held until every kind has settled (listed, or found forbidden,
     not installed or failing) and goes out as `initial=True`, then
     `StatusChanged(synced=True)`. Status goes out whenever a kind's state changes,
-    after the changes gathered before it.
+    after the changes gathered before it; state changes are gathered like changes, so
+    twenty kinds going live at once are one `StatusChanged`.
     """
 
     def __init__(self, kinds: Iterable[str], tuning: KubeTuning, server: str) -> None:
@@ -260,6 +262,7 @@ class _Outbox:
         self._discovered = False
         self._synced = False
         self._status_dirty = True
+        self._dirty_since = 0.0
 
     def add(self, change: Change) -> None:
         """Queue one change (any thread)."""
@@ -296,8 +299,10 @@ class _Outbox:
                 self._mark_dirty()
 
     def _mark_dirty(self) -> None:
-        self._status_dirty = True
-        self._cond.notify()
+        if not self._status_dirty:
+            self._status_dirty = True
+            self._dirty_since = time.monotonic()
+            self._cond.notify()
 
     def take(self, wait: float) -> list[SourceEvent]:
         """The events due now, waiting up to `wait` seconds for some."""
@@ -316,15 +321,17 @@ class _Outbox:
         return all(s is not None and s.state != SYNCING for s in states)
 
     def _due_at(self) -> float:
-        if self._status_dirty or self._ready_to_sync():
+        """When the next events are due (`inf`: nothing to send)."""
+        if self._ready_to_sync():
             return 0.0
+        due = self._dirty_since + self._tuning.batch_window if self._status_dirty else math.inf
         if not self._pending:
-            return math.inf
+            return due
         if not self._synced:
-            return self._first_pending + self._tuning.initial_hold
+            return min(due, self._first_pending + self._tuning.initial_hold)
         if len(self._pending) >= self._tuning.batch_limit:
             return 0.0
-        return self._first_pending + self._tuning.batch_window
+        return min(due, self._first_pending + self._tuning.batch_window)
 
     def _drain(self) -> list[SourceEvent]:
         events: list[SourceEvent] = []
@@ -402,6 +409,7 @@ class _Endpoint:
 
 
 def _endpoint(api: ApiClient, kind: WatchedKind) -> _Endpoint:
+    """Custom objects cluster-wide; Namespaces read as raw JSON too (no model classes)."""
     if kind is NAMESPACES:
         core = CoreV1Api(api)
 
@@ -426,7 +434,8 @@ class _KindWatcher:
     """One kind's list+watch loop, run in its own thread until stopped or uninstalled.
 
     Owns the kind's last seen resourceVersion (None: list next) and how many times in
-    a row it failed (which sets the backoff).
+    a row it failed (which sets the backoff). If it dies of a bug, discovery's next
+    round starts a new one.
     """
 
     def __init__(
@@ -713,14 +722,20 @@ class KubeSource:
         return str(self._configuration.host)
 
     def run(self, emit: Emit, stop: threading.Event) -> None:
-        """List and watch until `stop` is set; returns within about a second of it."""
+        """List and watch until `stop` is set; returns within about a second of it.
+
+        The threads stop on an event of their own, set when this returns for any reason
+        (`stop`, or an exception from `emit`), so none outlives the call.
+        """
         api = ApiClient(configuration=self._configuration)
-        session = _Session(api, self.tuning, stop, self.server)
+        halt = threading.Event()
+        session = _Session(api, self.tuning, halt, self.server)
         try:
             session.start()
             while not stop.is_set():
                 for event in session.outbox.take(wait=0.05):
                     emit(event)
         finally:
+            halt.set()
             session.shutdown()
             _close(api)

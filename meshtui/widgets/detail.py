@@ -116,8 +116,13 @@ class DetailPane(Vertical):
     """Title, subtitle and either the tree or the YAML text of a `DetailView`."""
 
     DEFAULT_CSS = """
-    DetailPane > #detail-title { height: 1; text-style: bold; padding: 0 1; }
-    DetailPane > #detail-subtitle { height: 1; color: $text-muted; padding: 0 1; }
+    DetailPane > #detail-title {
+        height: 1; text-style: bold; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis;
+    }
+    DetailPane > #detail-subtitle {
+        height: 1; color: $text-muted; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis;
+    }
+    DetailPane #detail-yaml { padding: 0 1; }
     DetailPane > #detail-text { display: none; }
     DetailPane.-text > #detail-text { display: block; }
     DetailPane.-text > RulesTree { display: none; }

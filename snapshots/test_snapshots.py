@@ -1,0 +1,72 @@
+"""SVG snapshots of what a person sees (fixed terminal size, fixed clock, no blinking cursor).
+
+Update after a deliberate change with `pytest snapshots --snapshot-update`, then look at
+the changed SVGs before committing them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Input
+
+from meshtui.app import MeshtuiApp
+from tests.app.harness import REPO, fixed_clock, folder_app, loaded, wait_for
+
+Compare = Callable[..., bool]
+
+
+@pytest.fixture(autouse=True)
+def _at_repo_root(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(REPO)
+
+
+def _app(folder: str) -> MeshtuiApp:
+    return folder_app(Path(folder), clock=fixed_clock)
+
+
+def _prepare(app: MeshtuiApp, *, jump: str = "", keys: str = "") -> Callable[[Pilot[None]], Awaitable[None]]:
+    async def run_before(pilot: Pilot[None]) -> None:
+        for field in app.query(Input):
+            field.cursor_blink = False
+        await loaded(pilot, app)
+        if jump:
+            app.jump(jump)
+            await wait_for(pilot, lambda: app.ui.selected_key == jump)
+        for key in keys.split():
+            await pilot.press(key)
+        await pilot.pause()
+
+    return run_before
+
+
+def test_seed_scenario_first_consumer(snap_compare: Compare) -> None:
+    app = _app("sample-cluster")
+    run_before = _prepare(app, jump="dataplane:consumer.first-consumer")
+    assert snap_compare(app, terminal_size=(160, 45), run_before=run_before)
+
+
+def test_policy_detail(snap_compare: Compare) -> None:
+    app = _app("sample-cluster")
+    run_before = _prepare(app, jump="policy:MeshTimeout/consumer-timeout.first-consumer")
+    assert snap_compare(app, terminal_size=(160, 45), run_before=run_before)
+
+
+def test_problems_view(snap_compare: Compare) -> None:
+    app = _app("snapshots/fixtures/broken")
+    run_before = _prepare(app, keys="exclamation_mark down")
+    assert snap_compare(app, terminal_size=(160, 45), run_before=run_before)
+
+
+def test_help(snap_compare: Compare) -> None:
+    app = _app("sample-cluster")
+    assert snap_compare(app, terminal_size=(120, 45), run_before=_prepare(app, keys="question_mark"))
+
+
+def test_narrow_terminal(snap_compare: Compare) -> None:
+    app = _app("sample-cluster")
+    run_before = _prepare(app, jump="dataplane:consumer.first-consumer")
+    assert snap_compare(app, terminal_size=(80, 30), run_before=run_before)
