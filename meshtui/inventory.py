@@ -134,11 +134,12 @@ class Inventory:
         for key, state in origins.items():
             if reparse_all or key in touched:
                 origins[key] = _parsed(state, cp, self.origins.get(key))
+        used = any(state.batch.context_used for state in origins.values())
         new = Inventory(
             options=self.options,
             origins=dict(sorted(origins.items())),
             control_plane=cp,
-            context_note=note,
+            context_note=note if used else "",
             version=self.version + 1,
         )
         diff = _diff(self.resource_map, new.resource_map)

@@ -27,7 +27,7 @@ from typing import Any
 from meshtui.kinds import ALL_KINDS, KindInfo
 from meshtui.kinds.gojson import apply_defaults, check
 from meshtui.kinds.gotypes import Struct
-from meshtui.model import DISPLAY_NAME, ORIGIN, POLICY_ROLE, ZONE, Problem, Resource, SourceRef
+from meshtui.model import DISPLAY_NAME, ENV, ORIGIN, POLICY_ROLE, ZONE, Problem, Resource, SourceRef
 from meshtui.parse.labels import ControlPlane, RoleError, computed_labels
 from meshtui.parse.policy_rules import support_problems
 from meshtui.raw import RawDocument
@@ -90,6 +90,7 @@ def parse_documents(documents: Iterable[RawDocument], options: ContextOptions) -
     )
     batch = parse_batch(documents, cp)
     problems = list(batch.problems)
+    note = note if batch.context_used else ""
     if note:
         problems.insert(0, Problem(severity="info", message=note))
     return ParseResult(
@@ -108,6 +109,8 @@ class Batch:
     resources: tuple[Resource, ...]
     namespaces: tuple[Resource, ...]
     problems: tuple[Problem, ...]
+    context_used: int = 0
+    """How many resources got `kuma.io/origin`, `zone` or `env` from the control-plane context."""
 
 
 def parse_batch(documents: Iterable[RawDocument], cp: ControlPlane) -> Batch:
@@ -119,16 +122,20 @@ def parse_batch(documents: Iterable[RawDocument], cp: ControlPlane) -> Batch:
         _classify(doc, kube, universal, problems)
     resources: list[Resource] = []
     namespaces: list[Resource] = []
+    context_used = 0
     for candidate in kube:
         res = _from_kubernetes(candidate, cp, problems)
         if res is None:
             continue
         (namespaces if res.type == "Namespace" else resources).append(res)
+        written = _labels_of(candidate.body)
+        if any(k in res.labels and k not in written for k in (ORIGIN, ZONE, ENV)):
+            context_used += 1
     for source, body in universal:
         res = _from_universal(source, body, problems)
         if res is not None:
             resources.append(res)
-    return Batch(tuple(resources), tuple(namespaces), tuple(problems))
+    return Batch(tuple(resources), tuple(namespaces), tuple(problems), context_used)
 
 
 def _kube_bodies(documents: Iterable[RawDocument]) -> Iterable[Mapping[str, Any]]:
