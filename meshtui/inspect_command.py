@@ -33,7 +33,8 @@ def load(path: Path, options: ContextOptions) -> ParseResult:
 
 
 def _report(problem: Problem) -> None:
-    print(f"meshtui: {problem}", file=sys.stderr)
+    kind = "note" if problem.severity == "info" else "warning"
+    print(f"meshtui: {kind}: {problem.describe()}", file=sys.stderr)
 
 
 def mesh_index(result: ParseResult, mesh: str) -> MeshIndex:

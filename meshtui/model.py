@@ -277,11 +277,11 @@ class Problem:
             text += (" " if text else "") + self.path
         return text
 
-    def __str__(self) -> str:
+    def describe(self) -> str:
+        """`file#doc field (resource): message`, as far as known."""
         where = self.location()
         who = f" ({self.resource})" if self.resource else ""
-        return (
-            f"{self.severity}: {where}{who}: {self.message}"
-            if where
-            else f"{self.severity}: {self.message}"
-        )
+        return f"{where}{who}: {self.message}" if where or who else self.message
+
+    def __str__(self) -> str:
+        return f"{self.severity}: {self.describe()}"

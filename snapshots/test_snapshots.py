@@ -28,7 +28,9 @@ def _app(folder: str) -> MeshtuiApp:
     return folder_app(Path(folder), clock=fixed_clock)
 
 
-def _prepare(app: MeshtuiApp, *, jump: str = "", keys: str = "") -> Callable[[Pilot[None]], Awaitable[None]]:
+def _prepare(
+    app: MeshtuiApp, *, jump: str = "", keys: str = ""
+) -> Callable[[Pilot[None]], Awaitable[None]]:
     async def run_before(pilot: Pilot[None]) -> None:
         for field in app.query(Input):
             field.cursor_blink = False
@@ -63,7 +65,9 @@ def test_problems_view(snap_compare: Compare) -> None:
 
 def test_help(snap_compare: Compare) -> None:
     app = _app("sample-cluster")
-    assert snap_compare(app, terminal_size=(120, 45), run_before=_prepare(app, keys="question_mark"))
+    assert snap_compare(
+        app, terminal_size=(120, 45), run_before=_prepare(app, keys="question_mark")
+    )
 
 
 def test_narrow_terminal(snap_compare: Compare) -> None:

@@ -124,10 +124,16 @@ def support_problems(kind: str, spec: Mapping[str, Any], role: str) -> Iterator[
     rules = spec.get("rules")
     if isinstance(rules, list) and rules and not _rules_allowed(kind, top):
         yield "spec.rules", f"{kind} does not support rules with this top-level targetRef"
-    if kind in ("MeshTimeout", "MeshAccessLog", "MeshCircuitBreaker", "MeshRateLimit", "MeshTLS"):
-        if isinstance(rules, list) and rules and (spec.get("to") or spec.get("from")):
-            clash = "from" if spec.get("from") else "to"
-            yield "spec.rules", f"rules cannot be combined with {clash}"
+    exclusive = kind in (
+        "MeshTimeout",
+        "MeshAccessLog",
+        "MeshCircuitBreaker",
+        "MeshRateLimit",
+        "MeshTLS",
+    )
+    if exclusive and isinstance(rules, list) and rules and (spec.get("to") or spec.get("from")):
+        clash = "from" if spec.get("from") else "to"
+        yield "spec.rules", f"rules cannot be combined with {clash}"
 
 
 def _section(

@@ -38,7 +38,9 @@ spec:
 def test_a_route_targeting_itself_is_loaded_with_a_warning_and_selects_nothing() -> None:
     result = load(ROUTE_LOOP)
     warnings = [p for p in result.problems if p.severity == "warning"]
-    assert any("MeshHTTPRoute does not support a top-level MeshHTTPRoute" in p.message for p in warnings)
+    assert any(
+        "MeshHTTPRoute does not support a top-level MeshHTTPRoute" in p.message for p in warnings
+    )
     assert {r.name for r in result.resources if r.type == "MeshHTTPRoute"} == {"r"}
     rules = rules_for(ROUTE_LOOP, "MeshTimeout", "web-1")
     assert rules.matched == ()
