@@ -38,7 +38,7 @@ from meshtui.parse import ContextOptions
 from meshtui.present import Highlights, UIState, header_view, namespaces_view, roles_view
 from meshtui.present.commands import run_command
 from meshtui.present.screen import detail_for, table_for, tree_changes
-from meshtui.sources import ChangesReady, Source, StatusChanged
+from meshtui.sources import ChangesReady, KindStatus, Source, StatusChanged
 from meshtui.views import DetailView
 from meshtui.widgets.detail import DetailPane, RulesTree
 from meshtui.widgets.header import StatusHeader
@@ -239,8 +239,12 @@ class MeshtuiApp(App[None]):
         chosen = set(self.ui.namespaces) ^ {name}
         self._set_ui(replace(self.ui, namespaces=frozenset(chosen)))
 
+    # Fix: the footer offers `space Select` in the roles pane too, but only the namespaces
+    # pane handled `Toggled`, so space did nothing there. Roles are single-choice: space
+    # chooses, like enter.
+    @on(SideList.Toggled, "#roles")
     @on(SideList.Chosen, "#roles")
-    def _role_chosen(self, message: SideList.Chosen) -> None:
+    def _role_chosen(self, message: SideList.Chosen | SideList.Toggled) -> None:
         role = message.key.removeprefix("role:")
         self._set_ui(replace(self.ui, role=role, view="policies" if role else self.ui.view))
 
@@ -331,7 +335,10 @@ class MeshtuiApp(App[None]):
             self._refresh()
         elif self.ui.detail_mode == "yaml":
             self.action_toggle_yaml()
-        elif self.detail.rules_tree.has_focus and not self._history:
+        elif self.detail.rules_tree.has_focus:
+            # Fix: drilling into a row (enter) is not a history step, so esc from the tree
+            # returns to the table; it used to pop `_history` (a view the user had left
+            # earlier) whenever there was one.
             self.table.focus()
         elif self._history:
             self._set_ui(self._history.pop())
@@ -361,11 +368,25 @@ class MeshtuiApp(App[None]):
             del self._history[:-50]
         mesh_changed = state.mesh != self.ui.mesh
         self.ui = state
+        self._sync_filter_field()
         if mesh_changed:
             self.evaluation = None
             self.affected = {}
             self._evaluate(self.inventory, state.mesh)
         self._refresh()
+
+    def _sync_filter_field(self) -> None:
+        """Fix: keep the `/` field in step with `ui.filter`.
+
+        A view switch (1/2/3/!, `:dp`, a jump) clears the filter in the state, but the
+        field used to stay open showing the old text (and the next `/` appended to it);
+        `esc` back through the history may also restore a filter.
+        """
+        field = self.query_one("#filter", Input)
+        if field.value != self.ui.filter:
+            with field.prevent(Input.Changed):
+                field.value = self.ui.filter
+        field.set_class(bool(self.ui.filter) or field.has_focus, "-active")
 
     def _highlight(self, diff: Diff) -> None:
         until = self.clock().timestamp() + self.highlight_seconds
@@ -408,7 +429,7 @@ class MeshtuiApp(App[None]):
             problems=self.inventory.problems,
             updated=self.updated,
             status=self.status.message,
-            kinds={k: s.state for k, s in self.status.kinds.items()},
+            kinds={k: _kind_state(s) for k, s in self.status.kinds.items()},
             loading=not self.loaded,
         )
 
@@ -448,6 +469,17 @@ class MeshtuiApp(App[None]):
         )
         self.detail.changed = changed
         self.detail.view = view
+
+
+def _kind_state(status: KindStatus) -> str:
+    """A kind's state as the header shows it.
+
+    Fix: the header showed a bare `reconnecting`; the brief asks for "reconnecting since
+    T", so say since when (local time of `KindStatus.since`).
+    """
+    if status.state == "reconnecting" and status.since:
+        return f"reconnecting since {datetime.fromtimestamp(status.since):%H:%M:%S}"
+    return status.state
 
 
 def run_dashboard(args: argparse.Namespace, options: ContextOptions) -> int:

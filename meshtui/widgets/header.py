@@ -33,7 +33,9 @@ class StatusHeader(Static):
             text.append("mesh ", style="dim")
             text.append(view.mesh, style="bold")
             if len(view.meshes) > 1:
-                text.append(f" (1 of {len(view.meshes)}, m to switch)", style="dim")
+                # Fix: the position was always printed as "1 of N".
+                place = view.meshes.index(view.mesh) + 1 if view.mesh in view.meshes else 1
+                text.append(f" ({place} of {len(view.meshes)}, m to switch)", style="dim")
             text.append("  ")
         text.append(view.counts + "  ")
         if view.errors:

@@ -61,7 +61,9 @@ class ResourceTable(DataTable[Text]):
                 self.clear(columns=True)
                 self._columns, self._order, self.now_rows = (), [], {}
                 return
-            self.border_title = view.title
+            # Fix: a `str` border title is parsed as markup, and the title carries the
+            # user's `/` filter text (e.g. `/[bold]`); a `Text` is shown literally.
+            self.border_title = Text(view.title)
             keys = [row.key for row in view.rows]
             if view.columns == self._columns and keys == self._order:
                 self._update_cells(view)
