@@ -16,12 +16,11 @@ function here mutates its argument.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from meshtui.kinds.durations import DurationError, canonical_duration
-from meshtui.kinds.gotypes import NO_DEFAULT, GoType, List, Map, Ptr, Scalar, Struct
+from meshtui.kinds.gotypes import NO_DEFAULT, Field, GoType, List, Map, Ptr, Scalar, Struct
 
 JSONValue = Any
 """A JSON-compatible Python value."""
@@ -162,12 +161,46 @@ def _prune_nulls(value: JSONValue) -> JSONValue:
 # structural defaulting
 
 
+def _has_defaults(type_: GoType, seen: frozenset[int] = frozenset()) -> bool:
+    """Whether any field reachable from `type_` carries a CRD default (cached per struct)."""
+    if isinstance(type_, Ptr | List | Map):
+        return _has_defaults(type_.elem, seen)
+    if not isinstance(type_, Struct):
+        return False
+    cached: bool | None = type_._cache.get("has_defaults")
+    if cached is not None:
+        return cached
+    if id(type_) in seen:
+        return False
+    inner = seen | {id(type_)}
+    found = any(
+        f.default is not NO_DEFAULT or _has_defaults(f.type, inner) for f in type_.flat_fields()
+    )
+    type_._cache["has_defaults"] = found
+    return found
+
+
+def _defaulting_plan(struct: Struct) -> tuple[tuple[Field, ...], tuple[Field, ...]]:
+    """(fields with a default, fields whose subtree has defaults), cached per struct."""
+    plan: tuple[tuple[Field, ...], tuple[Field, ...]] | None = struct._cache.get("defaulting")
+    if plan is None:
+        flat = struct.flat_fields()
+        plan = (
+            tuple(f for f in flat if f.default is not NO_DEFAULT),
+            tuple(f for f in flat if _has_defaults(f.type)),
+        )
+        struct._cache["defaulting"] = plan
+    return plan
+
+
 def apply_defaults(value: JSONValue, type_: GoType) -> JSONValue:
     """Kubernetes structural defaulting: fill absent (or null) fields that have a CRD default.
 
     Defaults are applied top-down and the default values are themselves defaulted, as
     the API server does; lists and maps are walked item by item.
     """
+    if not _has_defaults(type_):
+        return value
     if isinstance(type_, Ptr):
         return apply_defaults(value, type_.elem)
     if isinstance(type_, List):
@@ -179,10 +212,12 @@ def apply_defaults(value: JSONValue, type_: GoType) -> JSONValue:
             return {k: apply_defaults(v, type_.elem) for k, v in value.items()}
         return value
     if isinstance(type_, Struct) and isinstance(value, dict):
+        with_default, deeper = _defaulting_plan(type_)
         out = dict(value)
-        for f in type_.flat_fields():
-            if f.default is not NO_DEFAULT and out.get(f.json) is None:
+        for f in with_default:
+            if out.get(f.json) is None:
                 out[f.json] = copy.deepcopy(f.default)
+        for f in deeper:
             if f.json in out:
                 out[f.json] = apply_defaults(out[f.json], f.type)
         return out
@@ -195,78 +230,112 @@ def apply_defaults(value: JSONValue, type_: GoType) -> JSONValue:
 
 def check(value: JSONValue, type_: GoType, path: str) -> list[FieldProblem]:
     """Type, enum, required-field and duration errors in `value`, with their paths."""
-    return list(_check(value, type_, path))
+    out: list[FieldProblem] = []
+    _check(value, type_, path, out)
+    return out
 
 
-def _check(value: JSONValue, type_: GoType, path: str) -> Iterator[FieldProblem]:
+def _join(parent: str, key: str) -> str:
+    return f"{parent}.{key}" if parent else key
+
+
+def _check(value: JSONValue, type_: GoType, path: str, out: list[FieldProblem]) -> None:
+    """Validate one value; paths are only formatted for values that are checked further."""
+    while isinstance(type_, Ptr):
+        type_ = type_.elem
     if value is None:
         return
-    if isinstance(type_, Ptr):
-        yield from _check(value, type_.elem, path)
+    if isinstance(type_, Scalar):
+        if type_.kind == "string" and value.__class__ is str and not type_.enum:
+            return
+        out.extend(_check_scalar(value, type_, path))
     elif isinstance(type_, Struct):
-        yield from _check_struct(value, type_, path)
+        _check_struct(value, type_, path, out)
     elif isinstance(type_, List):
         if not isinstance(value, list):
-            yield FieldProblem(path, f"must be a list, got {_describe(value)}")
+            out.append(FieldProblem(path, f"must be a list, got {_describe(value)}"))
             return
         if len(value) < type_.min_items:
-            yield FieldProblem(path, f"must have at least {type_.min_items} item(s)")
+            out.append(FieldProblem(path, f"must have at least {type_.min_items} item(s)"))
         for i, item in enumerate(value):
-            yield from _check(item, type_.elem, f"{path}[{i}]")
+            _check(item, type_.elem, f"{path}[{i}]", out)
     elif isinstance(type_, Map):
         if not isinstance(value, dict):
-            yield FieldProblem(path, f"must be a map, got {_describe(value)}")
+            out.append(FieldProblem(path, f"must be a map, got {_describe(value)}"))
             return
+        elem = type_.elem
+        simple = isinstance(elem, Scalar) and elem.kind == "string" and not elem.enum
         for key, item in value.items():
-            yield from _check(item, type_.elem, f"{path}[{key!r}]")
-    else:
-        yield from _check_scalar(value, type_, path)
+            if simple and item.__class__ is str:
+                continue
+            _check(item, elem, f"{path}[{key!r}]", out)
 
 
-def _check_struct(value: JSONValue, struct: Struct, path: str) -> Iterator[FieldProblem]:
+def _required(struct: Struct) -> tuple[str, ...]:
+    found: tuple[str, ...] | None = struct._cache.get("required")
+    if found is None:
+        found = tuple(f.json for f in struct.flat_fields() if f.required)
+        struct._cache["required"] = found
+    return found
+
+
+def _check_struct(value: JSONValue, struct: Struct, path: str, out: list[FieldProblem]) -> None:
     if not isinstance(value, dict):
-        yield FieldProblem(path, f"must be an object, got {_describe(value)}")
+        out.append(FieldProblem(path, f"must be an object, got {_describe(value)}"))
         return
-    for f in struct.flat_fields():
-        sub = f"{path}.{f.json}" if path else f.json
-        if f.json not in value or value[f.json] is None:
-            if f.required:
-                yield FieldProblem(sub, "is required")
+    fields = struct.by_json()
+    for key, item in value.items():
+        f = fields.get(key)
+        if f is None or item is None:
             continue
-        yield from _check(value[f.json], f.type, sub)
+        kind = f.type.elem if isinstance(f.type, Ptr) else f.type
+        if (
+            isinstance(kind, Scalar)
+            and kind.kind == "string"
+            and item.__class__ is str
+            and not kind.enum
+        ):
+            continue
+        _check(item, kind, _join(path, key), out)
+    for key in _required(struct):
+        if value.get(key) is None:
+            out.append(FieldProblem(_join(path, key), "is required"))
 
 
-def _check_scalar(value: JSONValue, type_: Scalar, path: str) -> Iterator[FieldProblem]:
+def _check_scalar(value: JSONValue, type_: Scalar, path: str) -> list[FieldProblem]:
+    out: list[FieldProblem] = []
     kind = type_.kind
     if kind == "string" and not isinstance(value, str):
-        yield FieldProblem(path, f"must be a string, got {_describe(value)}")
+        out.append(FieldProblem(path, f"must be a string, got {_describe(value)}"))
     elif kind == "bool" and not isinstance(value, bool):
-        yield FieldProblem(path, f"must be a boolean, got {_describe(value)}")
+        out.append(FieldProblem(path, f"must be a boolean, got {_describe(value)}"))
     elif kind in ("int", "uint") and not _is_integer(value):
-        yield FieldProblem(path, f"must be an integer, got {_describe(value)}")
+        out.append(FieldProblem(path, f"must be an integer, got {_describe(value)}"))
     elif kind == "uint" and isinstance(value, int) and value < 0:
-        yield FieldProblem(path, f"must not be negative, got {value}")
+        out.append(FieldProblem(path, f"must not be negative, got {value}"))
     elif kind == "float" and (isinstance(value, bool) or not isinstance(value, int | float)):
-        yield FieldProblem(path, f"must be a number, got {_describe(value)}")
+        out.append(FieldProblem(path, f"must be a number, got {_describe(value)}"))
     elif kind == "intorstring" and (isinstance(value, bool) or not isinstance(value, int | str)):
-        yield FieldProblem(path, f"must be an integer or a string, got {_describe(value)}")
+        out.append(FieldProblem(path, f"must be an integer or a string, got {_describe(value)}"))
     elif kind == "duration":
         if not isinstance(value, str):
-            yield FieldProblem(path, f"must be a duration string like '5s', got {_describe(value)}")
+            out.append(
+                FieldProblem(path, f"must be a duration string like '5s', got {_describe(value)}")
+            )
         else:
             try:
                 canonical_duration(value)
             except DurationError as err:
-                yield FieldProblem(path, f"invalid duration {value!r}: {err}")
+                out.append(FieldProblem(path, f"invalid duration {value!r}: {err}"))
     if type_.enum and isinstance(value, str) and value not in type_.enum:
-        yield FieldProblem(
-            path, f"unsupported value {value!r}; expected one of {', '.join(type_.enum)}"
-        )
+        expected = ", ".join(type_.enum)
+        out.append(FieldProblem(path, f"unsupported value {value!r}; expected one of {expected}"))
     if isinstance(value, int | float) and not isinstance(value, bool):
         if type_.minimum is not None and value < type_.minimum:
-            yield FieldProblem(path, f"must be >= {type_.minimum:g}, got {value}")
+            out.append(FieldProblem(path, f"must be >= {type_.minimum:g}, got {value}"))
         if type_.maximum is not None and value > type_.maximum:
-            yield FieldProblem(path, f"must be <= {type_.maximum:g}, got {value}")
+            out.append(FieldProblem(path, f"must be <= {type_.maximum:g}, got {value}"))
+    return out
 
 
 def _is_integer(value: JSONValue) -> bool:

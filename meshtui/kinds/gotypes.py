@@ -125,33 +125,44 @@ class Struct:
 
     name: str
     field_source: tuple[Field, ...] | Callable[[], tuple[Field, ...]] = ()
-    _resolved: list[tuple[Field, ...]] = field(default_factory=list, repr=False)
+    _cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
     def fields(self) -> tuple[Field, ...]:
         """The fields, resolving a lazy definition once."""
-        if not self._resolved:
+        found: tuple[Field, ...] | None = self._cache.get("fields")
+        if found is None:
             source = self.field_source
-            self._resolved.append(source() if callable(source) else source)
-        return self._resolved[0]
+            found = source() if callable(source) else source
+            self._cache["fields"] = found
+        return found
 
     def flat_fields(self) -> tuple[Field, ...]:
-        """Fields as they appear in JSON: embedded structs are inlined in place."""
-        out: list[Field] = []
-        for f in self.fields:
-            inner = f.type.elem if isinstance(f.type, Ptr) else f.type
-            if f.embedded and isinstance(inner, Struct):
-                out.extend(inner.flat_fields())
-            else:
-                out.append(f)
-        return tuple(out)
+        """Fields as they appear in JSON: embedded structs are inlined in place (cached)."""
+        found: tuple[Field, ...] | None = self._cache.get("flat")
+        if found is None:
+            out: list[Field] = []
+            for f in self.fields:
+                inner = f.type.elem if isinstance(f.type, Ptr) else f.type
+                if f.embedded and isinstance(inner, Struct):
+                    out.extend(inner.flat_fields())
+                else:
+                    out.append(f)
+            found = tuple(out)
+            self._cache["flat"] = found
+        return found
+
+    def by_json(self) -> dict[str, Field]:
+        """JSON key → field, looking through embedded structs (cached)."""
+        found: dict[str, Field] | None = self._cache.get("by_json")
+        if found is None:
+            found = {f.json: f for f in self.flat_fields()}
+            self._cache["by_json"] = found
+        return found
 
     def field(self, json_name: str) -> Field | None:
         """The field with this JSON key, looking through embedded structs."""
-        for f in self.flat_fields():
-            if f.json == json_name:
-                return f
-        return None
+        return self.by_json().get(json_name)
 
 
 GoType = Scalar | Ptr | List | Map | Struct
