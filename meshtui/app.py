@@ -169,8 +169,16 @@ class MeshtuiApp(App[None]):
         thread=True, exclusive=True, group="evaluate", exit_on_error=False, description="evaluate"
     )
     def _evaluate(self, inventory: Inventory, mesh: str) -> None:
-        index = build_index(inventory.resources, mesh)
-        self.post_message(EvaluationReady(mesh, inventory.version, MeshEvaluation(index)))
+        previous = (
+            self.evaluation
+            if self.evaluation is not None and self.evaluation.mesh == mesh
+            else None
+        )
+        index = build_index(
+            inventory.resources, mesh, previous=previous.index if previous else None
+        )
+        evaluation = MeshEvaluation.following(previous, index)
+        self.post_message(EvaluationReady(mesh, inventory.version, evaluation))
 
     @work(
         thread=True,

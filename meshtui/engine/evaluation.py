@@ -18,9 +18,9 @@ from meshtui.engine.index import MeshIndex
 from meshtui.engine.inspect import policy_matches, rules_body
 from meshtui.engine.matching import Selection, select, select_gateway
 from meshtui.engine.resource_rules import identity, resolve
-from meshtui.engine.rules import TypeRules, type_rules
+from meshtui.engine.rules import RuleCache, TypeRules, type_rules
 from meshtui.kinds import POLICY_KINDS
-from meshtui.model import Dataplane, Policy, Resource, ResourceKey
+from meshtui.model import NAMESPACE, SERVICE_TAG, Dataplane, Policy, Resource, ResourceKey
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,13 +53,47 @@ class ServiceUse:
 class MeshEvaluation:
     """Lazy, memoised answers about one mesh snapshot."""
 
-    def __init__(self, index: MeshIndex) -> None:
+    def __init__(self, index: MeshIndex, *, cache: RuleCache | None = None) -> None:
         self.index = index
+        self.cache = cache if cache is not None else RuleCache()
         self._rules: dict[str, DataplaneRules] = {}
         self._affected: dict[ResourceKey, tuple[str, ...]] = {}
         self._service_uses: dict[tuple[str, str, str, str, str], tuple[ServiceUse, ...]] | None = (
             None
         )
+
+    @classmethod
+    def following(cls, previous: MeshEvaluation | None, index: MeshIndex) -> MeshEvaluation:
+        """The evaluation of `index`, reusing what `previous` computed that is still valid.
+
+        Memo tables keyed by policy identity survive when only other policy types,
+        or only dataplanes, changed; anything touching services, routes, gateways or
+        the Mesh starts afresh. Per-dataplane answers are recomputed on demand.
+        """
+        if previous is None or previous.mesh != index.mesh_name:
+            return cls(index)
+        old, new = previous.index, index
+        changed_types = {
+            kind
+            for kind in set(old.policies)
+            | set(new.policies)
+            | set(old.shadow_policies)
+            | set(new.shadow_policies)
+            if old.policies.get(kind) != new.policies.get(kind)
+            or old.shadow_policies.get(kind) != new.shadow_policies.get(kind)
+        }
+        if old.mesh != new.mesh or old.services != new.services or old.gateways != new.gateways:
+            return cls(index)
+        if "MeshHTTPRoute" in changed_types:
+            return cls(index)
+        evaluation = cls(index, cache=previous.cache.without_types(changed_types))
+        if old.dataplanes == new.dataplanes:
+            evaluation._affected = {
+                key: names
+                for key, names in previous._affected.copy().items()
+                if key.type not in changed_types
+            }
+        return evaluation
 
     @property
     def mesh(self) -> str:
@@ -78,7 +112,8 @@ class MeshEvaluation:
             dataplane,
             gateway,
             tuple(
-                type_rules(self.index, dataplane, kind, gateway=gateway) for kind in POLICY_KINDS
+                type_rules(self.index, dataplane, kind, gateway=gateway, cache=self.cache)
+                for kind in POLICY_KINDS
             ),
         )
         self._rules[dataplane_name] = computed
@@ -97,12 +132,27 @@ class MeshEvaluation:
         if cached is not None:
             return cached
         names = tuple(
-            name
-            for name, dp in sorted(self.index.dataplanes.items())
-            if policy_matches(policy, dp, self.index)
+            sorted(
+                dp.resource.name
+                for dp in candidate_dataplanes(self.index, policy)
+                if policy_matches(policy, dp, self.index)
+            )
         )
         self._affected[policy.key] = names
         return names
+
+    def not_matching(self, dataplane_name: str, policy_type: str) -> list[tuple[Policy, Selection]]:
+        """Policies of one type that do not apply to the dataplane, each with the reason."""
+        dataplane = self.index.dataplanes.get(dataplane_name)
+        if dataplane is None:
+            return []
+        gateway = select_gateway(self.index, dataplane)
+        out = []
+        for policy in self.index.policies_of(policy_type):
+            selection = select(policy.resource, policy.target_ref, dataplane, gateway, self.index)
+            if not selection.matched:
+                out.append((policy, selection))
+        return out
 
     def explain(self, policy: Policy, dataplane_name: str) -> Selection | None:
         """How the policy's top-level targetRef fares on one dataplane (bulk-path gateway)."""
@@ -129,6 +179,37 @@ class MeshEvaluation:
                         ServiceUse(policy, item.index, section)
                     )
         return {key: tuple(uses) for key, uses in found.items()}
+
+
+def candidate_dataplanes(index: MeshIndex, policy: Policy) -> tuple[Dataplane, ...]:
+    """Proxies that could be selected by `policy` (a superset), found through the indexes."""
+    if policy.resource.role in ("consumer", "workload-owner"):
+        namespace = policy.labels.get(NAMESPACE)
+        scope = index.dataplanes_by_namespace.get(namespace, ()) if namespace is not None else ()
+    else:
+        scope = tuple(index.dataplanes.values())
+    ref = policy.target_ref
+    narrowed: tuple[Dataplane, ...] | None = None
+    by_tags = ref.kind in ("MeshService", "MeshServiceSubset", "MeshSubset")
+    if by_tags and index.gateways:
+        narrowed = None  # gateway listener tags can select proxies that lack the tag
+    elif ref.kind in ("MeshService", "MeshServiceSubset") and ref.name:
+        narrowed = index.dataplanes_by_tag.get((SERVICE_TAG, ref.name), ())
+    elif ref.kind == "MeshSubset" and ref.tags:
+        key, value = sorted(ref.tags.items())[0]
+        narrowed = (
+            index.dataplanes_by_tag_key.get(key, ())
+            if value == "*"
+            else index.dataplanes_by_tag.get((key, value), ())
+        )
+    elif ref.kind == "Dataplane" and ref.labels:
+        pair = sorted(ref.labels.items())[0]
+        if pair[1] != "":
+            narrowed = index.dataplanes_by_label.get(pair, ())
+    if narrowed is None or len(narrowed) >= len(scope):
+        return scope
+    allowed = {id(dp) for dp in scope}
+    return tuple(dp for dp in narrowed if id(dp) in allowed)
 
 
 def evaluations(indexes: Mapping[str, MeshIndex]) -> dict[str, MeshEvaluation]:

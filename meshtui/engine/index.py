@@ -15,12 +15,70 @@ from functools import cached_property
 
 from meshtui.engine.decode import decode_dataplane, decode_policy
 from meshtui.kinds import POLICY_KINDS, SERVICE_KINDS
-from meshtui.model import Dataplane, Policy, Resource
+from meshtui.model import NAMESPACE, Dataplane, Policy, Resource
+
+
+def _decode(resource: Resource) -> Decoded:
+    if resource.type == "Dataplane":
+        return decode_dataplane(resource)
+    return decode_policy(resource)
 
 
 def store_order(resource: Resource) -> tuple[str, str]:
     """The order the store lists resources in: by name (then namespace label for copies)."""
     return (resource.name, resource.namespace)
+
+
+@dataclass(frozen=True, slots=True)
+class Candidates:
+    """The policies of one type that could select a proxy, split for fast matching.
+
+    *Namespace-scoped* policies (consumer, workload-owner) only ever apply to proxies of
+    their own namespace, so they are kept per namespace; *fast* ones are top-level `Mesh`
+    without `proxyTypes`, whose outcome is the same for every proxy of a namespace and
+    zone (see `rules.match_policies`). Every tuple is in store order.
+    """
+
+    fast_global: tuple[Policy, ...] = ()
+    slow_global: tuple[Policy, ...] = ()
+    fast_by_namespace: Mapping[str, tuple[Policy, ...]] = field(default_factory=dict)
+    slow_by_namespace: Mapping[str, tuple[Policy, ...]] = field(default_factory=dict)
+    order: Mapping[int, int] = field(default_factory=dict)
+    """`id(policy)` → position in store order, for merging the lists back in order."""
+
+
+def _is_namespace_scoped(policy: Policy) -> bool:
+    return policy.resource.role in ("consumer", "workload-owner")
+
+
+def _is_fast(policy: Policy) -> bool:
+    return policy.target_ref.kind == "Mesh" and not policy.target_ref.proxy_types
+
+
+def _candidates(policies: tuple[Policy, ...]) -> Candidates:
+    fast_global: list[Policy] = []
+    slow_global: list[Policy] = []
+    fast_ns: dict[str, list[Policy]] = defaultdict(list)
+    slow_ns: dict[str, list[Policy]] = defaultdict(list)
+    for policy in policies:
+        fast = _is_fast(policy)
+        if _is_namespace_scoped(policy):
+            namespace = policy.labels.get(NAMESPACE)
+            if namespace is None:
+                continue  # matches no proxy at all
+            (fast_ns if fast else slow_ns)[namespace].append(policy)
+        else:
+            (fast_global if fast else slow_global).append(policy)
+    return Candidates(
+        tuple(fast_global),
+        tuple(slow_global),
+        {k: tuple(v) for k, v in fast_ns.items()},
+        {k: tuple(v) for k, v in slow_ns.items()},
+        {id(p): i for i, p in enumerate(policies)},
+    )
+
+
+Decoded = Policy | Dataplane
 
 
 @dataclass(eq=False)
@@ -40,23 +98,40 @@ class MeshIndex:
     """MeshService / MeshExternalService / MeshMultiZoneService → resources in store order."""
     gateways: tuple[Resource, ...] = ()
     """MeshGateways of the mesh, in store order."""
+    decoded: Mapping[int, tuple[Resource, Decoded]] = field(default_factory=dict, repr=False)
+    """`id(resource)` → (resource, decoded view): lets the next index reuse unchanged ones."""
 
     @classmethod
     def build(
-        cls, mesh_name: str, resources: Iterable[Resource], *, mesh: Resource | None
+        cls,
+        mesh_name: str,
+        resources: Iterable[Resource],
+        *,
+        mesh: Resource | None,
+        previous: MeshIndex | None = None,
     ) -> MeshIndex:
-        """Index the resources of `mesh_name` (resources of other meshes are ignored)."""
+        """Index the resources of `mesh_name` (resources of other meshes are ignored).
+
+        With `previous`, resources that are the very same objects as in the previous
+        index keep their decoded views, so an edit costs little more than a sort.
+        """
         mine = tuple(sorted((r for r in resources if r.mesh == mesh_name), key=store_order))
+        reuse = previous.decoded if previous is not None else {}
         policies: dict[str, list[Policy]] = defaultdict(list)
         shadow: dict[str, list[Policy]] = defaultdict(list)
         dataplanes: dict[str, Dataplane] = {}
         services: dict[str, list[Resource]] = defaultdict(list)
         gateways: list[Resource] = []
+        decoded: dict[int, tuple[Resource, Decoded]] = {}
         for res in mine:
-            if res.type in POLICY_KINDS:
-                (shadow if res.shadow else policies)[res.type].append(decode_policy(res))
-            elif res.type == "Dataplane":
-                dataplanes[res.name] = decode_dataplane(res)
+            if res.type in POLICY_KINDS or res.type == "Dataplane":
+                hit = reuse.get(id(res))
+                view = hit[1] if hit is not None and hit[0] is res else _decode(res)
+                decoded[id(res)] = (res, view)
+                if isinstance(view, Dataplane):
+                    dataplanes[res.name] = view
+                else:
+                    (shadow if res.shadow else policies)[res.type].append(view)
             elif res.type in SERVICE_KINDS:
                 services[res.type].append(res)
             elif res.type == "MeshGateway":
@@ -70,7 +145,56 @@ class MeshIndex:
             dataplanes=dataplanes,
             services={k: tuple(v) for k, v in services.items()},
             gateways=tuple(gateways),
+            decoded=decoded,
         )
+
+    @cached_property
+    def candidate_sets(self) -> Mapping[str, Candidates]:
+        """Per policy type, the non-shadow policies split for fast matching."""
+        return {kind: _candidates(policies) for kind, policies in self.policies.items()}
+
+    def candidates(self, policy_type: str) -> Candidates:
+        """The fast-matching split of one type's policies."""
+        return self.candidate_sets.get(policy_type) or Candidates()
+
+    @cached_property
+    def dataplanes_by_namespace(self) -> Mapping[str, tuple[Dataplane, ...]]:
+        """`k8s.kuma.io/namespace` label value (``""`` when absent) → proxies, by name."""
+        out: dict[str, list[Dataplane]] = defaultdict(list)
+        for name in sorted(self.dataplanes):
+            dp = self.dataplanes[name]
+            out[dp.labels.get(NAMESPACE, "")].append(dp)
+        return {k: tuple(v) for k, v in out.items()}
+
+    @cached_property
+    def dataplanes_by_tag(self) -> Mapping[tuple[str, str], tuple[Dataplane, ...]]:
+        """(tag, value) of any inbound or gateway tag → proxies carrying it."""
+        out: dict[tuple[str, str], dict[str, Dataplane]] = defaultdict(dict)
+        for name, dp in self.dataplanes.items():
+            for inbound in dp.inbounds:
+                for pair in inbound.tags.items():
+                    out[pair][name] = dp
+            for pair in dp.gateway_tags.items():
+                out[pair][name] = dp
+        return {k: tuple(v.values()) for k, v in out.items()}
+
+    @cached_property
+    def dataplanes_by_tag_key(self) -> Mapping[str, tuple[Dataplane, ...]]:
+        """Tag key of any inbound or gateway tag → proxies carrying it (for `*` selectors)."""
+        out: dict[str, dict[str, Dataplane]] = defaultdict(dict)
+        for (key, _), dps in self.dataplanes_by_tag.items():
+            for dp in dps:
+                out[key][dp.resource.name] = dp
+        return {k: tuple(v.values()) for k, v in out.items()}
+
+    @cached_property
+    def dataplanes_by_label(self) -> Mapping[tuple[str, str], tuple[Dataplane, ...]]:
+        """(label, value) → proxies carrying it."""
+        out: dict[tuple[str, str], list[Dataplane]] = defaultdict(list)
+        for dp in self.dataplanes.values():
+            for pair in dp.labels.items():
+                out[pair].append(dp)
+        return {k: tuple(v) for k, v in out.items()}
 
     def policies_of(self, policy_type: str, *, include_shadow: bool = False) -> tuple[Policy, ...]:
         """Candidates of one type, in store order."""
@@ -151,8 +275,10 @@ def mesh_names(resources: Iterable[Resource]) -> list[str]:
     return sorted(names)
 
 
-def build_index(resources: Iterable[Resource], mesh_name: str) -> MeshIndex:
+def build_index(
+    resources: Iterable[Resource], mesh_name: str, *, previous: MeshIndex | None = None
+) -> MeshIndex:
     """Index one mesh; the Mesh object is looked up by name (it may be absent)."""
     items = list(resources)
     mesh = next((r for r in items if r.type == "Mesh" and r.name == mesh_name), None)
-    return MeshIndex.build(mesh_name, items, mesh=mesh)
+    return MeshIndex.build(mesh_name, items, mesh=mesh, previous=previous)

@@ -17,7 +17,7 @@ from typing import Any
 
 from meshtui.engine import subsets
 from meshtui.engine.index import MeshIndex
-from meshtui.engine.matching import Listener, Selection, select
+from meshtui.engine.matching import Listener, select, zone_filter_reason
 from meshtui.engine.merging import merge_confs
 from meshtui.engine.ordering import (
     compare_attributes,
@@ -71,8 +71,6 @@ class TypeRules:
     matched: tuple[Policy, ...] = ()
     """Policies that apply to the proxy, in merge order (lowest priority first)."""
     by_inbound: Mapping[Listener, tuple[Policy, ...]] = field(default_factory=dict)
-    selections: Mapping[ResourceKey, Selection] = field(default_factory=dict)
-    """Every candidate's selection, matched or not, for provenance."""
     from_rules: Mapping[Listener, tuple[LegacyRule, ...]] = field(default_factory=dict)
     inbound_rules: Mapping[Listener, tuple[InboundRule, ...]] = field(default_factory=dict)
     to_rules: tuple[LegacyRule, ...] = ()
@@ -94,6 +92,144 @@ def conf_type(policy_type: str) -> Struct:
     return POLICY_CONFS[policy_type]
 
 
+Ids = tuple[int, ...]
+
+
+class RuleCache:
+    """Memo tables for `type_rules` on one `MeshIndex`.
+
+    Most of what Kuma computes for a proxy depends only on *which* policies matched it
+    (in which order), not on the proxy itself: all proxies of a namespace usually share
+    their matched sets. Results are keyed by the identities of those policies, so a
+    cache stays valid for as long as the index (which keeps the policies alive) does;
+    `forget_types` drops what depends on policy types that changed.
+    """
+
+    def __init__(self) -> None:
+        self.fast: dict[tuple[str, str, str | None, str | None], tuple[Policy, ...]] = {}
+        self.sorted: dict[Ids, tuple[tuple[Policy, ...], tuple[tuple[Policy, Policy], ...]]] = {}
+        self.to_side: dict[tuple[str, Ids], tuple[list[LegacyRule], list[ResourceRule], str]] = {}
+        self.from_side: dict[
+            tuple[str, Ids], tuple[tuple[LegacyRule, ...] | str, InboundRule | None]
+        ] = {}
+        self.single: dict[tuple[str, Ids], tuple[LegacyRule, ...]] = {}
+
+    def without_types(self, types: set[str]) -> RuleCache:
+        """A copy without the entries that depend on policies of these types.
+
+        Safe while another thread adds entries to this cache: each table is copied
+        first (an atomic operation in CPython), then filtered.
+        """
+        out = RuleCache()
+        out.fast = {k: v for k, v in self.fast.copy().items() if k[0] not in types}
+        out.sorted = self.sorted.copy()
+        out.to_side = {k: v for k, v in self.to_side.copy().items() if k[0] not in types}
+        out.from_side = {k: v for k, v in self.from_side.copy().items() if k[0] not in types}
+        out.single = {k: v for k, v in self.single.copy().items() if k[0] not in types}
+        return out
+
+
+def _merge_in_order(order: Mapping[int, int], *groups: Sequence[Policy]) -> list[Policy]:
+    items = [p for group in groups for p in group]
+    if sum(1 for g in groups if g) > 1:
+        items.sort(key=lambda p: order[id(p)])
+    return items
+
+
+def match_policies(
+    index: MeshIndex,
+    dataplane: Dataplane,
+    policy_type: str,
+    gateway: Resource | None,
+    cache: RuleCache,
+    *,
+    include_shadow: bool = False,
+    fast: bool = True,
+) -> tuple[list[Policy], dict[Listener, list[Policy]], list[str]]:
+    """The candidates of `policy_type` that select `dataplane`, in store order.
+
+    The fast path skips the per-policy selector for top-level `Mesh` policies (their
+    outcome is shared by all proxies of a namespace and zone) and never looks at
+    namespace-scoped policies of other namespaces; `fast=False` evaluates every
+    candidate, exactly as Kuma's loop does (the tests compare both).
+
+    Returns:
+        The matched policies, the policies per selected inbound, and warnings.
+    """
+    if include_shadow or gateway is not None or not fast:
+        return _match_each(
+            index.policies_of(policy_type, include_shadow=include_shadow), dataplane, gateway, index
+        )
+    sets = index.candidates(policy_type)
+    namespace = dataplane.labels.get("k8s.kuma.io/namespace", "")
+    key = (
+        policy_type,
+        namespace,
+        dataplane.labels.get("kuma.io/origin"),
+        dataplane.labels.get("kuma.io/zone"),
+    )
+    fast = cache.fast.get(key)
+    if fast is None:
+        fast = tuple(
+            p
+            for p in _merge_in_order(
+                sets.order, sets.fast_global, sets.fast_by_namespace.get(namespace, ())
+            )
+            if not zone_filter_reason(p.resource, dataplane.resource)
+        )
+        cache.fast[key] = fast
+    listeners = [i.listener for i in dataplane.inbounds if i.state != "Ignored"]
+    if not listeners and dataplane.gateway_type != "DELEGATED":
+        fast = ()
+    slow = _merge_in_order(sets.order, sets.slow_global, sets.slow_by_namespace.get(namespace, ()))
+    slow_matched, slow_inbound, warnings = _match_each(slow, dataplane, gateway, index)
+    if not slow_matched:
+        return (
+            list(fast),
+            {listener: list(fast) for listener in listeners} if fast else {},
+            warnings,
+        )
+    matched = _merge_in_order(sets.order, fast, slow_matched)
+    by_inbound: dict[Listener, list[Policy]] = {}
+    for listener in listeners:
+        merged = _merge_in_order(sets.order, fast, slow_inbound.get(listener, ()))
+        if merged:
+            by_inbound[listener] = merged
+    for listener, extra in slow_inbound.items():
+        by_inbound.setdefault(listener, extra)
+    return matched, by_inbound, warnings
+
+
+def _match_each(
+    policies: Sequence[Policy], dataplane: Dataplane, gateway: Resource | None, index: MeshIndex
+) -> tuple[list[Policy], dict[Listener, list[Policy]], list[str]]:
+    matched: list[Policy] = []
+    by_inbound: dict[Listener, list[Policy]] = {}
+    warnings: list[str] = []
+    for policy in policies:
+        selection = select(policy.resource, policy.target_ref, dataplane, gateway, index)
+        if selection.warning:
+            warnings.append(selection.warning)
+        if not selection.matched:
+            continue
+        matched.append(policy)
+        for listener in selection.inbounds:
+            by_inbound.setdefault(listener, []).append(policy)
+    return matched, by_inbound, warnings
+
+
+def _sorted(
+    policies: Sequence[Policy], cache: RuleCache
+) -> tuple[tuple[Policy, ...], tuple[tuple[Policy, Policy], ...]]:
+    key = tuple(id(p) for p in policies)
+    hit = cache.sorted.get(key)
+    if hit is None:
+        ordered = tuple(sort_policies(policies))
+        hit = (ordered, tuple(full_ties(ordered)))
+        cache.sorted[key] = hit
+    return hit
+
+
 def type_rules(
     index: MeshIndex,
     dataplane: Dataplane,
@@ -101,6 +237,8 @@ def type_rules(
     *,
     gateway: Resource | None = None,
     include_shadow: bool = False,
+    cache: RuleCache | None = None,
+    fast: bool = True,
 ) -> TypeRules:
     """Match and build every rule of `policy_type` for `dataplane`.
 
@@ -110,24 +248,15 @@ def type_rules(
         policy_type: E.g. `MeshTimeout`.
         gateway: The MeshGateway `matching.select_gateway` picked for this proxy.
         include_shadow: Also consider `kuma.io/effect: shadow` policies.
+        cache: Memo tables shared across calls on the same index.
+        fast: Use the fast matching path (see `match_policies`).
     """
-    matched: list[Policy] = []
-    by_inbound: dict[Listener, list[Policy]] = {}
-    selections: dict[ResourceKey, Selection] = {}
-    warnings: list[str] = []
-    for policy in index.policies_of(policy_type, include_shadow=include_shadow):
-        selection = select(policy.resource, policy.target_ref, dataplane, gateway, index)
-        selections[policy.key] = selection
-        if selection.warning:
-            warnings.append(selection.warning)
-        if not selection.matched:
-            continue
-        matched.append(policy)
-        for listener in selection.inbounds:
-            by_inbound.setdefault(listener, []).append(policy)
-    ordered = sort_policies(matched)
-    per_inbound = {listener: tuple(sort_policies(ps)) for listener, ps in by_inbound.items()}
-    ties = full_ties(ordered)
+    cache = cache if cache is not None else RuleCache()
+    matched, by_inbound, warnings = match_policies(
+        index, dataplane, policy_type, gateway, cache, include_shadow=include_shadow, fast=fast
+    )
+    ordered, ties = _sorted(matched, cache)
+    per_inbound = {listener: _sorted(ps, cache)[0] for listener, ps in by_inbound.items()}
     for a, b in ties:
         warnings.append(
             f"{policy_type} {a.resource.name} and {b.resource.name} tie on every ordering key "
@@ -135,20 +264,24 @@ def type_rules(
             " meshtui keeps store order"
         )
     struct = conf_type(policy_type)
-    from_rules, inbound_rules = _from_side(policy_type, per_inbound, struct, warnings)
-    to_rules, resource_rules = _to_side(policy_type, ordered, index, struct, warnings)
+    from_rules, inbound_rules = _from_side(policy_type, per_inbound, struct, warnings, cache)
+    to_rules, resource_rules = _to_side(policy_type, ordered, index, struct, warnings, cache)
+    single_key = (policy_type, tuple(id(p) for p in ordered))
+    single = cache.single.get(single_key)
+    if single is None:
+        single = tuple(_single_item_rules(policy_type, ordered, struct))
+        cache.single[single_key] = single
     return TypeRules(
         type=policy_type,
-        matched=tuple(ordered),
+        matched=ordered,
         by_inbound=per_inbound,
-        selections=selections,
         from_rules=from_rules,
         inbound_rules=inbound_rules,
         to_rules=tuple(to_rules),
         resource_rules=tuple(resource_rules),
-        single_rules=tuple(_single_item_rules(policy_type, ordered, struct)),
+        single_rules=single,
         warnings=tuple(warnings),
-        ties=tuple(ties),
+        ties=ties,
     )
 
 
@@ -161,25 +294,39 @@ def _from_side(
     per_inbound: Mapping[Listener, tuple[Policy, ...]],
     struct: Struct,
     warnings: list[str],
+    cache: RuleCache,
 ) -> tuple[dict[Listener, tuple[LegacyRule, ...]], dict[Listener, tuple[InboundRule, ...]]]:
     info = POLICY_KINDS[policy_type]
     if not info.has_from:
         return {}, {}
     from_rules: dict[Listener, tuple[LegacyRule, ...]] = {}
-    try:
-        for listener, policies in per_inbound.items():
-            items = [(p, item) for p in policies for item in p.from_]
-            from_rules[listener] = tuple(_legacy_rules(items, struct, negations=True))
-    except _TagsError as err:
-        warnings.append(f"couldn't create From rules: {err}")
-        return {}, {}
     inbound_rules: dict[Listener, tuple[InboundRule, ...]] = {}
-    if info.has_rules:
-        for listener, policies in per_inbound.items():
-            rule = _inbound_rule(policies, struct, from_as_rules=info.from_as_rules)
-            if rule is not None:
-                inbound_rules[listener] = (rule,)
+    for listener, policies in per_inbound.items():
+        key = (policy_type, tuple(id(p) for p in policies))
+        hit = cache.from_side.get(key)
+        if hit is None:
+            hit = _from_one_inbound(policies, struct, info.has_rules, info.from_as_rules)
+            cache.from_side[key] = hit
+        legacy, merged = hit
+        if isinstance(legacy, str):
+            warnings.append(f"couldn't create From rules: {legacy}")
+            return {}, {}
+        from_rules[listener] = legacy
+        if merged is not None:
+            inbound_rules[listener] = (merged,)
     return from_rules, inbound_rules
+
+
+def _from_one_inbound(
+    policies: Sequence[Policy], struct: Struct, has_rules: bool, from_as_rules: bool
+) -> tuple[tuple[LegacyRule, ...] | str, InboundRule | None]:
+    try:
+        items = [(p, item) for p in policies for item in p.from_]
+        legacy: tuple[LegacyRule, ...] | str = tuple(_legacy_rules(items, struct, negations=True))
+    except _TagsError as err:
+        return str(err), None
+    merged = _inbound_rule(policies, struct, from_as_rules=from_as_rules) if has_rules else None
+    return legacy, merged
 
 
 def _inbound_rule(
@@ -215,9 +362,24 @@ def _to_side(
     index: MeshIndex,
     struct: Struct,
     warnings: list[str],
+    cache: RuleCache,
 ) -> tuple[list[LegacyRule], list[ResourceRule]]:
     if not POLICY_KINDS[policy_type].has_to:
         return [], []
+    key = (policy_type, tuple(id(p) for p in ordered))
+    hit = cache.to_side.get(key)
+    if hit is None:
+        hit = _compute_to_side(ordered, index, struct)
+        cache.to_side[key] = hit
+    legacy, resource_rules, error = hit
+    if error:
+        warnings.append(f"couldn't create To rules: {error}")
+    return legacy, resource_rules
+
+
+def _compute_to_side(
+    ordered: Sequence[Policy], index: MeshIndex, struct: Struct
+) -> tuple[list[LegacyRule], list[ResourceRule], str]:
     try:
         items: list[tuple[Policy, PolicyItem]] = []
         for policy in ordered:
@@ -227,9 +389,8 @@ def _to_side(
                 items.extend((policy, item) for item in policy.to)
         legacy = _legacy_rules(items, struct, negations=False)
     except _TagsError as err:
-        warnings.append(f"couldn't create To rules: {err}")
-        return [], []
-    return legacy, build_resource_rules(ordered, index, struct)
+        return [], [], str(err)
+    return legacy, build_resource_rules(ordered, index, struct), ""
 
 
 def _route_items(policy: Policy, index: MeshIndex) -> list[tuple[Policy, PolicyItem]]:

@@ -233,16 +233,12 @@ def _matched_section(rules: DataplaneRules) -> TreeNode:
 
 def _unmatched_section(ev: MeshEvaluation, rules: DataplaneRules) -> TreeNode | None:
     kids = []
+    name = rules.dataplane.resource.name
     for t in rules.types:
-        for key, selection in sorted(t.selections.items()):
-            if selection.matched:
-                continue
-            policy = ev.index.find_policy(t.type, key.name)
-            if policy is None:
-                continue
+        for policy, selection in ev.not_matching(name, t.type):
             kids.append(
                 TreeNode(
-                    f"unmatched/{t.type}/{key.name}",
+                    f"unmatched/{t.type}/{policy.key.name}",
                     f"{t.type} {who(policy.resource)}: {literal(selection.reason)}",
                     target=row_key(policy.resource),
                 )

@@ -1,0 +1,74 @@
+"""The engine's shortcuts (fast matching, memo tables, incremental index) change nothing."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+from meshtui.engine.evaluation import MeshEvaluation
+from meshtui.engine.index import build_index, mesh_names
+from meshtui.engine.inspect import rules_body
+from meshtui.engine.matching import select_gateway
+from meshtui.engine.rules import RuleCache, type_rules
+from meshtui.kinds import POLICY_KINDS
+from meshtui.parse import ContextOptions, parse_documents
+from meshtui.sources.files import load_path
+
+SAMPLE = Path(__file__).resolve().parents[2] / "sample-cluster"
+
+
+def _sample_resources():  # type: ignore[no-untyped-def]
+    documents, _ = load_path(SAMPLE)
+    return parse_documents(documents, ContextOptions()).resources
+
+
+def _reference(index, name):  # type: ignore[no-untyped-def]
+    dp = index.dataplanes[name]
+    gateway = select_gateway(index, dp)
+    types = [type_rules(index, dp, kind, gateway=gateway, fast=False) for kind in POLICY_KINDS]
+    return rules_body(index, dp, computed=types)
+
+
+def test_fast_path_and_shared_cache_equal_the_plain_loop_for_every_sample_dataplane() -> None:
+    resources = _sample_resources()
+    for mesh in mesh_names(resources):
+        index = build_index(resources, mesh)
+        evaluation = MeshEvaluation(index)
+        for name in sorted(index.dataplanes):
+            assert evaluation.rules_body(name) == _reference(index, name), name
+
+
+def test_results_do_not_depend_on_which_dataplane_filled_the_cache() -> None:
+    resources = _sample_resources()
+    index = build_index(resources, "shop")
+    names = sorted(index.dataplanes)
+    expected = {name: MeshEvaluation(index).rules_body(name) for name in names}
+    for seed in range(5):
+        order = names[:]
+        random.Random(seed).shuffle(order)
+        shared = MeshEvaluation(index, cache=RuleCache())
+        for name in order:
+            assert shared.rules_body(name) == expected[name]
+
+
+def test_incremental_index_and_carried_cache_equal_a_fresh_evaluation() -> None:
+    resources = list(_sample_resources())
+    before = build_index(resources, "shop")
+    first = MeshEvaluation(before)
+    for name in before.dataplanes:
+        first.rules_body(name)
+    edited = [
+        r
+        if r.type != "MeshRetry"
+        else type(r)(
+            type=r.type, mesh=r.mesh, name=r.name, labels=r.labels, spec={**r.spec, "to": []}
+        )
+        for r in resources
+    ]
+    after = build_index(edited, "shop", previous=before)
+    carried = MeshEvaluation.following(first, after)
+    fresh = MeshEvaluation(build_index(edited, "shop"))
+    for name in sorted(after.dataplanes):
+        assert carried.rules_body(name) == fresh.rules_body(name), name
+    policy = next(p for p in after.all_policies() if p.type == "MeshTimeout")
+    assert carried.affected(policy) == fresh.affected(policy)
