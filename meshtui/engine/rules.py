@@ -168,31 +168,31 @@ def match_policies(
         dataplane.labels.get("kuma.io/origin"),
         dataplane.labels.get("kuma.io/zone"),
     )
-    fast = cache.fast.get(key)
-    if fast is None:
-        fast = tuple(
+    shared = cache.fast.get(key)
+    if shared is None:
+        shared = tuple(
             p
             for p in _merge_in_order(
                 sets.order, sets.fast_global, sets.fast_by_namespace.get(namespace, ())
             )
             if not zone_filter_reason(p.resource, dataplane.resource)
         )
-        cache.fast[key] = fast
+        cache.fast[key] = shared
     listeners = [i.listener for i in dataplane.inbounds if i.state != "Ignored"]
     if not listeners and dataplane.gateway_type != "DELEGATED":
-        fast = ()
+        shared = ()
     slow = _merge_in_order(sets.order, sets.slow_global, sets.slow_by_namespace.get(namespace, ()))
     slow_matched, slow_inbound, warnings = _match_each(slow, dataplane, gateway, index)
     if not slow_matched:
         return (
-            list(fast),
-            {listener: list(fast) for listener in listeners} if fast else {},
+            list(shared),
+            {listener: list(shared) for listener in listeners} if shared else {},
             warnings,
         )
-    matched = _merge_in_order(sets.order, fast, slow_matched)
+    matched = _merge_in_order(sets.order, shared, slow_matched)
     by_inbound: dict[Listener, list[Policy]] = {}
     for listener in listeners:
-        merged = _merge_in_order(sets.order, fast, slow_inbound.get(listener, ()))
+        merged = _merge_in_order(sets.order, shared, slow_inbound.get(listener, ()))
         if merged:
             by_inbound[listener] = merged
     for listener, extra in slow_inbound.items():

@@ -4,25 +4,27 @@ from __future__ import annotations
 
 import random
 from pathlib import Path
+from typing import Any
 
 from meshtui.engine.evaluation import MeshEvaluation
-from meshtui.engine.index import build_index, mesh_names
+from meshtui.engine.index import MeshIndex, build_index, mesh_names
 from meshtui.engine.inspect import rules_body
 from meshtui.engine.matching import select_gateway
 from meshtui.engine.rules import RuleCache, type_rules
 from meshtui.kinds import POLICY_KINDS
+from meshtui.model import Resource
 from meshtui.parse import ContextOptions, parse_documents
 from meshtui.sources.files import load_path
 
 SAMPLE = Path(__file__).resolve().parents[2] / "sample-cluster"
 
 
-def _sample_resources():  # type: ignore[no-untyped-def]
+def _sample_resources() -> tuple[Resource, ...]:
     documents, _ = load_path(SAMPLE)
     return parse_documents(documents, ContextOptions()).resources
 
 
-def _reference(index, name):  # type: ignore[no-untyped-def]
+def _reference(index: MeshIndex, name: str) -> dict[str, Any]:
     dp = index.dataplanes[name]
     gateway = select_gateway(index, dp)
     types = [type_rules(index, dp, kind, gateway=gateway, fast=False) for kind in POLICY_KINDS]

@@ -20,10 +20,9 @@ from meshtui.engine.inspect import policy_matches, rules_body, to_json
 from meshtui.engine.matching import select_gateway
 from meshtui.engine.rules import type_rules
 from meshtui.kinds import POLICY_KINDS
-from meshtui.model import Resource
+from meshtui.model import Resource, SourceRef
 from meshtui.parse import ContextOptions, parse_documents
 from meshtui.raw import RawDocument
-from meshtui.model import SourceRef
 
 NAMESPACES = ("a", "b", "kuma-system")
 ZONES = ("z1", "z2")
