@@ -35,10 +35,17 @@ from meshtui.messages import (
 )
 from meshtui.model import ResourceKey
 from meshtui.parse import ContextOptions
-from meshtui.present import Highlights, UIState, header_view, namespaces_view, roles_view
+from meshtui.present import (
+    Highlights,
+    UIState,
+    header_view,
+    namespaces_view,
+    roles_view,
+    waiting_text,
+)
 from meshtui.present.commands import run_command
 from meshtui.present.screen import detail_for, table_for, tree_changes
-from meshtui.sources import ChangesReady, KindStatus, Source, StatusChanged
+from meshtui.sources import ChangesReady, Source, StatusChanged
 from meshtui.views import DetailView
 from meshtui.widgets.detail import DetailPane, RulesTree
 from meshtui.widgets.header import StatusHeader
@@ -218,6 +225,8 @@ class MeshtuiApp(App[None]):
     def on_source_status_received(self, message: SourceStatusReceived) -> None:
         self.status = message.status
         self._refresh_header()
+        if self.evaluation is None:  # the empty table says why (see `_why_empty`)
+            self._refresh_table()
 
     def on_evaluation_ready(self, message: EvaluationReady) -> None:
         if message.mesh != self.ui.mesh or message.version != self.inventory.version:
@@ -437,7 +446,7 @@ class MeshtuiApp(App[None]):
             problems=self.inventory.problems,
             updated=self.updated,
             status=self.status.message,
-            kinds={k: _kind_state(s) for k, s in self.status.kinds.items()},
+            kinds={k: (s.state, s.since) for k, s in self.status.kinds.items()},
             loading=not self.loaded,
         )
 
@@ -446,6 +455,12 @@ class MeshtuiApp(App[None]):
         view = table_for(
             self.ui, self.evaluation, self.inventory, self.highlights, now, self.affected
         )
+        if self.evaluation is None and not view.rows and self.ui.view != "problems":
+            has_meshes = bool(mesh_names(self.inventory.resources))
+            why = waiting_text(
+                loaded=self.loaded, status=self.status.message, has_meshes=has_meshes
+            )
+            view = replace(view, empty_text=why)
         self.table.view = view
         keys = [row.key for row in view.rows]
         if keys and self.ui.selected_key not in keys:
@@ -477,17 +492,6 @@ class MeshtuiApp(App[None]):
         )
         self.detail.changed = changed
         self.detail.view = view
-
-
-def _kind_state(status: KindStatus) -> str:
-    """A kind's state as the header shows it.
-
-    Fix: the header showed a bare `reconnecting`; the brief asks for "reconnecting since
-    T", so say since when (local time of `KindStatus.since`).
-    """
-    if status.state == "reconnecting" and status.since:
-        return f"reconnecting since {datetime.fromtimestamp(status.since):%H:%M:%S}"
-    return status.state
 
 
 def run_dashboard(args: argparse.Namespace, options: ContextOptions) -> int:

@@ -7,6 +7,7 @@ filtering, counting and formatting all happen here, never in widgets.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Mapping, Sequence
 
 from meshtui.engine.evaluation import MeshEvaluation
@@ -16,7 +17,15 @@ from meshtui.present.tables import NO_NAMESPACE, in_namespaces, namespace_label
 from meshtui.present.text import literal
 from meshtui.views import HeaderView, ListItem, ListView
 
-__all__ = ["Highlights", "UIState", "header_view", "namespaces_view", "roles_view"]
+__all__ = [
+    "Highlights",
+    "UIState",
+    "header_view",
+    "kind_states",
+    "namespaces_view",
+    "roles_view",
+    "waiting_text",
+]
 
 ROLE_HINTS: Mapping[str, str] = {
     "system": "lives in the system namespace (or comes from Universal / the global CP)",
@@ -24,6 +33,40 @@ ROLE_HINTS: Mapping[str, str] = {
     "consumer": "targets services it does not own; applies only in its own namespace",
     "workload-owner": "has from[]/rules[] or a single default; applies only in its own namespace",
 }
+
+
+def kind_states(kinds: Mapping[str, tuple[str, float]]) -> tuple[tuple[str, str], ...]:
+    """Watched kinds that are not live, grouped: `(what, state)` pairs for the header.
+
+    A handful are named one by one (`MeshRetry: forbidden`); when many kinds share a
+    state (the cluster dropped, Kuma is not installed) they are counted instead.
+    """
+    by_state: dict[str, list[tuple[str, float]]] = {}
+    for kind, (state, since) in sorted(kinds.items()):
+        if state != "live":
+            by_state.setdefault(state, []).append((kind, since))
+    out: list[tuple[str, str]] = []
+    for state, members in by_state.items():
+        label = state
+        if state == "reconnecting":
+            since = min(s for _, s in members)
+            if since:
+                label = f"reconnecting since {time.strftime('%H:%M:%S', time.localtime(since))}"
+        if len(members) > 3:
+            out.append((f"{len(members)} kinds", label))
+        else:
+            out.extend((kind, label) for kind, _ in members)
+    return tuple(out)
+
+
+def waiting_text(*, loaded: bool, status: str, has_meshes: bool) -> str:
+    """Why a table is empty before there is anything to evaluate."""
+    status = literal(status)
+    if not loaded:
+        return f"loading… {status}" if status else "loading…"
+    if not has_meshes:
+        return f"no mesh found ({status})" if status else "no mesh found"
+    return "evaluating…"
 
 
 def namespaces_view(
@@ -94,7 +137,7 @@ def header_view(
     problems: Sequence[Problem],
     updated: str,
     status: str,
-    kinds: Mapping[str, str] = {},
+    kinds: Mapping[str, tuple[str, float]] = {},
     loading: bool = False,
 ) -> HeaderView:
     """The top line."""
@@ -107,7 +150,7 @@ def header_view(
         counts = f"{len(index.dataplanes)} dataplanes · {policies} policies · {services} services"
     errors = sum(1 for p in problems if p.severity == "error")
     warnings = sum(1 for p in problems if p.severity == "warning")
-    troubled = tuple((k, s) for k, s in sorted(kinds.items()) if s != "live")
+    troubled = kind_states(kinds)
     return HeaderView(
         mode=mode,
         source=literal(source),

@@ -14,6 +14,7 @@ from __future__ import annotations
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
+from rich.text import Text
 from textual.binding import Binding
 from textual.events import Click
 from textual.geometry import Region, Size, Spacing
@@ -113,7 +114,9 @@ class ResourceTable(ScrollView, can_focus=True):
         same_kind = old is not None and view is not None and old.kind == view.kind
         current = self.current_key() if same_kind else ""
         rows = view.rows if view is not None else ()
-        self.border_title = view.title if view is not None else ""
+        # Fix: a `str` border title is parsed as markup, and the title carries the user's
+        # `/` filter text (e.g. `/[bold]`); a `Text` is shown literally.
+        self.border_title = Text(view.title) if view is not None else ""
         self._order = [row.key for row in rows]
         self._position = {key: i for i, key in enumerate(self._order)}
         self.now_rows = {row.key: row for row in rows}
