@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from meshtui.engine.index import MeshIndex
 from meshtui.engine.inspect import policy_matches, rules_body
 from meshtui.engine.matching import Selection, select, select_gateway
+from meshtui.engine.memo import RuleCache
 from meshtui.engine.resource_rules import identity, resolve
-from meshtui.engine.rules import RuleCache, TypeRules, type_rules
+from meshtui.engine.rules import TypeRules, type_rules
 from meshtui.kinds import POLICY_KINDS
 from meshtui.model import NAMESPACE, SERVICE_TAG, Dataplane, Policy, Resource, ResourceKey
 

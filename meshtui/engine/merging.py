@@ -13,41 +13,65 @@ Values are canonical JSON (see `kinds.gojson.canon`); inputs are never mutated.
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from meshtui.kinds.gojson import canon, merge_patch
 from meshtui.kinds.gotypes import Field, List, Ptr, Struct
 
+Canon = Callable[[Any, Struct], Any]
 
-def merge_confs(confs: Sequence[Any], struct: Struct) -> list[Any]:
+
+def merge_confs(confs: Sequence[Any], struct: Struct, *, canonical: Canon = canon) -> list[Any]:
     """Merge `confs` (low → high priority) of Go type `struct`.
 
     Args:
         confs: Conf values as JSON data (unknown keys and zero values allowed).
         struct: The Go type of the confs.
+        canonical: `kinds.gojson.canon`, or a memoised equivalent for the input confs.
 
     Returns:
-        The merged confs in canonical JSON; empty for no input.
+        The merged confs in canonical JSON; empty for no input. The results may share
+        structure with memoised inputs: treat them as read-only.
     """
     if not confs:
         return []
     results = []
     for group in _group_by_merge_values(confs, struct):
-        typed = [canon(conf, struct) for conf in group]
+        typed = [canonical(conf, struct) for conf in group]
         merged: Any = typed[0]
         for conf in typed[1:]:
             merged = merge_patch(merged, conf)
         result = canon(merged, struct)
-        result = _concatenate_append_fields(result, typed, struct)
-        result = _merge_by_key(result, struct)
+        if _has_concatenated(struct):
+            result = _concatenate_append_fields(result, typed, struct)
+            result = _merge_by_key(result, struct)
         results.append(result)
     return results
 
 
+def _has_concatenated(struct: Struct, seen: frozenset[int] = frozenset()) -> bool:
+    """Whether an `Append*` or merge-by-key list is reachable through (pointer) structs."""
+    cached: bool | None = struct._cache.get("concatenated")
+    if cached is not None:
+        return cached
+    found = False
+    for f in struct.flat_fields():
+        inner = f.type.elem if isinstance(f.type, Ptr) else f.type
+        if isinstance(inner, List) and _is_concatenated(f):
+            found = True
+        elif isinstance(inner, Struct) and id(inner) not in seen:
+            found = _has_concatenated(inner, seen | {id(struct)})
+        if found:
+            break
+    if not seen:
+        struct._cache["concatenated"] = found
+    return found
+
+
 def _group_by_merge_values(confs: Sequence[Any], struct: Struct) -> list[list[Any]]:
     """Split confs by the `mergeValues` field (MeshHTTPRoute `hostnames`), first-seen order."""
-    key_field = next((f for f in struct.flat_fields() if f.policy_merge == "mergeValues"), None)
+    key_field = _merge_values_field(struct)
     if key_field is None:
         return [list(confs)]
     groups: dict[str, list[Any]] = {}
@@ -64,6 +88,14 @@ def _group_by_merge_values(confs: Sequence[Any], struct: Struct) -> list[list[An
                 copy_[key_field.json] = [key]
             groups.setdefault(key, []).append(copy_)
     return list(groups.values())
+
+
+def _merge_values_field(struct: Struct) -> Field | None:
+    if "merge_values" not in struct._cache:
+        found = next((f for f in struct.flat_fields() if f.policy_merge == "mergeValues"), None)
+        struct._cache["merge_values"] = found
+    field: Field | None = struct._cache["merge_values"]
+    return field
 
 
 def _is_concatenated(f: Field) -> bool:

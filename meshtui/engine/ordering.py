@@ -139,8 +139,47 @@ def go_stable_sort(items: Sequence[T], cmp: Callable[[T, T], int]) -> list[T]:
     return out
 
 
+def keyable(policies: Sequence[Policy]) -> bool:
+    """Whether a sort key reproduces the comparator exactly for these policies.
+
+    The Dataplane refinement does not order a `Dataplane` ref selecting every proxy
+    against by-name or by-labels ones (it is not transitive); only then is the pairwise
+    comparator (and Go's exact algorithm) needed.
+    """
+    return not any(
+        p.target_ref.kind == "Dataplane" and not p.target_ref.name and p.target_ref.labels is None
+        for p in policies
+    )
+
+
+def attribute_key(policy: Policy) -> tuple[int, int, int, int, int]:
+    """Keys 1, 2, 3 and 5 of the comparator as a tuple (valid when `keyable`)."""
+    ref = policy.target_ref
+    refinement = (
+        (2 if ref.name else 0) + (1 if ref.section_name else 0) if ref.kind == "Dataplane" else 0
+    )
+    return (kind_rank(ref.kind), refinement, origin_rank(policy), 0, role_rank(policy))
+
+
+def policy_key(policy: Policy) -> tuple[int, int, int, int, int]:
+    """All keys but the name, as a tuple (valid when `keyable`)."""
+    kind, refinement, origin, _, role = attribute_key(policy)
+    tags = len(policy.target_ref.tags or {}) if policy.target_ref.kind == "MeshGateway" else 0
+    return (kind, refinement, origin, tags, role)
+
+
+def keyed_sort(
+    items: Sequence[T], policy_of: Callable[[T], Policy], key: Callable[[T], tuple[int, ...]]
+) -> list[T]:
+    """Stable sort by `key` ascending, then display name descending (two stable passes)."""
+    by_name = sorted(items, key=lambda item: policy_of(item).resource.display_name, reverse=True)
+    return sorted(by_name, key=key)
+
+
 def sort_policies(policies: Sequence[Policy]) -> list[Policy]:
     """Matched policies in merge order (lowest priority first)."""
+    if len(policies) > 1 and keyable(policies):
+        return keyed_sort(policies, lambda p: p, policy_key)
     return go_sort(policies, compare_policies)
 
 

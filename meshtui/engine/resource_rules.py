@@ -14,11 +14,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from meshtui.engine.index import MeshIndex
+from meshtui.engine.memo import RuleCache
 from meshtui.engine.merging import merge_confs
 from meshtui.engine.ordering import (
+    attribute_key,
     compare_attributes,
     compare_names_descending,
     go_stable_sort,
+    keyable,
+    keyed_sort,
     kind_rank,
 )
 from meshtui.kinds.gotypes import Struct
@@ -148,43 +152,79 @@ def _find_section(resource: Resource, port: int, section_name: str) -> str | Non
     return None
 
 
-def _relevant(resolved: Resource, section: str, key: Resource, key_section: str) -> bool:
-    if resolved.type == "Mesh":
-        return identity(key) == identity(resolved) or key.mesh == resolved.name
-    if resolved.type != key.type or identity(resolved) != identity(key):
-        return False
-    if resolved.type == "MeshExternalService":
+def _outbound_key(entry: Entry) -> tuple[int, ...]:
+    ref = entry.item.target_ref
+    kind = ref.kind if ref is not None else ""
+    section = 1 if kind == "MeshService" and ref is not None and ref.section_name else 0
+    return (*attribute_key(entry.policy), kind_rank(kind), section)
+
+
+def sort_outbound_entries(entries: Sequence[Entry]) -> list[Entry]:
+    """Entries in merge order: keyed when exact, else Go's stable sort with the comparator."""
+    if keyable([e.policy for e in entries]):
+        return keyed_sort(entries, lambda e: e.policy, _outbound_key)
+    return go_stable_sort(entries, compare_outbound_entries)
+
+
+def _resolved(entry: Entry, index: MeshIndex, cache: RuleCache) -> list[tuple[Resource, str]]:
+    item = entry.item
+    hit = cache.resolved.get(id(item))
+    if hit is not None and hit[0] is item:
+        return list(hit[1])
+    found = resolve(item.target_ref, entry.policy.resource, index) if item.target_ref else []
+    cache.resolved[id(item)] = (item, tuple(found))
+    return found
+
+
+def _section_relevant(resolved_type: str, section: str, key_section: str) -> bool:
+    if resolved_type == "MeshExternalService":
         return True
     return section == key_section or (section == "" and key_section != "")
 
 
 def build_resource_rules(
-    matched: Sequence[Policy], index: MeshIndex, conf_type: Struct
+    matched: Sequence[Policy], index: MeshIndex, conf_type: Struct, cache: RuleCache | None = None
 ) -> list[ResourceRule]:
-    """`outbound.BuildRules`: one rule per resolved (resource, section), entries merged in order."""
-    entries = [
-        Entry(policy, item)
-        for policy in matched
-        if policy.target_ref.kind != "MeshHTTPRoute"
-        for item in policy.to
-    ]
-    entries = go_stable_sort(entries, compare_outbound_entries)
-    resolved: list[tuple[Entry, Resource, str]] = []
-    for entry in entries:
-        if entry.item.target_ref is None:
-            continue
-        for res, section in resolve(entry.item.target_ref, entry.policy.resource, index):
-            resolved.append((entry, res, section))
+    """`outbound.BuildRules`: one rule per resolved (resource, section), entries merged in order.
+
+    An entry resolved to the Mesh is relevant to every key; one resolved to a service
+    is relevant to the keys of that service (all its sections when it names none).
+    """
+    cache = cache if cache is not None else RuleCache()
+    entries = sort_outbound_entries(
+        [
+            Entry(policy, item)
+            for policy in matched
+            if policy.target_ref.kind != "MeshHTTPRoute"
+            for item in policy.to
+        ]
+    )
+    mesh_wide: list[tuple[int, Entry]] = []
+    by_identity: dict[Identity, list[tuple[int, Entry, str]]] = {}
     keys: dict[tuple[Identity, str], Resource] = {}
-    for _, res, section in resolved:
-        keys.setdefault((identity(res), section), res)
+    for position, entry in enumerate(entries):
+        for res, section in _resolved(entry, index, cache):
+            key = identity(res)
+            keys.setdefault((key, section), res)
+            if res.type == "Mesh":
+                mesh_wide.append((position, entry))
+            else:
+                by_identity.setdefault(key, []).append((position, entry, section))
     rules = []
-    for (_, key_section), key_res in keys.items():
-        relevant = [e for e, res, sec in resolved if _relevant(res, sec, key_res, key_section)]
+    for (key, key_section), res in keys.items():
+        if res.type == "Mesh":
+            relevant = [e for _, e in mesh_wide]
+        else:
+            own = [
+                (pos, e)
+                for pos, e, sec in by_identity.get(key, ())
+                if _section_relevant(res.type, sec, key_section)
+            ]
+            relevant = [e for _, e in sorted(mesh_wide + own, key=lambda pair: pair[0])]
         origins: dict[tuple[Any, int], Origin] = {}
         for e in relevant:
             origins.setdefault((e.policy.key, e.item.index), Origin(e.policy, e.item.index))
-        confs = merge_confs([e.item.conf for e in relevant], conf_type)
-        rules.append(ResourceRule(key_res, key_section, tuple(confs), tuple(origins.values())))
+        confs = cache.merge([e.item.conf for e in relevant], conf_type, merge_confs)
+        rules.append(ResourceRule(res, key_section, tuple(confs), tuple(origins.values())))
     rules.sort(key=lambda r: (r.resource.name, r.section, r.resource.type))
     return rules

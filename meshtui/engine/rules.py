@@ -18,12 +18,16 @@ from typing import Any
 from meshtui.engine import subsets
 from meshtui.engine.index import MeshIndex
 from meshtui.engine.matching import Listener, select, zone_filter_reason
+from meshtui.engine.memo import RuleCache
 from meshtui.engine.merging import merge_confs
 from meshtui.engine.ordering import (
+    attribute_key,
     compare_attributes,
     compare_names_descending,
     full_ties,
     go_stable_sort,
+    keyable,
+    keyed_sort,
     sort_policies,
 )
 from meshtui.engine.resource_rules import Origin, ResourceRule, build_resource_rules
@@ -90,43 +94,6 @@ def conf_type(policy_type: str) -> Struct:
     from meshtui.kinds.schemas import POLICY_CONFS
 
     return POLICY_CONFS[policy_type]
-
-
-Ids = tuple[int, ...]
-
-
-class RuleCache:
-    """Memo tables for `type_rules` on one `MeshIndex`.
-
-    Most of what Kuma computes for a proxy depends only on *which* policies matched it
-    (in which order), not on the proxy itself: all proxies of a namespace usually share
-    their matched sets. Results are keyed by the identities of those policies, so a
-    cache stays valid for as long as the index (which keeps the policies alive) does;
-    `forget_types` drops what depends on policy types that changed.
-    """
-
-    def __init__(self) -> None:
-        self.fast: dict[tuple[str, str, str | None, str | None], tuple[Policy, ...]] = {}
-        self.sorted: dict[Ids, tuple[tuple[Policy, ...], tuple[tuple[Policy, Policy], ...]]] = {}
-        self.to_side: dict[tuple[str, Ids], tuple[list[LegacyRule], list[ResourceRule], str]] = {}
-        self.from_side: dict[
-            tuple[str, Ids], tuple[tuple[LegacyRule, ...] | str, InboundRule | None]
-        ] = {}
-        self.single: dict[tuple[str, Ids], tuple[LegacyRule, ...]] = {}
-
-    def without_types(self, types: set[str]) -> RuleCache:
-        """A copy without the entries that depend on policies of these types.
-
-        Safe while another thread adds entries to this cache: each table is copied
-        first (an atomic operation in CPython), then filtered.
-        """
-        out = RuleCache()
-        out.fast = {k: v for k, v in self.fast.copy().items() if k[0] not in types}
-        out.sorted = self.sorted.copy()
-        out.to_side = {k: v for k, v in self.to_side.copy().items() if k[0] not in types}
-        out.from_side = {k: v for k, v in self.from_side.copy().items() if k[0] not in types}
-        out.single = {k: v for k, v in self.single.copy().items() if k[0] not in types}
-        return out
 
 
 def _merge_in_order(order: Mapping[int, int], *groups: Sequence[Policy]) -> list[Policy]:
@@ -225,9 +192,9 @@ def _sorted(
     hit = cache.sorted.get(key)
     if hit is None:
         ordered = tuple(sort_policies(policies))
-        hit = (ordered, tuple(full_ties(ordered)))
+        hit = (tuple(policies), ordered, tuple(full_ties(ordered)))
         cache.sorted[key] = hit
-    return hit
+    return hit[1], hit[2]
 
 
 def type_rules(
@@ -267,10 +234,11 @@ def type_rules(
     from_rules, inbound_rules = _from_side(policy_type, per_inbound, struct, warnings, cache)
     to_rules, resource_rules = _to_side(policy_type, ordered, index, struct, warnings, cache)
     single_key = (policy_type, tuple(id(p) for p in ordered))
-    single = cache.single.get(single_key)
-    if single is None:
-        single = tuple(_single_item_rules(policy_type, ordered, struct))
-        cache.single[single_key] = single
+    single_hit = cache.single.get(single_key)
+    if single_hit is None:
+        single_hit = (ordered, tuple(_single_item_rules(policy_type, ordered, struct, cache)))
+        cache.single[single_key] = single_hit
+    single: tuple[LegacyRule, ...] = single_hit[1]
     return TypeRules(
         type=policy_type,
         matched=ordered,
@@ -305,9 +273,12 @@ def _from_side(
         key = (policy_type, tuple(id(p) for p in policies))
         hit = cache.from_side.get(key)
         if hit is None:
-            hit = _from_one_inbound(policies, struct, info.has_rules, info.from_as_rules)
+            hit = (
+                policies,
+                *_from_one_inbound(policies, struct, info.has_rules, info.from_as_rules, cache),
+            )
             cache.from_side[key] = hit
-        legacy, merged = hit
+        _, legacy, merged = hit
         if isinstance(legacy, str):
             warnings.append(f"couldn't create From rules: {legacy}")
             return {}, {}
@@ -318,19 +289,27 @@ def _from_side(
 
 
 def _from_one_inbound(
-    policies: Sequence[Policy], struct: Struct, has_rules: bool, from_as_rules: bool
+    policies: Sequence[Policy],
+    struct: Struct,
+    has_rules: bool,
+    from_as_rules: bool,
+    cache: RuleCache,
 ) -> tuple[tuple[LegacyRule, ...] | str, InboundRule | None]:
     try:
         items = [(p, item) for p in policies for item in p.from_]
-        legacy: tuple[LegacyRule, ...] | str = tuple(_legacy_rules(items, struct, negations=True))
+        legacy: tuple[LegacyRule, ...] | str = tuple(
+            _legacy_rules(items, struct, cache, negations=True)
+        )
     except _TagsError as err:
         return str(err), None
-    merged = _inbound_rule(policies, struct, from_as_rules=from_as_rules) if has_rules else None
+    merged = (
+        _inbound_rule(policies, struct, cache, from_as_rules=from_as_rules) if has_rules else None
+    )
     return legacy, merged
 
 
 def _inbound_rule(
-    policies: Sequence[Policy], struct: Struct, *, from_as_rules: bool
+    policies: Sequence[Policy], struct: Struct, cache: RuleCache, *, from_as_rules: bool
 ) -> InboundRule | None:
     entries: list[tuple[Policy, PolicyItem]] = []
     for policy in policies:
@@ -344,11 +323,14 @@ def _inbound_rule(
     def compare(a: tuple[Policy, PolicyItem], b: tuple[Policy, PolicyItem]) -> int:
         return compare_attributes(a[0], b[0]) or compare_names_descending(a[0], b[0])
 
-    entries = go_stable_sort(entries, compare)
+    if keyable([p for p, _ in entries]):
+        entries = keyed_sort(entries, lambda e: e[0], lambda e: attribute_key(e[0]))
+    else:
+        entries = go_stable_sort(entries, compare)
     origins: dict[tuple[ResourceKey, int], Origin] = {}
     for policy, item in entries:
         origins.setdefault((policy.key, item.index), Origin(policy, item.index))
-    confs = merge_confs([item.conf for _, item in entries], struct)
+    confs = cache.merge([item.conf for _, item in entries], struct, merge_confs)
     return InboundRule(tuple(confs), tuple(origins.values()))
 
 
@@ -369,16 +351,16 @@ def _to_side(
     key = (policy_type, tuple(id(p) for p in ordered))
     hit = cache.to_side.get(key)
     if hit is None:
-        hit = _compute_to_side(ordered, index, struct)
+        hit = (tuple(ordered), *_compute_to_side(ordered, index, struct, cache))
         cache.to_side[key] = hit
-    legacy, resource_rules, error = hit
+    _, legacy, resource_rules, error = hit
     if error:
         warnings.append(f"couldn't create To rules: {error}")
     return legacy, resource_rules
 
 
 def _compute_to_side(
-    ordered: Sequence[Policy], index: MeshIndex, struct: Struct
+    ordered: Sequence[Policy], index: MeshIndex, struct: Struct, cache: RuleCache
 ) -> tuple[list[LegacyRule], list[ResourceRule], str]:
     try:
         items: list[tuple[Policy, PolicyItem]] = []
@@ -387,10 +369,10 @@ def _compute_to_side(
                 items.extend(_route_items(policy, index))
             else:
                 items.extend((policy, item) for item in policy.to)
-        legacy = _legacy_rules(items, struct, negations=False)
+        legacy = _legacy_rules(items, struct, cache, negations=False)
     except _TagsError as err:
         return [], [], str(err)
-    return legacy, build_resource_rules(ordered, index, struct), ""
+    return legacy, build_resource_rules(ordered, index, struct, cache), ""
 
 
 def _route_items(policy: Policy, index: MeshIndex) -> list[tuple[Policy, PolicyItem]]:
@@ -420,14 +402,14 @@ def _route_items(policy: Policy, index: MeshIndex) -> list[tuple[Policy, PolicyI
 
 
 def _single_item_rules(
-    policy_type: str, ordered: Sequence[Policy], struct: Struct
+    policy_type: str, ordered: Sequence[Policy], struct: Struct, cache: RuleCache
 ) -> list[LegacyRule]:
     if not POLICY_KINDS[policy_type].single_item:
         return []
     items = [
         (p, PolicyItem(target_ref=TargetRef(kind="Mesh"), conf=p.default, index=0)) for p in ordered
     ]
-    return _legacy_rules(items, struct, negations=False)
+    return _legacy_rules(items, struct, cache, negations=False)
 
 
 # ---------------------------------------------------------------------------------------
@@ -454,7 +436,11 @@ def target_subset(ref: TargetRef | None) -> subsets.Subset | None:
 
 
 def _legacy_rules(
-    items: Sequence[tuple[Policy, PolicyItem]], struct: Struct, *, negations: bool
+    items: Sequence[tuple[Policy, PolicyItem]],
+    struct: Struct,
+    cache: RuleCache,
+    *,
+    negations: bool,
 ) -> list[LegacyRule]:
     policies: dict[ResourceKey, Policy] = {}
     subset_items = []
@@ -469,7 +455,9 @@ def _legacy_rules(
     if not subset_items:
         return []
     built = subsets.build_rules(
-        subset_items, negations=negations, merge=lambda confs: merge_confs(confs, struct)
+        subset_items,
+        negations=negations,
+        merge=lambda confs: cache.merge(confs, struct, merge_confs),
     )
     return [
         LegacyRule(

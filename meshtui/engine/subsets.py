@@ -359,6 +359,39 @@ def _fast_path(items: Sequence[SubsetItem], merge: Merge) -> list[SubsetRule]:
     Subsets are deduplicated by canonical form (first occurrence kept, emitted in
     canonical tag order) and the rules are stable-sorted by subset length, descending.
     """
+    if any(len(item.subset) > 1 for item in items):
+        return _fast_path_general(items, merge)
+    # With at most one tag per subset and one key overall, an item covers a candidate
+    # exactly when it is the empty subset or equal to it: group instead of testing all.
+    everything = [i for i, item in enumerate(items) if not item.subset]
+    positions: dict[str, list[int]] = {}
+    firsts: list[tuple[str, Subset]] = []
+    for i, item in enumerate(items):
+        if not item.subset:
+            continue
+        key = _canonical_key(item.subset)
+        if key not in positions:
+            positions[key] = []
+            firsts.append((key, item.subset))
+        positions[key].append(i)
+    rules: list[SubsetRule] = []
+    for key, subset in firsts:
+        chosen = sorted(positions[key] + everything)
+        rules.extend(_rules_from(subset, [items[i] for i in chosen], merge))
+    if everything:
+        rules.extend(_rules_from((), [items[i] for i in everything], merge))
+    rules.sort(key=lambda rule: len(rule.subset), reverse=True)
+    return rules
+
+
+def _rules_from(cand: Subset, relevant: Sequence[SubsetItem], merge: Merge) -> list[SubsetRule]:
+    confs = merge([item.conf for item in relevant])
+    origins = tuple(dict.fromkeys(item.origin for item in relevant))
+    return [SubsetRule(subset=cand, conf=conf, origins=origins) for conf in confs]
+
+
+def _fast_path_general(items: Sequence[SubsetItem], merge: Merge) -> list[SubsetRule]:
+    """The fast path done literally (for subsets with several tags of the same key)."""
     seen: set[str] = set()
     rules: list[SubsetRule] = []
     for item in items:

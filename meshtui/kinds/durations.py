@@ -7,6 +7,8 @@ nanoseconds, exactly as in Go.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 _UNITS: dict[str, int] = {
     "ns": 1,
     "us": 1_000,
@@ -157,6 +159,7 @@ def _with_fraction(value: int, precision: int) -> str:
     return f"{whole}.{digits}"
 
 
+@lru_cache(maxsize=8192)
 def canonical_duration(text: str) -> str:
-    """Parse then print: the form the Kuma API returns for a stored duration."""
+    """Parse then print: the form the Kuma API returns for a stored duration (memoised)."""
     return format_duration(parse_duration(text))

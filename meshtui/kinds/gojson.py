@@ -16,6 +16,7 @@ function here mutates its argument.
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,44 +50,80 @@ def canon(value: JSONValue, type_: GoType) -> JSONValue:
     Returns:
         The JSON Go would print for that typed value.
     """
-    if isinstance(type_, Ptr):
-        if value is None:
-            return None
-        return canon(value, type_.elem)
+    return _canonizer(type_)(value)
+
+
+Canonizer = Callable[[JSONValue], JSONValue]
+_CANONIZERS: dict[int, tuple[GoType, Canonizer]] = {}
+
+
+def _canonizer(type_: GoType) -> Canonizer:
+    """The compiled `canon` of one Go type (built once per type object)."""
+    hit = _CANONIZERS.get(id(type_))
+    if hit is not None and hit[0] is type_:
+        return hit[1]
     if isinstance(type_, Struct):
-        return _canon_struct(value if isinstance(value, dict) else {}, type_)
+        # Register a forwarding stub first: structs may contain themselves.
+        compiled: list[Canonizer] = []
+        _CANONIZERS[id(type_)] = (type_, lambda value: compiled[0](value))
+        compiled.append(_compile_struct(type_))
+        _CANONIZERS[id(type_)] = (type_, compiled[0])
+        return compiled[0]
+    function = _compile(type_)
+    _CANONIZERS[id(type_)] = (type_, function)
+    return function
+
+
+def _compile(type_: GoType) -> Canonizer:
+    if isinstance(type_, Ptr):
+        inner = _canonizer(type_.elem)
+        return lambda value: None if value is None else inner(value)
     if isinstance(type_, List):
-        if not isinstance(value, list):
-            return None
-        return [canon(item, type_.elem) for item in value]
+        item = _canonizer(type_.elem)
+        return lambda value: [item(v) for v in value] if isinstance(value, list) else None
+
     if isinstance(type_, Map):
-        if not isinstance(value, dict):
-            return None
-        return {k: canon(v, type_.elem) for k, v in sorted(value.items())}
-    return _canon_scalar(value, type_)
+        elem = _canonizer(type_.elem)
 
+        def canon_map(value: JSONValue) -> JSONValue:
+            if not isinstance(value, dict):
+                return None
+            return {k: elem(v) for k, v in sorted(value.items())}
 
-def _canon_struct(value: dict[str, JSONValue], struct: Struct) -> dict[str, JSONValue]:
-    out: dict[str, JSONValue] = {}
-    for f in struct.flat_fields():
-        item = canon(value.get(f.json), f.type)
-        if f.omitempty and _is_empty(item, f.type):
-            continue
-        out[f.json] = item
-    return out
-
-
-def _is_empty(value: JSONValue, type_: GoType) -> bool:
-    """encoding/json's omitempty test, on the canonical value of `type_`."""
-    if isinstance(type_, Ptr):
-        return value is None
-    if isinstance(type_, List | Map):
-        return not value
+        return canon_map
     if isinstance(type_, Struct):
-        return False
-    if type_.kind in ("duration", "intorstring", "json"):
-        return False  # struct types with their own MarshalJSON are never "empty"
-    return not value
+        return _canonizer(type_)
+    return lambda value: _canon_scalar(value, type_)
+
+
+def _compile_struct(struct: Struct) -> Canonizer:
+    plan = [
+        (f.json, _canonizer(f.type), _emptiness(f.type) if f.omitempty else None)
+        for f in struct.flat_fields()
+    ]
+
+    def canon_struct(value: JSONValue) -> JSONValue:
+        source = value if isinstance(value, dict) else {}
+        out: dict[str, JSONValue] = {}
+        for key, convert, empty in plan:
+            item = convert(source.get(key))
+            if empty is not None and empty(item):
+                continue
+            out[key] = item
+        return out
+
+    return canon_struct
+
+
+def _emptiness(type_: GoType) -> Callable[[JSONValue], bool]:
+    """encoding/json's omitempty test for the canonical values of `type_`."""
+    if isinstance(type_, Ptr):
+        return lambda value: value is None
+    if isinstance(type_, List | Map):
+        return lambda value: not value
+    if isinstance(type_, Struct) or type_.kind in ("duration", "intorstring", "json"):
+        return lambda value: False  # structs and custom marshalers are never "empty"
+    return lambda value: not value
 
 
 def _canon_scalar(value: JSONValue, type_: Scalar) -> JSONValue:

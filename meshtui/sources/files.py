@@ -24,7 +24,15 @@ from meshtui.raw import RawDocument
 from meshtui.sources import ChangesReady, Emit, StatusChanged
 
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_Dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
+    """Never writes anchors and aliases: the engine shares unchanged values between rules."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
 YAML_SUFFIXES = (".yaml", ".yml")
 
 

@@ -173,8 +173,13 @@ class ResourceTable(ScrollView, can_focus=True):
             self.post_message(self.Chosen(key))
 
     def on_click(self, event: Click) -> None:
-        row = int(self.scroll_y) + event.y - 1
-        if event.y < 1 or not 0 <= row < len(self._order):
+        # Fix: `event.y` counts from the border, so a click selected the row below the
+        # one under the mouse; measure from the content area (line 0 is the header).
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return
+        row = int(self.scroll_y) + offset.y - 1
+        if offset.y < 1 or not 0 <= row < len(self._order):
             return
         self.focus()
         self.cursor_row = row

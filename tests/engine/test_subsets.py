@@ -546,3 +546,20 @@ def test_tag_order_inside_an_item_does_not_matter(
     ]
     expected = build_rules(items, negations=negations, merge=merge)
     assert build_rules(shuffled, negations=negations, merge=merge) == expected
+
+
+@given(
+    st.lists(
+        st.one_of(st.just(()), st.builds(lambda v: (Tag("kuma.io/service", v),), st.sampled_from("abcd"))),
+        max_size=12,
+    )
+)
+def test_grouped_fast_path_equals_the_literal_one(subsets: list[Subset]) -> None:
+    from meshtui.engine.subsets import _fast_path, _fast_path_general
+
+    items = [SubsetItem(subset=s, conf={"i": i}, origin=f"p{i % 3}") for i, s in enumerate(subsets)]
+
+    def merge(confs: list[object]) -> list[object]:
+        return [tuple(confs)]
+
+    assert _fast_path(items, merge) == _fast_path_general(items, merge)
