@@ -10,7 +10,8 @@ from meshtui.engine.evaluation import MeshEvaluation
 from meshtui.engine.index import MeshIndex, build_index, mesh_names
 from meshtui.engine.inspect import rules_body
 from meshtui.engine.matching import select_gateway
-from meshtui.engine.rules import RuleCache, type_rules
+from meshtui.engine.memo import RuleCache
+from meshtui.engine.rules import type_rules
 from meshtui.kinds import POLICY_KINDS
 from meshtui.model import Resource
 from meshtui.parse import ContextOptions, parse_documents

@@ -550,7 +550,9 @@ def test_tag_order_inside_an_item_does_not_matter(
 
 @given(
     st.lists(
-        st.one_of(st.just(()), st.builds(lambda v: (Tag("kuma.io/service", v),), st.sampled_from("abcd"))),
+        st.one_of(
+            st.just(()), st.builds(lambda v: (Tag("kuma.io/service", v),), st.sampled_from("abcd"))
+        ),
         max_size=12,
     )
 )

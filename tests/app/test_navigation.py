@@ -1,0 +1,277 @@
+"""Moving around as a user does: drilling in, jumping, going back, side panes, mouse."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+from textual.pilot import Pilot
+
+from meshtui.app import MeshtuiApp
+from meshtui.views import TreeNode
+from meshtui.widgets.sidelist import SideList
+from tests.app.harness import detail_labels, folder_app, wait_for
+from tests.app.test_keys import (
+    CONSUMER_TIMEOUT,
+    DEMO,
+    FIRST,
+    MTP,
+    PRODUCER_TIMEOUT,
+    REDIS,
+    SECOND,
+    SEED,
+    SEED_DATAPLANES,
+    SEED_POLICIES,
+    focused,
+    focused_id,
+    press,
+    rows,
+    settle,
+    started,
+)
+
+
+def cursor_node(app: MeshtuiApp) -> TreeNode | None:
+    """The view node under the rules tree's cursor."""
+    node = app.detail.rules_tree.cursor_node
+    return node.data if node is not None else None
+
+
+async def tree_cursor_to(
+    pilot: Pilot[None], app: MeshtuiApp, wanted: Callable[[TreeNode], bool]
+) -> TreeNode:
+    """Press `down` (then `up`) in the focused rules tree until the cursor is on a wanted
+    node; the tree keeps its cursor line across visits, so it may start anywhere."""
+    tree = app.detail.rules_tree
+    assert focused(app) is tree
+    for key in ("down", "up"):
+        while True:
+            node = cursor_node(app)
+            if node is not None and wanted(node):
+                return node
+            line = tree.cursor_line
+            await press(pilot, key)
+            if tree.cursor_line == line:
+                break
+    raise AssertionError("no such node in the tree")
+
+
+async def until_shown(
+    pilot: Pilot[None], change: Callable[[], object], shown: Callable[[], bool]
+) -> None:
+    """Make a change on disk, again if need be, until the app shows it.
+
+    The folder watcher starts a moment after the first scan, and a change made before
+    it is up goes unnoticed; saving again is what a user would do.
+    """
+    for _ in range(20):
+        change()
+        try:
+            await wait_for(pilot, shown, timeout=1)
+        except AssertionError:
+            continue
+        return
+    raise AssertionError("the app never showed the change")
+
+
+def chosen(app: MeshtuiApp, pane: str) -> list[str]:
+    """Keys of the entries marked as selected in a side pane."""
+    view = app.query_one(f"#{pane}", SideList).view
+    assert view is not None
+    return [item.key for item in view.items if item.selected]
+
+
+async def test_enter_drills_in_jumps_to_an_origin_and_esc_comes_back() -> None:
+    app = folder_app(SEED)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await started(pilot, app)
+        await press(pilot, "enter")
+        assert focused(app) is app.detail.rules_tree and app.ui.selected_key == FIRST
+        origin = await tree_cursor_to(
+            pilot, app, lambda n: n.label.startswith("← MeshTimeout producer-timeout")
+        )
+        assert origin.target == PRODUCER_TIMEOUT
+        await press(pilot, "enter")
+        assert app.ui.view == "policies" and focused(app) is app.table
+        assert app.table.current_key() == PRODUCER_TIMEOUT == app.ui.selected_key
+        assert app.detail.view is not None
+        assert app.detail.view.title == "MeshTimeout producer-timeout"
+        await press(pilot, "escape")
+        assert app.ui.view == "dataplanes" and focused(app) is app.table
+        assert app.table.current_key() == FIRST == app.ui.selected_key
+        assert detail_labels(app)[0] == "consumer"
+
+        # An outbound line points at its service; the detail shows what configures it.
+        await press(pilot, "enter")
+        service = await tree_cursor_to(pilot, app, lambda n: n.label.startswith("Outbound "))
+        await press(pilot, "enter")
+        assert app.ui.view == "services" and app.table.current_key() == service.target
+        assert any("producer-timeout" in label for label in detail_labels(app))
+        await press(pilot, "escape")
+        assert app.ui.view == "dataplanes" and app.table.current_key() == FIRST
+
+        await press(pilot, "2", "1", "down", "enter")
+        assert focused(app) is app.detail.rules_tree and app.ui.selected_key == SECOND
+        await press(pilot, "escape")
+        # Regression: with earlier views in the history, esc in the tree went back to
+        # the policies instead of returning to the row the user drilled into.
+        assert focused(app) is app.table and app.ui.view == "dataplanes"
+        assert app.table.current_key() == SECOND
+        await press(pilot, "escape")
+        assert app.ui.view == "policies", "the next esc goes back a view"
+        await press(pilot, "escape")
+        assert app.ui.view == "dataplanes"
+        assert app.table.current_key() == app.ui.selected_key == FIRST, (
+            "the dataplanes as they were when the user left them"
+        )
+        await press(pilot, "escape")
+        assert app.ui.view == "dataplanes" and focused(app) is app.table, "nothing left: stays"
+
+
+async def test_affected_dataplanes_jump_and_tree_keys() -> None:
+    app = folder_app(SEED)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await started(pilot, app)
+        await press(pilot, "2", "down")
+        assert app.table.current_key() == PRODUCER_TIMEOUT
+        await press(pilot, "enter")
+        assert "Affects 4 dataplane(s)" in detail_labels(app)
+        node = await tree_cursor_to(pilot, app, lambda n: n.target == REDIS)
+        assert node.label == "redis-7b9c6f5d8-4mzqt (kuma-demo)"
+        await press(pilot, "enter")
+        assert app.ui.view == "dataplanes" and focused(app) is app.table
+        assert app.table.current_key() == REDIS == app.ui.selected_key
+        assert app.detail.view is not None and app.detail.view.title.startswith("redis-")
+        await press(pilot, "escape")
+        assert app.ui.view == "policies" and app.table.current_key() == PRODUCER_TIMEOUT
+
+        await press(pilot, "1", "g")
+        assert app.table.current_key() == FIRST
+        await press(pilot, "enter")
+        outbound = await tree_cursor_to(pilot, app, lambda n: n.label.startswith("Outbound "))
+        tree = app.detail.rules_tree
+        assert tree.cursor_node is not None and tree.cursor_node.is_expanded
+        await press(pilot, "space")
+        assert not tree.cursor_node.is_expanded and cursor_node(app) == outbound
+        await press(pilot, "j")
+        below = cursor_node(app)
+        assert below is not None and not below.node_id.startswith(outbound.node_id + "/"), (
+            "a folded section hides its lines"
+        )
+        await press(pilot, "k", "space")
+        assert cursor_node(app) == outbound and tree.cursor_node.is_expanded
+        await press(pilot, "j")
+        node = cursor_node(app)
+        assert node is not None and node.node_id.startswith(outbound.node_id + "/")
+        assert app.ui.view == "dataplanes" and focused(app) is tree, "space never jumps"
+
+
+async def test_namespaces_pane_selects_one_or_several_and_roles_pane_filters_policies() -> None:
+    app = folder_app(SEED)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await started(pilot, app)
+        await press(pilot, "shift+tab", "shift+tab")
+        assert focused(app) is app.query_one("#namespaces")
+        # all namespaces, first-consumer, kuma-demo, kuma-system, second-consumer
+        await press(pilot, "down", "down", "space")
+        assert app.ui.namespaces == {"kuma-demo"} and rows(app) == [DEMO, REDIS]
+        await press(pilot, "down", "down", "space")
+        assert app.ui.namespaces == {"kuma-demo", "second-consumer"}
+        assert rows(app) == [SECOND, DEMO, REDIS], "the table shows both namespaces"
+        assert chosen(app, "namespaces") == ["ns:kuma-demo", "ns:second-consumer"]
+        assert focused(app) is app.query_one("#namespaces"), "the focus stays in the pane"
+        await press(pilot, "2")
+        assert rows(app) == [PRODUCER_TIMEOUT, MTP]
+        await press(pilot, "1", "space")
+        assert app.ui.namespaces == {"kuma-demo"}, "space again takes it out"
+        await press(pilot, "home", "enter")
+        assert app.ui.namespaces == frozenset() and rows(app) == SEED_DATAPLANES
+        assert chosen(app, "namespaces") == ["ns:"]
+        await press(pilot, "down", "enter")
+        assert app.ui.namespaces == {"first-consumer"} and rows(app) == [FIRST]
+        await press(pilot, "down", "space", "up", "enter")
+        assert app.ui.namespaces == {"first-consumer"}, "enter keeps only the one chosen"
+
+        await press(pilot, "home", "enter", "tab")
+        assert app.ui.namespaces == frozenset() and focused(app) is app.query_one("#roles")
+        # all roles, system, producer, consumer, workload-owner
+        await press(pilot, "down", "down", "enter")
+        assert (app.ui.view, app.ui.role) == ("policies", "producer")
+        assert rows(app) == [PRODUCER_TIMEOUT] and chosen(app, "roles") == ["role:producer"]
+        await press(pilot, "down", "space")
+        # Regression: the footer offered `space` here, but it did nothing.
+        assert app.ui.role == "consumer" and rows(app) == [CONSUMER_TIMEOUT]
+        await press(pilot, "home", "enter")
+        assert app.ui.role == "" and rows(app) == SEED_POLICIES
+        assert app.ui.view == "policies"
+
+
+async def test_tab_moves_between_panes_and_the_mouse_selects() -> None:
+    app = folder_app(SEED)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await started(pilot, app)
+        order = ["table", "rules", "namespaces", "roles", "table"]
+        for pane in order[1:]:
+            await press(pilot, "tab")
+            assert focused_id(app) == pane
+        for pane in reversed(order[:-1]):
+            await press(pilot, "shift+tab")
+            assert focused_id(app) == pane
+        await press(pilot, "tab", "y")
+        # The focused tree is hidden; the next layout pass moves the focus to the YAML.
+        await wait_for(pilot, lambda: focused_id(app) == "detail-text")
+        await press(pilot, "shift+tab")
+        assert focused(app) is app.table
+        await press(pilot, "tab")
+        assert focused_id(app) == "detail-text"
+        await press(pilot, "y")
+        assert app.ui.detail_mode == "tree"
+
+        # Line 0 is the table's border and line 1 its header, so rows start at line 2.
+        # Regression: a click selected the row below the one under the mouse.
+        await pilot.click("#table", offset=(4, 4))
+        await settle(pilot)
+        assert app.table.current_key() == DEMO == app.ui.selected_key
+        assert app.detail.view is not None and app.detail.view.title.startswith("demo-app-")
+        assert focused(app) is app.table
+        await pilot.click("#table", offset=(4, 3), times=2)
+        await settle(pilot)
+        assert app.ui.selected_key == SECOND and focused(app) is app.detail.rules_tree
+        await pilot.click("#namespaces", offset=(4, 2))
+        await settle(pilot)
+        assert app.ui.namespaces == {"first-consumer"} and rows(app) == [FIRST]
+
+
+async def test_the_cursor_stays_on_its_row_when_the_folder_changes(tmp_path: Path) -> None:
+    folder = tmp_path / "seed"
+    shutil.copytree(SEED, folder)
+    second = folder / "second-consumer" / "consumer-dataplane.yaml"
+    first = (folder / "first-consumer" / "consumer-dataplane.yaml").read_text()
+    app = folder_app(folder, watch=True)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await started(pilot, app)
+        await press(pilot, "down")
+        assert app.table.current_key() == SECOND
+        # A new row sorts above the cursor: the cursor keeps its row, not its position.
+        added = "dataplane:aaa.first-consumer"
+        aaa = folder / "aaa.yaml"
+        new_dataplane = first.replace("name: consumer", "name: aaa", 1)
+        await until_shown(pilot, lambda: aaa.write_text(new_dataplane), lambda: added in rows(app))
+        assert rows(app).index(SECOND) == 2
+        assert app.table.current_key() == SECOND == app.ui.selected_key
+        assert app.detail.view is not None and "second-consumer" in app.detail.view.title
+        # A cell changes in place.
+        moved = second.read_text().replace("10.244.0.22", "10.244.0.99")
+        await until_shown(
+            pilot,
+            lambda: second.write_text(moved),
+            lambda: "10.244.0.99" in app.table.now_rows[SECOND].cells,
+        )
+        assert app.table.current_key() == SECOND
+        # The row above goes away again.
+        await until_shown(
+            pilot, lambda: aaa.unlink(missing_ok=True), lambda: added not in rows(app)
+        )
+        assert app.table.current_key() == SECOND == app.ui.selected_key
+        assert rows(app) == SEED_DATAPLANES
