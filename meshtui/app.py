@@ -21,7 +21,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.events import Resize
-from textual.widgets import Footer, Input
+from textual.widgets import Footer, Input, OptionList, Static
 
 from meshtui.engine.evaluation import MeshEvaluation
 from meshtui.engine.index import build_index, mesh_names
@@ -112,6 +112,7 @@ class MeshtuiApp(App[None]):
             with Vertical(id="sidebar"):
                 yield SideList(id="namespaces")
                 yield SideList(id="roles")
+                yield Static(id="role-hint", markup=False)
             with Vertical(id="center"):
                 yield Input(id="filter", placeholder="filter…  (esc clears)")
                 yield ResourceTable(id="table")
@@ -247,6 +248,13 @@ class MeshtuiApp(App[None]):
         name = message.key.removeprefix("ns:")
         self._set_ui(replace(self.ui, namespaces=frozenset({name}) if name else frozenset()))
 
+    @on(OptionList.OptionHighlighted, "#roles")
+    def _role_highlighted(self, message: OptionList.OptionHighlighted) -> None:
+        """Say, under the roles pane, what the highlighted role means."""
+        view = self.query_one("#roles", SideList).view
+        hint = next((i.hint for i in view.items if i.key == message.option.id), "") if view else ""
+        self.query_one("#role-hint", Static).update(hint)
+
     @on(SideList.Toggled, "#namespaces")
     def _namespace_toggled(self, message: SideList.Toggled) -> None:
         name = message.key.removeprefix("ns:")
@@ -293,7 +301,13 @@ class MeshtuiApp(App[None]):
         command.value = ""
         command.remove_class("-active")
         self.table.focus()
-        result = run_command(message.value, self.ui, meshes=mesh_names(self.inventory.resources))
+        namespaces = namespaces_view(self.evaluation, self.inventory.namespaces, self.ui).items
+        result = run_command(
+            message.value,
+            self.ui,
+            meshes=mesh_names(self.inventory.resources),
+            namespaces=[item.key.removeprefix("ns:") for item in namespaces if item.key != "ns:"],
+        )
         if result.error:
             self.notify(result.error, severity="error", markup=False)
         if result.action == "quit":
@@ -329,6 +343,7 @@ class MeshtuiApp(App[None]):
     def action_next_mesh(self) -> None:
         meshes = mesh_names(self.inventory.resources)
         if len(meshes) < 2:
+            self.notify("this source has only one mesh", markup=False)
             return
         following = (
             meshes[(meshes.index(self.ui.mesh) + 1) % len(meshes)]

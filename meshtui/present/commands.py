@@ -36,7 +36,9 @@ class CommandResult:
     error: str = ""
 
 
-def run_command(text: str, state: UIState, *, meshes: Sequence[str]) -> CommandResult:
+def run_command(
+    text: str, state: UIState, *, meshes: Sequence[str], namespaces: Sequence[str] = ()
+) -> CommandResult:
     """Interpret one command line (without the leading `:`)."""
     words = text.strip().split()
     if not words:
@@ -50,7 +52,7 @@ def run_command(text: str, state: UIState, *, meshes: Sequence[str]) -> CommandR
         kind = "" if _VIEWS[head] == "policies" and not args else state.kind
         return CommandResult(replace(state, view=_VIEWS[head], kind=kind, filter=""))
     if head in ("ns", "namespace", "namespaces"):
-        return CommandResult(_namespaces(state, args))
+        return _namespaces(state, args, namespaces)
     if head == "mesh":
         return _mesh(state, args, meshes)
     if head == "role":
@@ -66,11 +68,14 @@ def run_command(text: str, state: UIState, *, meshes: Sequence[str]) -> CommandR
     return CommandResult(error=f"unknown command {head!r} (try :help)")
 
 
-def _namespaces(state: UIState, args: Sequence[str]) -> UIState:
+def _namespaces(state: UIState, args: Sequence[str], known: Sequence[str]) -> CommandResult:
     names = {n for arg in args for n in arg.split(",") if n}
     if not names or "all" in names or "-A" in names:
-        return replace(state, namespaces=frozenset())
-    return replace(state, namespaces=frozenset(names))
+        return CommandResult(replace(state, namespaces=frozenset()))
+    unknown = sorted(names - set(known)) if known else []
+    if unknown:
+        return CommandResult(error=f"no namespace {', '.join(unknown)} in this mesh")
+    return CommandResult(replace(state, namespaces=frozenset(names)))
 
 
 def _mesh(state: UIState, args: Sequence[str], meshes: Sequence[str]) -> CommandResult:

@@ -287,7 +287,7 @@ def dataplane_detail(ev: MeshEvaluation, name: str) -> DetailView:
                 style="warning",
             )
         )
-    root = TreeNode("root", literal(res.display_name), tuple(sections))
+    root = TreeNode(f"root:{row_key(res)}", literal(res.display_name), tuple(sections))
     where = f"{literal(namespace_label(res))} · zone {literal(res.zone or '-')}"
     subtitle = f"Dataplane · {where} · {literal(dp.address)}"
     if dp.is_gateway:
@@ -346,7 +346,7 @@ def policy_detail(ev: MeshEvaluation, policy: Policy, *, system_namespace: str) 
     return DetailView(
         title=f"{res.type} {literal(res.display_name)}",
         subtitle=subtitle,
-        tree=TreeNode("root", literal(res.display_name), tuple(nodes)),
+        tree=TreeNode(f"root:{row_key(res)}", literal(res.display_name), tuple(nodes)),
     )
 
 
@@ -395,7 +395,7 @@ def service_detail(ev: MeshEvaluation, service: Resource) -> DetailView:
     return DetailView(
         title=f"{service.type} {literal(service.display_name)}",
         subtitle=subtitle,
-        tree=TreeNode("root", literal(service.display_name), tuple(nodes)),
+        tree=TreeNode(f"root:{row_key(service)}", literal(service.display_name), tuple(nodes)),
     )
 
 

@@ -156,10 +156,13 @@ def watch_paths(
     *,
     debounce_ms: int = 50,
     poll: bool = False,
+    on_ready: Callable[[], None] | None = None,
 ) -> None:
     """Block, calling `on_change(paths)` for each batch of changed YAML paths, until `stop` is set.
 
     Directory events are reported as the directory path so the caller can rescan it.
+    `on_ready` is called once the watcher runs, so the caller can catch up on changes
+    made between its initial scan and that moment.
     """
     from watchfiles import watch
 
@@ -178,9 +181,12 @@ def watch_paths(
         stop_event=stop,
         force_polling=poll or None,
         poll_delay_ms=100,
-        yield_on_timeout=False,
-        rust_timeout=500,
+        yield_on_timeout=True,
+        rust_timeout=300,
     ):
+        if on_ready is not None:
+            on_ready()
+            on_ready = None
         paths = {path for _, path in changes}
         if not root.is_dir():
             paths = {p for p in paths if Path(p) == root}
@@ -209,6 +215,7 @@ class FolderSource:
         self.watch = watch
         self.poll = poll
         self._known: set[Path] = set()
+        self._signatures: dict[Path, tuple[int, int]] = {}
 
     @property
     def description(self) -> str:
@@ -236,8 +243,11 @@ class FolderSource:
                     emit(ChangesReady(tuple(batch)))
                     emit(StatusChanged(synced=True, message=self._watching_message()))
 
+            def ready() -> None:
+                changed({str(p) for p in self.drifted()})
+
             try:
-                watch_paths(self.root, changed, stop, poll=self.poll)
+                watch_paths(self.root, changed, stop, poll=self.poll, on_ready=ready)
             except FileNotFoundError:
                 continue
 
@@ -249,6 +259,14 @@ class FolderSource:
         files = yaml_files(self.root) if self.root.exists() else []
         self._known = set(files)
         return [self._update(path) for path in files]
+
+    def drifted(self) -> set[Path]:
+        """Files created, deleted or rewritten since they were last read (by size and mtime)."""
+        current = set(yaml_files(self.root)) if self.root.exists() else set()
+        changed = (current ^ self._known) | {
+            p for p in current & self._known if _signature(p) != self._signatures.get(p)
+        }
+        return changed
 
     def rescan(self, touched: set[Path]) -> list[OriginUpdate]:
         """Updates for touched paths: re-read files, rescan directories, drop what vanished."""
@@ -277,11 +295,20 @@ class FolderSource:
         return ORIGIN_PREFIX + display_path(path, self.root)
 
     def _update(self, path: Path) -> OriginUpdate:
+        self._signatures[path] = _signature(path)
         contents = read_file(path, display_path(path, self.root))
         return OriginUpdate(self.origin(path), contents.documents, contents.problems)
 
 
 ORIGIN_PREFIX = "file:"
+
+
+def _signature(path: Path) -> tuple[int, int]:
+    try:
+        stat = path.stat()
+    except OSError:
+        return (-1, -1)
+    return (stat.st_mtime_ns, stat.st_size)
 
 
 def _is_under(path: Path, directory: Path) -> bool:

@@ -13,41 +13,42 @@ KEYS = """\
 Keys
   /            filter the list (live; a leading ! inverts; esc clears)
   :            command line (see below)
-  enter        open: a row's details, or the policy / dataplane a tree line points at
+  enter        open: a row's details, or what a tree line points at
   esc          back: close the filter or command line, return from a jump
-  tab          next pane        shift+tab  previous pane
-  y            YAML of the selected resource (again: back to the tree)
-  1 2 3        dataplanes, policies, services         !  problems
-  m            next mesh         space  (namespaces) add/remove from the selection
-  ?            this help         ctrl+p  command palette (themes, keys)         q  quit
+  tab          next pane                 shift+tab   previous pane
+  y            YAML of the selection (press again for the tree)
+  1 2 3        dataplanes, policies, services              !  problems
+  m            next mesh                 space       pick several namespaces
+  ?            this help                 ctrl+p      command palette
+  q            quit
 
 Commands (after :)
-  dp  pol  svc  problems   switch the list          ns NAME | ns all   namespace focus
-  mesh NAME                switch mesh               role NAME | role all
-  mt mtp mr mhc ...        policies of one kind (kind names and short names work; `all` clears)
+  dp  pol  svc  problems     switch the list
+  ns NAME[,NAME]  ns all     namespace focus
+  mesh NAME                  switch mesh
+  role NAME  role all        policy role filter
+  mt  mtp  mr  mhc ...       policies of one kind (kind or short names; all clears)
   help  q
 """
 
-CONCEPTS = """\
-Kuma concepts (2.10)
-  Top-level targetRef picks the proxies a policy configures: Mesh (all), MeshSubset (by inbound
-  tags), MeshService / MeshServiceSubset (by kuma.io/service), Dataplane (by name or labels,
-  sectionName = an inbound), MeshGateway, MeshHTTPRoute. A policy applies to a proxy as soon as it
-  selects one of its inbounds; its to[] then configures every outbound, its from[] / rules[] the
-  inbounds it selected.
-
-  Merge order, lowest priority first: targetRef kind (Mesh < Dataplane < MeshSubset < MeshGateway <
-  MeshService < ... < MeshHTTPRoute), then origin (global < unlabelled < zone), then role (system <
-  producer < consumer < workload-owner), then name (descending, so "a" beats "b"). Later entries
-  override earlier ones field by field (RFC 7396); lists are replaced, except append* lists.
-  Per destination, to[] entries are additionally ordered by destination kind (Mesh < MeshService)
-  and section.
-
-  Roles (Kubernetes): system = in kuma-system; producer = in the namespace of the MeshService it
-  targets by name (applies mesh-wide, syncs to other zones); consumer = targets other services
-  (applies only in its namespace, overrides the producer there); workload-owner = from[], rules[]
-  or single-item policies (its namespace only).
-"""
+CONCEPTS = (
+    "Kuma concepts (2.10)",
+    "A policy's top-level targetRef picks the proxies it configures: Mesh (all of them), "
+    "MeshSubset (by inbound tags), MeshService or MeshServiceSubset (by kuma.io/service), "
+    "Dataplane (by name or labels; sectionName picks an inbound), MeshGateway, MeshHTTPRoute. "
+    "A policy applies to a proxy as soon as it selects one of its inbounds; its to[] then "
+    "configures every outbound, its from[] and rules[] only the inbounds it selected.",
+    "Merge order, lowest priority first: targetRef kind (Mesh, Dataplane, MeshSubset, "
+    "MeshGateway, MeshService, ..., MeshHTTPRoute), then origin (global, unlabelled, zone), "
+    "then role (system, producer, consumer, workload-owner), then name, descending, so 'a' "
+    "beats 'b'. Later entries override earlier ones field by field (RFC 7396); lists are "
+    "replaced, except the append* lists, which concatenate. Per destination, to[] entries are "
+    "also ordered by destination kind (Mesh before MeshService) and section.",
+    "Roles (Kubernetes): system = in kuma-system; producer = in the namespace of the "
+    "MeshService it targets by name (applies everywhere, syncs to other zones); consumer = "
+    "targets other services (applies only in its own namespace, and overrides the producer "
+    "there); workload-owner = from[], rules[] or single-item policies (its namespace only).",
+)
 
 
 class HelpScreen(ModalScreen[None]):
@@ -70,4 +71,4 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll():
             yield Static(Text(KEYS), markup=False)
-            yield Static(Text(CONCEPTS), markup=False)
+            yield Static(Text("\n\n".join(CONCEPTS)), markup=False)

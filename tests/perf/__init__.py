@@ -1,0 +1,5 @@
+"""Scale benchmarks for meshtui: a synthetic-mesh generator and one module per measurement.
+
+`python -m tests.perf [--sizes 1000,5000,10000,20000] [--quick]` runs every benchmark and
+prints one table (see `__main__`). Nothing here is collected by pytest: no `test_*.py`.
+"""

@@ -1,0 +1,91 @@
+"""Child process of `bench_coldstart`: the real dashboard, headless, on a folder.
+
+    python -m tests.perf._app_child FOLDER AFFECTED_TIMEOUT
+
+Runs `MeshtuiApp(FolderSource(FOLDER, watch=False), ContextOptions())` with
+`run_test(headless=True, size=(160, 45))` and prints one JSON line of `time.monotonic()`
+stamps (system-wide on Linux, so the parent can subtract its own pre-spawn stamp):
+
+* `started`: the first statement of this module ran (interpreter up);
+* `imported`: meshtui, Textual and the sources are imported;
+* `ready`: the first complete frame's state: the evaluation of the mesh is ready, the
+  dataplane table holds its rows and the detail pane shows the selected dataplane's tree;
+* `painted`: the same, after Textual went idle once more (the frame is rendered);
+* `affected`: the per-policy affected counts arrived (`app.affected`), or null;
+
+plus `rss_kb` (`ru_maxrss` right after `painted`), `rss_end_kb`, the row count and the
+number of problems. It leaves with `os._exit` so no worker thread delays the exit.
+"""
+
+from __future__ import annotations
+
+import time
+
+STARTED = time.monotonic()
+
+import asyncio  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+import resource  # noqa: E402
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
+
+
+def frame_ready(app: Any) -> bool:
+    """Evaluation ready, dataplane rows in the table, a tree in the detail pane."""
+    if app.evaluation is None:
+        return False
+    table, detail = app.table.view, app.detail.view
+    return (
+        table is not None and len(table.rows) > 0 and detail is not None and detail.tree is not None
+    )
+
+
+async def run(folder: Path, affected_timeout: float, out: dict[str, Any]) -> None:
+    from meshtui.app import MeshtuiApp
+    from meshtui.parse import ContextOptions
+    from meshtui.sources.files import FolderSource
+
+    out["imported"] = time.monotonic()
+    app = MeshtuiApp(FolderSource(folder, watch=False), ContextOptions())
+    async with app.run_test(headless=True, size=(160, 45)) as pilot:
+        while not frame_ready(app):
+            await asyncio.sleep(0.005)
+        out["ready"] = time.monotonic()
+        await pilot.pause()
+        out["painted"] = time.monotonic()
+        out["rss_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        out["rows"] = len(app.table.view.rows) if app.table.view is not None else 0
+        out["problems"] = len(app.inventory.problems)
+        out["resources"] = len(app.inventory.resources)
+        out["affected"] = None
+        deadline = time.monotonic() + affected_timeout
+        while affected_timeout > 0 and time.monotonic() < deadline:
+            if app.affected:
+                out["affected"] = time.monotonic()
+                break
+            await asyncio.sleep(0.01)
+        out["rss_end_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        report(out)  # from inside the app: shutting down would wait for its worker threads
+
+
+def report(out: dict[str, Any]) -> None:
+    """Print the result line and leave at once."""
+    sys.stdout.write(json.dumps(out) + "\n")
+    sys.stdout.flush()
+    os._exit(0)
+
+
+def main() -> None:
+    folder, affected_timeout = Path(sys.argv[1]), float(sys.argv[2])
+    out: dict[str, Any] = {"started": STARTED}
+    try:
+        asyncio.run(run(folder, affected_timeout, out))
+    except BaseException as err:
+        out["error"] = f"{type(err).__name__}: {err}"
+    report(out)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,154 @@
+"""Cold start and peak memory of the dashboard on a generated folder (figures a and d).
+
+How: the parent takes `time.monotonic()` just before spawning a fresh
+`python -m tests.perf._app_child FOLDER` and the child reports monotonic stamps (one
+system-wide clock on Linux). The child runs the real app headless
+(`MeshtuiApp(FolderSource(folder, watch=False), ContextOptions())`, 160x45) and stamps
+the first complete frame: `app.evaluation` set, the dataplane table's rows present and
+the detail pane's tree shown, after Textual went idle once more. It also reports
+`ru_maxrss` right then (figure d) and, on the first run only, when the per-policy
+affected counts (`app.affected`) arrived.
+
+The floor: a second fresh `python` that imports PyYAML and runs
+`yaml.load_all(text, Loader=yaml.CSafeLoader)` over every file the app reads, reading
+the files included, timed the same way (spawn to last document). The page cache is
+warm for both (one untimed floor run first). Target: start / floor <= 1.5 at 10k, RSS
+<= 400 MB at 10k. Each figure is the median over the runs (3, or 1 with --quick).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from tests.perf.common import (
+    REPO,
+    Figure,
+    at_reference,
+    bench_args,
+    machine,
+    median,
+    mesh_folder,
+    print_figures,
+    rss_mb,
+)
+
+FLOOR_CODE = """
+import time
+import os, sys, yaml
+root = sys.argv[1]
+files = []
+for directory, dirnames, filenames in os.walk(root):
+    dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+    files += [os.path.join(directory, n) for n in sorted(filenames)
+              if n.endswith((".yaml", ".yml")) and not n.startswith(".")]
+documents = 0
+for path in sorted(files):
+    with open(path, encoding="utf-8") as stream:
+        text = stream.read()
+    for _ in yaml.load_all(text, Loader=yaml.CSafeLoader):
+        documents += 1
+print(time.monotonic(), documents, len(files))
+"""
+
+
+def floor_run(folder: Path) -> tuple[float, int]:
+    """Seconds from spawn to the last document parsed, and how many documents."""
+    start = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-c", FLOOR_CODE, str(folder)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=REPO,
+    )
+    end, documents, _ = done.stdout.split()
+    return float(end) - start, int(documents)
+
+
+def app_run(folder: Path, affected_timeout: float, timeout: float = 1800) -> dict[str, Any]:
+    """One cold start; the child's stamps made relative to just before the spawn."""
+    start = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.perf._app_child", str(folder), str(affected_timeout)],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=REPO,
+        timeout=timeout,
+    )
+    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+    if not lines:
+        raise RuntimeError(f"cold-start child failed ({done.returncode}): {done.stderr[-2000:]}")
+    result: dict[str, Any] = json.loads(lines[-1])
+    if "error" in result:
+        raise RuntimeError(f"cold-start child: {result['error']}")
+    for key in ("started", "imported", "ready", "painted", "affected"):
+        if result.get(key) is not None:
+            result[key] = result[key] - start
+    return result
+
+
+def run(size: int, *, quick: bool = False) -> list[Figure]:
+    """Figures a and d at one size."""
+    folder = mesh_folder(size)
+    runs = 1 if quick else 3
+    affected_timeout = 120.0 if quick else 300.0
+    floor_run(folder)  # warm the page cache
+    floors: list[float] = []
+    starts: list[dict[str, Any]] = []
+    documents = 0
+    for i in range(runs):
+        seconds, documents = floor_run(folder)
+        floors.append(seconds)
+        starts.append(app_run(folder, affected_timeout if i == 0 else 0.0))
+    painted = median([s["painted"] for s in starts])
+    floor = median(floors)
+    first = starts[0]
+    problems = int(first["problems"])
+    note = f"{first['rows']} rows, {first['resources']} resources, {documents} docs"
+    figures = [
+        Figure(size, "cold start: python + imports", median([s["imported"] for s in starts]), "s"),
+        Figure(size, "cold start: to first complete frame", painted, "s", note=note),
+        Figure(size, "YAML floor: CSafeLoader, fresh process", floor, "s"),
+        Figure(size, "cold start / YAML floor", painted / floor, "x", at_reference(size, 1.5)),
+    ]
+    affected = first.get("affected")
+    figures.append(
+        Figure(
+            size,
+            "cold start: to affected counts",
+            affected,
+            "s",
+            note="" if affected is not None else f"not within {affected_timeout:.0f}s",
+        )
+    )
+    figures.append(
+        Figure(
+            size,
+            "peak RSS at first frame",
+            rss_mb(median([s["rss_kb"] for s in starts])),
+            "MB",
+            at_reference(size, 400),
+        )
+    )
+    figures.append(Figure(size, "problems loading the mesh", problems, "", 0, note="must be zero"))
+    return figures
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run on its own: `python -m tests.perf.bench_coldstart [--sizes ...] [--quick]`."""
+    args = bench_args(__doc__.splitlines()[0] if __doc__ else "", argv)
+    print(machine())
+    figures = [f for size in args.size_list for f in run(size, quick=args.quick)]
+    print_figures(figures)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,111 @@
+"""The folder source: reading YAML, rescanning what changed, and the real watcher."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+from meshtui.inventory import OriginUpdate, ScopeReplaced
+from meshtui.sources import ChangesReady, SourceEvent
+from meshtui.sources.files import FolderSource, parse_text, yaml_files
+
+POLICY = """\
+apiVersion: kuma.io/v1alpha1
+kind: MeshTimeout
+metadata: {name: t, namespace: demo}
+spec:
+  to:
+  - targetRef: {kind: Mesh}
+    default: {idleTimeout: 5s}
+"""
+
+
+def test_a_syntax_error_keeps_the_documents_before_it_and_names_document_and_line() -> None:
+    contents = parse_text("a: 1\n---\nb: 2\n---\nc: [\n---\nd: 4\n", "f.yaml")
+    assert [d.body for d in contents.documents] == [{"a": 1}, {"b": 2}]
+    [problem] = contents.problems
+    assert (problem.file, problem.document) == ("f.yaml", 3)
+    assert "line 6" in problem.message
+
+
+def test_empty_documents_and_timestamps() -> None:
+    contents = parse_text(
+        "---\n---\nmetadata: {creationTimestamp: 2026-01-02T03:04:05Z}\n", "f.yaml"
+    )
+    bodies = [d.body for d in contents.documents]
+    assert bodies[-1] == {"metadata": {"creationTimestamp": "2026-01-02T03:04:05Z"}}
+
+
+def test_hidden_entries_and_other_suffixes_are_skipped(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text(POLICY)
+    (tmp_path / "b.yml").write_text(POLICY)
+    (tmp_path / "c.json").write_text("{}")
+    (tmp_path / ".hidden.yaml").write_text(POLICY)
+    (tmp_path / "..data").mkdir()
+    (tmp_path / "..data" / "x.yaml").write_text(POLICY)
+    assert [p.name for p in yaml_files(tmp_path)] == ["a.yaml", "b.yml"]
+
+
+def test_rescan_reports_added_changed_and_removed_files_and_folders(tmp_path: Path) -> None:
+    source = FolderSource(tmp_path, watch=False)
+    (tmp_path / "a.yaml").write_text(POLICY)
+    source.scan()
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "b.yaml").write_text(POLICY)
+    (tmp_path / "a.yaml").write_text(POLICY.replace("5s", "6s"))
+    updates = source.rescan({tmp_path / "sub", tmp_path / "a.yaml"})
+    assert {u.origin.rsplit("/", 1)[-1]: u.documents is not None for u in updates} == {
+        "a.yaml": True,
+        "b.yaml": True,
+    }
+    (tmp_path / "sub" / "b.yaml").unlink()
+    (tmp_path / "sub").rmdir()
+    updates = source.rescan({tmp_path / "sub"})
+    assert [(u.origin.rsplit("/", 1)[-1], u.documents) for u in updates] == [("b.yaml", None)]
+
+
+def test_drift_since_the_scan_is_found_by_size_and_mtime(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text(POLICY)
+    (tmp_path / "b.yaml").write_text(POLICY)
+    source = FolderSource(tmp_path, watch=False)
+    source.scan()
+    assert source.drifted() == set()
+    (tmp_path / "a.yaml").write_text(POLICY.replace("5s", "15s"))
+    (tmp_path / "b.yaml").unlink()
+    (tmp_path / "c.yaml").write_text(POLICY)
+    assert source.drifted() == {tmp_path / "a.yaml", tmp_path / "b.yaml", tmp_path / "c.yaml"}
+
+
+def test_the_watcher_reports_an_edit_made_right_after_the_initial_scan(tmp_path: Path) -> None:
+    path = tmp_path / "a.yaml"
+    path.write_text(POLICY)
+    events: list[SourceEvent] = []
+    stop = threading.Event()
+    source = FolderSource(tmp_path, watch=True)
+
+    def emit(event: SourceEvent) -> None:
+        events.append(event)
+        if isinstance(event, ChangesReady) and event.initial:
+            path.write_text(POLICY.replace("5s", "7s"))  # before the watcher is up
+
+    thread = threading.Thread(target=source.run, args=(emit, stop), daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            later = [e for e in events if isinstance(e, ChangesReady) and not e.initial]
+            if later:
+                break
+            time.sleep(0.02)
+        [first, *_] = later
+        [update] = first.changes
+        assert isinstance(update, OriginUpdate)
+        assert update.documents is not None
+        assert "7s" in str(update.documents[0].body)
+    finally:
+        stop.set()
+        thread.join(timeout=2)
+    assert not thread.is_alive()
+    initial = next(e for e in events if isinstance(e, ChangesReady) and e.initial)
+    assert isinstance(initial.changes[0], ScopeReplaced)
