@@ -345,7 +345,7 @@ async def test_help_opens_with_question_mark_or_colon_help_and_closes_with_esc_q
         text = help_text(app)
         for needle in ("Kuma concepts", "targetRef", "Merge order", "producer", "workload-owner"):
             assert needle in text
-        for key in ("/ ", ": ", "enter", "esc", "y ", "1 2 3", "m ", "ctrl+p", "q  quit"):
+        for key in ("/ ", ": ", "enter", "esc", "y ", "1 2 3", "m ", "ctrl+p", "q            quit"):
             assert key in text
         await press(pilot, "escape")
         assert not isinstance(app.screen, HelpScreen) and focused(app) is app.table
