@@ -8,7 +8,6 @@ error becomes a `Problem` naming the file, the document and the line.
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -23,7 +22,12 @@ from meshtui.model import Problem, SourceRef
 from meshtui.raw import RawDocument
 from meshtui.sources import ChangesReady, Emit, StatusChanged
 
-_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """The C safe loader, except that timestamps stay the strings Kubernetes wrote."""
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_str)
 
 
 class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
@@ -96,7 +100,7 @@ def parse_text(text: str, shown_as: str) -> FileContents:
         except yaml.YAMLError as err:
             problems.append(_syntax_problem(err, shown_as, index))
             break
-        documents.append(RawDocument(SourceRef(shown_as, index), _plain(body)))
+        documents.append(RawDocument(SourceRef(shown_as, index), body))
     return FileContents(shown_as, tuple(documents), tuple(problems))
 
 
@@ -110,21 +114,6 @@ def _syntax_problem(err: yaml.YAMLError, file: str, index: int) -> Problem:
         file=file,
         document=index,
     )
-
-
-def _plain(value: Any) -> Any:
-    """YAML timestamps back to the strings Kubernetes wrote; everything else as is."""
-    if isinstance(value, dict):
-        return {str(k) if not isinstance(k, str) else k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    if isinstance(value, dt.datetime):
-        if value.tzinfo is not None:
-            value = value.astimezone(dt.UTC).replace(tzinfo=None)
-        return value.isoformat() + "Z"
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return value
 
 
 def load_path(root: Path) -> tuple[list[RawDocument], list[Problem]]:
