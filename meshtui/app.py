@@ -10,16 +10,19 @@ user's choices back (`Highlighted`, `Chosen`, `Jump`, ...), which change `UIStat
 from __future__ import annotations
 
 import argparse
+import functools
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
+from typing import TypeVar, cast
 
 from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
 from textual.events import Resize
 from textual.widgets import Footer, Input, OptionList, Static
 
@@ -54,6 +57,24 @@ from meshtui.widgets.sidelist import SideList
 from meshtui.widgets.table import ResourceTable
 
 Clock = Callable[[], datetime]
+F = TypeVar("F", bound=Callable[..., None])
+
+
+def _while_mounted(method: F) -> F:
+    """Skip a view update that arrives while the app is shutting down.
+
+    Workers may still deliver results while Textual tears the screen down; the widgets
+    they would update are then gone, and there is nothing left to show.
+    """
+
+    @functools.wraps(method)
+    def guarded(self: MeshtuiApp, *args: object, **kwargs: object) -> None:
+        try:
+            method(self, *args, **kwargs)
+        except NoMatches:
+            self.log.warning(f"{method.__name__} skipped: widgets are gone (shutting down)")
+
+    return cast(F, guarded)
 
 
 class MeshtuiApp(App[None]):
@@ -236,6 +257,7 @@ class MeshtuiApp(App[None]):
         self._count_affected(message.evaluation)
         self._refresh()
 
+    @_while_mounted
     def on_affected_counts_ready(self, message: AffectedCountsReady) -> None:
         if message.evaluation is self.evaluation:
             self.affected = message.counts
@@ -432,6 +454,7 @@ class MeshtuiApp(App[None]):
                 rows[row_key(resource)] = ("added" if key in diff.added else "changed", until)
         self.highlights = Highlights(rows, self.highlights.nodes)
 
+    @_while_mounted
     def _tick(self) -> None:
         if self.highlights.empty:
             return
@@ -442,6 +465,7 @@ class MeshtuiApp(App[None]):
             self._refresh_table()
             self._refresh_detail()
 
+    @_while_mounted
     def _refresh(self) -> None:
         self._refresh_header()
         ev = self.evaluation
@@ -452,6 +476,7 @@ class MeshtuiApp(App[None]):
         self._refresh_table()
         self._refresh_detail()
 
+    @_while_mounted
     def _refresh_header(self) -> None:
         self.query_one(StatusHeader).view = header_view(
             mode=self.source.mode,
@@ -465,6 +490,7 @@ class MeshtuiApp(App[None]):
             loading=not self.loaded,
         )
 
+    @_while_mounted
     def _refresh_table(self) -> None:
         now = self.clock().timestamp()
         view = table_for(
@@ -484,6 +510,7 @@ class MeshtuiApp(App[None]):
         if self.ui.selected_key:
             self.table.select_key(self.ui.selected_key)
 
+    @_while_mounted
     def _refresh_detail(self) -> None:
         key = self.ui.selected_key
         view = detail_for(self.ui, self.evaluation, self.inventory)
