@@ -223,7 +223,7 @@ class MeshtuiApp(App[None]):
             *index.all_policies(),
             *(p for ps in index.shadow_policies.values() for p in ps),
         ):
-            counts[policy.key] = len(evaluation.affected(policy))
+            counts[policy.key] = evaluation.affected_count(policy)
         self.post_message(AffectedCountsReady(evaluation, counts))
 
     # ------------------------------------------------------------------ messages from workers

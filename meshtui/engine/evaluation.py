@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from meshtui.engine.index import MeshIndex
 from meshtui.engine.inspect import policy_matches, rules_body
-from meshtui.engine.matching import Selection, select, select_gateway
+from meshtui.engine.matching import Selection, select, select_gateway, zone_filter_reason
 from meshtui.engine.memo import RuleCache
 from meshtui.engine.resource_rules import identity, resolve
 from meshtui.engine.rules import TypeRules, type_rules
@@ -62,6 +62,9 @@ class MeshEvaluation:
         self._service_uses: dict[tuple[str, str, str, str, str], tuple[ServiceUse, ...]] | None = (
             None
         )
+        self._groups: (
+            tuple[dict[tuple[str, str | None, str | None], list[Dataplane]], list[Dataplane]] | None
+        ) = None
 
     @classmethod
     def following(cls, previous: MeshEvaluation | None, index: MeshIndex) -> MeshEvaluation:
@@ -141,6 +144,61 @@ class MeshEvaluation:
         )
         self._affected[policy.key] = names
         return names
+
+    def affected_count(self, policy: Policy) -> int:
+        """How many dataplanes the policy applies to (what the policies table shows).
+
+        Top-level `Mesh` policies are counted per group of proxies sharing a namespace,
+        origin and zone (their outcome is the same for the whole group); everything else
+        goes through `affected`.
+        """
+        cached = self._affected.get(policy.key)
+        if cached is not None:
+            return len(cached)
+        ref = policy.target_ref
+        if ref.kind != "Mesh" or ref.proxy_types:
+            return len(self.affected(policy))
+        groups, builtin = self._dataplane_groups()
+        scoped = policy.resource.role in ("consumer", "workload-owner")
+        namespace = policy.labels.get(NAMESPACE)
+        if scoped and namespace is None:
+            return 0
+        count = 0
+        for (group_namespace, _, _), members in groups.items():
+            if scoped and group_namespace != namespace:
+                continue
+            if not zone_filter_reason(policy.resource, members[0].resource):
+                count += len(members)
+        count += sum(1 for dp in builtin if policy_matches(policy, dp, self.index))
+        return count
+
+    def _dataplane_groups(
+        self,
+    ) -> tuple[dict[tuple[str, str | None, str | None], list[Dataplane]], list[Dataplane]]:
+        """Proxies a top-level Mesh policy can select, grouped by (namespace, origin, zone).
+
+        Built-in gateways are kept apart: Kuma matches them through their MeshGateway.
+        """
+        if self._groups is None:
+            groups: dict[tuple[str, str | None, str | None], list[Dataplane]] = {}
+            builtin: list[Dataplane] = []
+            for dp in self.index.dataplanes.values():
+                if dp.gateway_type == "BUILTIN":
+                    builtin.append(dp)
+                    continue
+                eligible = dp.gateway_type == "DELEGATED" or any(
+                    i.state != "Ignored" for i in dp.inbounds
+                )
+                if eligible:
+                    labels = dp.labels
+                    key = (
+                        labels.get(NAMESPACE, ""),
+                        labels.get("kuma.io/origin"),
+                        labels.get("kuma.io/zone"),
+                    )
+                    groups.setdefault(key, []).append(dp)
+            self._groups = (groups, builtin)
+        return self._groups
 
     def not_matching(self, dataplane_name: str, policy_type: str) -> list[tuple[Policy, Selection]]:
         """Policies of one type that do not apply to the dataplane, each with the reason."""

@@ -210,6 +210,7 @@ def test_indexed_affected_dataplanes_equal_a_full_scan(docs: list[dict[str, Any]
             sorted(n for n, dp in index.dataplanes.items() if policy_matches(policy, dp, index))
         )
         assert evaluation.affected(policy) == scan
+        assert MeshEvaluation(index).affected_count(policy) == len(scan)
         assert set(scan) <= {dp.resource.name for dp in candidate_dataplanes(index, policy)}
 
 
