@@ -11,7 +11,7 @@ same pure value twice.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from meshtui.engine.index import MeshIndex
@@ -73,6 +73,9 @@ class MeshEvaluation:
         Memo tables keyed by policy identity survive when only other policy types,
         or only dataplanes, changed; anything touching services, routes, gateways or
         the Mesh starts afresh. Per-dataplane answers are recomputed on demand.
+
+        "Changed" means *not the same objects*: the memo tables hold objects by identity,
+        and a re-read file yields new (if equal) objects for every resource in it.
         """
         if previous is None or previous.mesh != index.mesh_name:
             return cls(index)
@@ -83,15 +86,24 @@ class MeshEvaluation:
             | set(new.policies)
             | set(old.shadow_policies)
             | set(new.shadow_policies)
-            if old.policies.get(kind) != new.policies.get(kind)
-            or old.shadow_policies.get(kind) != new.shadow_policies.get(kind)
+            if not _same_objects(old.policies.get(kind, ()), new.policies.get(kind, ()))
+            or not _same_objects(
+                old.shadow_policies.get(kind, ()), new.shadow_policies.get(kind, ())
+            )
         }
-        if old.mesh != new.mesh or old.services != new.services or old.gateways != new.gateways:
-            return cls(index)
-        if "MeshHTTPRoute" in changed_types:
+        same_context = (
+            old.mesh is new.mesh
+            and old.services.keys() == new.services.keys()
+            and all(_same_objects(old.services[k], new.services[k]) for k in old.services)
+            and _same_objects(old.gateways, new.gateways)
+        )
+        if not same_context or "MeshHTTPRoute" in changed_types:
             return cls(index)
         evaluation = cls(index, cache=previous.cache.without_types(changed_types))
-        if old.dataplanes == new.dataplanes:
+        same_dataplanes = old.dataplanes.keys() == new.dataplanes.keys() and all(
+            old.dataplanes[name] is dp for name, dp in new.dataplanes.items()
+        )
+        if same_dataplanes:
             evaluation._affected = {
                 key: names
                 for key, names in previous._affected.copy().items()
@@ -238,6 +250,10 @@ class MeshEvaluation:
                         ServiceUse(policy, item.index, section)
                     )
         return {key: tuple(uses) for key, uses in found.items()}
+
+
+def _same_objects(a: Sequence[object], b: Sequence[object]) -> bool:
+    return len(a) == len(b) and all(x is y for x, y in zip(a, b, strict=True))
 
 
 def candidate_dataplanes(index: MeshIndex, policy: Policy) -> tuple[Dataplane, ...]:

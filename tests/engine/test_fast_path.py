@@ -75,3 +75,23 @@ def test_incremental_index_and_carried_cache_equal_a_fresh_evaluation() -> None:
         assert carried.rules_body(name) == fresh.rules_body(name), name
     policy = next(p for p in after.all_policies() if p.type == "MeshTimeout")
     assert carried.affected(policy) == fresh.affected(policy)
+
+
+def test_carried_cache_survives_equal_but_new_objects_from_a_re_read_file() -> None:
+    """Re-reading a file makes new objects for every resource in it, even unchanged ones."""
+    resources = list(_sample_resources())
+    before = build_index(resources, "shop")
+    first = MeshEvaluation(before)
+    for name in before.dataplanes:
+        first.rules_body(name)
+    copies = [
+        type(r)(type=r.type, mesh=r.mesh, name=r.name, labels=dict(r.labels), spec=dict(r.spec))
+        if r.type in ("MeshTimeout", "MeshRetry")
+        else r
+        for r in resources
+    ]
+    after = build_index(copies, "shop", previous=before)
+    carried = MeshEvaluation.following(first, after)
+    fresh = MeshEvaluation(build_index(copies, "shop"))
+    for name in sorted(after.dataplanes):
+        assert carried.rules_body(name) == fresh.rules_body(name), name
