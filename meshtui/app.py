@@ -254,7 +254,8 @@ class MeshtuiApp(App[None]):
         if message.mesh != self.ui.mesh or message.version != self.inventory.version:
             return
         self.evaluation = message.evaluation
-        self._count_affected(message.evaluation)
+        # Counting runs after this frame is painted, so it does not slow the frame down.
+        self.call_after_refresh(self._count_affected, message.evaluation)
         self._refresh()
 
     @_while_mounted

@@ -8,9 +8,13 @@ error becomes a `Problem` naming the file, the document and the line.
 
 from __future__ import annotations
 
+import marshal
+import multiprocessing
 import os
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -116,12 +120,67 @@ def _syntax_problem(err: yaml.YAMLError, file: str, index: int) -> Problem:
     )
 
 
+PARALLEL_BYTES = 4_000_000
+"""Folders bigger than this are decoded by a pool of processes, one per CPU."""
+
+
+def read_many(files: Sequence[tuple[Path, str]]) -> list[FileContents]:
+    """Read files (path, name shown in problems), in order.
+
+    YAML decoding is CPU-bound and holds the GIL, so a big folder is split between
+    worker processes (spawned, so no thread of the caller is forked); a small one, or a
+    machine with one CPU, is read in this thread.
+    """
+    workers = min(os.cpu_count() or 1, 4)
+    size = sum(_signature(path)[1] for path, _ in files)
+    if workers < 2 or size < PARALLEL_BYTES or len(files) < 2 * workers:
+        return [read_file(path, name) for path, name in files]
+    chunks = [[(str(path), name) for path, name in files[i::workers]] for i in range(workers)]
+    context = multiprocessing.get_context("spawn")
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            parts = [_unpack(blob) for blob in pool.map(_read_chunk, chunks)]
+    except (OSError, BrokenProcessPool):
+        return [read_file(path, name) for path, name in files]
+    by_name = {contents.path: contents for part in parts for contents in part}
+    return [by_name[name] for _, name in files]
+
+
+def _read_chunk(files: list[tuple[str, str]]) -> bytes:
+    """Worker process: decode files, answer in `marshal` form (much cheaper than pickle)."""
+    packed = []
+    for path, name in files:
+        contents = read_file(Path(path), name)
+        packed.append(
+            (
+                name,
+                [doc.body for doc in contents.documents],
+                [(p.severity, p.message, p.document) for p in contents.problems],
+            )
+        )
+    return marshal.dumps(packed)
+
+
+def _unpack(blob: bytes) -> list[FileContents]:
+    out = []
+    for name, bodies, problems in marshal.loads(blob):
+        documents = tuple(
+            RawDocument(SourceRef(name, i + 1), body) for i, body in enumerate(bodies)
+        )
+        found = tuple(
+            Problem(severity=severity, message=message, file=name, document=document)
+            for severity, message, document in problems
+        )
+        out.append(FileContents(name, documents, found))
+    return out
+
+
 def load_path(root: Path) -> tuple[list[RawDocument], list[Problem]]:
     """Read every YAML document under `root`, in file order."""
     documents: list[RawDocument] = []
     problems: list[Problem] = []
-    for path in yaml_files(root):
-        contents = read_file(path, display_path(path, root))
+    named = [(path, display_path(path, root)) for path in yaml_files(root)]
+    for contents in read_many(named):
         documents.extend(contents.documents)
         problems.extend(contents.problems)
     return documents, problems
@@ -244,10 +303,16 @@ class FolderSource:
         return f"watching {len(self._known)} file(s)"
 
     def scan(self) -> list[OriginUpdate]:
-        """Read every YAML file under the root."""
+        """Read every YAML file under the root (in parallel processes for big folders)."""
         files = yaml_files(self.root) if self.root.exists() else []
         self._known = set(files)
-        return [self._update(path) for path in files]
+        for path in files:
+            self._signatures[path] = _signature(path)
+        named = [(path, display_path(path, self.root)) for path in files]
+        return [
+            OriginUpdate(self.origin(path), contents.documents, contents.problems)
+            for path, contents in zip(files, read_many(named), strict=True)
+        ]
 
     def drifted(self) -> set[Path]:
         """Files created, deleted or rewritten since they were last read (by size and mtime)."""

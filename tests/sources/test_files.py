@@ -6,6 +6,9 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
+import meshtui.sources.files as files_module
 from meshtui.inventory import OriginUpdate, ScopeReplaced
 from meshtui.sources import ChangesReady, SourceEvent
 from meshtui.sources.files import FolderSource, parse_text, yaml_files
@@ -109,3 +112,19 @@ def test_the_watcher_reports_an_edit_made_right_after_the_initial_scan(tmp_path:
     assert not thread.is_alive()
     initial = next(e for e in events if isinstance(e, ChangesReady) and e.initial)
     assert isinstance(initial.changes[0], ScopeReplaced)
+
+
+def test_big_folders_are_decoded_in_worker_processes_with_the_same_result(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for i in range(12):
+        text = POLICY.replace("name: t", f"name: t{i}")
+        if i == 7:
+            text += "---\nbroken: [\n"
+        (tmp_path / f"p{i:02}.yaml").write_text(text + "---\n---\nextra: true\n")
+    files = [(path, path.name) for path in yaml_files(tmp_path)]
+    sequential = files_module.read_many(files)
+    monkeypatch.setattr(files_module, "PARALLEL_BYTES", 0)
+    parallel = files_module.read_many(files)
+    assert parallel == sequential
+    assert [p.document for c in parallel for p in c.problems] == [2]
