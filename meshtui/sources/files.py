@@ -1,6 +1,7 @@
 """A folder (or file) of YAML: read it, and watch it for changes.
 
-The only home of `yaml` and `watchfiles` in meshtui. Reading is recursive over
+The only home of `yaml` and `watchfiles` in meshtui (with `yamldecode`, which decodes
+in this process or in worker processes for big folders). Reading is recursive over
 `*.yaml` / `*.yml` (hidden files and folders skipped), multi-document, and lazy per
 document, so a syntax error in the middle of a file keeps the documents before it; the
 error becomes a `Problem` naming the file, the document and the line.
@@ -8,13 +9,13 @@ error becomes a `Problem` naming the file, the document and the line.
 
 from __future__ import annotations
 
+import json
 import marshal
-import multiprocessing
 import os
+import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,14 +25,8 @@ import yaml
 from meshtui.inventory import OriginUpdate, ScopeReplaced
 from meshtui.model import Problem, SourceRef
 from meshtui.raw import RawDocument
-from meshtui.sources import ChangesReady, Emit, StatusChanged
-
-
-class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """The C safe loader, except that timestamps stay the strings Kubernetes wrote."""
-
-
-_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_str)
+from meshtui.sources import ChangesReady, Emit, StatusChanged, yamldecode
+from meshtui.sources.yamldecode import DecodedProblem, decode_file, decode_text
 
 
 class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
@@ -78,101 +73,100 @@ def display_path(path: Path, root: Path) -> str:
 
 def read_file(path: Path, shown_as: str) -> FileContents:
     """Decode every document of one YAML file; errors become problems, not exceptions."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as err:
-        return FileContents(
-            shown_as,
-            (),
-            (Problem(severity="error", message=f"cannot read file: {err}", file=shown_as),),
-        )
-    return parse_text(text, shown_as)
+    return _contents(shown_as, *decode_file(str(path)))
 
 
 def parse_text(text: str, shown_as: str) -> FileContents:
     """Decode the documents of YAML `text` (named `shown_as` in problems)."""
-    documents: list[RawDocument] = []
-    problems: list[Problem] = []
-    index = 0
-    loader = yaml.load_all(text, Loader=_Loader)
-    while True:
-        index += 1
-        try:
-            body = next(loader)
-        except StopIteration:
-            break
-        except yaml.YAMLError as err:
-            problems.append(_syntax_problem(err, shown_as, index))
-            break
-        documents.append(RawDocument(SourceRef(shown_as, index), body))
-    return FileContents(shown_as, tuple(documents), tuple(problems))
+    return _contents(shown_as, *decode_text(text))
 
 
-def _syntax_problem(err: yaml.YAMLError, file: str, index: int) -> Problem:
-    mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
-    where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
-    problem = getattr(err, "problem", None) or str(err)
-    return Problem(
-        severity="error",
-        message=f"YAML syntax error at {where}{problem}",
-        file=file,
-        document=index,
+def _contents(
+    shown_as: str, bodies: Sequence[Any], problems: Sequence[DecodedProblem]
+) -> FileContents:
+    return FileContents(
+        shown_as,
+        tuple(RawDocument(SourceRef(shown_as, i + 1), body) for i, body in enumerate(bodies)),
+        tuple(
+            Problem(severity=severity, message=message, file=shown_as, document=document)
+            for severity, message, document in problems
+        ),
     )
 
 
 PARALLEL_BYTES = 4_000_000
-"""Folders bigger than this are decoded by a pool of processes, one per CPU."""
+"""Folders bigger than this are decoded by worker processes, one per CPU (at most 4)."""
+
+_WORKER = Path(yamldecode.__file__)
 
 
 def read_many(files: Sequence[tuple[Path, str]]) -> list[FileContents]:
     """Read files (path, name shown in problems), in order.
 
     YAML decoding is CPU-bound and holds the GIL, so a big folder is split between
-    worker processes (spawned, so no thread of the caller is forked); a small one, or a
-    machine with one CPU, is read in this thread.
+    worker processes (see `yamldecode`); a small one, a machine with one CPU, or a
+    worker that fails is read in this thread.
     """
     workers = min(os.cpu_count() or 1, 4)
     size = sum(_signature(path)[1] for path, _ in files)
     if workers < 2 or size < PARALLEL_BYTES or len(files) < 2 * workers:
         return [read_file(path, name) for path, name in files]
-    chunks = [[(str(path), name) for path, name in files[i::workers]] for i in range(workers)]
-    context = multiprocessing.get_context("spawn")
-    try:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            parts = [_unpack(blob) for blob in pool.map(_read_chunk, chunks)]
-    except (OSError, BrokenProcessPool):
-        return [read_file(path, name) for path, name in files]
-    by_name = {contents.path: contents for part in parts for contents in part}
+    chunks = [list(files[i::workers]) for i in range(workers)]
+    decoded = decode_in_workers([[str(path) for path, _ in chunk] for chunk in chunks])
+    by_name: dict[str, FileContents] = {}
+    for chunk, results in zip(chunks, decoded, strict=True):
+        if results is None:
+            by_name.update((name, read_file(path, name)) for path, name in chunk)
+        else:
+            by_name.update(
+                (name, _contents(name, bodies, problems))
+                for (_, name), (bodies, problems) in zip(chunk, results, strict=True)
+            )
     return [by_name[name] for _, name in files]
 
 
-def _read_chunk(files: list[tuple[str, str]]) -> bytes:
-    """Worker process: decode files, answer in `marshal` form (much cheaper than pickle)."""
-    packed = []
-    for path, name in files:
-        contents = read_file(Path(path), name)
-        packed.append(
-            (
-                name,
-                [doc.body for doc in contents.documents],
-                [(p.severity, p.message, p.document) for p in contents.problems],
-            )
-        )
-    return marshal.dumps(packed)
+def decode_in_workers(
+    chunks: Sequence[Sequence[str]],
+) -> list[list[tuple[list[Any], list[DecodedProblem]]] | None]:
+    """`decode_file` of each path, one worker process per chunk, run side by side.
 
-
-def _unpack(blob: bytes) -> list[FileContents]:
-    out = []
-    for name, bodies, problems in marshal.loads(blob):
-        documents = tuple(
-            RawDocument(SourceRef(name, i + 1), body) for i, body in enumerate(bodies)
-        )
-        found = tuple(
-            Problem(severity=severity, message=message, file=name, document=document)
-            for severity, message, document in problems
-        )
-        out.append(FileContents(name, documents, found))
+    A chunk whose worker could not start, failed or answered garbage is None (its
+    caller reads it itself); the workers' stderr is discarded.
+    """
+    procs = [_start_worker() for _ in chunks]  # all of them first: they start side by side
+    for chunk, proc in zip(chunks, procs, strict=True):
+        if proc is not None and proc.stdin is not None:
+            try:
+                with proc.stdin:  # the worker reads all of its input before it decodes
+                    proc.stdin.write(json.dumps(list(chunk)).encode())
+            except OSError:
+                pass  # it died early; its answer below is empty
+    out: list[list[tuple[list[Any], list[DecodedProblem]]] | None] = []
+    for chunk, proc in zip(chunks, procs, strict=True):
+        if proc is None:
+            out.append(None)
+            continue
+        assert proc.stdout is not None
+        with proc.stdout:
+            blob = proc.stdout.read()
+        try:
+            results = marshal.loads(blob) if proc.wait() == 0 else None
+        except (EOFError, ValueError, TypeError):
+            results = None
+        out.append(results if isinstance(results, list) and len(results) == len(chunk) else None)
     return out
+
+
+def _start_worker() -> subprocess.Popen[bytes] | None:
+    try:
+        return subprocess.Popen(
+            [sys.executable, "-P", str(_WORKER)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
+    except OSError:
+        return None
 
 
 def load_path(root: Path) -> tuple[list[RawDocument], list[Problem]]:

@@ -5,6 +5,9 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
+
+import meshtui.sources.files as files_module
 from meshtui.app import MeshtuiApp
 from tests.app.harness import SAMPLE, detail_labels, folder_app, loaded, wait_for
 
@@ -91,3 +94,27 @@ async def test_new_and_deleted_files_add_and_remove_resources(tmp_path: Path) ->
             lambda: "policy:MeshTimeout/extra-timeout.first-consumer" not in app.table.now_rows,
             timeout=10,
         )
+
+
+async def test_a_big_folder_decoded_by_worker_processes_loads_in_the_app(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Inside the app sys.stderr is Textual's capture (no file descriptor); the workers
+    # must start anyway (multiprocessing's did not: "bad value(s) in fds_to_keep").
+    answers: list[object] = []
+    real = files_module.decode_in_workers
+
+    def recorded(chunks: list[list[str]]) -> object:
+        answers.extend(real(chunks))
+        return answers[-len(chunks) :]
+
+    monkeypatch.setattr(files_module, "decode_in_workers", recorded)
+    monkeypatch.setattr(files_module, "PARALLEL_BYTES", 0)
+    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    app = folder_app(SEED)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await loaded(pilot, app)
+        app.jump("dataplane:consumer.first-consumer")
+        await wait_for(pilot, lambda: _timeout_shown(app, "3s"))
+        assert not app.status.message.startswith("source failed")
+    assert len(answers) == 2 and None not in answers

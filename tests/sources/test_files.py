@@ -122,9 +122,78 @@ def test_big_folders_are_decoded_in_worker_processes_with_the_same_result(
         if i == 7:
             text += "---\nbroken: [\n"
         (tmp_path / f"p{i:02}.yaml").write_text(text + "---\n---\nextra: true\n")
+    (tmp_path / "latin1.yaml").write_bytes(b"name: caf\xe9\n")
     files = [(path, path.name) for path in yaml_files(tmp_path)]
     sequential = files_module.read_many(files)
+    answers: list[object] = []
+
+    def recorded(chunks: list[list[str]]) -> object:
+        answers.extend(real(chunks))
+        return answers[-len(chunks) :]
+
+    real = files_module.decode_in_workers
+    monkeypatch.setattr(files_module, "decode_in_workers", recorded)
     monkeypatch.setattr(files_module, "PARALLEL_BYTES", 0)
+    monkeypatch.setattr("os.cpu_count", lambda: 2)
     parallel = files_module.read_many(files)
+    assert len(answers) >= 2 and None not in answers, "every chunk was decoded by a worker"
     assert parallel == sequential
-    assert [p.document for c in parallel for p in c.problems] == [2]
+    assert [(c.path, p.document) for c in parallel for p in c.problems] == [
+        ("latin1.yaml", 0),
+        ("p07.yaml", 2),
+    ]
+
+
+class _CapturedStderr:
+    """What Textual puts in `sys.stderr` while an app runs: a writer without a file descriptor."""
+
+    def write(self, text: str) -> int:
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+    def fileno(self) -> int:
+        return -1
+
+
+def test_workers_start_while_stderr_has_no_file_descriptor(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # multiprocessing's resource tracker refuses such a stderr ("bad value(s) in fds_to_keep"),
+    # which once made every folder over 4 MB fail to load in the app.
+    (tmp_path / "a.yaml").write_text(POLICY)
+    (tmp_path / "b.yaml").write_text("a: [\n")
+    monkeypatch.setattr("sys.stderr", _CapturedStderr())
+    answers = files_module.decode_in_workers(
+        [[str(tmp_path / "a.yaml")], [str(tmp_path / "b.yaml")]]
+    )
+    assert answers[0] is not None and answers[0][0][0][0]["kind"] == "MeshTimeout"
+    assert answers[1] == [
+        (
+            [],
+            [
+                (
+                    "error",
+                    "YAML syntax error at line 2, column 1: did not find expected node content",
+                    1,
+                )
+            ],
+        )
+    ]
+
+
+def test_a_worker_that_fails_leaves_its_chunk_to_the_caller(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for i in range(8):
+        (tmp_path / f"p{i}.yaml").write_text(POLICY.replace("name: t", f"name: t{i}"))
+    crashing = tmp_path / "crash.py"
+    crashing.write_text("import sys\nsys.stdout.write('half an answer')\nsys.exit(1)\n")
+    files = [(path, path.name) for path in yaml_files(tmp_path)]
+    expected = files_module.read_many(files)
+    monkeypatch.setattr(files_module, "_WORKER", crashing)
+    assert files_module.decode_in_workers([["x"], ["y"]]) == [None, None]
+    monkeypatch.setattr(files_module, "PARALLEL_BYTES", 0)
+    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    assert files_module.read_many(files) == expected
