@@ -30,6 +30,7 @@ from tests.perf.common import (
     machine,
     mesh_folder,
     print_figures,
+    revision,
 )
 from tests.perf.generate import GENERATOR_VERSION, Shape, validate
 
@@ -59,7 +60,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     unknown = [n for n in names if n not in BENCHES]
     if unknown:
         parser.error(f"unknown benchmark(s): {', '.join(unknown)}; choose from {list(BENCHES)}")
-    _log(machine())
+    _log(f"{machine()}; {revision()}")
     figures: list[Figure] = []
     began = time.monotonic()
     for size in sizes:
@@ -84,6 +85,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 _log(f"    {figure.name}: {figure.shown_value()} {figure.note}")
     figures.extend(bench_change.flatness(figures))
     print(machine())
+    print(f"{revision()} at the end of the run")
     shapes = ", ".join(
         f"{s.dataplanes:,} dp / {s.namespaces} ns / {s.services:,} svc / {s.policies:,} pol"
         f" / {s.zones} zones"

@@ -13,8 +13,10 @@ stamps (system-wide on Linux, so the parent can subtract its own pre-spawn stamp
 * `painted`: the same, after Textual went idle once more (the frame is rendered);
 * `affected`: the per-policy affected counts arrived (`app.affected`), or null;
 
-plus `rss_kb` (`ru_maxrss` right after `painted`), `rss_end_kb`, the row count and the
-number of problems. It leaves with `os._exit` so no worker thread delays the exit.
+plus `rss_kb` (`ru_maxrss` right after `painted`), `rss_children_kb` (`RUSAGE_CHILDREN`:
+the largest peak of any finished child, e.g. the folder source's decoding workers), the
+live descendants and their current RSS, `rss_end_kb`, the row count and the number of
+problems. It leaves with `os._exit` so no worker thread delays the exit.
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ import resource  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
+
+FRAME_TIMEOUT = 900.0
 
 
 def frame_ready(app: Any) -> bool:
@@ -50,12 +54,20 @@ async def run(folder: Path, affected_timeout: float, out: dict[str, Any]) -> Non
     out["imported"] = time.monotonic()
     app = MeshtuiApp(FolderSource(folder, watch=False), ContextOptions())
     async with app.run_test(headless=True, size=(160, 45)) as pilot:
+        deadline = time.monotonic() + FRAME_TIMEOUT
         while not frame_ready(app):
+            message = app.status.message
+            if message.startswith("source failed"):
+                raise RuntimeError(f"the app reports {message!r}")
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"no first frame after {FRAME_TIMEOUT:.0f}s ({message!r})")
             await asyncio.sleep(0.005)
         out["ready"] = time.monotonic()
         await pilot.pause()
         out["painted"] = time.monotonic()
         out["rss_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        out["rss_children_kb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        out["live_children"], out["live_children_rss_kb"] = live_descendants()
         out["rows"] = len(app.table.view.rows) if app.table.view is not None else 0
         out["problems"] = len(app.inventory.problems)
         out["resources"] = len(app.inventory.resources)
@@ -70,6 +82,34 @@ async def run(folder: Path, affected_timeout: float, out: dict[str, Any]) -> Non
         report(out)  # from inside the app: shutting down would wait for its worker threads
 
 
+def live_descendants() -> tuple[int, int]:
+    """How many descendant processes are alive, and the sum of their current RSS (KiB)."""
+    pending, seen, rss = [os.getpid()], 0, 0
+    while pending:
+        pid = pending.pop()
+        try:
+            tasks = os.listdir(f"/proc/{pid}/task")
+        except OSError:
+            continue
+        for task in tasks:
+            try:
+                with open(f"/proc/{pid}/task/{task}/children", encoding="ascii") as f:
+                    children = [int(c) for c in f.read().split()]
+            except OSError:
+                continue
+            for child in children:
+                seen += 1
+                pending.append(child)
+                try:
+                    with open(f"/proc/{child}/status", encoding="ascii") as f:
+                        rss += next(
+                            (int(line.split()[1]) for line in f if line.startswith("VmRSS:")), 0
+                        )
+                except OSError:
+                    pass
+    return seen, rss
+
+
 def report(out: dict[str, Any]) -> None:
     """Print the result line and leave at once."""
     sys.stdout.write(json.dumps(out) + "\n")
@@ -78,6 +118,7 @@ def report(out: dict[str, Any]) -> None:
 
 
 def main() -> None:
+    """Run the app on the folder named in `argv`, print the stamps, leave."""
     folder, affected_timeout = Path(sys.argv[1]), float(sys.argv[2])
     out: dict[str, Any] = {"started": STARTED}
     try:

@@ -40,6 +40,7 @@ from tests.perf.common import (
     mesh_folder,
     percentile,
     print_figures,
+    source_failed,
     stamping_app,
     wait_quiet,
     wait_until,
@@ -150,9 +151,11 @@ async def _drive(
     to_inventory: list[float] = out["to_inventory"]
     to_evaluation: list[float] = out["to_evaluation"]
     async with app.run_test(headless=True, size=(160, 45)):
-        loaded = await wait_until(lambda: app.evaluation is not None, 600)
-        if loaded is None:
-            raise RuntimeError("the app did not load within 600 s")
+        loaded = await wait_until(
+            lambda: app.evaluation is not None or source_failed(app) is not None, 600
+        )
+        if loaded is None or app.evaluation is None:
+            raise RuntimeError(f"the app did not load: {app.status.message!r}")
         app.jump(f"dataplane:{target.dataplane}")
         if await wait_until(lambda: shows(app, target.shown), 60) is None:
             raise RuntimeError(f"{target.dataplane}'s detail never showed {target.shown}")

@@ -43,6 +43,7 @@ from tests.perf.common import (
     median,
     mesh_folder,
     print_figures,
+    source_failed,
     stamping_app,
     wait_quiet,
     wait_until,
@@ -247,9 +248,11 @@ async def _drive(app: Any, server: Server, quick: bool, start: float, out: dict[
     from meshtui.model import ResourceKey
 
     async with app.run_test(headless=True, size=(160, 45)) as pilot:
-        ready = await wait_until(lambda: _frame_ready(app), 1800, poll=0.01)
-        if ready is None:
-            raise RuntimeError("no first frame in cluster mode within 30 min")
+        ready = await wait_until(
+            lambda: _frame_ready(app) or source_failed(app) is not None, 1800, poll=0.01
+        )
+        if ready is None or not _frame_ready(app):
+            raise RuntimeError(f"no first frame in cluster mode: {app.status.message!r}")
         await pilot.pause()
         out["first_frame"] = time.monotonic() - start
         out["settled"] = await wait_quiet(60 if quick else 150)

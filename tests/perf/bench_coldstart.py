@@ -6,8 +6,9 @@ system-wide clock on Linux). The child runs the real app headless
 (`MeshtuiApp(FolderSource(folder, watch=False), ContextOptions())`, 160x45) and stamps
 the first complete frame: `app.evaluation` set, the dataplane table's rows present and
 the detail pane's tree shown, after Textual went idle once more. It also reports
-`ru_maxrss` right then (figure d) and, on the first run only, when the per-policy
-affected counts (`app.affected`) arrived.
+`ru_maxrss` right then (figure d; `RUSAGE_SELF`, so the largest child process, e.g. a
+decoding worker, is reported beside it) and, on the first run only, when the
+per-policy affected counts (`app.affected`) arrived.
 
 The floor: a second fresh `python` that imports PyYAML and runs
 `yaml.load_all(text, Loader=yaml.CSafeLoader)` over every file the app reads, reading
@@ -122,10 +123,12 @@ def run(size: int, *, quick: bool = False) -> list[Figure]:
     figures.append(
         Figure(
             size,
-            "cold start: to affected counts",
+            "cold start: to affected counts (run 1)",
             affected,
             "s",
-            note="" if affected is not None else f"not within {affected_timeout:.0f}s",
+            note=f"run 1 first frame {first['painted']:.2f} s"
+            if affected is not None
+            else f"not within {affected_timeout:.0f}s",
         )
     )
     figures.append(
@@ -135,6 +138,17 @@ def run(size: int, *, quick: bool = False) -> list[Figure]:
             rss_mb(median([s["rss_kb"] for s in starts])),
             "MB",
             at_reference(size, 400),
+        )
+    )
+    live = int(first.get("live_children", 0))
+    figures.append(
+        Figure(
+            size,
+            "peak RSS of one child process (largest)",
+            rss_mb(median([s.get("rss_children_kb", 0) for s in starts])),
+            "MB",
+            note="RUSAGE_CHILDREN, e.g. decoding workers; "
+            + (f"{live} still alive at first frame" if live else "none alive at first frame"),
         )
     )
     figures.append(Figure(size, "problems loading the mesh", problems, "", 0, note="must be zero"))

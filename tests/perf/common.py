@@ -116,6 +116,19 @@ def machine() -> str:
     )
 
 
+def revision() -> str:
+    """The meshtui commit measured (`git describe`-like), `+dirty` when meshtui/ has edits."""
+    import subprocess
+
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True, check=False)
+        return done.stdout.strip()
+
+    head = git("rev-parse", "--short", "HEAD") or "unknown"
+    dirty = git("status", "--porcelain", "--", "meshtui")
+    return f"meshtui at {head}{'+dirty' if dirty else ''}"
+
+
 def mesh_folder(size: int) -> Path:
     """The cached generated mesh for `size` dataplanes (reference proportions, seed 1)."""
     return ensure_mesh(Shape.for_size(size))
@@ -224,6 +237,12 @@ def parse_sizes(text: str) -> list[int]:
         if part:
             sizes.append(int(float(part[:-1]) * 1000) if part.endswith("k") else int(part))
     return sizes
+
+
+def source_failed(app: Any) -> str | None:
+    """The app's status line when its source worker died (it then never loads), else None."""
+    message = str(app.status.message)
+    return message if message.startswith("source failed") else None
 
 
 def stamping_app(source: Any) -> Any:

@@ -15,7 +15,9 @@ What a zone CP stores, and therefore what is generated:
   NotReady inbounds, a few service-less pods (port 49151) and a few delegated gateways.
   A zone CP never stores the Dataplanes of other zones, so the other `Z - 1` zones show up the
   way KDS brings them: synced MeshService copies and producer-policy copies in `kuma-system`
-  under hashed names, still labelled with their zone and origin namespace;
+  under hashed names, still labelled with their zone and origin namespace, and with
+  `kuma.io/origin: global` (the global CP stamps everything it sends down to a zone; see
+  `sample-cluster/README.md`);
 * `S` MeshServices (as the k8s MeshService controller generates them, one per Service; about
   10 % per remote zone are synced copies), a few MeshExternalServices (zone-created, in
   `kuma-system`) and MeshMultiZoneServices (global copies grouping a service of all zones);
@@ -54,7 +56,7 @@ from typing import Any
 
 import yaml
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 """Bump whenever the output changes: cached folders of another version are regenerated."""
 
 MANIFEST = "perf-mesh.json"
@@ -225,11 +227,12 @@ def _pick(rng: random.Random, weighted: Sequence[tuple[str, int]]) -> str:
 
 
 def _kube_labels(namespace: str, zone: str = LOCAL_ZONE) -> dict[str, str]:
+    """Labels of a zone-authored object; another zone's copy arrives via global (origin global)."""
     return {
         "k8s.kuma.io/namespace": namespace,
         "kuma.io/env": "kubernetes",
         "kuma.io/mesh": MESH,
-        "kuma.io/origin": "zone",
+        "kuma.io/origin": "zone" if zone == LOCAL_ZONE else "global",
         "kuma.io/zone": zone,
     }
 
@@ -1415,8 +1418,9 @@ def ensure_mesh(shape: Shape, cache: Path = CACHE_ROOT) -> Path:
 def validate(folder: Path) -> list[str]:
     """Load `folder` the way the app does; every problem, and every role label Kuma disagrees with.
 
-    Empty means: every document loads in meshtui, and the `kuma.io/policy-role` written on each
-    locally created policy is the one the webhook would compute.
+    Empty means: every document loads in meshtui, the `kuma.io/policy-role` written on each
+    policy is the one meshtui ends up with (the webhook's, for locally created ones), and the
+    control plane inferred is zone `zone-1`.
     """
     from meshtui.parse import ContextOptions, parse_documents
     from meshtui.sources.files import load_path
@@ -1429,7 +1433,7 @@ def validate(folder: Path) -> list[str]:
         body = doc.body
         meta = body.get("metadata", {}) if isinstance(body, dict) else {}
         role = meta.get("labels", {}).get("kuma.io/policy-role")
-        if role and meta.get("namespace") != SYSTEM_NS:
+        if role:
             written[(body["kind"], f"{meta['name']}.{meta['namespace']}")] = role
     for res in result.resources:
         want = written.get((res.type, res.name))
