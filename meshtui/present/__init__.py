@@ -84,17 +84,19 @@ def namespaces_view(
             policies[ns] = policies.get(ns, 0) + 1
     names = set(dataplanes) | set(policies)
     names.update(ns.name for ns in known if ns.name == "kuma-system" and (dataplanes or policies))
+    all_dataplanes, all_policies = sum(dataplanes.values()), sum(policies.values())
+    widths = (max(3, len(str(all_dataplanes))), max(3, len(str(all_policies))))
     total = ListItem(
         "ns:",
         "all namespaces",
-        _counts(sum(dataplanes.values()), sum(policies.values())),
+        _counts(all_dataplanes, all_policies, widths),
         selected=not state.namespaces,
     )
     items = [total] + [
         ListItem(
             f"ns:{name}",
             literal(name),
-            _counts(dataplanes.get(name, 0), policies.get(name, 0)),
+            _counts(dataplanes.get(name, 0), policies.get(name, 0), widths),
             selected=name in state.namespaces,
         )
         for name in sorted(names, key=lambda n: (n == NO_NAMESPACE, n))
@@ -102,8 +104,9 @@ def namespaces_view(
     return ListView("Namespaces", tuple(items))
 
 
-def _counts(dataplanes: int, policies: int) -> str:
-    return f"{dataplanes:>3} dp {policies:>3} pol"
+def _counts(dataplanes: int, policies: int, widths: tuple[int, int]) -> str:
+    """`  29 dp   8 pol`, the numbers right-aligned in columns as wide as the totals."""
+    return f"{dataplanes:>{widths[0]}} dp {policies:>{widths[1]}} pol"
 
 
 def roles_view(ev: MeshEvaluation | None, state: UIState) -> ListView:

@@ -146,6 +146,10 @@ def _resource_label(rule: ResourceRule) -> str:
     return text
 
 
+OPEN_OUTBOUNDS = 8
+"""Outbound sections start expanded when a proxy has at most this many (else collapsed)."""
+
+
 def _outbound_sections(rules: DataplaneRules) -> list[TreeNode]:
     by_target: dict[tuple[str, str, str], list[tuple[TypeRules, ResourceRule]]] = {}
     for t in rules.types:
@@ -153,6 +157,7 @@ def _outbound_sections(rules: DataplaneRules) -> list[TreeNode]:
             key = (rule.resource.type, rule.resource.name, rule.section)
             by_target.setdefault(key, []).append((t, rule))
     order = sorted(by_target, key=lambda k: (k[0] != "Mesh", k[0], k[1], k[2]))
+    expanded = len(order) <= OPEN_OUTBOUNDS
     nodes = []
     for key in order:
         entries = by_target[key]
@@ -168,6 +173,7 @@ def _outbound_sections(rules: DataplaneRules) -> list[TreeNode]:
                 "Outbound " + _resource_label(first),
                 kids,
                 target=_service_target(first.resource),
+                expanded=expanded,
             )
         )
     return nodes

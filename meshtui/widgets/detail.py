@@ -1,8 +1,10 @@
 """The detail pane: a title, then the merged-rules tree or a YAML text.
 
-The tree is rebuilt from each `DetailView`, keeping which nodes are expanded and
-where the cursor is (by stable node id). `enter` on a node with a target posts
-`Jump`; nodes recently changed are drawn in the `changed` style.
+The tree follows each `DetailView`: a new subject replaces it, an update of the same
+subject is patched in place (by stable node id), keeping which nodes are expanded and
+where the cursor is; children of a collapsed node are only added when it is expanded.
+`enter` on a node with a target posts `Jump`; nodes recently changed are drawn in the
+`changed` style.
 """
 
 from __future__ import annotations
@@ -43,33 +45,49 @@ class RulesTree(Tree[TreeNode]):
         self.auto_expand = False
         self.guide_depth = 3
         self._expanded: dict[str, bool] = {}
+        """Expansion the user chose, by node id, for nodes no longer (or not yet) shown."""
         self._root_id = ""
+        self._filled: set[int] = set()
+        """UI nodes whose children were added (a collapsed node gets them when expanded)."""
+        self._drawn: dict[int, tuple[str, str, str]] = {}
+        """What each UI node's label was drawn from: (label, style, target)."""
+        self._changed: frozenset[str] = frozenset()
 
     def show(self, root: TreeNode | None, changed: frozenset[str]) -> None:
-        """Replace the tree's content, keeping expansion and the cursor by node id."""
-        cursor = self.cursor_node.data.node_id if self.cursor_node and self.cursor_node.data else ""
-        if root is not None and root.node_id != self._root_id:
-            self._expanded = {}
-        for node in self._walk_ui(self.root):
-            if node.data is not None:
-                self._expanded[node.data.node_id] = node.is_expanded
-        scroll_y = self.scroll_y
-        self.clear()
-        if root is None:
-            self._root_id = ""
-            return
-        self._root_id = root.node_id
-        self.root.data = root
-        for child in root.children:
-            self._add(self.root, child, changed)
-        self.root.expand()
-        target = self._find(cursor) if cursor else None
-        if target is not None:
-            self.move_cursor(target, animate=False)
-        self.scroll_to(y=scroll_y, animate=False)
+        """Show `root`'s children, keeping expansion, the cursor and the scroll by node id.
 
-    def _label(self, node: TreeNode, changed: frozenset[str]) -> Text:
-        style = "changed" if node.node_id in changed else node.style
+        The same tree again (same root id) is patched in place: labels that differ are
+        redrawn and only a level whose children changed is rebuilt, so an update of a
+        big tree costs what changed. Children of collapsed nodes are added when the
+        node is first expanded.
+        """
+        self._changed = changed
+        if root is None or root.node_id != self._root_id:
+            self._expanded = {}
+            self._filled.clear()
+            self._drawn.clear()
+            self.clear()
+            self._root_id = root.node_id if root is not None else ""
+            if root is not None:
+                self.root.data = root
+                self._fill(self.root, root)
+                self.root.expand()
+            return
+        cursor = self.cursor_node.data.node_id if self.cursor_node and self.cursor_node.data else ""
+        scroll_y = self.scroll_y
+        self.root.data = root
+        if self._patch(self.root, root) and cursor:
+            # Lines are numbered when the tree is next laid out; the cursor follows then.
+            self.call_after_refresh(self._restore, cursor, scroll_y)
+
+    def _restore(self, cursor: str, scroll_y: float) -> None:
+        self.scroll_to(y=scroll_y, animate=False, immediate=True)
+        target = self._find(cursor)
+        if target is not None and target is not self.cursor_node:
+            self.move_cursor(target, animate=False)  # scrolls only if it is out of sight
+
+    def _label(self, node: TreeNode) -> Text:
+        style = "changed" if node.node_id in self._changed else node.style
         text = Text(
             node.label, style=rich_style(self.app, style), no_wrap=True, overflow="ellipsis"
         )
@@ -77,15 +95,60 @@ class RulesTree(Tree[TreeNode]):
             text.stylize("underline", 0, len(node.label))
         return text
 
-    def _add(self, parent: UINode[TreeNode], node: TreeNode, changed: frozenset[str]) -> None:
+    def _drawn_from(self, node: TreeNode) -> tuple[str, str, str]:
+        return (node.label, "changed" if node.node_id in self._changed else node.style, node.target)
+
+    def _fill(self, parent: UINode[TreeNode], node: TreeNode) -> None:
+        """Add the UI children of `parent` (which shows `node`)."""
+        self._filled.add(parent.id)
+        for child in node.children:
+            self._add(parent, child)
+
+    def _add(self, parent: UINode[TreeNode], node: TreeNode) -> None:
         if node.children:
-            ui = parent.add(self._label(node, changed), data=node, expand=False)
-            for child in node.children:
-                self._add(ui, child, changed)
+            ui = parent.add(self._label(node), data=node, expand=False)
             if self._expanded.get(node.node_id, node.expanded):
+                self._fill(ui, node)
                 ui.expand()
         else:
-            parent.add_leaf(self._label(node, changed), data=node)
+            ui = parent.add_leaf(self._label(node), data=node)
+        self._drawn[ui.id] = self._drawn_from(node)
+
+    def _patch(self, parent: UINode[TreeNode], node: TreeNode) -> bool:
+        """Bring `parent`'s shown children in line with `node`'s; True if a level was rebuilt."""
+        shown = list(parent.children)
+        if [(c.data.node_id if c.data else "", c.allow_expand) for c in shown] != [
+            (n.node_id, bool(n.children)) for n in node.children
+        ]:
+            for child in shown:
+                self._forget(child)
+            parent.remove_children()
+            self._fill(parent, node)
+            return True
+        rebuilt = False
+        for ui, new in zip(shown, node.children, strict=True):
+            ui.data = new
+            drawn = self._drawn_from(new)
+            if self._drawn.get(ui.id) != drawn:
+                ui.set_label(self._label(new))
+                self._drawn[ui.id] = drawn
+            if ui.id in self._filled:
+                rebuilt = self._patch(ui, new) or rebuilt
+        return rebuilt
+
+    def _forget(self, ui: UINode[TreeNode]) -> None:
+        """Remember the expansion of `ui` and its shown descendants before they go."""
+        if ui.data is not None and ui.allow_expand:
+            self._expanded[ui.data.node_id] = ui.is_expanded
+        self._filled.discard(ui.id)
+        self._drawn.pop(ui.id, None)
+        for child in ui.children:
+            self._forget(child)
+
+    def on_tree_node_expanded(self, event: Tree.NodeExpanded[TreeNode]) -> None:
+        node = event.node
+        if node.id not in self._filled and node.data is not None:
+            self._fill(node, node.data)
 
     def _walk_ui(self, node: UINode[TreeNode]) -> list[UINode[TreeNode]]:
         out = [node]

@@ -19,6 +19,9 @@ class SideList(OptionList):
 
     view: reactive[ListView | None] = reactive(None)
 
+    ASSUMED_WIDTH = 34
+    """Entry width before the first layout: the sidebar's 38 columns, less border and scrollbar."""
+
     class Chosen(Message):
         """The user picked an entry (enter or click)."""
 
@@ -55,13 +58,18 @@ class SideList(OptionList):
             if view is None:
                 return
             self.border_title = view.title
-            width = max((len(item.label) for item in view.items), default=0)
+            counts = max((len(item.counts) for item in view.items), default=0)
+            room = self._line_width() - 3 - counts  # "● ", label, " ", counts
+            width = min(max((len(item.label) for item in view.items), default=0), max(room, 8))
             options = []
             for item in view.items:
+                label = item.label
+                if len(label) > width:  # the counts stay visible: a long name is shortened
+                    label = label[: width - 1] + "…"
                 line = Text(no_wrap=True, overflow="ellipsis")
                 line.append("● " if item.selected else "  ", style="bold")
-                line.append(item.label.ljust(width), style="bold" if item.selected else "")
-                line.append("  " + item.counts, style="dim")
+                line.append(label.ljust(width), style="bold" if item.selected else "")
+                line.append(" " + item.counts.rjust(counts), style="dim")
                 options.append(Option(line, id=item.key))
             self.add_options(options)
             ids = [item.key for item in view.items]
@@ -69,6 +77,13 @@ class SideList(OptionList):
                 self.highlighted = ids.index(highlighted_id)
             elif ids:
                 self.highlighted = 0
+
+    def _line_width(self) -> int:
+        """Room for one entry, leaving space for a scrollbar even before it appears."""
+        region = self.scrollable_content_region.width
+        if not region:
+            return self.ASSUMED_WIDTH
+        return region if self.show_vertical_scrollbar else region - self.scrollbar_size_vertical
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()

@@ -1,0 +1,122 @@
+"""The detail tree widget: updates of the same subject are patched, collapsed nodes fill lazily.
+
+A dataplane of a big mesh has tens of thousands of rule nodes; rebuilding them all on every
+change took seconds, so the widget keeps what did not change and adds children only when a
+node is expanded. These tests drive the real `RulesTree` in a real (headless) Textual app.
+"""
+
+from __future__ import annotations
+
+from textual.app import App, ComposeResult
+from textual.widgets.tree import TreeNode as UINode
+
+from meshtui.views import TreeNode
+from meshtui.widgets.detail import RulesTree
+
+
+class TreeApp(App[None]):
+    def compose(self) -> ComposeResult:
+        yield RulesTree(id="rules")
+
+
+def section(name: str, lines: tuple[str, ...], *, expanded: bool = True) -> TreeNode:
+    kids = tuple(TreeNode(f"{name}/l{i}", line) for i, line in enumerate(lines))
+    return TreeNode(name, f"Section {name}", kids, expanded=expanded)
+
+
+def root(*sections: TreeNode, node_id: str = "root:dp-1") -> TreeNode:
+    return TreeNode(node_id, "dp-1", sections)
+
+
+def shown(tree: RulesTree) -> list[str]:
+    """Labels of the UI nodes that exist, depth first, indented by depth."""
+    out: list[str] = []
+
+    def walk(node: UINode[TreeNode], depth: int) -> None:
+        for child in node.children:
+            out.append("  " * depth + str(child.label))
+            walk(child, depth + 1)
+
+    walk(tree.root, 0)
+    return out
+
+
+def ui_node(tree: RulesTree, node_id: str) -> UINode[TreeNode]:
+    found = tree._find(node_id)
+    assert found is not None, node_id
+    return found
+
+
+async def test_an_update_redraws_only_what_changed_and_keeps_the_rest() -> None:
+    app = TreeApp()
+    async with app.run_test() as pilot:
+        tree = app.query_one(RulesTree)
+        tree.show(root(section("a", ("x: 1", "y: 2")), section("b", ("z: 3",))), frozenset())
+        await pilot.pause()
+        kept, edited = ui_node(tree, "a/l0"), ui_node(tree, "a/l1")
+        ui_node(tree, "b").collapse()  # the user folds b away
+        await pilot.pause()
+
+        tree.show(
+            root(section("a", ("x: 1", "y: 5")), section("b", ("z: 3",))), frozenset({"a/l1"})
+        )
+        await pilot.pause()
+        assert ui_node(tree, "a/l0") is kept, "an unchanged node is the same UI node"
+        assert ui_node(tree, "a/l1") is edited and str(edited.label) == "y: 5"
+        assert edited.label.style != kept.label.style, "the changed node is drawn as changed"
+        assert not ui_node(tree, "b").is_expanded, "the user's collapse survives the update"
+        assert shown(tree) == ["Section a", "  x: 1", "  y: 5", "Section b", "  z: 3"]
+
+
+async def test_collapsed_sections_get_their_children_when_expanded() -> None:
+    app = TreeApp()
+    async with app.run_test() as pilot:
+        tree = app.query_one(RulesTree)
+        many = [section(f"s{i}", ("k: v",) * 50, expanded=False) for i in range(200)]
+        tree.show(root(*many), frozenset())
+        await pilot.pause()
+        assert len(shown(tree)) == 200, "only the collapsed section headings exist"
+        ui_node(tree, "s7").expand()
+        await pilot.pause()
+        assert len(shown(tree)) == 250
+        assert [str(c.label) for c in ui_node(tree, "s7").children] == ["k: v"] * 50
+
+        # An update still leaves the other sections unfilled, and patches the open one.
+        many[7] = section("s7", ("k: w",) * 50, expanded=False)
+        tree.show(root(*many), frozenset())
+        await pilot.pause()
+        assert len(shown(tree)) == 250
+        assert str(ui_node(tree, "s7/l49").label) == "k: w"
+
+
+async def test_a_level_whose_children_changed_is_rebuilt_keeping_expansion_and_cursor() -> None:
+    app = TreeApp()
+    async with app.run_test() as pilot:
+        tree = app.query_one(RulesTree)
+        a, b, c = section("a", ("1",)), section("b", ("2",)), section("c", ("3",))
+        tree.show(root(a, b, c), frozenset())
+        await pilot.pause()
+        ui_node(tree, "c").collapse()
+        tree.move_cursor(ui_node(tree, "b/l0"), animate=False)
+        await pilot.pause()
+
+        tree.show(root(b, c), frozenset())  # a is gone
+        await pilot.pause()
+        assert shown(tree) == ["Section b", "  2", "Section c"]
+        assert not ui_node(tree, "c").is_expanded
+        assert tree.cursor_node is not None and tree.cursor_node.data is not None
+        assert tree.cursor_node.data.node_id == "b/l0"
+
+
+async def test_another_subject_starts_from_its_own_defaults() -> None:
+    app = TreeApp()
+    async with app.run_test() as pilot:
+        tree = app.query_one(RulesTree)
+        tree.show(root(section("a", ("1",))), frozenset())
+        await pilot.pause()
+        ui_node(tree, "a").collapse()
+        await pilot.pause()
+        tree.show(root(section("a", ("1",)), node_id="root:dp-2"), frozenset())
+        await pilot.pause()
+        assert ui_node(tree, "a").is_expanded, "dp-2's section a opens as its view says"
+        assert shown(tree) == ["Section a", "  1"]
