@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import gc
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import replace
@@ -124,6 +125,9 @@ class MeshtuiApp(App[None]):
         self._history: list[UIState] = []
         self._shown_detail: DetailView | None = None
         self._shown_detail_key = ""
+        self._frozen = False
+        self._counting: MeshEvaluation | None = None
+        """The evaluation whose affected counts are being (or were) computed."""
 
     # ------------------------------------------------------------------ layout
 
@@ -254,9 +258,27 @@ class MeshtuiApp(App[None]):
         if message.mesh != self.ui.mesh or message.version != self.inventory.version:
             return
         self.evaluation = message.evaluation
-        # Counting runs after this frame is painted, so it does not slow the frame down.
-        self.call_after_refresh(self._count_affected, message.evaluation)
         self._refresh()
+        # After this frame is painted, so counting does not slow the frame down.
+        self.call_after_refresh(self._count_if_shown)
+        if not self._frozen and self.status.synced:
+            # The first load made millions of long-lived objects: left to the cyclic
+            # collector, each of its full passes would stall the screen for 100+ ms.
+            gc.freeze()
+            self._frozen = True
+
+    @_while_mounted
+    def _count_if_shown(self) -> None:
+        """Count each policy's dataplanes when the policies table (which shows them) is up.
+
+        Counting every policy of a big mesh takes a while; it is not done for a view
+        that does not show it. Counts of unchanged policies carry over between
+        evaluations (`MeshEvaluation.following`), so a recount after an edit is quick.
+        """
+        ev = self.evaluation
+        if ev is not None and self.ui.view == "policies" and self._counting is not ev:
+            self._counting = ev
+            self._count_affected(ev)
 
     @_while_mounted
     def on_affected_counts_ready(self, message: AffectedCountsReady) -> None:
@@ -429,6 +451,7 @@ class MeshtuiApp(App[None]):
             self.affected = {}
             self._evaluate(self.inventory, state.mesh)
         self._refresh()
+        self._count_if_shown()
 
     def _sync_filter_field(self) -> None:
         """Fix: keep the `/` field in step with `ui.filter`.

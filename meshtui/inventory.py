@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 from meshtui.model import Problem, Resource, ResourceKey
@@ -229,6 +229,12 @@ def _pending(update: OriginUpdate) -> OriginState:
 
 def _parsed(state: OriginState, cp: ControlPlane, previous: OriginState | None) -> OriginState:
     batch = parse_batch(state.documents, cp)
+    if previous is not None and previous.batch.resources:
+        # A re-read file yields new objects; the unchanged ones are swapped for the ones
+        # already known, so everything keyed by identity downstream (decoded policies,
+        # rule caches) stays valid for them and only what really changed is recomputed.
+        known = {r.key: r for r in previous.batch.resources}
+        batch = replace(batch, resources=tuple(_known(r, known) for r in batch.resources))
     fresh = OriginState(state.documents, state.read_problems, batch, (), state.zones)
     if not fresh.broken or previous is None:
         return fresh
@@ -237,8 +243,15 @@ def _parsed(state: OriginState, cp: ControlPlane, previous: OriginState | None) 
     return OriginState(state.documents, state.read_problems, batch, stale, state.zones)
 
 
+def _known(resource: Resource, known: Mapping[ResourceKey, Resource]) -> Resource:
+    before = known.get(resource.key)
+    return before if before is not None and before == resource else resource
+
+
 def _diff(old: Mapping[ResourceKey, Resource], new: Mapping[ResourceKey, Resource]) -> Diff:
     added = frozenset(new.keys() - old.keys())
     removed = frozenset(old.keys() - new.keys())
-    changed = frozenset(k for k in new.keys() & old.keys() if new[k] != old[k])
+    changed = frozenset(
+        k for k in new.keys() & old.keys() if new[k] is not old[k] and new[k] != old[k]
+    )
     return Diff(added, changed, removed)

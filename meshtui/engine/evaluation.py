@@ -59,6 +59,8 @@ class MeshEvaluation:
         self.cache = cache if cache is not None else RuleCache()
         self._rules: dict[str, DataplaneRules] = {}
         self._affected: dict[ResourceKey, tuple[str, ...]] = {}
+        self._counted: dict[ResourceKey, tuple[Policy, int]] = {}
+        """`affected_count` answers, with the policy object they were computed for."""
         self._service_uses: dict[tuple[str, str, str, str, str], tuple[ServiceUse, ...]] | None = (
             None
         )
@@ -104,6 +106,9 @@ class MeshEvaluation:
             old.dataplanes[name] is dp for name, dp in new.dataplanes.items()
         )
         if same_dataplanes:
+            # Which proxies a policy selects depends on it, the proxies and the context
+            # only: counts of the very same policy objects still hold.
+            evaluation._counted = previous._counted.copy()
             evaluation._affected = {
                 key: names
                 for key, names in previous._affected.copy().items()
@@ -164,6 +169,14 @@ class MeshEvaluation:
         origin and zone (their outcome is the same for the whole group); everything else
         goes through `affected`.
         """
+        counted = self._counted.get(policy.key)
+        if counted is not None and counted[0] is policy:
+            return counted[1]
+        count = self._count(policy)
+        self._counted[policy.key] = (policy, count)
+        return count
+
+    def _count(self, policy: Policy) -> int:
         cached = self._affected.get(policy.key)
         if cached is not None:
             return len(cached)

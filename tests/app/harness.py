@@ -41,8 +41,8 @@ async def wait_for(
 
 
 async def loaded(pilot: Pilot[None], app: MeshtuiApp) -> None:
-    """Wait for the first evaluation and the affected counts."""
-    await wait_for(pilot, lambda: app.evaluation is not None and bool(app.affected))
+    """Wait for the first evaluation."""
+    await wait_for(pilot, lambda: app.evaluation is not None)
     await pilot.pause()
 
 

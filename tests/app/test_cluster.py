@@ -183,10 +183,10 @@ def all_watched(fake: FakeKubeAPI, plurals: list[str] = PLURALS) -> Callable[[],
 async def synced(
     pilot: Pilot[None], app: MeshtuiApp, fake: FakeKubeAPI, plurals: list[str] = PLURALS
 ) -> None:
-    """Initial load shown (evaluated, counted) and every served kind watched."""
+    """Initial load shown (evaluated) and every served kind watched."""
     await wait_for(
         pilot,
-        lambda: app.status.synced and app.evaluation is not None and bool(app.affected),
+        lambda: app.status.synced and app.evaluation is not None,
     )
     await wait_for(pilot, all_watched(fake, plurals))
     await pilot.pause()

@@ -151,8 +151,8 @@ def help_text(app: MeshtuiApp) -> str:
 
 
 async def started(pilot: Pilot[None], app: MeshtuiApp) -> None:
-    """Wait for the first evaluation and the affected counts, then let the app settle."""
-    await wait_for(pilot, lambda: app.evaluation is not None and bool(app.affected))
+    """Wait for the first evaluation, then let the app settle."""
+    await wait_for(pilot, lambda: app.evaluation is not None)
     await settle(pilot)
 
 

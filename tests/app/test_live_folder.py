@@ -118,3 +118,35 @@ async def test_a_big_folder_decoded_by_worker_processes_loads_in_the_app(
         await wait_for(pilot, lambda: _timeout_shown(app, "3s"))
         assert not app.status.message.startswith("source failed")
     assert len(answers) == 2 and None not in answers
+
+
+def _affects(app: MeshtuiApp) -> dict[str, str]:
+    """The AFFECTS column of the policies table, by row key."""
+    view = app.table.view
+    assert view is not None and view.columns[-1] == "AFFECTS"
+    return {row.key: row.cells[-1] for row in view.rows}
+
+
+async def test_affected_counts_are_computed_for_the_policies_view_and_follow_edits(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "seed"
+    shutil.copytree(SEED, folder)
+    app = folder_app(folder, watch=True)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await loaded(pilot, app)
+        await pilot.pause(0.3)
+        assert app.affected == {}, "not counted while no view shows the counts"
+        await pilot.press("2")
+        consumer = "policy:MeshTimeout/consumer-timeout.first-consumer"
+        producer = "policy:MeshTimeout/producer-timeout.kuma-demo"
+        await wait_for(pilot, lambda: "…" not in _affects(app).values())
+        assert _affects(app)[consumer] == "1" and _affects(app)[producer] == "4"
+
+        path = folder / CONSUMER_TIMEOUT
+        narrowed = path.read_text().replace(
+            "spec:\n", "spec:\n  targetRef: {kind: MeshSubset, tags: {app: nothing}}\n"
+        )
+        path.write_text(narrowed)
+        await wait_for(pilot, lambda: _affects(app)[consumer] == "0", timeout=10)
+        assert _affects(app)[producer] == "4"

@@ -95,3 +95,27 @@ def test_carried_cache_survives_equal_but_new_objects_from_a_re_read_file() -> N
     fresh = MeshEvaluation(build_index(copies, "shop"))
     for name in sorted(after.dataplanes):
         assert carried.rules_body(name) == fresh.rules_body(name), name
+
+
+def test_carried_affected_counts_equal_a_fresh_count_after_an_edit() -> None:
+    resources = list(_sample_resources())
+    before = build_index(resources, "shop")
+    first = MeshEvaluation(before)
+    counts_before = {p.key: first.affected_count(p) for p in before.all_policies()}
+    target = next(r for r in resources if r.type == "MeshTimeout" and r.mesh == "shop")
+    narrowed = type(target)(
+        type=target.type,
+        mesh=target.mesh,
+        name=target.name,
+        labels=target.labels,
+        spec={**target.spec, "targetRef": {"kind": "MeshSubset", "tags": {"no-such": "tag"}}},
+    )
+    edited = [narrowed if r is target else r for r in resources]
+    after = build_index(edited, "shop", previous=before)
+    carried = MeshEvaluation.following(first, after)
+    reused = {k for k, (p, _) in carried._counted.items() if p is after.find_policy(k.type, k.name)}
+    assert reused == set(counts_before) - {narrowed.key}, "unchanged policies are not recounted"
+    fresh = MeshEvaluation(build_index(edited, "shop"))
+    counts_after = {p.key: carried.affected_count(p) for p in after.all_policies()}
+    assert counts_after == {p.key: fresh.affected_count(p) for p in after.all_policies()}
+    assert counts_after[narrowed.key] == 0 < counts_before[narrowed.key]

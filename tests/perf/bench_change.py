@@ -120,13 +120,24 @@ def edit(target: EditTarget, value: str) -> None:
     target.file.write_text("---\n".join(parts), encoding="utf-8")
 
 
+_LAST_LOOK: dict[str, Any] = {}
+
+
 def shows(app: Any, value: str) -> bool:
-    """Whether a node of the detail tree reads `requestTimeout: value`."""
+    """Whether a node of the detail tree reads `requestTimeout: value`.
+
+    Views are immutable, so the answer for the view last looked at is kept: polling does
+    not walk a big tree again and again on the app's thread (which would slow it down).
+    """
     view = app.detail.view
     if view is None or view.tree is None:
         return False
+    if _LAST_LOOK.get("view") is view and _LAST_LOOK.get("value") == value:
+        return bool(_LAST_LOOK["answer"])
     needle = f"requestTimeout: {value}"
-    return any(needle in node.label for node in view.tree.walk())
+    answer = any(needle in node.label for node in view.tree.walk())
+    _LAST_LOOK.update(view=view, value=value, answer=answer)
+    return answer
 
 
 async def measure(folder: Path, target: EditTarget, edits: int, budget: float) -> dict[str, Any]:
