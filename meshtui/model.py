@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 DISPLAY_NAME = "kuma.io/display-name"
 NAMESPACE = "k8s.kuma.io/namespace"
@@ -43,9 +43,11 @@ class PolicyRole(StrEnum):
     WORKLOAD_OWNER = "workload-owner"
 
 
-@dataclass(frozen=True, slots=True, order=True)
-class ResourceKey:
-    """Identity of one stored resource: unique within an inventory, sortable."""
+class ResourceKey(NamedTuple):
+    """Identity of one stored resource: unique within an inventory, sortable.
+
+    A named tuple: keys are hashed and compared millions of times on a big mesh.
+    """
 
     type: str
     mesh: str
@@ -83,11 +85,11 @@ class Resource:
     creation_time: str = ""
     """RFC 3339 creation time if known; only MeshGateway selection looks at it."""
     source: SourceRef | None = field(default=None, compare=False)
+    key: ResourceKey = field(init=False, repr=False, compare=False, hash=False)
+    """The store identity (type, mesh, name)."""
 
-    @property
-    def key(self) -> ResourceKey:
-        """The store identity."""
-        return ResourceKey(self.type, self.mesh, self.name)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "key", ResourceKey(self.type, self.mesh, self.name))
 
     @property
     def display_name(self) -> str:

@@ -11,7 +11,8 @@ stamps (system-wide on Linux, so the parent can subtract its own pre-spawn stamp
 * `ready`: the first complete frame's state: the evaluation of the mesh is ready, the
   dataplane table holds its rows and the detail pane shows the selected dataplane's tree;
 * `painted`: the same, after Textual went idle once more (the frame is rendered);
-* `affected`: the per-policy affected counts arrived (`app.affected`), or null;
+* `affected`: after the first frame, `2` switches to the policies view (the only one
+  showing them) and the per-policy affected counts arrived (`app.affected`), or null;
 
 plus `rss_kb` (`ru_maxrss` right after `painted`), `rss_children_kb` (`RUSAGE_CHILDREN`:
 the largest peak of any finished child, e.g. the folder source's decoding workers), the
@@ -72,6 +73,9 @@ async def run(folder: Path, affected_timeout: float, out: dict[str, Any]) -> Non
         out["problems"] = len(app.inventory.problems)
         out["resources"] = len(app.inventory.resources)
         out["affected"] = None
+        if affected_timeout > 0:
+            out["policies_view"] = time.monotonic()
+            await pilot.press("2")  # the policies view, whose AFFECTS column needs the counts
         deadline = time.monotonic() + affected_timeout
         while affected_timeout > 0 and time.monotonic() < deadline:
             if app.affected:
