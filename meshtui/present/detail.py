@@ -16,10 +16,11 @@ from typing import Any
 from meshtui.engine.evaluation import DataplaneRules, MeshEvaluation
 from meshtui.engine.matching import Listener
 from meshtui.engine.resource_rules import Origin, ResourceRule
-from meshtui.engine.rules import LegacyRule, TypeRules
+from meshtui.engine.rules import InboundRule, LegacyRule, TypeRules
 from meshtui.engine.subsets import Subset
 from meshtui.model import Dataplane, Policy, Problem, Resource
 from meshtui.parse.labels import role_explanation
+from meshtui.present.memo import IdentityMemo
 from meshtui.present.tables import namespace_label, ports_of, row_key, services_of, target_summary
 from meshtui.present.text import literal, yaml_lines
 from meshtui.views import DetailView, TreeNode
@@ -78,7 +79,25 @@ def matchers_text(subset: Subset) -> str:
     return ", ".join(f"{t.key}{'!=' if t.not_ else '='}{t.value}" for t in subset)
 
 
+_RULE_NODES: IdentityMemo[TreeNode] = IdentityMemo(limit=200_000)
+"""Subtrees drawn from a rule object (see `present.memo`)."""
+
+
+def _rule_node(
+    node_id: str, label: str, rule: ResourceRule | InboundRule, section: str
+) -> TreeNode:
+    return _RULE_NODES.get(
+        rule,
+        (node_id, label),
+        lambda: _merged_node(node_id, label, rule.confs, rule.origins, section),
+    )
+
+
 def _legacy_node(node_id: str, rule: LegacyRule) -> TreeNode:
+    return _RULE_NODES.get(rule, (node_id, ""), lambda: _draw_legacy(node_id, rule))
+
+
+def _draw_legacy(node_id: str, rule: LegacyRule) -> TreeNode:
     children = list(_conf_nodes(node_id, rule.conf))
     children.extend(_policy_node(node_id, p) for p in rule.origins)
     return TreeNode(node_id, literal(matchers_text(rule.subset)), tuple(children))
@@ -113,13 +132,7 @@ def _inbound_section(rules: DataplaneRules, listener: Listener) -> TreeNode:
     for t in rules.types:
         for i, rule in enumerate(t.inbound_rules.get(listener, ())):
             children.append(
-                _merged_node(
-                    f"{node_id}/{t.type}/r{i}",
-                    f"{t.type}  (rules)",
-                    rule.confs,
-                    rule.origins,
-                    "rules",
-                )
+                _rule_node(f"{node_id}/{t.type}/r{i}", f"{t.type}  (rules)", rule, "rules")
             )
         legacy = t.from_rules.get(listener, ())
         if legacy:
@@ -162,10 +175,7 @@ def _outbound_sections(rules: DataplaneRules) -> list[TreeNode]:
     for key in order:
         entries = by_target[key]
         node_id = f"out:{key[0]}/{key[1]}:{key[2]}"
-        kids = tuple(
-            _merged_node(f"{node_id}/{t.type}", t.type, rule.confs, rule.origins, "to")
-            for t, rule in entries
-        )
+        kids = tuple(_rule_node(f"{node_id}/{t.type}", t.type, rule, "to") for t, rule in entries)
         first = entries[0][1]
         nodes.append(
             TreeNode(

@@ -18,7 +18,7 @@ from meshtui.present.tables import (
     services_table,
 )
 from meshtui.present.text import literal, yaml_text
-from meshtui.views import DetailView, TableView
+from meshtui.views import DetailView, TableView, TreeNode
 
 
 def table_for(
@@ -128,12 +128,27 @@ def _stored_form(resource: Resource) -> dict[str, Any]:
 
 
 def tree_changes(old: DetailView, new: DetailView) -> set[str]:
-    """Ids of nodes of `new` that are new or read differently than in `old`."""
+    """Ids of nodes of `new` that are new or read differently than in `old`.
+
+    Node ids are paths, so the trees are compared parent by parent; a subtree that is
+    the very same object in both (see `present.memo`) is skipped.
+    """
     if new.tree is None or old.tree is None:
         return set()
-    before = {node.node_id: node.label for node in old.tree.walk()}
-    return {
-        node.node_id
-        for node in new.tree.walk()
-        if node.node_id != new.tree.node_id and before.get(node.node_id) != node.label
-    }
+    changed: set[str] = set()
+    _compare(old.tree.children, new.tree.children, changed)
+    return changed
+
+
+def _compare(old: tuple[TreeNode, ...], new: tuple[TreeNode, ...], changed: set[str]) -> None:
+    before = {node.node_id: node for node in old}
+    for node in new:
+        was = before.get(node.node_id)
+        if was is node:
+            continue
+        if was is None:
+            changed.update(n.node_id for n in node.walk())
+            continue
+        if was.label != node.label:
+            changed.add(node.node_id)
+        _compare(was.children, node.children, changed)

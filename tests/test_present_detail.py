@@ -1,0 +1,98 @@
+"""The detail views: dataplane trees redrawn only where an edit changed the rules."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from meshtui.engine.evaluation import MeshEvaluation
+from meshtui.engine.index import build_index
+from meshtui.model import Resource
+from meshtui.parse import ContextOptions, parse_documents
+from meshtui.present.detail import dataplane_detail
+from meshtui.present.memo import IdentityMemo
+from meshtui.present.screen import tree_changes
+from meshtui.sources.files import load_path
+from meshtui.views import DetailView, TreeNode
+
+SEED = Path(__file__).resolve().parents[1] / "sample-cluster" / "producer-consumer"
+CONSUMER = "consumer.first-consumer"
+DEMO = "demo-app-5d8c6b9f47-xk2lp.kuma-demo"
+
+
+def _view(*children: TreeNode) -> DetailView:
+    return DetailView(title="t", tree=TreeNode("root", "r", children))
+
+
+def test_tree_changes_flags_relabelled_and_new_nodes_only() -> None:
+    kept = TreeNode("a", "A", (TreeNode("a/1", "x: 1"),))
+    old = _view(kept, TreeNode("b", "B", (TreeNode("b/1", "y: 1"),)), TreeNode("gone", "G"))
+    new = _view(
+        kept,
+        TreeNode("b", "B", (TreeNode("b/1", "y: 2"),)),
+        TreeNode("c", "C", (TreeNode("c/1", "z"),)),
+    )
+    assert tree_changes(old, new) == {"b/1", "c", "c/1"}
+    assert tree_changes(new, new) == set()
+
+
+def test_identity_memo_recomputes_for_a_new_object_even_if_equal() -> None:
+    memo: IdentityMemo[str] = IdentityMemo(limit=3)
+    first, equal = ["v"], ["v"]
+    calls: list[str] = []
+
+    def compute(tag: str) -> str:
+        calls.append(tag)
+        return tag
+
+    assert memo.get(first, "k", lambda: compute("1")) == "1"
+    assert memo.get(first, "k", lambda: compute("2")) == "1"
+    assert memo.get(equal, "k", lambda: compute("3")) == "3"
+    assert memo.get(first, "other", lambda: compute("4")) == "4"
+    assert calls == ["1", "3", "4"]
+    memo.get(["w"], "k", lambda: "5")  # the limit: the memo starts over
+    assert len(memo) == 1
+
+
+def _resources() -> list[Resource]:
+    documents, _ = load_path(SEED)
+    return list(parse_documents(documents, ContextOptions()).resources)
+
+
+def test_an_edit_redraws_only_the_rules_it_changed() -> None:
+    resources = _resources()
+    before = build_index(resources, "default")
+    first = MeshEvaluation(before)
+    old = dataplane_detail(first, CONSUMER)
+    old_demo = dataplane_detail(first, DEMO)
+
+    def edited(r: Resource) -> Resource:
+        if r.name != "consumer-timeout.first-consumer":
+            return r
+        http = {"requestTimeout": "4s"}
+        item = {**r.spec["to"][0], "default": {"http": http}}
+        return Resource(
+            type=r.type, mesh=r.mesh, name=r.name, labels=r.labels, spec={**r.spec, "to": [item]}
+        )
+
+    after = build_index([edited(r) for r in resources], "default", previous=before)
+    carried = MeshEvaluation.following(first, after)
+    new = dataplane_detail(carried, CONSUMER)
+    assert old.tree is not None and new.tree is not None
+    changed = tree_changes(old, new)
+    labels = {n.node_id: n.label for n in new.tree.walk()}
+    assert {i: labels[i] for i in changed} == {
+        "out:MeshService/demo-app.kuma-demo:/MeshTimeout/c0/l1": "  requestTimeout: 4s",
+        "tags/MeshTimeout/1/l1": "  requestTimeout: 4s",  # the legacy view of the same rule
+    }
+    new_demo = dataplane_detail(carried, DEMO)
+    assert old_demo.tree is not None and new_demo.tree is not None
+    assert tree_changes(old_demo, new_demo) == set()
+    old_inbound, new_inbound = (
+        next(n for n in view.tree.children if n.node_id.startswith("in:"))
+        for view in (old_demo, new_demo)
+        if view.tree is not None
+    )
+    (old_from,), (new_from,) = old_inbound.children, new_inbound.children  # MTP's from rules
+    assert new_from.children and all(
+        a is b for a, b in zip(old_from.children, new_from.children, strict=True)
+    ), "the subtrees of unchanged rules are the very same objects"
