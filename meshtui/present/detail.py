@@ -20,14 +20,20 @@ from meshtui.engine.rules import InboundRule, LegacyRule, TypeRules
 from meshtui.engine.subsets import Subset
 from meshtui.model import Dataplane, Policy, Problem, Resource
 from meshtui.parse.labels import role_explanation
-from meshtui.present.memo import IdentityMemo
+from meshtui.present.memo import EqualityMemo, IdentityMemo
 from meshtui.present.tables import namespace_label, ports_of, row_key, services_of, target_summary
 from meshtui.present.text import literal, yaml_lines
 from meshtui.views import DetailView, TreeNode
 
+_WHO: IdentityMemo[str] = IdentityMemo(limit=50_000)
+
 
 def who(resource: Resource) -> str:
     """`name (namespace · role · zone z)` for an origin line."""
+    return _WHO.get(resource, None, lambda: _who(resource))
+
+
+def _who(resource: Resource) -> str:
     parts = [namespace_label(resource), resource.role]
     if resource.origin == "global":
         parts.append("global")
@@ -79,8 +85,8 @@ def matchers_text(subset: Subset) -> str:
     return ", ".join(f"{t.key}{'!=' if t.not_ else '='}{t.value}" for t in subset)
 
 
-_RULE_NODES: IdentityMemo[TreeNode] = IdentityMemo(limit=200_000)
-"""Subtrees drawn from a rule object (see `present.memo`)."""
+_RULE_NODES: EqualityMemo[TreeNode] = EqualityMemo(limit=200_000)
+"""Subtrees drawn from a rule, by node id (see `present.memo`)."""
 
 
 def _rule_node(

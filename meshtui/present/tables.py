@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
 
 from meshtui.engine.evaluation import MeshEvaluation
 from meshtui.model import SERVICE_TAG, Dataplane, Policy, Problem, Resource, ResourceKey
@@ -91,22 +92,23 @@ def dataplanes_table(
         res = dp.resource
         if not in_namespaces(res, state.namespaces):
             continue
-        key, cells = _dataplane_cells(dp)
-        rows.append(Row(key, cells, _style(res.key, key, highlights, now, stale)))
-    if len(_DATAPLANE_CELLS) > 2 * len(ev.index.dataplanes) + 1000:
-        _DATAPLANE_CELLS.clear()  # proxies gone or replaced; the next table refills it
+        plain = _dataplane_row(dp)
+        style = _style(res.key, plain.key, highlights, now, stale)
+        rows.append(replace(plain, style=style) if style else plain)
+    if len(_DATAPLANE_ROWS) > 2 * len(ev.index.dataplanes) + 1000:
+        _DATAPLANE_ROWS.clear()  # proxies gone or replaced; the next table refills it
     return _table("dataplanes", "Dataplanes", columns, rows, len(rows), state, "no dataplanes here")
 
 
-_DATAPLANE_CELLS: dict[int, tuple[Dataplane, str, tuple[str, ...]]] = {}
-"""Row key and cells of each proxy object seen (the index reuses unchanged proxies, so a
+_DATAPLANE_ROWS: dict[int, tuple[Dataplane, Row]] = {}
+"""The unstyled row of each proxy object seen (the index reuses unchanged proxies, so a
 refresh of a 10k table formats only the proxies that changed)."""
 
 
-def _dataplane_cells(dp: Dataplane) -> tuple[str, tuple[str, ...]]:
-    known = _DATAPLANE_CELLS.get(id(dp))
+def _dataplane_row(dp: Dataplane) -> Row:
+    known = _DATAPLANE_ROWS.get(id(dp))
     if known is not None and known[0] is dp:
-        return known[1], known[2]
+        return known[1]
     res = dp.resource
     cells = (
         literal(res.display_name),
@@ -116,9 +118,9 @@ def _dataplane_cells(dp: Dataplane) -> tuple[str, tuple[str, ...]]:
         str(len(dp.inbounds)) if not dp.is_gateway else f"{dp.gateway_type.lower()} gw",
         literal(dp.address),
     )
-    key = row_key(res)
-    _DATAPLANE_CELLS[id(dp)] = (dp, key, cells)
-    return key, cells
+    row = Row(row_key(res), cells)
+    _DATAPLANE_ROWS[id(dp)] = (dp, row)
+    return row
 
 
 def target_summary(policy: Policy) -> str:
