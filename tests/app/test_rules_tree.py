@@ -7,6 +7,7 @@ node is expanded. These tests drive the real `RulesTree` in a real (headless) Te
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.widgets.tree import TreeNode as UINode
 
@@ -63,6 +64,7 @@ async def test_an_update_redraws_only_what_changed_and_keeps_the_rest() -> None:
         await pilot.pause()
         assert ui_node(tree, "a/l0") is kept, "an unchanged node is the same UI node"
         assert ui_node(tree, "a/l1") is edited and str(edited.label) == "y: 5"
+        assert isinstance(edited.label, Text) and isinstance(kept.label, Text)
         assert edited.label.style != kept.label.style, "the changed node is drawn as changed"
         assert not ui_node(tree, "b").is_expanded, "the user's collapse survives the update"
         assert shown(tree) == ["Section a", "  x: 1", "  y: 5", "Section b", "  z: 3"]
