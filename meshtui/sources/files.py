@@ -61,11 +61,20 @@ def yaml_files(root: Path) -> list[Path]:
     return sorted(found)
 
 
+def absolute(path: Path) -> Path:
+    """`path` made absolute without resolving symlinks (the form the watcher reports)."""
+    return Path(os.path.abspath(path))
+
+
 def display_path(path: Path, root: Path) -> str:
-    """`path` relative to the folder the user named, as shown in messages."""
+    """`path` as shown in messages: under the folder the way the user named it.
+
+    `path` may be relative or absolute (the watcher reports absolute paths even when
+    the user typed a relative folder); both give the same name.
+    """
     base = root if root.is_dir() else root.parent
     try:
-        rel = path.relative_to(base)
+        rel = absolute(path).relative_to(absolute(base))
     except ValueError:
         return str(path)
     return str(base / rel) if str(base) not in ("", ".") else str(rel)
@@ -214,6 +223,7 @@ def watch_paths(
             return False
         return name.endswith(YAML_SUFFIXES) or os.path.isdir(path) or not os.path.exists(path)
 
+    root = absolute(root)
     watched = root if root.is_dir() else root.parent
     for changes in watch(
         watched,
@@ -231,7 +241,7 @@ def watch_paths(
             on_ready = None
         paths = {path for _, path in changes}
         if not root.is_dir():
-            paths = {p for p in paths if Path(p) == root}
+            paths = {p for p in paths if absolute(Path(p)) == root}
         if paths:
             on_change(paths)
 
@@ -247,13 +257,15 @@ class FolderSource:
 
     Each file is one inventory origin (`file:<path>`). A change batch re-reads every
     touched path: the event kind is not trusted (editors save by rename), and a
-    directory event rescans that directory.
+    directory event rescans that directory. Paths are kept absolute inside (the
+    watcher reports them so), and named as the user named the folder.
     """
 
     mode = "FOLDER"
 
     def __init__(self, root: Path, *, watch: bool = True, poll: bool = False) -> None:
         self.root = root
+        self._root = absolute(root)
         self.watch = watch
         self.poll = poll
         self._known: set[Path] = set()
@@ -298,7 +310,7 @@ class FolderSource:
 
     def scan(self) -> list[OriginUpdate]:
         """Read every YAML file under the root (in parallel processes for big folders)."""
-        files = yaml_files(self.root) if self.root.exists() else []
+        files = yaml_files(self._root) if self._root.exists() else []
         self._known = set(files)
         for path in files:
             self._signatures[path] = _signature(path)
@@ -310,7 +322,7 @@ class FolderSource:
 
     def drifted(self) -> set[Path]:
         """Files created, deleted or rewritten since they were last read (by size and mtime)."""
-        current = set(yaml_files(self.root)) if self.root.exists() else set()
+        current = set(yaml_files(self._root)) if self._root.exists() else set()
         changed = (current ^ self._known) | {
             p for p in current & self._known if _signature(p) != self._signatures.get(p)
         }
@@ -319,7 +331,7 @@ class FolderSource:
     def rescan(self, touched: set[Path]) -> list[OriginUpdate]:
         """Updates for touched paths: re-read files, rescan directories, drop what vanished."""
         updates: dict[Path, OriginUpdate] = {}
-        for path in touched:
+        for path in map(absolute, touched):
             if path.is_dir():
                 present = set(yaml_files(path))
                 gone = {k for k in self._known if _is_under(k, path) and k not in present}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
@@ -197,3 +198,71 @@ def test_a_worker_that_fails_leaves_its_chunk_to_the_caller(
     monkeypatch.setattr(files_module, "PARALLEL_BYTES", 0)
     monkeypatch.setattr("os.cpu_count", lambda: 2)
     assert files_module.read_many(files) == expected
+
+
+def _changes_after(
+    source: FolderSource, edits: Sequence[tuple[Callable[[], None], str]]
+) -> tuple[str, list[ChangesReady]]:
+    """Run the real watcher and make `edits` one at a time, each once a change showing
+    the previous one's text was reported; the initial scan's single origin and every
+    change reported.
+
+    The first edit may be caught by the catch-up rescan made when the watcher starts;
+    every later one comes from the watcher itself.
+    """
+    events: list[SourceEvent] = []
+    stop = threading.Event()
+    thread = threading.Thread(target=source.run, args=(events.append, stop), daemon=True)
+    thread.start()
+
+    def changes() -> list[ChangesReady]:
+        return [e for e in events if isinstance(e, ChangesReady) and not e.initial]
+
+    try:
+        deadline = time.monotonic() + 15
+        while not any(isinstance(e, ChangesReady) and e.initial for e in events):
+            assert time.monotonic() < deadline, "no initial scan"
+            time.sleep(0.02)
+        initial = next(e for e in events if isinstance(e, ChangesReady) and e.initial)
+        assert isinstance(initial.changes[0], ScopeReplaced)
+        [scanned] = initial.changes[0].updates
+        for edit, shows in edits:
+            edit()
+            while not any(shows in str(change.changes) for change in changes()):
+                assert time.monotonic() < deadline, f"no change shows {shows}"
+                time.sleep(0.02)
+        return scanned.origin, changes()
+    finally:
+        stop.set()
+        thread.join(timeout=2)
+
+
+@pytest.mark.parametrize("named", ["folder", "file"])
+def test_an_edit_under_a_relative_folder_updates_the_same_origin(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, named: str
+) -> None:
+    """`meshtui sample-cluster/` names the folder relatively, the watcher reports absolute
+    paths: an edit must replace the file's resources, not add a second copy of them."""
+    (tmp_path / "cluster").mkdir()
+    path = tmp_path / "cluster" / "a.yaml"
+    path.write_text(POLICY)
+    monkeypatch.chdir(tmp_path)
+    root = Path("cluster") if named == "folder" else Path("cluster/a.yaml")
+    source = FolderSource(root, watch=True)
+    origin, changes = _changes_after(
+        source,
+        [
+            (lambda: path.write_text(POLICY.replace("5s", "8s")), "'8s'"),
+            (lambda: path.write_text(POLICY.replace("5s", "9s")), "'9s'"),
+        ],
+    )
+    assert origin == "file:cluster/a.yaml"
+    updates = [update for change in changes for update in change.changes]
+    assert updates and all(isinstance(u, OriginUpdate) for u in updates)
+    assert {u.origin for u in updates if isinstance(u, OriginUpdate)} == {origin}, (
+        "every edit replaces the file that was scanned"
+    )
+    files = {
+        d.source.file for u in updates if isinstance(u, OriginUpdate) for d in u.documents or ()
+    }
+    assert files == {"cluster/a.yaml"}
