@@ -201,7 +201,7 @@ def test_a_worker_that_fails_leaves_its_chunk_to_the_caller(
 
 
 def _changes_after(
-    source: FolderSource, edits: Sequence[tuple[Callable[[], None], str]]
+    source: FolderSource, edits: Sequence[tuple[Callable[[], object], str]]
 ) -> tuple[str, list[ChangesReady]]:
     """Run the real watcher and make `edits` one at a time, each once a change showing
     the previous one's text was reported; the initial scan's single origin and every
