@@ -89,6 +89,7 @@ class MeshtuiApp(App[None]):
         Binding("slash", "filter", "Filter"),
         Binding("colon", "command", "Command"),
         Binding("y", "toggle_yaml", "YAML"),
+        Binding("f", "toggle_full_screen", "Full screen"),
         Binding("escape", "go_back", "Back"),
         Binding("1", "show('dataplanes')", "Dataplanes", show=False),
         Binding("2", "show('policies')", "Policies", show=False),
@@ -367,12 +368,21 @@ class MeshtuiApp(App[None]):
     def action_help(self) -> None:
         self.push_screen(HelpScreen())
 
+    def action_toggle_full_screen(self) -> None:
+        """`f`: the focused pane fills the screen (the detail pane as a whole), or stops."""
+        if self.screen.maximized is not None:
+            self.screen.minimize()
+        elif self.focused is not None:
+            self.screen.maximize(self.focused)
+
     def action_filter(self) -> None:
+        self.screen.minimize()  # the filter line belongs to the table's column
         field = self.query_one("#filter", Input)
         field.add_class("-active")
         field.focus()
 
     def action_command(self) -> None:
+        self.screen.minimize()
         field = self.query_one("#command", Input)
         field.add_class("-active")
         field.focus()
@@ -400,7 +410,9 @@ class MeshtuiApp(App[None]):
     def action_go_back(self) -> None:
         command = self.query_one("#command", Input)
         field = self.query_one("#filter", Input)
-        if command.has_class("-active"):
+        if self.screen.maximized is not None:
+            self.screen.minimize()
+        elif command.has_class("-active"):
             command.value = ""
             command.remove_class("-active")
             self.table.focus()

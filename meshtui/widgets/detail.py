@@ -178,6 +178,9 @@ class RulesTree(Tree[TreeNode]):
 class DetailPane(Vertical):
     """Title, subtitle and either the tree or the YAML text of a `DetailView`."""
 
+    ALLOW_MAXIMIZE = True
+    """`f` on the tree (or the YAML) fills the screen with the whole pane, title included."""
+
     DEFAULT_CSS = """
     DetailPane > #detail-title {
         height: 1; text-style: bold; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis;

@@ -17,6 +17,7 @@ Keys
   esc          back: close the filter or command line, return from a jump
   tab          next pane                 shift+tab   previous pane
   y            YAML of the selection (press again for the tree)
+  f            full screen for the focused pane (f or esc again to restore)
   1 2 3        dataplanes, policies, services              !  problems
   m            next mesh                 space       pick several namespaces
   ?            this help                 ctrl+p      command palette

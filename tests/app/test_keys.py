@@ -434,6 +434,34 @@ async def test_number_keys_bang_and_y(tmp_path: Path) -> None:
         assert focused(app) is app.table
 
 
+async def test_f_fills_the_screen_with_the_focused_pane_and_f_or_esc_restores_it() -> None:
+    app = folder_app(SEED)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await started(pilot, app)
+        assert focused(app) is app.table
+        await press(pilot, "f")
+        assert app.screen.maximized is app.table
+        await wait_for(pilot, lambda: app.table.size.width > 150)  # fills the width
+        await press(pilot, "f")
+        assert app.screen.maximized is None
+        await wait_for(pilot, lambda: app.table.size.width < 100)  # back in its column
+
+        await press(pilot, "enter")  # into the detail tree: the whole pane, title included
+        assert focused(app) is app.detail.rules_tree
+        await press(pilot, "f")
+        assert app.screen.maximized is app.detail
+        await press(pilot, "escape")
+        assert app.screen.maximized is None and focused(app) is app.detail.rules_tree, (
+            "esc first restores the layout, and only then goes back"
+        )
+        await press(pilot, "escape")
+        assert focused(app) is app.table
+
+        await press(pilot, "f", "slash")
+        assert app.screen.maximized is None, "the filter line is in the table's column"
+        assert focused(app) is field(app, "filter")
+
+
 async def test_the_footer_follows_the_focused_pane_and_vim_keys_move_the_cursor() -> None:
     app = folder_app(SEED)
     async with app.run_test(size=(160, 45)) as pilot:
