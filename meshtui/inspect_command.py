@@ -1,7 +1,9 @@
 """`meshtui inspect ...`: load a path once, answer one query, print problems to stderr.
 
 Load problems are warnings: they go to stderr, one line each, and never change the exit
-status. An unknown mesh, dataplane or policy raises `NotFoundError` (exit status 3).
+status. An unknown mesh, dataplane or policy raises `NotFoundError` (exit status 3); the
+notes (how the control-plane context was inferred, what was skipped as irrelevant) are
+then left out, so an error on clean input is exactly one line.
 """
 
 from __future__ import annotations
@@ -19,17 +21,19 @@ from meshtui.model import Problem
 from meshtui.parse import ContextOptions, ParseResult, parse_documents
 
 
-def load(path: Path, options: ContextOptions) -> ParseResult:
-    """Read and parse everything under `path`; problems are reported on stderr."""
+def load(path: Path, options: ContextOptions) -> tuple[ParseResult, list[Problem]]:
+    """Read and parse everything under `path`.
+
+    Returns:
+        The parse result and every problem met on the way (reading first), for stderr.
+    """
     from meshtui.sources.files import load_path
 
     if not path.exists():
         raise SourceError(f"{path}: no such file or directory")
     documents, read_problems = load_path(path)
     result = parse_documents(documents, options)
-    for problem in [*read_problems, *result.problems]:
-        _report(problem)
-    return result
+    return result, [*read_problems, *result.problems]
 
 
 def _report(problem: Problem) -> None:
@@ -54,8 +58,24 @@ def policy_type(name: str) -> str:
 
 
 def run_inspect(args: argparse.Namespace, options: ContextOptions) -> Any:
-    """Compute the body for `meshtui inspect rules|dataplanes|policies`."""
-    result = load(args.path, options)
+    """Compute the body for `meshtui inspect rules|dataplanes|policies`.
+
+    Problems go to stderr; when the query names something unknown, only the warnings.
+    """
+    result, problems = load(args.path, options)
+    try:
+        body = _answer(args, result)
+    except NotFoundError:
+        for problem in problems:
+            if problem.severity != "info":
+                _report(problem)
+        raise
+    for problem in problems:
+        _report(problem)
+    return body
+
+
+def _answer(args: argparse.Namespace, result: ParseResult) -> Any:
     index = mesh_index(result, args.mesh)
     if args.what == "dataplanes":
         type_name, _, name = args.policy.partition("/")

@@ -26,9 +26,19 @@ from typing import Any
 
 from meshtui.kinds import ALL_KINDS, KindInfo
 from meshtui.kinds.gojson import apply_defaults, check
-from meshtui.kinds.gotypes import Struct
-from meshtui.model import DISPLAY_NAME, ENV, ORIGIN, POLICY_ROLE, ZONE, Problem, Resource, SourceRef
-from meshtui.parse.labels import ControlPlane, RoleError, computed_labels
+from meshtui.kinds.gotypes import List, Map, Ptr, Scalar, Struct
+from meshtui.model import (
+    DISPLAY_NAME,
+    ENV,
+    MESH,
+    ORIGIN,
+    POLICY_ROLE,
+    ZONE,
+    Problem,
+    Resource,
+    SourceRef,
+)
+from meshtui.parse.labels import ZONE_AUTHORED_KINDS, ControlPlane, RoleError, computed_labels
 from meshtui.parse.policy_rules import support_problems
 from meshtui.raw import RawDocument
 
@@ -37,6 +47,40 @@ _UNIVERSAL_META_KEYS = frozenset(
     {"type", "mesh", "name", "labels", "creationTime", "modificationTime"}
 )
 _BODY_AT_TOP_LEVEL = frozenset({"Dataplane", "Mesh", "MeshGateway"})
+"""Protobuf-based kinds: their JSON goes through protojson (numbers may be quoted)."""
+
+UNMODELLED_KUMA_KINDS = frozenset(
+    {
+        "CircuitBreaker",
+        "ContainerPatch",
+        "DataplaneInsight",
+        "ExternalService",
+        "FaultInjection",
+        "HealthCheck",
+        "HostnameGenerator",
+        "MeshGatewayConfig",
+        "MeshGatewayInstance",
+        "MeshGatewayRoute",
+        "MeshInsight",
+        "ProxyTemplate",
+        "RateLimit",
+        "Retry",
+        "ServiceInsight",
+        "Timeout",
+        "TrafficLog",
+        "TrafficPermission",
+        "TrafficRoute",
+        "TrafficTrace",
+        "VirtualOutbound",
+        "Zone",
+        "ZoneEgress",
+        "ZoneEgressInsight",
+        "ZoneIngress",
+        "ZoneIngressInsight",
+        "ZoneInsight",
+    }
+)
+"""Kuma 2.10 kinds that exist but play no part in targetRef policy matching: skipped with a note."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -114,28 +158,44 @@ class Batch:
 
 
 def parse_batch(documents: Iterable[RawDocument], cp: ControlPlane) -> Batch:
-    """Parse documents for a known control-plane context (no de-duplication)."""
+    """Parse documents for a known control-plane context (no de-duplication).
+
+    Resources and problems come out in document order, whatever the form of each
+    document, so a later definition of a resource is the one `dedupe` keeps.
+    """
     problems: list[Problem] = []
-    kube: list[_Candidate] = []
-    universal: list[tuple[SourceRef, Mapping[str, Any]]] = []
-    for doc in documents:
-        _classify(doc, kube, universal, problems)
     resources: list[Resource] = []
     namespaces: list[Resource] = []
     context_used = 0
-    for candidate in kube:
-        res = _from_kubernetes(candidate, cp, problems)
-        if res is None:
-            continue
-        (namespaces if res.type == "Namespace" else resources).append(res)
-        written = _labels_of(candidate.body)
-        if any(k in res.labels and k not in written for k in (ORIGIN, ZONE, ENV)):
-            context_used += 1
-    for source, body in universal:
-        res = _from_universal(source, body, problems)
-        if res is not None:
-            resources.append(res)
+    for doc in documents:
+        kube: list[_Candidate] = []
+        universal: list[tuple[SourceRef, Mapping[str, Any]]] = []
+        _classify(doc, kube, universal, problems)
+        for candidate in kube:
+            res = _from_kubernetes(candidate, cp, problems)
+            if res is None:
+                continue
+            (namespaces if res.type == "Namespace" else resources).append(res)
+            if _context_mattered(res, _labels_of(candidate.body), cp):
+                context_used += 1
+        for source, body in universal:
+            res = _from_universal(source, body, problems)
+            if res is not None:
+                resources.append(res)
     return Batch(tuple(resources), tuple(namespaces), tuple(problems), context_used)
+
+
+def _context_mattered(res: Resource, written: Mapping[str, str], cp: ControlPlane) -> bool:
+    """Whether the CP context decided labels of this object (so a guessed one must be said).
+
+    On a zone CP: it got `kuma.io/origin`, `zone` or `env` from the context. On a
+    global CP: a zone CP would have given it an origin, and the global one did not.
+    """
+    if cp.mode == "global":
+        info = ALL_KINDS.get(res.type)
+        zone_authored = info is not None and (info.is_policy or res.type in ZONE_AUTHORED_KINDS)
+        return zone_authored and ORIGIN not in written
+    return any(k in res.labels and k not in written for k in (ORIGIN, ZONE, ENV))
 
 
 def _kube_bodies(documents: Iterable[RawDocument]) -> Iterable[Mapping[str, Any]]:
@@ -154,15 +214,42 @@ def _any_kube(documents: Iterable[RawDocument]) -> bool:
 
 
 def dataplane_zones(documents: Iterable[RawDocument]) -> Counter[str]:
-    """Zones named by Kubernetes-form, zone-originated Dataplanes: the evidence for the CP."""
+    """Zones named by zone-originated Kubernetes-form objects: the evidence for the CP.
+
+    Each Kuma object whose `kuma.io/origin` is `zone` or absent counts once for the
+    zone its `kuma.io/zone` label names (Dataplanes and MeshServices read back from a
+    cluster carry it). A Dataplane without that label counts for the `kuma.io/zone`
+    tag of its inbounds or gateway, as hand-written Dataplanes often carry only that.
+    Objects synced from elsewhere (`kuma.io/origin: global`) say nothing about this CP.
+    """
     zones: Counter[str] = Counter()
     for body in _kube_bodies(documents):
-        if body.get("kind") != "Dataplane":
+        if body.get("apiVersion") != KUMA_API_VERSION:
             continue
         labels = _labels_of(body)
-        if labels.get(ZONE) and labels.get(ORIGIN, "zone") == "zone":
-            zones[labels[ZONE]] += 1
+        if labels.get(ORIGIN, "zone") != "zone":
+            continue
+        zone = labels.get(ZONE) or (
+            _dataplane_tag_zone(body) if body.get("kind") == "Dataplane" else ""
+        )
+        if zone:
+            zones[zone] += 1
     return zones
+
+
+def _dataplane_tag_zone(body: Mapping[str, Any]) -> str:
+    spec = body.get("spec")
+    networking = spec.get("networking") if isinstance(spec, Mapping) else None
+    if not isinstance(networking, Mapping):
+        return ""
+    inbounds = networking.get("inbound")
+    candidates = [*(inbounds if isinstance(inbounds, list) else []), networking.get("gateway")]
+    for item in candidates:
+        tags = item.get("tags") if isinstance(item, Mapping) else None
+        zone = tags.get(ZONE) if isinstance(tags, Mapping) else None
+        if isinstance(zone, str) and zone:
+            return zone
+    return ""
 
 
 def _classify(
@@ -222,14 +309,14 @@ def choose_control_plane(
         if not has_kube:
             return cp, ""
         if zones:
-            why = f"the zone of {zones[zone]} Dataplane(s)"
+            why = f"the zone {zones[zone]} object(s) carry"
         else:
-            why = "no Dataplane names its zone; Kuma's default zone name"
+            why = "no object names its zone; Kuma's default zone name"
         return cp, f"no --zone given: labels computed as on zone control plane {zone!r} ({why})"
     names = ", ".join(sorted(zones))
     cp = ControlPlane(mode="global", zone="", env=env, system_namespace=system_ns)
     return cp, (
-        f"no --cp-mode given: Dataplanes from several zones ({names}), so a global control plane"
+        f"no --cp-mode given: objects from several zones ({names}), so a global control plane"
     )
 
 
@@ -273,11 +360,24 @@ def _from_kubernetes(
         return None
     info = ALL_KINDS.get(kind)
     if info is None:
-        problems.append(
-            _problem(source, prefix + "kind", f"unknown kind {kind!r} in {KUMA_API_VERSION}")
-        )
+        if kind in UNMODELLED_KUMA_KINDS:
+            problems.append(_unmodelled(source, candidate.path, kind, name))
+        else:
+            problems.append(
+                _problem(source, prefix + "kind", f"unknown kind {kind!r} in {KUMA_API_VERSION}")
+            )
         return None
     return _kube_resource(candidate, info, name, metadata, cp, problems)
+
+
+def _unmodelled(source: SourceRef, path: str, kind: str, name: str) -> Problem:
+    return Problem(
+        severity="info",
+        message=f"ignored {kind} {name}: it plays no part in targetRef policy matching",
+        file=source.file,
+        document=source.document,
+        path=path,
+    )
 
 
 def _kube_resource(
@@ -292,8 +392,19 @@ def _kube_resource(
     prefix = f"{candidate.path}." if candidate.path else ""
     namespace = ""
     if info.namespaced:
-        namespace = metadata.get("namespace") or "default"
-        if not metadata.get("namespace"):
+        raw_namespace = metadata.get("namespace")
+        if raw_namespace is not None and not isinstance(raw_namespace, str):
+            problems.append(
+                _problem(
+                    source,
+                    prefix + "metadata.namespace",
+                    f"must be a string, got {describe_value(raw_namespace)}",
+                    f"{info.kind} {name}",
+                )
+            )
+            return None
+        namespace = raw_namespace or "default"
+        if not raw_namespace:
             problems.append(
                 Problem(
                     severity="info",
@@ -307,20 +418,29 @@ def _kube_resource(
                 )
             )
     who = f"{info.kind} {namespace}/{name}" if namespace else f"{info.kind} {name}"
-    labels = _labels_of(body)
+    labels, label_problems = _string_map(metadata.get("labels"), prefix + "metadata.labels")
     raw_spec = body.get("spec")
-    spec_problems = _check_spec(info, {} if raw_spec is None else raw_spec, prefix + "spec")
-    if spec_problems:
-        problems.extend(_located(source, who, spec_problems))
-        return None
-    spec: Mapping[str, Any] = raw_spec if isinstance(raw_spec, Mapping) else {}
+    if info.kind in _BODY_AT_TOP_LEVEL:
+        raw_spec = _proto_numbers(raw_spec, _spec_type(info))
+    spec_problems = label_problems + _check_spec(
+        info, {} if raw_spec is None else raw_spec, prefix + "spec"
+    )
     raw_mesh = body.get("mesh")
     if info.kind in ("Dataplane", "MeshGateway"):
+        if raw_mesh is not None and not isinstance(raw_mesh, str):
+            spec_problems.append(
+                (prefix + "mesh", f"must be a string, got {describe_value(raw_mesh)}")
+            )
         mesh = raw_mesh if isinstance(raw_mesh, str) and raw_mesh else "default"
     elif info.kind == "Mesh":
         mesh = ""
     else:
-        mesh = labels.get("kuma.io/mesh") or "default"
+        # The generated `GetMesh` of Kuma's CRD types: the label when present, else `default`.
+        mesh = labels.get(MESH, "default")
+    if spec_problems:
+        problems.extend(_located(source, who, spec_problems))
+        return None
+    spec: Mapping[str, Any] = raw_spec if isinstance(raw_spec, Mapping) else {}
     networking = spec.get("networking") if info.kind == "Dataplane" else None
     gateway = networking.get("gateway") if isinstance(networking, Mapping) else None
     try:
@@ -349,9 +469,11 @@ def _kube_resource(
                 for path, message in unsupported
             )
             return None
+    # Kuma's `KubernetesMetaAdapter.GetLabels`: the annotation when it is there (even
+    # empty), else the object's name; it replaces a `kuma.io/display-name` label.
     annotations = metadata.get("annotations")
     display = annotations.get(DISPLAY_NAME) if isinstance(annotations, Mapping) else None
-    labels[DISPLAY_NAME] = display if isinstance(display, str) and display else name
+    labels[DISPLAY_NAME] = display if isinstance(display, str) else name
     return Resource(
         type=info.kind,
         mesh=mesh,
@@ -373,35 +495,46 @@ def _from_universal(
     kind = body.get("type")
     name = body.get("name")
     if not isinstance(kind, str) or kind not in ALL_KINDS:
-        problems.append(_problem(source, "type", f"unknown resource type {kind!r}"))
+        if isinstance(kind, str) and kind in UNMODELLED_KUMA_KINDS:
+            problems.append(_unmodelled(source, "", kind, name if isinstance(name, str) else ""))
+        else:
+            problems.append(_problem(source, "type", f"unknown resource type {kind!r}"))
         return None
     info = ALL_KINDS[kind]
-    if not isinstance(name, str) or not name:
+    if name is None or name == "":
         problems.append(_problem(source, "name", f"{kind} has no name"))
         return None
-    mesh = body.get("mesh")
-    if kind == "Mesh":
-        mesh = ""
-    elif not isinstance(mesh, str) or not mesh:
-        mesh = "default"
-    raw_labels = body.get("labels")
-    if raw_labels is not None and not _is_string_map(raw_labels):
+    if not isinstance(name, str):
         problems.append(
-            _problem(source, "labels", "labels must be a map of strings", f"{kind} {name}")
+            _problem(source, "name", f"must be a string, got {describe_value(name)}", kind)
         )
         return None
+    who = f"{kind} {name}"
+    mesh = body.get("mesh")
+    if mesh is not None and not isinstance(mesh, str):
+        problems.append(
+            _problem(source, "mesh", f"must be a string, got {describe_value(mesh)}", who)
+        )
+        return None
+    if kind == "Mesh":
+        mesh = ""
+    elif not mesh:
+        mesh = "default"
+    labels, label_problems = _string_map(body.get("labels"), "labels")
     if kind in _BODY_AT_TOP_LEVEL:
-        spec: Any = {k: v for k, v in body.items() if k not in _UNIVERSAL_META_KEYS}
+        spec: Any = _proto_numbers(
+            {k: v for k, v in body.items() if k not in _UNIVERSAL_META_KEYS}, _spec_type(info)
+        )
         path = ""
     else:
         spec = body.get("spec") if body.get("spec") is not None else {}
         path = "spec"
-    spec_problems = _check_spec(info, spec, path)
+    spec_problems = label_problems + _check_spec(info, spec, path)
     if spec_problems:
-        problems.extend(_located(source, f"{kind} {name}", spec_problems))
+        problems.extend(_located(source, who, spec_problems))
         return None
     if info.is_policy:
-        role = (raw_labels or {}).get(POLICY_ROLE) or "system"
+        role = labels.get(POLICY_ROLE) or "system"
         problems.extend(
             Problem(
                 severity="warning",
@@ -417,7 +550,7 @@ def _from_universal(
         type=kind,
         mesh=mesh,
         name=name,
-        labels=dict(raw_labels or {}),
+        labels=labels,
         spec=_defaulted(info, spec),
         creation_time=str(body.get("creationTime") or ""),
         source=source,
@@ -462,8 +595,79 @@ def _labels_of(body: Mapping[str, Any]) -> dict[str, str]:
     return {str(k): v if isinstance(v, str) else str(v) for k, v in labels.items()}
 
 
-def _is_string_map(value: Any) -> bool:
-    return isinstance(value, Mapping) and all(isinstance(v, str) for v in value.values())
+def _string_map(value: Any, path: str) -> tuple[dict[str, str], list[tuple[str, str]]]:
+    """Labels as Kuma decodes them (`map[string]string` from YAML turned into JSON).
+
+    Keys become strings as `sigs.k8s.io/yaml` writes them (`true`, `8080`); a `null`
+    value is the empty string; any other non-string value is an error, as it is for
+    the API server and for Kuma's REST API (a YAML `yes` or `1` must be quoted).
+    """
+    if value is None:
+        return {}, []
+    if not isinstance(value, Mapping):
+        return {}, [(path, f"must be a map of strings, got {describe_value(value)}")]
+    out: dict[str, str] = {}
+    problems: list[tuple[str, str]] = []
+    for key, item in value.items():
+        text = _yaml_key(key)
+        if item is None:
+            out[text] = ""
+        elif isinstance(item, str):
+            out[text] = item
+        else:
+            problems.append(
+                (f"{path}[{text!r}]", f"must be a string, got {describe_value(item)} (quote it)")
+            )
+    return out, problems
+
+
+def _yaml_key(key: Any) -> str:
+    if isinstance(key, bool):
+        return "true" if key else "false"
+    return key if isinstance(key, str) else str(key)
+
+
+def describe_value(value: Any) -> str:
+    """`number 20`, `boolean true`, `a list`… for messages."""
+    if isinstance(value, bool):
+        return f"boolean {'true' if value else 'false'}"
+    if isinstance(value, int | float):
+        return f"number {value}"
+    if isinstance(value, str):
+        return f"string {value!r}"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, Mapping):
+        return "an object"
+    return type(value).__name__
+
+
+def _proto_numbers(value: Any, type_: Any) -> Any:
+    """Quoted integers turned into numbers where a protobuf message has an integer field.
+
+    Dataplane, Mesh and MeshGateway are decoded by protojson, which accepts an integer
+    field written as a JSON string (`port: "8080"`); Go structs (the policies and the
+    newer resources) do not, so this is only applied to those three kinds.
+    """
+    while isinstance(type_, Ptr):
+        type_ = type_.elem
+    if isinstance(type_, Scalar):
+        if type_.kind in ("int", "uint") and isinstance(value, str):
+            text = value.strip()
+            digits = text[1:] if type_.kind == "int" and text.startswith("-") else text
+            if digits.isdigit() and digits.isascii():
+                return int(text)
+        return value
+    if isinstance(type_, Struct) and isinstance(value, dict):
+        fields = type_.by_json()
+        return {
+            k: _proto_numbers(v, fields[k].type) if k in fields else v for k, v in value.items()
+        }
+    if isinstance(type_, List) and isinstance(value, list):
+        return [_proto_numbers(item, type_.elem) for item in value]
+    if isinstance(type_, Map) and isinstance(value, dict):
+        return {k: _proto_numbers(v, type_.elem) for k, v in value.items()}
+    return value
 
 
 def _problem(source: SourceRef, path: str, message: str, resource: str = "") -> Problem:

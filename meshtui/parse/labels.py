@@ -118,9 +118,14 @@ def _consumer_reason(refs: Sequence[Any], namespace: str) -> str:
 
 
 def locally_originated(labels: Mapping[str, str], cp: ControlPlane) -> bool:
-    """Whether this CP authored the resource (synced copies are never recomputed)."""
-    origin = labels.get(ORIGIN, "")
-    return origin == "" or origin == cp.mode
+    """Kuma's `IsLocallyOriginated`: this CP authored the resource (copies are never recomputed).
+
+    Presence matters: an origin label that is there but empty is not "absent", so such a
+    resource is not locally originated on either kind of CP.
+    """
+    if ORIGIN not in labels:
+        return True
+    return labels[ORIGIN] == cp.mode
 
 
 def computed_labels(
@@ -134,24 +139,27 @@ def computed_labels(
     cp: ControlPlane,
     gateway_type: str = "",
 ) -> dict[str, str]:
-    """The labels after Kuma's write path ran on a Kubernetes object.
+    """The labels after Kuma's write path (`ComputeLabels`, 2.10.11) ran on a Kubernetes object.
 
-    User labels are kept ("set if absent"); the policy role is always recomputed for a
-    locally originated policy, as Kuma does.
+    In Kuma's order: `kuma.io/mesh`; on a zone CP `kuma.io/origin` and, unless the
+    origin is `global`, `kuma.io/zone` and `kuma.io/env` (whatever the origin, as Kuma
+    does); then, only for a locally originated object (judged on the labels as they are
+    by then), `k8s.kuma.io/namespace` and the policy role. User labels are kept ("set
+    if absent"); the policy role is always set.
 
     Raises:
         RoleError: When the webhook would reject the policy.
     """
     out = dict(labels)
-    if kind != "Mesh" and mesh:
-        out.setdefault(MESH, mesh)
-    local = locally_originated(labels, cp)
+    if kind != "Mesh":
+        out.setdefault(MESH, mesh or "default")
     zone_authored = is_policy or kind in ZONE_AUTHORED_KINDS
-    if cp.mode == "zone" and zone_authored and local:
+    if cp.mode == "zone" and zone_authored:
         out.setdefault(ORIGIN, "zone")
-        if out.get(ORIGIN) != "global":
+        if out[ORIGIN] != "global":
             out.setdefault(ZONE, cp.zone)
             out.setdefault(ENV, cp.env)
+    local = locally_originated(out, cp)
     if namespace and local:
         out.setdefault(NAMESPACE, namespace)
     if is_policy and namespace and local:
