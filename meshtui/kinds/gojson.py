@@ -121,8 +121,11 @@ def _emptiness(type_: GoType) -> Callable[[JSONValue], bool]:
         return lambda value: value is None
     if isinstance(type_, List | Map):
         return lambda value: not value
-    if isinstance(type_, Struct) or type_.kind in ("duration", "intorstring", "json"):
-        return lambda value: False  # structs and custom marshalers are never "empty"
+    if isinstance(type_, Struct) or type_.kind in ("duration", "intorstring"):
+        return lambda value: False  # structs and struct-typed marshalers are never "empty"
+    if type_.kind == "json":
+        # `json.RawMessage` is a byte slice: `omitempty` drops it when nothing was given.
+        return lambda value: value is None
     return lambda value: not value
 
 
@@ -150,6 +153,8 @@ def _canon_scalar(value: JSONValue, type_: Scalar) -> JSONValue:
     if kind == "intorstring":
         if isinstance(value, bool) or value is None:
             return 0
+        if isinstance(value, float) and value.is_integer():
+            return int(value)  # YAML `50.0` reaches Go as the JSON number 50, an int
         return value
     return copy.deepcopy(value)  # json: kept as written
 
@@ -352,7 +357,7 @@ def _check_scalar(value: JSONValue, type_: Scalar, path: str) -> list[FieldProbl
         out.append(FieldProblem(path, f"must not be negative, got {value}"))
     elif kind == "float" and (isinstance(value, bool) or not isinstance(value, int | float)):
         out.append(FieldProblem(path, f"must be a number, got {_describe(value)}"))
-    elif kind == "intorstring" and (isinstance(value, bool) or not isinstance(value, int | str)):
+    elif kind == "intorstring" and not (isinstance(value, str) or _is_integer(value)):
         out.append(FieldProblem(path, f"must be an integer or a string, got {_describe(value)}"))
     elif kind == "duration":
         if not isinstance(value, str):

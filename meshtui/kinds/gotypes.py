@@ -32,8 +32,11 @@ ScalarKind = Literal[
 
 - ``duration``: `k8s.io/apimachinery` `metav1.Duration`; parsed with Go's
   `time.ParseDuration`, printed with `time.Duration.String()`.
-- ``intorstring``: `intstr.IntOrString`; an int or a string, kept as written.
-- ``json``: `apiextensionsv1.JSON` or any free-form value; kept as written.
+- ``intorstring``: `intstr.IntOrString`; an int or a string, kept as written (an
+  integral float such as YAML `50.0` is the JSON number 50, so an int).
+- ``json``: `apiextensionsv1.JSON`, `json.RawMessage` or any free-form value; kept
+  as written. With `omitempty` it is left out only when nothing was given (a
+  `RawMessage` is a byte slice; a `*JSON` is modelled as `Ptr(JSON)`).
 """
 
 
