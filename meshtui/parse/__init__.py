@@ -309,7 +309,7 @@ def choose_control_plane(
         if not has_kube:
             return cp, ""
         if zones:
-            why = f"the zone {zones[zone]} object(s) carry"
+            why = f"named by {zones[zone]} zone-originated object(s)"
         else:
             why = "no object names its zone; Kuma's default zone name"
         return cp, f"no --zone given: labels computed as on zone control plane {zone!r} ({why})"
