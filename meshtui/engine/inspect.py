@@ -123,7 +123,7 @@ def _rule_block(
     block["toResourceRules"] = resource_rules
     block["toRules"] = to_rules
     block["type"] = rules.type
-    block["warnings"] = list(rules.warnings)
+    block["warnings"] = list(rules.kuma_warnings)
     return block
 
 

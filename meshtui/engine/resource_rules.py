@@ -85,16 +85,35 @@ def compare_outbound_entries(a: Entry, b: Entry) -> int:
     return compare_names_descending(a.policy, b.policy)
 
 
+def _go_parse_int(text: str, bits: int, *, signed: bool) -> int | None:
+    """Go's `strconv.ParseInt(text, 10, bits)` / `ParseUint`: ASCII digits only, in range.
+
+    Python's `int()` would also take spaces, `_` separators and non-ASCII digits.
+    """
+    digits = text
+    if signed and digits[:1] in ("+", "-"):
+        digits = digits[1:]
+    if not digits or not all("0" <= c <= "9" for c in digits):
+        return None
+    value = int(text) if signed else int(digits)
+    low, high = (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if signed else (0, (1 << bits) - 1)
+    return value if low <= value <= high else None
+
+
 def legacy_service_name(name: str) -> tuple[str, str, int] | None:
-    """`<svc>_<ns>_svc_<port>` or `<svc>_<ns>_svc`: (display name, namespace, port or 0)."""
+    """`<svc>_<ns>_svc_<port>` or `<svc>_<ns>_svc`: (display name, namespace, port or 0).
+
+    2.10 `parseService`: the 4th part goes through `strconv.ParseInt(…, 10, 32)` and is
+    then converted to `uint32` (a negative number wraps around); the 3rd is not checked.
+    """
     parts = name.split("_")
     if len(parts) == 3:
         return parts[0], parts[1], 0
     if len(parts) == 4:
-        try:
-            return parts[0], parts[1], int(parts[3])
-        except ValueError:
+        port = _go_parse_int(parts[3], 32, signed=True)
+        if port is None:
             return None
+        return parts[0], parts[1], port % (1 << 32)
     return None
 
 
@@ -137,18 +156,28 @@ def resolve(ref: TargetRef, policy: Resource, index: MeshIndex) -> list[tuple[Re
 
 
 def _find_section(resource: Resource, port: int, section_name: str) -> str | None:
+    """2.10 `query.findPort`, then `GetNameOrStringifyPort` of the port found.
+
+    With a port (legacy bridge): the first port with that number. With a section name:
+    the first port named so, or an unnamed port whose number `ParseUint` reads from it.
+    """
     ports = resource.spec.get("ports")
     if not isinstance(ports, list):
         return None
+    parsed = _go_parse_int(section_name, 32, signed=False) if section_name else None
     for item in ports:
         if not isinstance(item, Mapping):
             continue
         number = item.get("port")
         name = item.get("name") or ""
-        if port and number == port:
+        if port:
+            found = number == port
+        else:
+            found = bool(section_name) and (
+                name == section_name or (not name and parsed is not None and number == parsed)
+            )
+        if found:
             return str(name) if name else str(number)
-        if section_name and (name == section_name or (not name and str(number) == section_name)):
-            return section_name
     return None
 
 
@@ -205,7 +234,8 @@ def build_resource_rules(
     for position, entry in enumerate(entries):
         for res, section in _resolved(entry, index, cache):
             key = identity(res)
-            keys.setdefault((key, section), res)
+            # Kuma indexes `key -> resource` by plain assignment: the last resolved wins
+            keys[(key, section)] = res
             if res.type == "Mesh":
                 mesh_wide.append((position, entry))
             else:

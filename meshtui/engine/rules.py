@@ -81,6 +81,9 @@ class TypeRules:
     resource_rules: tuple[ResourceRule, ...] = ()
     single_rules: tuple[LegacyRule, ...] = ()
     warnings: tuple[str, ...] = ()
+    """Kuma's warnings followed by meshtui's own notes (the ties below), for display."""
+    kuma_warnings: tuple[str, ...] = ()
+    """Only what Kuma itself reports (`TypedMatchingPolicies.Warnings`, the `_rules` field)."""
     ties: tuple[tuple[Policy, Policy], ...] = ()
     """Neighbours in merge order that Kuma's comparator cannot tell apart."""
 
@@ -224,15 +227,16 @@ def type_rules(
     )
     ordered, ties = _sorted(matched, cache)
     per_inbound = {listener: _sorted(ps, cache)[0] for listener, ps in by_inbound.items()}
-    for a, b in ties:
-        warnings.append(
-            f"{policy_type} {a.resource.name} and {b.resource.name} tie on every ordering key "
-            "(kind, origin, role, name): Kuma leaves their order undefined;"
-            " meshtui keeps store order"
-        )
     struct = conf_type(policy_type)
     from_rules, inbound_rules = _from_side(policy_type, per_inbound, struct, warnings, cache)
     to_rules, resource_rules = _to_side(policy_type, ordered, index, struct, warnings, cache)
+    # meshtui's own note, never part of Kuma's warnings (the `_rules` body must not show it)
+    notes = [
+        f"{policy_type} {a.resource.name} and {b.resource.name} tie on every ordering key "
+        "(kind, origin, role, name): Kuma leaves their order undefined;"
+        " meshtui keeps store order"
+        for a, b in ties
+    ]
     single_key = (policy_type, tuple(id(p) for p in ordered))
     single_hit = cache.single.get(single_key)
     if single_hit is None:
@@ -248,7 +252,8 @@ def type_rules(
         to_rules=tuple(to_rules),
         resource_rules=tuple(resource_rules),
         single_rules=single,
-        warnings=tuple(warnings),
+        warnings=(*warnings, *notes),
+        kuma_warnings=tuple(warnings),
         ties=ties,
     )
 
@@ -377,9 +382,9 @@ def _compute_to_side(
 
 def _route_items(policy: Policy, index: MeshIndex) -> list[tuple[Policy, PolicyItem]]:
     """§4.7: a top-level MeshHTTPRoute policy becomes one subset item per route rule."""
-    route = index.routes_by_display_name.get(policy.target_ref.name)
+    route = _route_for(policy, index)
     if route is None:
-        raise _TagsError(f"can't resolve MeshHTTPRoute policy {policy.target_ref.name}")
+        raise _TagsError("can't resolve MeshHTTPRoute policy")
     out: list[tuple[Policy, PolicyItem]] = []
     raw_to = route.resource.spec.get("to")
     for route_item in raw_to if isinstance(raw_to, list) else []:
@@ -399,6 +404,20 @@ def _route_items(policy: Policy, index: MeshIndex) -> list[tuple[Policy, PolicyI
                     (policy, PolicyItem(target_ref=target, conf=item.conf, index=item.index))
                 )
     return out
+
+
+def _route_for(policy: Policy, index: MeshIndex) -> Policy | None:
+    """2.10 `buildToList`: the **last** route (store order) of the mesh with that display name.
+
+    Kuma loops over every MeshHTTPRoute of the mesh context (shadow ones too, nothing is
+    filtered there) and keeps overwriting its pick, so with two routes sharing a display
+    name (two namespaces) the last one wins here, while matching took the first.
+    """
+    found = None
+    for route in index.policies_of("MeshHTTPRoute", include_shadow=True):
+        if route.resource.display_name == policy.target_ref.name:
+            found = route
+    return found
 
 
 def _single_item_rules(
@@ -428,8 +447,10 @@ def target_subset(ref: TargetRef | None) -> subsets.Subset | None:
     if kind == "MeshService":
         return (subsets.Tag(SERVICE_TAG, ref.name),)
     if kind == "MeshServiceSubset":
-        tags = {SERVICE_TAG: ref.name, **(ref.tags or {})}
-        return tuple(subsets.Tag(k, v) for k, v in sorted(tags.items()))
+        # Kuma appends the tags to the service tag: a `kuma.io/service` entry in `tags`
+        # is a second tag of that key (a contradiction, or a duplicate), never an override.
+        extra = (subsets.Tag(k, v) for k, v in (ref.tags or {}).items())
+        return tuple(sorted((subsets.Tag(SERVICE_TAG, ref.name), *extra)))
     if kind in ("MeshGateway", "MeshHTTPRoute"):
         raise _TagsError(f"can't represent {kind} as tags")
     return None
