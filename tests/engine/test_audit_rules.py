@@ -1905,3 +1905,73 @@ spec:
             ],
         )
     )
+
+
+def test_cli_builtin_gateway_listeners_use_the_gateway_tags(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """§2.1/§8.3: a built-in gateway's inbound keys are its listeners (networking.address,
+    listener port); `Inbound.tags` are the DPP's gateway tags, no `name`; port ascending
+    (listeners are declared 8443 first)."""
+    text = docs(
+        MESH_DOC,
+        """
+type: Dataplane
+mesh: m
+name: gw-dp
+networking:
+  address: 10.0.0.9
+  gateway:
+    type: BUILTIN
+    tags:
+      kuma.io/service: edge
+""",
+        """
+type: MeshGateway
+mesh: m
+name: edge
+selectors:
+  - match:
+      kuma.io/service: edge
+conf:
+  listeners:
+    - port: 8443
+      protocol: HTTP
+    - port: 80
+      protocol: HTTP
+""",
+        """
+type: MeshTimeout
+mesh: m
+name: mt
+spec:
+  targetRef: {kind: Mesh}
+  from:
+    - targetRef: {kind: Mesh}
+      default: {idleTimeout: 3s}
+  to:
+    - targetRef: {kind: Mesh}
+      default: {idleTimeout: 4s}
+""",
+    )
+    listeners = [{"port": p, "tags": {SVC: "edge"}} for p in (80, 8443)]
+    from_rule = legacy([], {"idleTimeout": "3s"}, MT, "mt")
+    inbound_rule = {"conf": [{"idleTimeout": "3s"}], "origin": [origin(MT, "mt", 0)]}
+    got = inspect_rules(tmp_path, capsys, text, dp="gw-dp")
+    assert got == {
+        "resource": meta("Dataplane", "gw-dp"),
+        "httpMatches": [],
+        "rules": [
+            block(
+                MT,
+                to_rules=[legacy([], {"idleTimeout": "4s"}, MT, "mt")],
+                resource_rules=[
+                    rrule(
+                        meta("Mesh", "m", mesh=""), "", {"idleTimeout": "4s"}, [origin(MT, "mt", 0)]
+                    )
+                ],
+                from_rules=[{"inbound": i, "rules": [from_rule]} for i in listeners],
+                inbound_rules=[{"inbound": i, "rules": [inbound_rule]} for i in listeners],
+            )
+        ],
+    }
