@@ -132,8 +132,9 @@ def select_gateway(index: MeshIndex, dataplane: Dataplane) -> Resource | None:
 
 
 def _gateway_in_zone(gateway: Resource, dataplane: Dataplane) -> bool:
-    origin = gateway.labels.get("kuma.io/origin", "")
-    if origin in ("", "global"):
+    """Kuma's `filterGatewaysByZone` for one gateway (label presence matters)."""
+    origin = gateway.labels.get("kuma.io/origin")
+    if origin is None or origin == "global":
         return True
     if "kuma.io/zone" not in dataplane.labels:
         return True
@@ -178,13 +179,37 @@ def select(
 ) -> Selection:
     """Kuma 2.10.11's `dppSelectedByPolicy`: pre-filters, then the kind switch.
 
+    A resolution error becomes the warning `MatchedPolicies` reports, always naming
+    `policy` (the matched policy), even when the error came from a route it refers to.
+
     Args:
-        policy: The policy (or, when recursing through a MeshHTTPRoute, the route).
+        policy: The policy whose top-level targetRef `ref` is.
         ref: The targetRef to evaluate.
         dataplane: The proxy.
         gateway: The MeshGateway `select_gateway` picked for the proxy, if any.
         index: The mesh, for MeshHTTPRoute lookups.
     """
+    selection = _select(policy, ref, dataplane, gateway, index, ())
+    if not selection.warning:
+        return selection
+    return Selection(
+        selection.inbounds,
+        selection.gateway_listeners,
+        selection.delegated,
+        selection.reason,
+        _unresolved(policy, selection.warning),
+    )
+
+
+def _select(
+    policy: Resource,
+    ref: TargetRef,
+    dataplane: Dataplane,
+    gateway: Resource | None,
+    index: MeshIndex,
+    routes: tuple[str, ...],
+) -> Selection:
+    """`select` with `warning` holding the bare error; `routes` are the routes recursed through."""
     subject = gateway if gateway is not None else dataplane.resource
     reason = zone_filter_reason(policy, subject) or namespace_filter_reason(
         policy, dataplane.resource
@@ -214,16 +239,22 @@ def select(
         return _by_dataplane(policy, ref, dataplane, gateway)
     if kind == "MeshHTTPRoute":
         route = index.routes_by_display_name.get(ref.name)
-        if route is None:
+        if route is None or route.resource.mesh != policy.mesh:
             return Selection(
                 reason=f"MeshHTTPRoute {ref.name!r} does not exist",
-                warning=_unresolved(
-                    policy, f"couldn't resolve MeshHTTPRoute targetRef with name '{ref.name}'"
-                ),
+                warning=f"couldn't resolve MeshHTTPRoute targetRef with name '{ref.name}'",
             )
-        if route.target_ref.kind == "MeshHTTPRoute":
-            return Selection(reason=f"MeshHTTPRoute {ref.name!r} itself targets a MeshHTTPRoute")
-        inner = select(route.resource, route.target_ref, dataplane, gateway, index)
+        if route.resource.name in routes:
+            # Kuma would recurse forever (its validation forbids a route on a route).
+            return Selection(reason=f"MeshHTTPRoute {ref.name!r} refers back to itself")
+        inner = _select(
+            route.resource,
+            route.target_ref,
+            dataplane,
+            gateway,
+            index,
+            (*routes, route.resource.name),
+        )
         if not inner.matched and inner.reason:
             return Selection(
                 reason=f"via MeshHTTPRoute {ref.name}: {inner.reason}", warning=inner.warning
@@ -231,15 +262,48 @@ def select(
         return inner
     return Selection(
         reason=f"unsupported top-level kind {kind!r}",
-        warning=_unresolved(policy, f"unsupported targetRef kind {kind!r}"),
+        warning=f"unsupported targetRef kind '{kind}'",
     )
 
 
 def _unresolved(policy: Resource, error: str) -> str:
+    """Kuma's `"unable to resolve TargetRef on policy: mesh:%s name:%s error:%q"`."""
     return (
         f"unable to resolve TargetRef on policy: mesh:{policy.mesh} name:{policy.name}"
-        f' error:"{error}"'
+        f" error:{go_quote(error)}"
     )
+
+
+_GO_SIMPLE_ESCAPES = {
+    "\a": r"\a",
+    "\b": r"\b",
+    "\f": r"\f",
+    "\n": r"\n",
+    "\r": r"\r",
+    "\t": r"\t",
+    "\v": r"\v",
+}
+
+
+def go_quote(text: str) -> str:
+    """Go's `strconv.Quote` (`%q` of a string): printable runes kept, the rest escaped."""
+    out = ['"']
+    for char in text:
+        code = ord(char)
+        if char in ('"', "\\"):
+            out.append("\\" + char)
+        elif char in _GO_SIMPLE_ESCAPES:
+            out.append(_GO_SIMPLE_ESCAPES[char])
+        elif char.isprintable():
+            out.append(char)
+        elif code < 0x20 or code == 0x7F:
+            out.append(f"\\x{code:02x}")
+        elif code < 0x10000:
+            out.append(f"\\u{code:04x}")
+        else:
+            out.append(f"\\U{code:08x}")
+    out.append('"')
+    return "".join(out)
 
 
 def _by_tags(
@@ -296,19 +360,18 @@ def _by_dataplane(
             reason="a Dataplane targetRef never selects a proxy that has a MeshGateway"
         )
     dp = dataplane.resource
-    if not ref.name and not ref.namespace and ref.labels is None:
-        selected = True
-    elif ref.name:
-        selected = (dp.display_name, dp.mesh, dp.namespace, dp.zone) == (
-            ref.name,
-            policy.mesh,
-            ref.namespace or policy.namespace,
-            policy.zone,
+    # Kuma: all dataplanes, or by identity, or by labels (any of the three).
+    selected = (
+        (not ref.name and not ref.namespace and ref.labels is None)
+        or (
+            bool(ref.name)
+            and (dp.display_name, dp.mesh, dp.namespace, dp.zone)
+            == (ref.name, policy.mesh, ref.namespace or policy.namespace, policy.zone)
         )
-    elif ref.labels is not None:
-        selected = all(dp.labels.get(k, "") == v for k, v in ref.labels.items())
-    else:
-        selected = False
+        or (
+            ref.labels is not None and all(dp.labels.get(k, "") == v for k, v in ref.labels.items())
+        )
+    )
     if not selected:
         return Selection(reason=f"{ref.describe()} does not select this proxy")
     inbounds = tuple(
