@@ -28,7 +28,7 @@ from textual.events import Resize
 from textual.widgets import Footer, Input, OptionList, Static
 
 from meshtui.engine.evaluation import MeshEvaluation
-from meshtui.engine.index import build_index, mesh_names
+from meshtui.engine.index import build_index
 from meshtui.errors import SourceError
 from meshtui.inventory import Diff, Inventory
 from meshtui.messages import (
@@ -239,7 +239,7 @@ class MeshtuiApp(App[None]):
         self.updated = self.clock().strftime("%H:%M:%S")
         if not message.initial:
             self._highlight(message.diff)
-        meshes = mesh_names(self.inventory.resources)
+        meshes = self.inventory.mesh_names
         if self.ui.mesh not in meshes:
             mesh = "default" if "default" in meshes else (meshes[0] if meshes else "")
             self.ui = replace(self.ui, mesh=mesh)
@@ -351,7 +351,7 @@ class MeshtuiApp(App[None]):
         result = run_command(
             message.value,
             self.ui,
-            meshes=mesh_names(self.inventory.resources),
+            meshes=self.inventory.mesh_names,
             namespaces=[item.key.removeprefix("ns:") for item in namespaces if item.key != "ns:"],
         )
         if result.error:
@@ -396,7 +396,7 @@ class MeshtuiApp(App[None]):
         self._refresh_detail()
 
     def action_next_mesh(self) -> None:
-        meshes = mesh_names(self.inventory.resources)
+        meshes = self.inventory.mesh_names
         if len(meshes) < 2:
             self.notify("this source has only one mesh", markup=False)
             return
@@ -518,7 +518,7 @@ class MeshtuiApp(App[None]):
             mode=self.source.mode,
             source=self.source.description,
             ev=self.evaluation,
-            meshes=mesh_names(self.inventory.resources),
+            meshes=self.inventory.mesh_names,
             problems=self.inventory.problems,
             updated=self.updated,
             status=self.status.message,
@@ -533,7 +533,7 @@ class MeshtuiApp(App[None]):
             self.ui, self.evaluation, self.inventory, self.highlights, now, self.affected
         )
         if self.evaluation is None and not view.rows and self.ui.view != "problems":
-            has_meshes = bool(mesh_names(self.inventory.resources))
+            has_meshes = bool(self.inventory.mesh_names)
             why = waiting_text(
                 loaded=self.loaded, status=self.status.message, has_meshes=has_meshes
             )

@@ -13,6 +13,7 @@ stale, until the origin is fixed or removed: one broken file never hides the res
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -25,6 +26,7 @@ from meshtui.parse import (
     choose_control_plane,
     dataplane_zones,
     dedupe,
+    duplicate_problem,
     parse_batch,
 )
 from meshtui.parse.labels import ControlPlane
@@ -104,6 +106,8 @@ class Inventory:
     context_note: str = ""
     version: int = 0
     """Incremented by every `apply` that changed something."""
+    _merge: _Merge | None = field(default=None, repr=False)
+    """One resource per key across origins, kept up to date by `apply` (see `_Merge`)."""
 
     @classmethod
     def empty(cls, options: ContextOptions) -> Inventory:
@@ -135,14 +139,21 @@ class Inventory:
             if reparse_all or key in touched:
                 origins[key] = _parsed(state, cp, self.origins.get(key))
         used = any(state.batch.context_used for state in origins.values())
+        ordered = dict(sorted(origins.items()))
+        if reparse_all:
+            merge = _Merge.of(ordered)
+            diff = _diff(self.resource_map, merge.resource_map)
+        else:
+            merge, affected = self._merged_state.updated(self.origins, ordered, touched)
+            diff = _diff(self.resource_map, merge.resource_map, affected)
         new = Inventory(
             options=self.options,
-            origins=dict(sorted(origins.items())),
+            origins=ordered,
             control_plane=cp,
             context_note=note if used else "",
             version=self.version + 1,
+            _merge=merge,
         )
-        diff = _diff(self.resource_map, new.resource_map)
         return new, diff
 
     def _flatten(self, changes: Sequence[Change]) -> list[OriginUpdate]:
@@ -160,39 +171,57 @@ class Inventory:
             out.extend(change.updates)
         return out
 
+    @property
+    def _merged_state(self) -> _Merge:
+        merge = self._merge
+        if merge is None:
+            merge = _Merge.of(self.origins)
+            object.__setattr__(self, "_merge", merge)
+        return merge
+
     @cached_property
-    def _merged(self) -> tuple[tuple[Resource, ...], tuple[Resource, ...], tuple[Problem, ...]]:
+    def _problems(self) -> tuple[Problem, ...]:
         problems: list[Problem] = []
         if self.context_note:
             problems.append(Problem(severity="info", message=self.context_note))
         for state in self.origins.values():
             problems.extend(state.read_problems)
             problems.extend(state.batch.problems)
-        resources = dedupe((r for s in self.origins.values() for r in s.current()), problems)
-        namespaces = dedupe(
-            (n for s in self.origins.values() for n in s.batch.namespaces), problems
-        )
-        return resources, namespaces, tuple(problems)
+        problems.extend(self._merged_state.duplicate_problems())
+        self._namespaces_and(problems)
+        return tuple(problems)
 
-    @property
+    def _namespaces_and(self, problems: list[Problem]) -> tuple[Resource, ...]:
+        return dedupe((n for s in self.origins.values() for n in s.batch.namespaces), problems)
+
+    @cached_property
     def resources(self) -> tuple[Resource, ...]:
-        """Every resource (stale ones included), one per key, sorted by key."""
-        return self._merged[0]
+        """Every resource (stale ones included), one per key, sorted by key.
 
-    @property
+        Sorting is O(n log n): code on the change path uses `resource_map`,
+        `mesh_names` or the index instead.
+        """
+        return tuple(sorted(self.resource_map.values(), key=lambda r: r.key))
+
+    @cached_property
     def namespaces(self) -> tuple[Resource, ...]:
         """Kubernetes Namespace objects seen."""
-        return self._merged[1]
+        return self._namespaces_and([])
 
     @property
     def problems(self) -> tuple[Problem, ...]:
         """Every problem, in origin order."""
-        return self._merged[2]
+        return self._problems
+
+    @property
+    def resource_map(self) -> Mapping[ResourceKey, Resource]:
+        """Resources by key (the shown definition of each: the last one, in origin order)."""
+        return self._merged_state.resource_map
 
     @cached_property
-    def resource_map(self) -> Mapping[ResourceKey, Resource]:
-        """Resources by key."""
-        return {r.key: r for r in self.resources}
+    def mesh_names(self) -> list[str]:
+        """`engine.index.mesh_names` of the resources, kept by `apply` without a scan."""
+        return self._merged_state.mesh_names()
 
     @cached_property
     def stale_keys(self) -> frozenset[ResourceKey]:
@@ -248,10 +277,115 @@ def _known(resource: Resource, known: Mapping[ResourceKey, Resource]) -> Resourc
     return before if before is not None and before == resource else resource
 
 
-def _diff(old: Mapping[ResourceKey, Resource], new: Mapping[ResourceKey, Resource]) -> Diff:
-    added = frozenset(new.keys() - old.keys())
-    removed = frozenset(old.keys() - new.keys())
-    changed = frozenset(
-        k for k in new.keys() & old.keys() if new[k] is not old[k] and new[k] != old[k]
-    )
+def _diff(
+    old: Mapping[ResourceKey, Resource],
+    new: Mapping[ResourceKey, Resource],
+    among: Iterable[ResourceKey] | None = None,
+) -> Diff:
+    """What changed from `old` to `new`; only keys in `among` can have, when given."""
+    if among is None:
+        added = frozenset(new.keys() - old.keys())
+        removed = frozenset(old.keys() - new.keys())
+        both: Iterable[ResourceKey] = new.keys() & old.keys()
+    else:
+        keys = set(among)
+        added = frozenset(k for k in keys if k in new and k not in old)
+        removed = frozenset(k for k in keys if k in old and k not in new)
+        both = (k for k in keys if k in new and k in old)
+    changed = frozenset(k for k in both if new[k] is not old[k] and new[k] != old[k])
     return Diff(added, changed, removed)
+
+
+Owner = tuple[str, int, Resource]
+"""A definition of a key: (origin, position in the origin's resources, the resource)."""
+
+
+@dataclass(frozen=True, eq=False)
+class _Merge:
+    """Every origin's resources, one per key: `parse.dedupe` kept up to date per origin.
+
+    A key defined by several origins (or twice in one) shows its last definition in
+    origin order, as `dedupe` does over all of them. Keeping every definition lets an
+    edit of one file update only its keys instead of walking the whole inventory, which
+    at 10k dataplanes cost more than everything else an edit does.
+    """
+
+    owners: Mapping[ResourceKey, tuple[Owner, ...]]
+    resource_map: Mapping[ResourceKey, Resource]
+    meshes: Counter[str]
+    """Mesh name → resources that belong to it."""
+    mesh_objects: Counter[str]
+    """Names of the `Mesh` resources."""
+
+    @classmethod
+    def of(cls, origins: Mapping[str, OriginState]) -> _Merge:
+        owners: dict[ResourceKey, tuple[Owner, ...]] = {}
+        for origin, state in origins.items():  # in origin order
+            for position, res in enumerate(state.current()):
+                owners[res.key] = (*owners.get(res.key, ()), (origin, position, res))
+        shown = {key: defs[-1][2] for key, defs in owners.items()}
+        meshes: Counter[str] = Counter(r.mesh for r in shown.values() if r.mesh)
+        mesh_objects: Counter[str] = Counter(r.name for r in shown.values() if r.type == "Mesh")
+        return cls(owners, shown, meshes, mesh_objects)
+
+    def updated(
+        self,
+        before: Mapping[str, OriginState],
+        after: Mapping[str, OriginState],
+        touched: Iterable[str],
+    ) -> tuple[_Merge, set[ResourceKey]]:
+        """The merge after the `touched` origins went from `before` to `after`; also the
+        keys whose definitions changed."""
+        owners = dict(self.owners)
+        shown = dict(self.resource_map)
+        meshes, mesh_objects = self.meshes.copy(), self.mesh_objects.copy()
+        affected: set[ResourceKey] = set()
+        for origin in touched:
+            old = before[origin].current() if origin in before else ()
+            for res in old:
+                affected.add(res.key)
+                kept = tuple(o for o in owners.get(res.key, ()) if o[0] != origin)
+                if kept:
+                    owners[res.key] = kept
+                else:
+                    owners.pop(res.key, None)
+            new = after[origin].current() if origin in after else ()
+            for position, res in enumerate(new):
+                affected.add(res.key)
+                defs = (*owners.get(res.key, ()), (origin, position, res))
+                owners[res.key] = tuple(sorted(defs, key=lambda o: (o[0], o[1])))
+        for key in affected:
+            previous = shown.get(key)
+            found = owners.get(key)
+            current = found[-1][2] if found else None
+            if previous is current:
+                continue
+            if previous is not None:
+                _count(meshes, mesh_objects, previous, -1)
+                del shown[key]
+            if current is not None:
+                _count(meshes, mesh_objects, current, +1)
+                shown[key] = current
+        return _Merge(owners, shown, meshes, mesh_objects), affected
+
+    def duplicate_problems(self) -> list[Problem]:
+        """`dedupe`'s warnings, in the order it would give them (origin, then position)."""
+        found: list[tuple[str, int, Problem]] = []
+        for defs in self.owners.values():
+            for (_, _, earlier), (origin, position, res) in itertools.pairwise(defs):
+                if earlier.source != res.source:
+                    found.append((origin, position, duplicate_problem(res, earlier)))
+        found.sort(key=lambda item: (item[0], item[1]))
+        return [problem for _, _, problem in found]
+
+    def mesh_names(self) -> list[str]:
+        names = {name for name, n in self.mesh_objects.items() if n > 0}
+        names.update(name for name, n in self.meshes.items() if n > 0)
+        return sorted(names)
+
+
+def _count(meshes: Counter[str], mesh_objects: Counter[str], res: Resource, step: int) -> None:
+    if res.mesh:
+        meshes[res.mesh] += step
+    if res.type == "Mesh":
+        mesh_objects[res.name] += step

@@ -40,6 +40,9 @@ class RuleCache:
         """id(policy item) → (the item, resolved (resource, section) list)."""
         self.merged: dict[tuple[int, Ids], tuple[tuple[Any, ...], list[Any]]] = {}
         """(id(struct), ids of confs) → (the confs, merge result)."""
+        self.resource_rules: dict[tuple[Any, ...], tuple[Any, Any, Any]] = {}
+        """(id(struct), id(resource), section, ids of items in order) → (the resource,
+        the entries, the `ResourceRule`)."""
         self.canonical: dict[tuple[int, int], tuple[Any, Any]] = {}
         """(id(struct), id(conf)) → (the conf, its canonical JSON)."""
 
@@ -57,6 +60,11 @@ class RuleCache:
         out.single = {k: v for k, v in self.single.copy().items() if k[0] not in types}
         out.resolved = self.resolved.copy()
         out.merged = self.merged.copy()
+        out.resource_rules = {
+            k: v
+            for k, v in self.resource_rules.copy().items()
+            if v[2].origins[0].policy.resource.type not in types
+        }
         out.canonical = self.canonical.copy()
         return out
 

@@ -468,7 +468,22 @@ def sort_policies(policies: Sequence[Policy]) -> list[Policy]:
         ordered = keyed_sort(policies, lambda p: p, policy_key)
         if len(ordered) <= 12 or not full_ties(ordered):
             return ordered
+        return go_sort(policies, _keyed_comparator(policies))
     return go_sort(policies, compare_policies)
+
+
+def _keyed_comparator(policies: Sequence[Policy]) -> Callable[[Policy, Policy], int]:
+    """`compare_policies` through precomputed keys (valid when `keyable`): same answers,
+    a fraction of the cost, for running Go's algorithm over hundreds of policies."""
+    keys = {id(p): (policy_key(p), p.resource.display_name) for p in policies}
+
+    def cmp(a: Policy, b: Policy) -> int:
+        (ka, na), (kb, nb) = keys[id(a)], keys[id(b)]
+        if ka != kb:
+            return -1 if ka < kb else 1
+        return (na < nb) - (na > nb)
+
+    return cmp
 
 
 def full_ties(ordered: Sequence[Policy]) -> list[tuple[Policy, Policy]]:

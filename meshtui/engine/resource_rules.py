@@ -241,6 +241,7 @@ def build_resource_rules(
             else:
                 by_identity.setdefault(key, []).append((position, entry, section))
     rules = []
+    memo = cache.resource_rules
     for (key, key_section), res in keys.items():
         if res.type == "Mesh":
             relevant = [e for _, e in mesh_wide]
@@ -251,10 +252,23 @@ def build_resource_rules(
                 if _section_relevant(res.type, sec, key_section)
             ]
             relevant = [e for _, e in sorted(mesh_wide + own, key=lambda pair: pair[0])]
-        origins: dict[tuple[Any, int], Origin] = {}
-        for e in relevant:
-            origins.setdefault((e.policy.key, e.item.index), Origin(e.policy, e.item.index))
-        confs = cache.merge([e.item.conf for e in relevant], conf_type, merge_confs)
-        rules.append(ResourceRule(res, key_section, tuple(confs), tuple(origins.values())))
+        # The rule of a key depends only on its resource and its entries in order: proxies
+        # whose matched sets differ elsewhere (another namespace's consumers, say) share it.
+        memo_key = (id(conf_type), id(res), key_section, *(id(e.item) for e in relevant))
+        hit = memo.get(memo_key)
+        if hit is None or hit[0] is not res:
+            hit = (res, relevant, _resource_rule(res, key_section, relevant, conf_type, cache))
+            memo[memo_key] = hit
+        rules.append(hit[2])
     rules.sort(key=lambda r: (r.resource.name, r.section, r.resource.type))
     return rules
+
+
+def _resource_rule(
+    res: Resource, section: str, relevant: Sequence[Entry], conf_type: Struct, cache: RuleCache
+) -> ResourceRule:
+    origins: dict[tuple[Any, int], Origin] = {}
+    for e in relevant:
+        origins.setdefault((e.policy.key, e.item.index), Origin(e.policy, e.item.index))
+    confs = cache.merge([e.item.conf for e in relevant], conf_type, merge_confs)
+    return ResourceRule(res, section, tuple(confs), tuple(origins.values()))

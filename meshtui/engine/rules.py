@@ -274,7 +274,9 @@ def _from_side(
         return {}, {}
     from_rules: dict[Listener, tuple[LegacyRule, ...]] = {}
     inbound_rules: dict[Listener, tuple[InboundRule, ...]] = {}
-    for listener, policies in per_inbound.items():
+    for listener, matched in per_inbound.items():
+        # policies with neither `from[]` nor `rules[]` contribute nothing here
+        policies = tuple(p for p in matched if p.from_ or p.rules)
         key = (policy_type, tuple(id(p) for p in policies))
         hit = cache.from_side.get(key)
         if hit is None:
@@ -353,10 +355,14 @@ def _to_side(
 ) -> tuple[list[LegacyRule], list[ResourceRule]]:
     if not POLICY_KINDS[policy_type].has_to:
         return [], []
-    key = (policy_type, tuple(id(p) for p in ordered))
+    # Only policies with `to[]` entries (or a top-level route, which is looked up even
+    # without any) shape this side: keying by them alone lets proxies whose matched sets
+    # differ by inbound-only policies share the result.
+    relevant = tuple(p for p in ordered if p.to or p.target_ref.kind == "MeshHTTPRoute")
+    key = (policy_type, tuple(id(p) for p in relevant))
     hit = cache.to_side.get(key)
     if hit is None:
-        hit = (tuple(ordered), *_compute_to_side(ordered, index, struct, cache))
+        hit = (relevant, *_compute_to_side(relevant, index, struct, cache))
         cache.to_side[key] = hit
     _, legacy, resource_rules, error = hit
     if error:

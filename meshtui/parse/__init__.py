@@ -692,14 +692,17 @@ def dedupe(resources: Iterable[Resource], problems: list[Problem]) -> tuple[Reso
         key = (res.type, res.mesh, res.name)
         earlier = by_key.get(key)
         if earlier is not None and earlier.source != res.source:
-            problems.append(
-                Problem(
-                    severity="warning",
-                    message=f"defined again; this definition replaces the one at {earlier.source}",
-                    file=res.source.file if res.source else "",
-                    document=res.source.document if res.source else 0,
-                    resource=str(res.key),
-                )
-            )
+            problems.append(duplicate_problem(res, earlier))
         by_key[key] = res
     return tuple(sorted(by_key.values(), key=lambda r: (r.type, r.mesh, r.name)))
+
+
+def duplicate_problem(res: Resource, earlier: Resource) -> Problem:
+    """The warning for `res` replacing an `earlier` definition of the same key."""
+    return Problem(
+        severity="warning",
+        message=f"defined again; this definition replaces the one at {earlier.source}",
+        file=res.source.file if res.source else "",
+        document=res.source.document if res.source else 0,
+        resource=str(res.key),
+    )

@@ -719,3 +719,38 @@ def test_tv5_on_a_global_cp_loaded_from_kubernetes_form() -> None:
     idx = index(yaml_text(*docs), cp_mode="global")
     assert "kuma.io/origin" not in idx.policies_of("MeshTimeout")[0].labels
     assert matched(idx) == ["aaa", "zzz"]
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_many_policies_with_full_ties_sort_exactly_as_go_with_the_full_comparator(
+    seed: int,
+) -> None:
+    """Over 12 policies with a full tie, Go's pdqsort order is reproduced; the keyed
+    comparator used for speed must give the order the plain comparator gives."""
+    from meshtui.engine.ordering import go_sort
+
+    rng = random.Random(seed)
+    kinds: list[tuple[str, dict[str, Any]]] = [
+        ("Mesh", {}),
+        ("MeshSubset", {"tags": {"app": "web"}}),
+        ("MeshService", {"name": "w"}),
+        ("Dataplane", {"labels": {"app": "web"}}),
+        ("Dataplane", {"name": "web-1"}),
+        ("MeshGateway", {"name": "gw", "tags": {"l": "1"}}),
+        ("MeshGateway", {"name": "gw"}),
+    ]
+    policies = []
+    for i in range(rng.randint(13, 60)):
+        kind, ref = rng.choice(kinds)
+        policies.append(
+            make_policy(
+                rng.choice(["a", "b", "c"]),  # few names: many full ties
+                kind,
+                origin=rng.choice([None, "zone", "global"]),
+                role=rng.choice([None, "system", "producer", "consumer", "workload-owner"]),
+                store_name=f"p{i}.ns-{i}",
+                **ref,
+            )
+        )
+    expected = go_sort(policies, compare_policies)
+    assert [id(p) for p in sort_policies(policies)] == [id(p) for p in expected]
