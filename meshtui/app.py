@@ -209,7 +209,7 @@ class MeshtuiApp(App[None]):
             else None
         )
         index = build_index(
-            inventory.resources, mesh, previous=previous.index if previous else None
+            inventory.resource_map.values(), mesh, previous=previous.index if previous else None
         )
         evaluation = MeshEvaluation.following(previous, index)
         self.post_message(EvaluationReady(mesh, inventory.version, evaluation))

@@ -3,7 +3,8 @@
 `MeshIndex` is what Kuma calls the mesh context's resource map: everything of one mesh,
 in store order, plus the lookups the engine needs to avoid scanning (policies by type,
 services by label, routes by display name). It is built once per inventory snapshot
-and never changed; a new snapshot gets a new index (or `with_resources`).
+and never changed; a new snapshot gets a new index, built from the previous one when
+there is one (only the buckets an edit touched are rebuilt).
 """
 
 from __future__ import annotations
@@ -81,6 +82,61 @@ def _candidates(policies: tuple[Policy, ...]) -> Candidates:
 Decoded = Policy | Dataplane
 
 
+@dataclass(frozen=True, eq=False)
+class _Filed:
+    """One bucket of a `MeshIndex`: its resources in store order and their decoded views."""
+
+    resources: tuple[Resource, ...]
+    ids: frozenset[int]
+    policies: tuple[Policy, ...] = ()
+    shadow: tuple[Policy, ...] = ()
+    dataplanes: Mapping[str, Dataplane] = field(default_factory=dict)
+    decoded: Mapping[int, tuple[Resource, Decoded]] = field(default_factory=dict)
+    """`id(resource)` → (resource, decoded view)."""
+
+    def same_members(self, members: list[Resource]) -> bool:
+        """Whether `members` are exactly this bucket's resources (the same objects).
+
+        By id alone: this bucket holds its resources, so no other object can have
+        the id of one of them.
+        """
+        ids = self.ids
+        return len(members) == len(ids) and all(id(r) in ids for r in members)
+
+    @classmethod
+    def of(cls, bucket: Bucket, members: list[Resource], old: _Filed | None) -> _Filed:
+        ordered = tuple(sorted(members, key=store_order))
+        ids = frozenset(id(r) for r in ordered)
+        if bucket not in POLICY_KINDS and bucket != "Dataplane":
+            return cls(ordered, ids)
+        reuse = old.decoded if old is not None else {}
+        decoded: dict[int, tuple[Resource, Decoded]] = {}
+        policies: list[Policy] = []
+        shadow: list[Policy] = []
+        dataplanes: dict[str, Dataplane] = {}
+        for res in ordered:
+            hit = reuse.get(id(res))
+            view = hit[1] if hit is not None and hit[0] is res else _decode(res)
+            decoded[id(res)] = (res, view)
+            if isinstance(view, Dataplane):
+                dataplanes[res.name] = view
+            else:
+                (shadow if res.shadow else policies).append(view)
+        return cls(ordered, ids, tuple(policies), tuple(shadow), dataplanes, decoded)
+
+
+Bucket = str
+"""What an indexed resource is filed under: its policy type, `Dataplane`, a service kind
+or `MeshGateway`. An edit rebuilds the buckets it touched and keeps the others."""
+
+
+def _bucket(resource: Resource) -> Bucket | None:
+    kind = resource.type
+    if kind in POLICY_KINDS or kind == "Dataplane" or kind in SERVICE_KINDS:
+        return kind
+    return "MeshGateway" if kind == "MeshGateway" else None
+
+
 @dataclass(eq=False)
 class MeshIndex:
     """The resources of one mesh, ready for the engine. Read-only after construction."""
@@ -88,18 +144,20 @@ class MeshIndex:
     mesh_name: str
     mesh: Resource | None
     """The Mesh resource itself; `None` when the input does not define it."""
-    resources: tuple[Resource, ...]
     policies: Mapping[str, tuple[Policy, ...]] = field(default_factory=dict)
     """Policy type → non-shadow policies in store order."""
     shadow_policies: Mapping[str, tuple[Policy, ...]] = field(default_factory=dict)
     dataplanes: Mapping[str, Dataplane] = field(default_factory=dict)
-    """Store name → Dataplane."""
+    """Store name → Dataplane, in store order."""
     services: Mapping[str, tuple[Resource, ...]] = field(default_factory=dict)
     """MeshService / MeshExternalService / MeshMultiZoneService → resources in store order."""
     gateways: tuple[Resource, ...] = ()
     """MeshGateways of the mesh, in store order."""
-    decoded: Mapping[int, tuple[Resource, Decoded]] = field(default_factory=dict, repr=False)
-    """`id(resource)` → (resource, decoded view): lets the next index reuse unchanged ones."""
+    buckets: Mapping[Bucket, _Filed] = field(default_factory=dict, repr=False)
+    """Each bucket's resources (by id) and decoded views: what the next index reuses."""
+    changed_buckets: frozenset[Bucket] | None = field(default=None, repr=False)
+    """Buckets rebuilt from the previous index (`None`: built from scratch)."""
+    _candidates: dict[str, Candidates] = field(default_factory=dict, repr=False)
 
     @classmethod
     def build(
@@ -112,50 +170,108 @@ class MeshIndex:
     ) -> MeshIndex:
         """Index the resources of `mesh_name` (resources of other meshes are ignored).
 
-        With `previous`, resources that are the very same objects as in the previous
-        index keep their decoded views, so an edit costs little more than a sort.
+        With `previous` (an index of the same mesh), only the buckets whose resources
+        are not the very same objects as before are rebuilt, and lookups built from
+        untouched buckets carry over: an edit costs a pass over the resources plus the
+        rebuilt buckets, not a sort and decode of everything.
         """
-        mine = tuple(sorted((r for r in resources if r.mesh == mesh_name), key=store_order))
-        reuse = previous.decoded if previous is not None else {}
-        policies: dict[str, list[Policy]] = defaultdict(list)
-        shadow: dict[str, list[Policy]] = defaultdict(list)
-        dataplanes: dict[str, Dataplane] = {}
-        services: dict[str, list[Resource]] = defaultdict(list)
-        gateways: list[Resource] = []
-        decoded: dict[int, tuple[Resource, Decoded]] = {}
-        for res in mine:
-            if res.type in POLICY_KINDS or res.type == "Dataplane":
-                hit = reuse.get(id(res))
-                view = hit[1] if hit is not None and hit[0] is res else _decode(res)
-                decoded[id(res)] = (res, view)
-                if isinstance(view, Dataplane):
-                    dataplanes[res.name] = view
-                else:
-                    (shadow if res.shadow else policies)[res.type].append(view)
-            elif res.type in SERVICE_KINDS:
-                services[res.type].append(res)
-            elif res.type == "MeshGateway":
-                gateways.append(res)
-        return cls(
+        grouped: dict[Bucket, list[Resource]] = defaultdict(list)
+        for res in resources:
+            if res.mesh == mesh_name:
+                bucket = _bucket(res)
+                if bucket is not None:
+                    grouped[bucket].append(res)
+        before = previous.buckets if previous is not None else {}
+        if previous is not None and previous.mesh_name != mesh_name:
+            before = {}
+        buckets: dict[Bucket, _Filed] = {}
+        changed: set[Bucket] = set()
+        for bucket, members in grouped.items():
+            old = before.get(bucket)
+            if old is not None and old.same_members(members):
+                buckets[bucket] = old
+            else:
+                buckets[bucket] = _Filed.of(bucket, members, old)
+                changed.add(bucket)
+        changed.update(b for b in before if b not in grouped)
+        policies: dict[str, tuple[Policy, ...]] = {}
+        shadow: dict[str, tuple[Policy, ...]] = {}
+        dataplanes: Mapping[str, Dataplane] = {}
+        services: dict[str, tuple[Resource, ...]] = {}
+        gateways: tuple[Resource, ...] = ()
+        for bucket, filed in buckets.items():
+            if bucket in POLICY_KINDS:
+                if filed.policies:
+                    policies[bucket] = filed.policies
+                if filed.shadow:
+                    shadow[bucket] = filed.shadow
+            elif bucket == "Dataplane":
+                dataplanes = filed.dataplanes
+            elif bucket in SERVICE_KINDS:
+                services[bucket] = filed.resources
+            else:
+                gateways = filed.resources
+        index = cls(
             mesh_name=mesh_name,
             mesh=mesh,
-            resources=mine,
-            policies={k: tuple(v) for k, v in policies.items()},
-            shadow_policies={k: tuple(v) for k, v in shadow.items()},
+            policies=dict(sorted(policies.items())),
+            shadow_policies=dict(sorted(shadow.items())),
             dataplanes=dataplanes,
-            services={k: tuple(v) for k, v in services.items()},
-            gateways=tuple(gateways),
-            decoded=decoded,
+            services=dict(sorted(services.items())),
+            gateways=gateways,
+            buckets=buckets,
+            changed_buckets=frozenset(changed) if before else None,
         )
+        if before and previous is not None:
+            index._carry_over(previous, changed)
+        return index
+
+    def _carry_over(self, previous: MeshIndex, changed: set[Bucket]) -> None:
+        """Reuse the lookups of `previous` that depend only on unchanged buckets."""
+        self._candidates.update(
+            (kind, c) for kind, c in previous._candidates.items() if kind not in changed
+        )
+        carried = previous.__dict__
+        groups: list[tuple[bool, tuple[str, ...]]] = [
+            (
+                "Dataplane" not in changed,
+                (
+                    "dataplanes_by_namespace",
+                    "dataplanes_by_tag",
+                    "dataplanes_by_tag_key",
+                    "dataplanes_by_label",
+                ),
+            ),
+            ("MeshHTTPRoute" not in changed, ("routes_by_display_name",)),
+            (
+                not changed & set(SERVICE_KINDS),
+                ("_services_by_label", "_services_by_identity"),
+            ),
+        ]
+        for unchanged, names in groups:
+            if unchanged:
+                self.__dict__.update((n, carried[n]) for n in names if n in carried)
 
     @cached_property
+    def resources(self) -> tuple[Resource, ...]:
+        """Every indexed resource of the mesh, in store order."""
+        return tuple(
+            sorted((r for f in self.buckets.values() for r in f.resources), key=store_order)
+        )
+
+    @property
     def candidate_sets(self) -> Mapping[str, Candidates]:
         """Per policy type, the non-shadow policies split for fast matching."""
-        return {kind: _candidates(policies) for kind, policies in self.policies.items()}
+        return {kind: self.candidates(kind) for kind in self.policies}
 
     def candidates(self, policy_type: str) -> Candidates:
         """The fast-matching split of one type's policies."""
-        return self.candidate_sets.get(policy_type) or Candidates()
+        found = self._candidates.get(policy_type)
+        if found is None:
+            policies = self.policies.get(policy_type)
+            found = _candidates(policies) if policies else Candidates()
+            self._candidates[policy_type] = found
+        return found
 
     @cached_property
     def dataplanes_by_namespace(self) -> Mapping[str, tuple[Dataplane, ...]]:

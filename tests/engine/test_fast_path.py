@@ -119,3 +119,61 @@ def test_carried_affected_counts_equal_a_fresh_count_after_an_edit() -> None:
     counts_after = {p.key: carried.affected_count(p) for p in after.all_policies()}
     assert counts_after == {p.key: fresh.affected_count(p) for p in after.all_policies()}
     assert counts_after[narrowed.key] == 0 < counts_before[narrowed.key]
+
+
+def _index_shape(index: MeshIndex) -> dict[str, Any]:
+    """Everything the engine reads from an index, by value (views compared by resource)."""
+    return {
+        "mesh": index.mesh,
+        "policies": {k: [p.resource for p in v] for k, v in index.policies.items()},
+        "shadow": {k: [p.resource for p in v] for k, v in index.shadow_policies.items()},
+        "dataplanes": [(n, d.resource) for n, d in index.dataplanes.items()],
+        "services": {k: list(v) for k, v in index.services.items()},
+        "gateways": list(index.gateways),
+        "candidates": {
+            kind: [[p.resource for p in part] for part in (c.fast_global, c.slow_global)]
+            + [{ns: [p.resource for p in ps] for ns, ps in c.fast_by_namespace.items()}]
+            + [{ns: [p.resource for p in ps] for ns, ps in c.slow_by_namespace.items()}]
+            for kind, c in index.candidate_sets.items()
+        },
+        "by_namespace": {
+            k: [d.resource for d in v] for k, v in index.dataplanes_by_namespace.items()
+        },
+        "by_tag": {k: [d.resource for d in v] for k, v in index.dataplanes_by_tag.items()},
+        "by_label": {k: [d.resource for d in v] for k, v in index.dataplanes_by_label.items()},
+        "routes": {k: p.resource for k, p in index.routes_by_display_name.items()},
+        "resources": list(index.resources),
+    }
+
+
+def _edited(rng: random.Random, resources: list[Resource], pool: list[Resource]) -> list[Resource]:
+    """Some resources dropped, some replaced by equal new objects or changed copies,
+    some added back from `pool`; in a shuffled order (the index must not care)."""
+    out: list[Resource] = []
+    for r in resources:
+        roll = rng.random()
+        if roll < 0.1:
+            continue
+        if roll < 0.2:
+            labels = dict(r.labels)
+            if rng.random() < 0.5:
+                labels["kuma.io/effect"] = "shadow" if "kuma.io/effect" not in labels else "x"
+            r = type(r)(type=r.type, mesh=r.mesh, name=r.name, labels=labels, spec=dict(r.spec))
+        out.append(r)
+    have = {r.key for r in out}
+    out.extend(r for r in pool if r.key not in have and rng.random() < 0.3)
+    rng.shuffle(out)
+    return out
+
+
+def test_an_index_built_from_the_previous_one_equals_one_built_afresh() -> None:
+    pool = list(_sample_resources())
+    for seed in range(40):
+        rng = random.Random(seed)
+        resources = pool[:]
+        index = build_index(resources, "shop")
+        assert index.candidate_sets and index.dataplanes_by_tag and index.routes_by_display_name
+        for _ in range(4):
+            resources = _edited(rng, resources, pool)
+            index = build_index(resources, "shop", previous=index)
+            assert _index_shape(index) == _index_shape(build_index(resources, "shop")), seed
