@@ -28,7 +28,7 @@ from textual.events import Resize
 from textual.widgets import Footer, Input, OptionList, Static
 
 from meshtui.engine.evaluation import MeshEvaluation
-from meshtui.engine.index import build_index
+from meshtui.engine.index import build_index_from_groups
 from meshtui.errors import SourceError
 from meshtui.inventory import Diff, Inventory
 from meshtui.messages import (
@@ -208,8 +208,11 @@ class MeshtuiApp(App[None]):
             if self.evaluation is not None and self.evaluation.mesh == mesh
             else None
         )
-        index = build_index(
-            inventory.resource_map.values(), mesh, previous=previous.index if previous else None
+        index = build_index_from_groups(
+            inventory.groups_of(mesh),
+            inventory.groups_of("").get("Mesh", {}).values(),
+            mesh,
+            previous=previous.index if previous else None,
         )
         evaluation = MeshEvaluation.following(previous, index)
         self.post_message(EvaluationReady(mesh, inventory.version, evaluation))

@@ -218,6 +218,10 @@ class Inventory:
         """Resources by key (the shown definition of each: the last one, in origin order)."""
         return self._merged_state.resource_map
 
+    def groups_of(self, mesh: str) -> dict[str, Mapping[ResourceKey, Resource]]:
+        """The shown resources of one mesh by type; an untouched type keeps its mapping."""
+        return {kind: g for (m, kind), g in self._merged_state.groups.items() if m == mesh}
+
     @cached_property
     def mesh_names(self) -> list[str]:
         """`engine.index.mesh_names` of the resources, kept by `apply` without a scan."""
@@ -312,10 +316,9 @@ class _Merge:
 
     owners: Mapping[ResourceKey, tuple[Owner, ...]]
     resource_map: Mapping[ResourceKey, Resource]
-    meshes: Counter[str]
-    """Mesh name → resources that belong to it."""
-    mesh_objects: Counter[str]
-    """Names of the `Mesh` resources."""
+    groups: Mapping[tuple[str, str], Mapping[ResourceKey, Resource]]
+    """The shown resources by (mesh, type). Copied on write: a group no change touched is
+    the very same mapping in the next merge, which lets the index skip it at once."""
 
     @classmethod
     def of(cls, origins: Mapping[str, OriginState]) -> _Merge:
@@ -324,9 +327,10 @@ class _Merge:
             for position, res in enumerate(state.current()):
                 owners[res.key] = (*owners.get(res.key, ()), (origin, position, res))
         shown = {key: defs[-1][2] for key, defs in owners.items()}
-        meshes: Counter[str] = Counter(r.mesh for r in shown.values() if r.mesh)
-        mesh_objects: Counter[str] = Counter(r.name for r in shown.values() if r.type == "Mesh")
-        return cls(owners, shown, meshes, mesh_objects)
+        groups: dict[tuple[str, str], dict[ResourceKey, Resource]] = {}
+        for key, res in shown.items():
+            groups.setdefault((res.mesh, res.type), {})[key] = res
+        return cls(owners, shown, groups)
 
     def updated(
         self,
@@ -338,7 +342,15 @@ class _Merge:
         keys whose definitions changed."""
         owners = dict(self.owners)
         shown = dict(self.resource_map)
-        meshes, mesh_objects = self.meshes.copy(), self.mesh_objects.copy()
+        groups = dict(self.groups)
+        copied: dict[tuple[str, str], dict[ResourceKey, Resource]] = {}
+
+        def group(res: Resource) -> dict[ResourceKey, Resource]:
+            at = (res.mesh, res.type)
+            if at not in copied:
+                copied[at] = groups[at] = dict(groups.get(at, {}))
+            return copied[at]
+
         affected: set[ResourceKey] = set()
         for origin in touched:
             old = before[origin].current() if origin in before else ()
@@ -361,12 +373,15 @@ class _Merge:
             if previous is current:
                 continue
             if previous is not None:
-                _count(meshes, mesh_objects, previous, -1)
                 del shown[key]
+                del group(previous)[key]
             if current is not None:
-                _count(meshes, mesh_objects, current, +1)
                 shown[key] = current
-        return _Merge(owners, shown, meshes, mesh_objects), affected
+                group(current)[key] = current
+        for at, members in copied.items():
+            if not members:
+                del groups[at]
+        return _Merge(owners, shown, groups), affected
 
     def duplicate_problems(self) -> list[Problem]:
         """`dedupe`'s warnings, in the order it would give them (origin, then position)."""
@@ -379,13 +394,8 @@ class _Merge:
         return [problem for _, _, problem in found]
 
     def mesh_names(self) -> list[str]:
-        names = {name for name, n in self.mesh_objects.items() if n > 0}
-        names.update(name for name, n in self.meshes.items() if n > 0)
+        names = {mesh for mesh, _ in self.groups if mesh}
+        names.update(
+            r.name for (_, kind), g in self.groups.items() if kind == "Mesh" for r in g.values()
+        )
         return sorted(names)
-
-
-def _count(meshes: Counter[str], mesh_objects: Counter[str], res: Resource, step: int) -> None:
-    if res.mesh:
-        meshes[res.mesh] += step
-    if res.type == "Mesh":
-        mesh_objects[res.name] += step

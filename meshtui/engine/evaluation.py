@@ -230,12 +230,20 @@ class MeshEvaluation:
         dataplane = self.index.dataplanes.get(dataplane_name)
         if dataplane is None:
             return []
+        policies = self.index.policies_of(policy_type)
+        # Memoised with the policies and the proxy it was computed for: both objects
+        # survive edits of other types (and of other proxies), and so does the answer.
+        key = (policy_type, id(dataplane))
+        hit = self.cache.unmatched.get(key)
+        if hit is not None and hit[0] is policies and hit[1] is dataplane:
+            return list(hit[2])
         gateway = select_gateway(self.index, dataplane)
         out = []
-        for policy in self.index.policies_of(policy_type):
+        for policy in policies:
             selection = select(policy.resource, policy.target_ref, dataplane, gateway, self.index)
             if not selection.matched:
                 out.append((policy, selection))
+        self.cache.unmatched[key] = (policies, dataplane, tuple(out))
         return out
 
     def explain(self, policy: Policy, dataplane_name: str) -> Selection | None:

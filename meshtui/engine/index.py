@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
+from typing import Any
 
 from meshtui.engine.decode import decode_dataplane, decode_policy
 from meshtui.kinds import POLICY_KINDS, SERVICE_KINDS
@@ -93,6 +94,8 @@ class _Filed:
     dataplanes: Mapping[str, Dataplane] = field(default_factory=dict)
     decoded: Mapping[int, tuple[Resource, Decoded]] = field(default_factory=dict)
     """`id(resource)` → (resource, decoded view)."""
+    source: Mapping[Any, Resource] | None = None
+    """The inventory mapping this bucket was built from, when it was given one."""
 
     def same_members(self, members: list[Resource]) -> bool:
         """Whether `members` are exactly this bucket's resources (the same objects).
@@ -104,11 +107,17 @@ class _Filed:
         return len(members) == len(ids) and all(id(r) in ids for r in members)
 
     @classmethod
-    def of(cls, bucket: Bucket, members: list[Resource], old: _Filed | None) -> _Filed:
+    def of(
+        cls,
+        bucket: Bucket,
+        members: list[Resource],
+        old: _Filed | None,
+        source: Mapping[Any, Resource] | None = None,
+    ) -> _Filed:
         ordered = tuple(sorted(members, key=store_order))
         ids = frozenset(id(r) for r in ordered)
         if bucket not in POLICY_KINDS and bucket != "Dataplane":
-            return cls(ordered, ids)
+            return cls(ordered, ids, source=source)
         reuse = old.decoded if old is not None else {}
         decoded: dict[int, tuple[Resource, Decoded]] = {}
         policies: list[Policy] = []
@@ -122,7 +131,7 @@ class _Filed:
                 dataplanes[res.name] = view
             else:
                 (shadow if res.shadow else policies).append(view)
-        return cls(ordered, ids, tuple(policies), tuple(shadow), dataplanes, decoded)
+        return cls(ordered, ids, tuple(policies), tuple(shadow), dataplanes, decoded, source)
 
 
 Bucket = str
@@ -130,11 +139,14 @@ Bucket = str
 or `MeshGateway`. An edit rebuilds the buckets it touched and keeps the others."""
 
 
-def _bucket(resource: Resource) -> Bucket | None:
-    kind = resource.type
+def _bucket_of(kind: str) -> Bucket | None:
     if kind in POLICY_KINDS or kind == "Dataplane" or kind in SERVICE_KINDS:
         return kind
     return "MeshGateway" if kind == "MeshGateway" else None
+
+
+def _bucket(resource: Resource) -> Bucket | None:
+    return _bucket_of(resource.type)
 
 
 @dataclass(eq=False)
@@ -167,31 +179,45 @@ class MeshIndex:
         *,
         mesh: Resource | None,
         previous: MeshIndex | None = None,
+        groups: Mapping[str, Mapping[Any, Resource]] | None = None,
     ) -> MeshIndex:
         """Index the resources of `mesh_name` (resources of other meshes are ignored).
 
         With `previous` (an index of the same mesh), only the buckets whose resources
         are not the very same objects as before are rebuilt, and lookups built from
         untouched buckets carry over: an edit costs a pass over the resources plus the
-        rebuilt buckets, not a sort and decode of everything.
+        rebuilt buckets, not a sort and decode of everything. `groups` (the mesh's
+        resources by type, as `Inventory.groups_of` keeps them) replaces `resources`
+        and the pass: a type whose mapping is the one the previous index was built from
+        is taken as it was.
         """
-        grouped: dict[Bucket, list[Resource]] = defaultdict(list)
-        for res in resources:
-            if res.mesh == mesh_name:
-                bucket = _bucket(res)
-                if bucket is not None:
-                    grouped[bucket].append(res)
+        grouped: dict[Bucket, list[Resource] | Mapping[Any, Resource]] = {}
+        if groups is not None:
+            grouped = {kind: g for kind, g in groups.items() if _bucket_of(kind) is not None}
+        else:
+            lists: dict[Bucket, list[Resource]] = defaultdict(list)
+            for res in resources:
+                if res.mesh == mesh_name:
+                    bucket = _bucket(res)
+                    if bucket is not None:
+                        lists[bucket].append(res)
+            grouped.update(lists)
         before = previous.buckets if previous is not None else {}
         if previous is not None and previous.mesh_name != mesh_name:
             before = {}
         buckets: dict[Bucket, _Filed] = {}
         changed: set[Bucket] = set()
-        for bucket, members in grouped.items():
+        for bucket, found in grouped.items():
             old = before.get(bucket)
-            if old is not None and old.same_members(members):
+            if old is not None and old.source is found:
                 buckets[bucket] = old
+                continue
+            members = list(found.values()) if isinstance(found, Mapping) else found
+            source = found if isinstance(found, Mapping) else None
+            if old is not None and old.same_members(members):
+                buckets[bucket] = replace(old, source=source)
             else:
-                buckets[bucket] = _Filed.of(bucket, members, old)
+                buckets[bucket] = _Filed.of(bucket, members, old, source)
                 changed.add(bucket)
         changed.update(b for b in before if b not in grouped)
         policies: dict[str, tuple[Policy, ...]] = {}
@@ -398,3 +424,16 @@ def build_index(
     items = list(resources)
     mesh = next((r for r in items if r.type == "Mesh" and r.name == mesh_name), None)
     return MeshIndex.build(mesh_name, items, mesh=mesh, previous=previous)
+
+
+def build_index_from_groups(
+    groups: Mapping[str, Mapping[Any, Resource]],
+    meshes: Iterable[Resource],
+    mesh_name: str,
+    *,
+    previous: MeshIndex | None = None,
+) -> MeshIndex:
+    """`build_index` from the mesh's resources by type (`Inventory.groups_of`) and the
+    Mesh objects: no pass over the whole inventory."""
+    mesh = next((r for r in meshes if r.name == mesh_name), None)
+    return MeshIndex.build(mesh_name, (), mesh=mesh, previous=previous, groups=groups)

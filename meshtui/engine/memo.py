@@ -45,6 +45,8 @@ class RuleCache:
         the entries, the `ResourceRule`)."""
         self.canonical: dict[tuple[int, int], tuple[Any, Any]] = {}
         """(id(struct), id(conf)) → (the conf, its canonical JSON)."""
+        self.unmatched: dict[tuple[str, int], tuple[Any, Any, tuple[Any, ...]]] = {}
+        """(type, id(proxy)) → (the type's policies, the proxy, those that miss it + why)."""
 
     def without_types(self, types: set[str]) -> RuleCache:
         """A copy without the entries that depend on policies of these types.
@@ -66,6 +68,7 @@ class RuleCache:
             if v[2].origins[0].policy.resource.type not in types
         }
         out.canonical = self.canonical.copy()
+        out.unmatched = {k: v for k, v in self.unmatched.copy().items() if k[0] not in types}
         return out
 
     def canon(self, conf: Any, struct: Any) -> Any:

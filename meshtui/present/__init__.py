@@ -76,9 +76,9 @@ def namespaces_view(
     dataplanes: dict[str, int] = {}
     policies: dict[str, int] = {}
     if ev is not None:
-        for dp in ev.index.dataplanes.values():
-            ns = namespace_label(dp.resource)
-            dataplanes[ns] = dataplanes.get(ns, 0) + 1
+        # the index's grouping carries over edits that leave the dataplanes alone
+        for ns, group in ev.index.dataplanes_by_namespace.items():
+            dataplanes[ns or NO_NAMESPACE] = len(group)
         for policy in ev.index.all_policies():
             ns = namespace_label(policy.resource)
             policies[ns] = policies.get(ns, 0) + 1

@@ -88,7 +88,7 @@ def dataplanes_table(
     if ev is None:
         return TableView("dataplanes", "Dataplanes", columns, (), "no mesh selected")
     rows = []
-    for _, dp in sorted(ev.index.dataplanes.items()):
+    for dp in ev.index.dataplanes.values():  # in store order, i.e. by name
         res = dp.resource
         if not in_namespaces(res, state.namespaces):
             continue

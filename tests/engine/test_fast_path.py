@@ -177,3 +177,34 @@ def test_an_index_built_from_the_previous_one_equals_one_built_afresh() -> None:
             resources = _edited(rng, resources, pool)
             index = build_index(resources, "shop", previous=index)
             assert _index_shape(index) == _index_shape(build_index(resources, "shop")), seed
+
+
+def test_an_index_built_from_inventory_groups_equals_one_built_afresh() -> None:
+    """The app indexes the inventory's per-type groups: a type no edit touched keeps its
+    mapping and is taken as it was; everything must still equal a fresh index."""
+    from meshtui.engine.index import build_index_from_groups
+    from meshtui.inventory import Inventory, OriginUpdate
+    from meshtui.sources.files import read_file, yaml_files
+
+    files = {str(p): read_file(p, str(p)) for p in yaml_files(SAMPLE / "shop")}
+    for seed in range(15):
+        rng = random.Random(seed)
+        inventory = Inventory.empty(ContextOptions())
+        inventory, _ = inventory.apply(
+            [OriginUpdate(f, c.documents, c.problems) for f, c in files.items()]
+        )
+        index = None
+        for _ in range(6):
+            index = build_index_from_groups(
+                inventory.groups_of("shop"),
+                inventory.groups_of("").get("Mesh", {}).values(),
+                "shop",
+                previous=index,
+            )
+            assert _index_shape(index) == _index_shape(build_index(inventory.resources, "shop"))
+            name = rng.choice(sorted(files))
+            gone = rng.random() < 0.3 and name in inventory.origins
+            again = read_file(Path(name), name)  # new, equal objects
+            inventory, _ = inventory.apply(
+                [OriginUpdate(name, None if gone else again.documents, again.problems)]
+            )
