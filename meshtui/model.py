@@ -148,7 +148,21 @@ class TargetRef:
     """True for the `Mesh` that an omitted top-level targetRef stands for."""
 
     def describe(self) -> str:
-        """A compact one-line rendering, e.g. `MeshService kuma-demo/demo-app:http`."""
+        """A compact one-line rendering, e.g. `MeshService kuma-demo/demo-app:http`.
+
+        Remembered per ref object: matching words a reason for every policy that misses
+        a proxy, which is most policies for most proxies.
+        """
+        known = _DESCRIBED.get(id(self))
+        if known is not None and known[0] is self:
+            return known[1]
+        if len(_DESCRIBED) > 100_000:
+            _DESCRIBED.clear()
+        text = self._describe()
+        _DESCRIBED[id(self)] = (self, text)
+        return text
+
+    def _describe(self) -> str:
         text = self.kind
         if self.name:
             text += " " + (f"{self.namespace}/{self.name}" if self.namespace else self.name)
@@ -164,6 +178,9 @@ class TargetRef:
             text += " (" + "|".join(self.proxy_types) + ")"
         return text
 
+
+_DESCRIBED: dict[int, tuple[TargetRef, str]] = {}
+"""`id(ref)` → (the ref, its description); holding the ref keeps its id from being reused."""
 
 MESH_REF = TargetRef(kind="Mesh", implicit=True)
 

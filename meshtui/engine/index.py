@@ -17,7 +17,7 @@ from typing import Any
 
 from meshtui.engine.decode import decode_dataplane, decode_policy
 from meshtui.kinds import POLICY_KINDS, SERVICE_KINDS
-from meshtui.model import NAMESPACE, Dataplane, Policy, Resource
+from meshtui.model import NAMESPACE, SERVICE_TAG, Dataplane, Policy, Resource
 
 
 def _decode(resource: Resource) -> Decoded:
@@ -47,6 +47,83 @@ class Candidates:
     slow_by_namespace: Mapping[str, tuple[Policy, ...]] = field(default_factory=dict)
     order: Mapping[int, int] = field(default_factory=dict)
     """`id(policy)` → position in store order, for merging the lists back in order."""
+
+
+Requirement = tuple[str, ...]
+"""Something a proxy must have for a top-level targetRef to select it: `("tag", k, v)`
+(an inbound or gateway tag), `("key", k)` (a tag key, for `*`), `("label", k, v)` or
+`("name", display name)`."""
+
+
+def requirement(policy: Policy) -> Requirement | None:
+    """One thing a proxy needs for this policy's top-level targetRef to select it (when
+    there is no MeshGateway in play), or `None` if nothing simple is needed.
+
+    Only for kinds whose miss is silent (no warning): skipping the policy for a proxy
+    that lacks it changes nothing. Mirrors `matching._select`.
+    """
+    ref = policy.target_ref
+    kind = ref.kind
+    if kind in ("MeshSubset", "MeshService", "MeshServiceSubset"):
+        if kind == "MeshSubset":
+            selector = dict(ref.tags or {})
+        elif kind == "MeshService":
+            selector = {SERVICE_TAG: ref.name}
+        else:
+            selector = {SERVICE_TAG: ref.name, **(ref.tags or {})}
+        if not selector:
+            return None
+        key, value = min(selector.items())
+        return ("key", key) if value == "*" else ("tag", key, value)
+    if kind == "Dataplane":
+        if ref.name and ref.labels is None:
+            return ("name", ref.name)
+        if not ref.name and not ref.namespace and ref.labels:
+            pairs = [(k, v) for k, v in sorted(ref.labels.items()) if v != ""]
+            if pairs:
+                return ("label", *pairs[0])
+    return None
+
+
+def proxy_requirements(dataplane: Dataplane) -> frozenset[Requirement]:
+    """Everything a proxy has that a `requirement` can ask for."""
+    found: set[Requirement] = {("name", dataplane.resource.display_name)}
+    tags = [dataplane.gateway_tags, *(i.tags for i in dataplane.inbounds)]
+    for group in tags:
+        for key, value in group.items():
+            found.add(("tag", key, value))
+            found.add(("key", key))
+    found.update(("label", k, v) for k, v in dataplane.labels.items())
+    return frozenset(found)
+
+
+@dataclass(frozen=True, slots=True)
+class SlowCandidates:
+    """Policies that must be tried one by one on a proxy, by what they require of it."""
+
+    always: tuple[Policy, ...]
+    by_requirement: Mapping[Requirement, tuple[Policy, ...]]
+
+    @classmethod
+    def of(cls, policies: tuple[Policy, ...]) -> SlowCandidates:
+        always: list[Policy] = []
+        by: dict[Requirement, list[Policy]] = defaultdict(list)
+        for policy in policies:
+            needed = requirement(policy)
+            (always if needed is None else by[needed]).append(policy)
+        return cls(tuple(always), {k: tuple(v) for k, v in by.items()})
+
+    def for_proxy(self, has: frozenset[Requirement], order: Mapping[int, int]) -> list[Policy]:
+        """Those worth trying on a proxy that `has` these, in store order."""
+        picked = list(self.always)
+        sources = 1 if picked else 0
+        for needed, policies in self.by_requirement.items():
+            if needed in has:
+                picked.extend(policies)
+                sources += 1
+        if sources > 1:
+            picked.sort(key=lambda p: order[id(p)])
+        return picked
 
 
 def _is_namespace_scoped(policy: Policy) -> bool:

@@ -28,11 +28,14 @@ class RuleCache:
     """
 
     def __init__(self) -> None:
-        self.fast: dict[tuple[str, str, str | None, str | None], tuple[Any, ...]] = {}
+        self.fast: dict[
+            tuple[str, str, str | None, str | None], tuple[tuple[Any, ...], tuple[int, ...], Any]
+        ] = {}
+        """(type, namespace, proxy origin, proxy zone) → (top-level Mesh policies that apply,
+        their store positions, the other candidates to try one by one)."""
         # Every other table keys by ids and keeps the keyed objects in its values.
-        """(type, namespace, proxy origin, proxy zone) → top-level Mesh policies that apply."""
-        self.sorted: dict[Ids, tuple[Any, ...]] = {}
-        """ids of policies in store order → (the policies, merge order, full ties)."""
+        self.sorted: dict[Ids, Any] = {}
+        """ids of policies in store order → `rules._Ordered` (merge order, ties, notes)."""
         self.to_side: dict[tuple[str, Ids], Any] = {}
         self.from_side: dict[tuple[str, Ids], Any] = {}
         self.single: dict[tuple[str, Ids], Any] = {}
@@ -45,6 +48,10 @@ class RuleCache:
         the entries, the `ResourceRule`)."""
         self.canonical: dict[tuple[int, int], tuple[Any, Any]] = {}
         """(id(struct), id(conf)) → (the conf, its canonical JSON)."""
+        self.ranks: dict[str, tuple[Any, Any]] = {}
+        """policy type → (its policies, their `ordering.MergeRanks`)."""
+        self.proxy_requirements: dict[int, tuple[Any, frozenset[tuple[str, ...]]]] = {}
+        """id(proxy) → (the proxy, what `index.requirement`s it meets)."""
         self.unmatched: dict[tuple[str, int], tuple[Any, Any, tuple[Any, ...]]] = {}
         """(type, id(proxy)) → (the type's policies, the proxy, those that miss it + why)."""
 
@@ -68,6 +75,8 @@ class RuleCache:
             if v[2].origins[0].policy.resource.type not in types
         }
         out.canonical = self.canonical.copy()
+        out.proxy_requirements = self.proxy_requirements.copy()
+        out.ranks = {k: v for k, v in self.ranks.copy().items() if k not in types}
         out.unmatched = {k: v for k, v in self.unmatched.copy().items() if k[0] not in types}
         return out
 

@@ -15,7 +15,8 @@ transitive, which the Dataplane refinement is). Full ties are reported by
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import TypeVar
 
 from meshtui.model import Policy, TargetRef
@@ -489,3 +490,65 @@ def _keyed_comparator(policies: Sequence[Policy]) -> Callable[[Policy, Policy], 
 def full_ties(ordered: Sequence[Policy]) -> list[tuple[Policy, Policy]]:
     """Neighbours the comparator cannot tell apart: Kuma's order for them is undefined."""
     return [(a, b) for a, b in itertools.pairwise(ordered) if compare_policies(a, b) == 0]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class MergeRanks:
+    """Every policy of one type in merge order, once: a subset's merge order is then a
+    sort by rank, and its full ties are neighbours of one tie class.
+
+    Valid when the comparator is keyable for the whole type: the keyed order is a stable
+    sort of store order, so it restricts to any subset listed in store order.
+    """
+
+    policies: tuple[Policy, ...]
+    """All of them (held, so that the ids below stay theirs)."""
+    rank: Mapping[int, int]
+    tie_class: Mapping[int, int]
+
+    @classmethod
+    def of(cls, policies: Sequence[Policy]) -> MergeRanks | None:
+        if not keyable(policies):
+            return None
+        ordered = keyed_sort(policies, lambda p: p, policy_key)
+        rank: dict[int, int] = {}
+        tie_class: dict[int, int] = {}
+        previous: tuple[object, ...] | None = None
+        for i, policy in enumerate(ordered):
+            key = (policy_key(policy), policy.resource.display_name)
+            tie_class[id(policy)] = i if key != previous else tie_class[id(ordered[i - 1])]
+            rank[id(policy)] = i
+            previous = key
+        return cls(tuple(policies), rank, tie_class)
+
+    def sort(
+        self, subset: Sequence[Policy]
+    ) -> tuple[list[Policy], list[tuple[Policy, Policy]]] | None:
+        """`sort_policies(subset)` and its `full_ties`, or `None` when a policy is not
+        of this set. Over 12 policies with a full tie, Go's algorithm is run (the order
+        of tied ones is its own), comparing tie classes: the comparator's answers."""
+        rank, tie_class = self.rank, self.tie_class
+        try:
+            ordered = sorted(subset, key=lambda p: rank[id(p)])
+            classes = [tie_class[id(p)] for p in ordered]
+        except KeyError:
+            return None
+        ties = [
+            (ordered[i], ordered[i + 1])
+            for i in range(len(ordered) - 1)
+            if classes[i] == classes[i + 1]
+        ]
+        if ties and len(ordered) > 12:
+
+            def by_class(a: Policy, b: Policy) -> int:
+                x, y = tie_class[id(a)], tie_class[id(b)]
+                return (x > y) - (x < y)
+
+            ordered = go_sort(subset, by_class)
+            classes = [tie_class[id(p)] for p in ordered]
+            ties = [
+                (ordered[i], ordered[i + 1])
+                for i in range(len(ordered) - 1)
+                if classes[i] == classes[i + 1]
+            ]
+        return ordered, ties

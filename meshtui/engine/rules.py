@@ -9,6 +9,7 @@ per-resource outbound rules, and the warnings Kuma would report.
 from __future__ import annotations
 
 import base64
+import bisect
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
@@ -16,11 +17,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from meshtui.engine import subsets
-from meshtui.engine.index import MeshIndex
+from meshtui.engine.index import MeshIndex, SlowCandidates, proxy_requirements
 from meshtui.engine.matching import Listener, select, zone_filter_reason
 from meshtui.engine.memo import RuleCache
 from meshtui.engine.merging import merge_confs
 from meshtui.engine.ordering import (
+    MergeRanks,
     attribute_key,
     compare_attributes,
     compare_names_descending,
@@ -106,6 +108,36 @@ def _merge_in_order(order: Mapping[int, int], *groups: Sequence[Policy]) -> list
     return items
 
 
+def _requirements(dataplane: Dataplane, cache: RuleCache) -> frozenset[tuple[str, ...]]:
+    hit = cache.proxy_requirements.get(id(dataplane))
+    if hit is not None and hit[0] is dataplane:
+        return hit[1]
+    found = proxy_requirements(dataplane)
+    cache.proxy_requirements[id(dataplane)] = (dataplane, found)
+    return found
+
+
+def _with_inserted(
+    base: Sequence[Policy],
+    positions: Sequence[int],
+    extra: Sequence[Policy],
+    order: Mapping[int, int],
+) -> list[Policy]:
+    """`base` (store order, `positions` its places in it) with `extra` (store order too,
+    usually a handful) slotted in where they belong: no sort of the whole list."""
+    if not extra:
+        return list(base)
+    out: list[Policy] = []
+    start = 0
+    for policy in extra:
+        i = bisect.bisect_left(positions, order[id(policy)], start)
+        out.extend(base[start:i])
+        out.append(policy)
+        start = i
+    out.extend(base[start:])
+    return out
+
+
 def match_policies(
     index: MeshIndex,
     dataplane: Dataplane,
@@ -138,20 +170,31 @@ def match_policies(
         dataplane.labels.get("kuma.io/origin"),
         dataplane.labels.get("kuma.io/zone"),
     )
-    shared = cache.fast.get(key)
-    if shared is None:
-        shared = tuple(
+    hit = cache.fast.get(key)
+    if hit is None:
+        shared_all = tuple(
             p
             for p in _merge_in_order(
                 sets.order, sets.fast_global, sets.fast_by_namespace.get(namespace, ())
             )
             if not zone_filter_reason(p.resource, dataplane.resource)
         )
-        cache.fast[key] = shared
+        positions = tuple(sets.order[id(p)] for p in shared_all)
+        slow_all = SlowCandidates.of(
+            tuple(
+                _merge_in_order(
+                    sets.order, sets.slow_global, sets.slow_by_namespace.get(namespace, ())
+                )
+            )
+        )
+        hit = (shared_all, positions, slow_all)
+        cache.fast[key] = hit
+    shared, positions, slow_candidates = hit
+    # the others, but for those that need what this proxy lacks (they would miss it silently)
+    slow = slow_candidates.for_proxy(_requirements(dataplane, cache), sets.order)
     listeners = [i.listener for i in dataplane.inbounds if i.state != "Ignored"]
     if not listeners and dataplane.gateway_type != "DELEGATED":
-        shared = ()
-    slow = _merge_in_order(sets.order, sets.slow_global, sets.slow_by_namespace.get(namespace, ()))
+        shared, positions = (), ()
     slow_matched, slow_inbound, warnings = _match_each(slow, dataplane, gateway, index)
     if not slow_matched:
         return (
@@ -159,10 +202,11 @@ def match_policies(
             {listener: list(shared) for listener in listeners} if shared else {},
             warnings,
         )
-    matched = _merge_in_order(sets.order, shared, slow_matched)
+    order = sets.order
+    matched = _with_inserted(shared, positions, slow_matched, order)
     by_inbound: dict[Listener, list[Policy]] = {}
     for listener in listeners:
-        merged = _merge_in_order(sets.order, shared, slow_inbound.get(listener, ()))
+        merged = _with_inserted(shared, positions, slow_inbound.get(listener, ()), order)
         if merged:
             by_inbound[listener] = merged
     for listener, extra in slow_inbound.items():
@@ -188,16 +232,66 @@ def _match_each(
     return matched, by_inbound, warnings
 
 
+@dataclass(frozen=True, slots=True)
+class _Ordered:
+    """A set of matched policies in merge order, with what is derived from the order alone."""
+
+    policies: tuple[Policy, ...]
+    """The matched policies as given (kept so that their ids stay theirs)."""
+    ordered: tuple[Policy, ...]
+    ties: tuple[tuple[Policy, Policy], ...]
+    ids: tuple[int, ...]
+    """Ids of `ordered`: the key of the tables that depend on the merge order."""
+    notes: tuple[str, ...]
+    """meshtui's note on each full tie (never one of Kuma's warnings)."""
+    to_relevant: tuple[Policy, ...]
+    """Those with `to[]` entries (or a top-level route, looked up even without any): the
+    only ones that shape the outbound side, so proxies whose matched sets differ by
+    inbound-only policies share it."""
+    to_ids: tuple[int, ...]
+
+
+def _ranks(index: MeshIndex, policy_type: str, cache: RuleCache) -> MergeRanks | None:
+    """The merge ranks of every (non-shadow) policy of a type, kept while they are the same."""
+    policies = index.policies_of(policy_type)
+    hit = cache.ranks.get(policy_type)
+    if hit is None or hit[0] is not policies:
+        hit = (policies, MergeRanks.of(policies))
+        cache.ranks[policy_type] = hit
+    ranks: MergeRanks | None = hit[1]
+    return ranks
+
+
 def _sorted(
-    policies: Sequence[Policy], cache: RuleCache
-) -> tuple[tuple[Policy, ...], tuple[tuple[Policy, Policy], ...]]:
-    key = tuple(id(p) for p in policies)
-    hit = cache.sorted.get(key)
+    policies: Sequence[Policy], cache: RuleCache, ranks: MergeRanks | None = None
+) -> _Ordered:
+    key = tuple(map(id, policies))
+    hit: _Ordered | None = cache.sorted.get(key)
     if hit is None:
-        ordered = tuple(sort_policies(policies))
-        hit = (tuple(policies), ordered, tuple(full_ties(ordered)))
+        ranked = ranks.sort(policies) if ranks is not None else None
+        if ranked is not None:
+            ordered, ties = tuple(ranked[0]), tuple(ranked[1])
+        else:
+            ordered = tuple(sort_policies(policies))
+            ties = tuple(full_ties(ordered))
+        notes = tuple(
+            f"{a.resource.type} {a.resource.name} and {b.resource.name} tie on every ordering key "
+            "(kind, origin, role, name): Kuma leaves their order undefined;"
+            " meshtui keeps store order"
+            for a, b in ties
+        )
+        relevant = tuple(p for p in ordered if p.to or p.target_ref.kind == "MeshHTTPRoute")
+        hit = _Ordered(
+            tuple(policies),
+            ordered,
+            ties,
+            tuple(map(id, ordered)),
+            notes,
+            relevant,
+            tuple(map(id, relevant)),
+        )
         cache.sorted[key] = hit
-    return hit[1], hit[2]
+    return hit
 
 
 def type_rules(
@@ -225,19 +319,18 @@ def type_rules(
     matched, by_inbound, warnings = match_policies(
         index, dataplane, policy_type, gateway, cache, include_shadow=include_shadow, fast=fast
     )
-    ordered, ties = _sorted(matched, cache)
-    per_inbound = {listener: _sorted(ps, cache)[0] for listener, ps in by_inbound.items()}
+    ranks = None if include_shadow else _ranks(index, policy_type, cache)
+    merge_order = _sorted(matched, cache, ranks)
+    ordered, ties = merge_order.ordered, merge_order.ties
+    per_inbound = {
+        listener: _sorted(ps, cache, ranks).ordered for listener, ps in by_inbound.items()
+    }
     struct = conf_type(policy_type)
     from_rules, inbound_rules = _from_side(policy_type, per_inbound, struct, warnings, cache)
-    to_rules, resource_rules = _to_side(policy_type, ordered, index, struct, warnings, cache)
-    # meshtui's own note, never part of Kuma's warnings (the `_rules` body must not show it)
-    notes = [
-        f"{policy_type} {a.resource.name} and {b.resource.name} tie on every ordering key "
-        "(kind, origin, role, name): Kuma leaves their order undefined;"
-        " meshtui keeps store order"
-        for a, b in ties
-    ]
-    single_key = (policy_type, tuple(id(p) for p in ordered))
+    to_rules, resource_rules = _to_side(policy_type, merge_order, index, struct, warnings, cache)
+    # meshtui's own notes, never part of Kuma's warnings (the `_rules` body must not show them)
+    notes = merge_order.notes
+    single_key = (policy_type, merge_order.ids)
     single_hit = cache.single.get(single_key)
     if single_hit is None:
         single_hit = (ordered, tuple(_single_item_rules(policy_type, ordered, struct, cache)))
@@ -277,7 +370,7 @@ def _from_side(
     for listener, matched in per_inbound.items():
         # policies with neither `from[]` nor `rules[]` contribute nothing here
         policies = tuple(p for p in matched if p.from_ or p.rules)
-        key = (policy_type, tuple(id(p) for p in policies))
+        key = (policy_type, tuple(map(id, policies)))
         hit = cache.from_side.get(key)
         if hit is None:
             hit = (
@@ -347,7 +440,7 @@ def _inbound_rule(
 
 def _to_side(
     policy_type: str,
-    ordered: Sequence[Policy],
+    merge_order: _Ordered,
     index: MeshIndex,
     struct: Struct,
     warnings: list[str],
@@ -355,11 +448,8 @@ def _to_side(
 ) -> tuple[list[LegacyRule], list[ResourceRule]]:
     if not POLICY_KINDS[policy_type].has_to:
         return [], []
-    # Only policies with `to[]` entries (or a top-level route, which is looked up even
-    # without any) shape this side: keying by them alone lets proxies whose matched sets
-    # differ by inbound-only policies share the result.
-    relevant = tuple(p for p in ordered if p.to or p.target_ref.kind == "MeshHTTPRoute")
-    key = (policy_type, tuple(id(p) for p in relevant))
+    relevant = merge_order.to_relevant
+    key = (policy_type, merge_order.to_ids)
     hit = cache.to_side.get(key)
     if hit is None:
         hit = (relevant, *_compute_to_side(relevant, index, struct, cache))

@@ -647,7 +647,9 @@ def _proto_numbers(value: Any, type_: Any) -> Any:
 
     Dataplane, Mesh and MeshGateway are decoded by protojson, which accepts an integer
     field written as a JSON string (`port: "8080"`); Go structs (the policies and the
-    newer resources) do not, so this is only applied to those three kinds.
+    newer resources) do not, so this is only applied to those three kinds. Parts with
+    no integer field (tag maps, say) are not walked, and `value` itself is returned
+    when nothing needed converting (this runs on every Dataplane at load).
     """
     while isinstance(type_, Ptr):
         type_ = type_.elem
@@ -658,16 +660,59 @@ def _proto_numbers(value: Any, type_: Any) -> Any:
             if digits.isdigit() and digits.isascii():
                 return int(text)
         return value
+    if not _has_integers(type_):
+        return value
     if isinstance(type_, Struct) and isinstance(value, dict):
         fields = type_.by_json()
-        return {
-            k: _proto_numbers(v, fields[k].type) if k in fields else v for k, v in value.items()
-        }
-    if isinstance(type_, List) and isinstance(value, list):
-        return [_proto_numbers(item, type_.elem) for item in value]
-    if isinstance(type_, Map) and isinstance(value, dict):
-        return {k: _proto_numbers(v, type_.elem) for k, v in value.items()}
+        out = None
+        for k, v in value.items():
+            field = fields.get(k)
+            if field is None:
+                continue
+            converted = _proto_numbers(v, field.type)
+            if converted is not v:
+                out = dict(value) if out is None else out
+                out[k] = converted
+        return value if out is None else out
+    if isinstance(type_, List | Map) and isinstance(value, list | dict):
+        items = value.items() if isinstance(value, dict) else enumerate(value)
+        changed = {k: c for k, v in items if (c := _proto_numbers(v, type_.elem)) is not v}
+        if not changed:
+            return value
+        if isinstance(value, dict):
+            return {**value, **changed}
+        return [changed.get(i, v) for i, v in enumerate(value)]
     return value
+
+
+_INTEGERS: dict[int, bool] = {}
+
+
+def _has_integers(type_: Any) -> bool:
+    """Whether an integer field is reachable from `type_` (memoised; types are static)."""
+    known = _INTEGERS.get(id(type_))
+    if known is None:
+        known = _reaches_integer(type_)
+        _INTEGERS[id(type_)] = known
+    return known
+
+
+def _reaches_integer(start: Any) -> bool:
+    seen: set[int] = set()
+    todo = [start]
+    while todo:
+        type_ = todo.pop()
+        if id(type_) in seen:
+            continue  # structs may refer to each other
+        seen.add(id(type_))
+        if isinstance(type_, Scalar):
+            if type_.kind in ("int", "uint"):
+                return True
+        elif isinstance(type_, Struct):
+            todo.extend(f.type for f in type_.fields)
+        elif isinstance(type_, Ptr | List | Map):
+            todo.append(type_.elem)
+    return False
 
 
 def _problem(source: SourceRef, path: str, message: str, resource: str = "") -> Problem:

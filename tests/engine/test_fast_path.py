@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import random
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from meshtui.engine.evaluation import MeshEvaluation
 from meshtui.engine.index import MeshIndex, build_index, mesh_names
@@ -208,3 +211,78 @@ def test_an_index_built_from_inventory_groups_equals_one_built_afresh() -> None:
             inventory, _ = inventory.apply(
                 [OriginUpdate(name, None if gone else again.documents, again.problems)]
             )
+
+
+def _random_policies_mesh(seed: int) -> str:
+    """Universal proxies and MeshTimeouts with every kind of top-level targetRef the slow
+    path prunes by requirement (tags, `*`, services, subsets, names, labels, "")."""
+    rng = random.Random(seed)
+    docs: list[dict[str, Any]] = [{"type": "Mesh", "name": "m"}]
+    for i in range(12):
+        inbounds = [
+            {
+                "port": 8000 + k,
+                "name": rng.choice(["", "http"]),
+                "state": rng.choice(["Ready", "Ready", "Ignored"]),
+                "tags": {
+                    "kuma.io/service": rng.choice(["a", "b", "c", ""]),
+                    **({"v": rng.choice(["1", "2"])} if rng.random() < 0.6 else {}),
+                },
+            }
+            for k in range(rng.randint(0, 2))
+        ]
+        networking: dict[str, Any] = {"address": f"10.0.0.{i}", "inbound": inbounds}
+        if rng.random() < 0.2:
+            networking["gateway"] = {"type": "DELEGATED", "tags": {"kuma.io/service": "a"}}
+        labels = {k: v for k, v in (("app", rng.choice(["w", "x", ""])),) if rng.random() < 0.7}
+        if rng.random() < 0.5:
+            labels["kuma.io/display-name"] = rng.choice(["d1", "d2"])
+        docs.append(
+            {"type": "Dataplane", "mesh": "m", "name": f"dp{i}", "labels": labels,
+             "networking": networking}
+        )  # fmt: skip
+    refs: list[dict[str, Any]] = [
+        {"kind": "MeshSubset", "tags": {"v": "1"}},
+        {"kind": "MeshSubset", "tags": {"v": "*"}},
+        {"kind": "MeshSubset", "tags": {"v": "1", "kuma.io/service": "a"}},
+        {"kind": "MeshSubset", "tags": {}},
+        {"kind": "MeshService", "name": "b"},
+        {"kind": "MeshService", "name": ""},
+        {"kind": "MeshServiceSubset", "name": "a", "tags": {"v": "2"}},
+        {"kind": "MeshServiceSubset", "name": "c", "tags": {"kuma.io/service": "a"}},
+        {"kind": "Dataplane", "labels": {"app": "w"}},
+        {"kind": "Dataplane", "labels": {"app": ""}},
+        {"kind": "Dataplane", "labels": {}},
+        {"kind": "Dataplane", "name": "dp3"},
+        {"kind": "Dataplane", "name": "d1"},
+        {"kind": "Dataplane", "namespace": "x"},
+        {"kind": "Dataplane", "sectionName": "http"},
+        {"kind": "Mesh", "proxyTypes": ["Sidecar"]},
+        {"kind": "MeshHTTPRoute", "name": "missing"},
+    ]
+    for i in range(20):
+        ref = rng.choice(refs)
+        body: dict[str, Any] = {"targetRef": ref}
+        if ref["kind"] == "Dataplane" and "sectionName" in ref:
+            body["rules"] = [{"default": {"idleTimeout": f"{i}s"}}]
+        else:
+            body["to"] = [{"targetRef": {"kind": "Mesh"}, "default": {"idleTimeout": f"{i}s"}}]
+        docs.append({"type": "MeshTimeout", "mesh": "m", "name": f"p{i:02d}", "spec": body})
+    return "\n---\n".join(json.dumps(d) for d in docs)
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_slow_candidates_pruned_by_requirement_equal_trying_every_policy(seed: int) -> None:
+    from meshtui.sources.files import parse_text
+
+    contents = parse_text(_random_policies_mesh(seed), "random.yaml")
+    assert not contents.problems
+    index = build_index(parse_documents(contents.documents, ContextOptions()).resources, "m")
+    cache = RuleCache()
+    for proxy in index.dataplanes.values():
+        for kind in ("MeshTimeout",):
+            fast = type_rules(index, proxy, kind, cache=cache, fast=True)
+            slow = type_rules(index, proxy, kind, fast=False)
+            assert fast.matched == slow.matched, proxy.resource.name
+            assert fast.by_inbound == slow.by_inbound
+            assert fast.warnings == slow.warnings

@@ -754,3 +754,42 @@ def test_many_policies_with_full_ties_sort_exactly_as_go_with_the_full_comparato
         )
     expected = go_sort(policies, compare_policies)
     assert [id(p) for p in sort_policies(policies)] == [id(p) for p in expected]
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_merge_ranks_of_a_type_sort_any_subset_as_sort_policies_does(seed: int) -> None:
+    """Merge order is computed once per type and restricted to each proxy's matched set."""
+    from meshtui.engine.ordering import MergeRanks, full_ties
+
+    rng = random.Random(seed)
+    kinds: list[tuple[str, dict[str, Any]]] = [
+        ("Mesh", {}),
+        ("MeshSubset", {"tags": {"app": "web"}}),
+        ("MeshService", {"name": "w"}),
+        ("Dataplane", {"labels": {"app": "web"}}),
+        ("Dataplane", {"name": "web-1", "section_name": "http"}),
+    ]
+    everything = []
+    for i in range(rng.randint(5, 40)):
+        kind, ref = rng.choice(kinds)
+        everything.append(
+            make_policy(
+                rng.choice(["a", "b", "c", "d"]),
+                kind,
+                origin=rng.choice([None, "zone", "global"]),
+                role=rng.choice([None, "system", "producer", "consumer"]),
+                store_name=f"p{i:02}.ns",
+                **ref,
+            )
+        )
+    ranks = MergeRanks.of(everything)
+    assert ranks is not None
+    for _ in range(10):
+        subset = [p for p in everything if rng.random() < 0.6]  # store order kept
+        expected = sort_policies(subset)
+        got = ranks.sort(subset)
+        assert got is not None
+        assert [id(p) for p in got[0]] == [id(p) for p in expected]
+        assert [(id(a), id(b)) for a, b in got[1]] == [
+            (id(a), id(b)) for a, b in full_ties(expected)
+        ]
