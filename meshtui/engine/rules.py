@@ -147,7 +147,7 @@ def match_policies(
     *,
     include_shadow: bool = False,
     fast: bool = True,
-) -> tuple[list[Policy], dict[Listener, list[Policy]], list[str]]:
+) -> tuple[list[Policy], dict[Listener, Sequence[Policy]], list[str]]:
     """The candidates of `policy_type` that select `dataplane`, in store order.
 
     The fast path skips the per-policy selector for top-level `Mesh` policies (their
@@ -159,9 +159,10 @@ def match_policies(
         The matched policies, the policies per selected inbound, and warnings.
     """
     if include_shadow or gateway is not None or not fast:
-        return _match_each(
+        every, per_listener, found = _match_each(
             index.policies_of(policy_type, include_shadow=include_shadow), dataplane, gateway, index
         )
+        return every, dict(per_listener), found
     sets = index.candidates(policy_type)
     namespace = dataplane.labels.get("k8s.kuma.io/namespace", "")
     key = (
@@ -197,14 +198,10 @@ def match_policies(
         shared, positions = (), ()
     slow_matched, slow_inbound, warnings = _match_each(slow, dataplane, gateway, index)
     if not slow_matched:
-        return (
-            list(shared),
-            {listener: list(shared) for listener in listeners} if shared else {},
-            warnings,
-        )
+        return list(shared), dict.fromkeys(listeners, shared) if shared else {}, warnings
     order = sets.order
     matched = _with_inserted(shared, positions, slow_matched, order)
-    by_inbound: dict[Listener, list[Policy]] = {}
+    by_inbound: dict[Listener, Sequence[Policy]] = {}
     for listener in listeners:
         merged = _with_inserted(shared, positions, slow_inbound.get(listener, ()), order)
         if merged:
