@@ -19,6 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TypeVar, cast
 
+from rich.console import RenderableType
 from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
@@ -168,6 +169,14 @@ class MeshtuiApp(App[None]):
 
     def on_unmount(self) -> None:
         self._stop.set()
+
+    def exit(
+        self, result: None = None, return_code: int = 0, message: RenderableType | None = None
+    ) -> None:
+        """Quit: the sources are told to stop at once, before Textual closes the screens
+        (which can take a moment on a big tree), so no loop outlives the app."""
+        self._stop.set()
+        super().exit(result, return_code, message)
 
     def on_resize(self, event: Resize) -> None:
         self._apply_size(event.size.width)
@@ -323,6 +332,8 @@ class MeshtuiApp(App[None]):
         self._set_ui(replace(self.ui, role=role, view="policies" if role else self.ui.view))
 
     def on_resource_table_highlighted(self, message: ResourceTable.Highlighted) -> None:
+        if self.table.pending_key == message.key:
+            self.table.pending_key = ""
         self.ui = self.ui.with_selected(message.key)
         self._refresh_detail()
 
@@ -460,6 +471,7 @@ class MeshtuiApp(App[None]):
             del self._history[:-50]
         mesh_changed = state.mesh != self.ui.mesh
         self.ui = state
+        self.table.pending_key = ""  # a new state the user asked for: its selection rules
         self._sync_filter_field()
         if mesh_changed:
             self.evaluation = None
@@ -541,8 +553,12 @@ class MeshtuiApp(App[None]):
                 loaded=self.loaded, status=self.status.message, has_meshes=has_meshes
             )
             view = replace(view, empty_text=why)
+        pending = self.table.pending_key
         self.table.view = view
         keys = [row.key for row in view.rows]
+        if pending and pending in keys and view.kind == self.ui.view:
+            # the user moved the cursor and its message is still on the way: keep the move
+            self.ui = self.ui.with_selected(pending)
         if keys and self.ui.selected_key not in keys:
             current = self.table.current_key()
             self.ui = self.ui.with_selected(current if current in keys else keys[0])

@@ -274,7 +274,7 @@ def _sorted(
         notes = tuple(
             f"{a.resource.type} {a.resource.name} and {b.resource.name} tie on every ordering key "
             "(kind, origin, role, name): Kuma leaves their order undefined;"
-            " meshtui keeps store order"
+            " meshtui orders them as Go's sort does from store order"
             for a, b in ties
         )
         relevant = tuple(p for p in ordered if p.to or p.target_ref.kind == "MeshHTTPRoute")

@@ -275,6 +275,36 @@ def _unmatched_section(ev: MeshEvaluation, rules: DataplaneRules) -> TreeNode | 
     )
 
 
+OPEN_WARNINGS = 8
+"""A warnings section starts expanded when it has at most this many lines."""
+
+
+def _warning_sections(rules: DataplaneRules) -> list[TreeNode]:
+    """Kuma's own warnings, then meshtui's notes on merge-order ties, apart: a big mesh
+    can have hundreds of ties (equal names in many namespaces) and only a few warnings."""
+    kuma = [w for t in rules.types for w in t.kuma_warnings]
+    ties = [w for t in rules.types for w in t.warnings[len(t.kuma_warnings) :]]
+    out = []
+    for node_id, title, lines, style in (
+        ("warnings", "Warnings", kuma, "warning"),
+        ("ties", "Merge-order ties  (Kuma's order is undefined)", ties, "muted"),
+    ):
+        if lines:
+            kids = tuple(
+                TreeNode(f"{node_id}/{i}", literal(w), style=style) for i, w in enumerate(lines)
+            )
+            out.append(
+                TreeNode(
+                    node_id,
+                    f"{title}  ({len(lines)})",
+                    kids,
+                    style="warning" if style == "warning" else "",
+                    expanded=len(lines) <= OPEN_WARNINGS,
+                )
+            )
+    return out
+
+
 def dataplane_detail(ev: MeshEvaluation, name: str) -> DetailView:
     """The merged rules of one dataplane as Kuma computes them."""
     rules = ev.rules(name)
@@ -297,18 +327,7 @@ def dataplane_detail(ev: MeshEvaluation, name: str) -> DetailView:
     unmatched = _unmatched_section(ev, rules)
     if unmatched is not None:
         sections.append(unmatched)
-    if rules.warnings:
-        sections.append(
-            TreeNode(
-                "warnings",
-                f"Warnings  ({len(rules.warnings)})",
-                tuple(
-                    TreeNode(f"warnings/{i}", literal(w), style="warning")
-                    for i, w in enumerate(rules.warnings)
-                ),
-                style="warning",
-            )
-        )
+    sections.extend(_warning_sections(rules))
     root = TreeNode(f"root:{row_key(res)}", literal(res.display_name), tuple(sections))
     where = f"{literal(namespace_label(res))} · zone {literal(res.zone or '-')}"
     subtitle = f"Dataplane · {where} · {literal(dp.address)}"

@@ -104,29 +104,60 @@ class RulesTree(Tree[TreeNode]):
         for child in node.children:
             self._add(parent, child)
 
-    def _add(self, parent: UINode[TreeNode], node: TreeNode) -> None:
+    def _add(
+        self, parent: UINode[TreeNode], node: TreeNode, before: int | None = None
+    ) -> UINode[TreeNode]:
         if node.children:
-            ui = parent.add(self._label(node), data=node, expand=False)
+            ui = parent.add(self._label(node), data=node, expand=False, before=before)
             if self._expanded.get(node.node_id, node.expanded):
                 self._fill(ui, node)
                 ui.expand()
         else:
-            ui = parent.add_leaf(self._label(node), data=node)
+            ui = parent.add_leaf(self._label(node), data=node, before=before)
         self._drawn[ui.id] = self._drawn_from(node)
+        return ui
 
     def _patch(self, parent: UINode[TreeNode], node: TreeNode) -> bool:
-        """Bring `parent`'s shown children in line with `node`'s; True if a level was rebuilt."""
+        """Bring `parent`'s shown children in line with `node`'s; True if any were added
+        or removed.
+
+        Children are matched by node id (and whether they can expand), in order: one that
+        stays is updated in place, one that went is removed, a new one is inserted where it
+        belongs. An edit that adds or drops one of thousands of outbound sections touches
+        that one, not the level.
+        """
         shown = list(parent.children)
-        if [(c.data.node_id if c.data else "", c.allow_expand) for c in shown] != [
-            (n.node_id, bool(n.children)) for n in node.children
-        ]:
-            for child in shown:
-                self._forget(child)
-            parent.remove_children()
-            self._fill(parent, node)
-            return True
+        wanted = node.children
+        keys = [(c.data.node_id if c.data else "", c.allow_expand) for c in shown]
+        if keys == [(n.node_id, bool(n.children)) for n in wanted]:
+            return self._update_all(shown, wanted)
+        later = {key: i for i, key in reversed(list(enumerate(keys)))}
+        changed = False
+        j = 0  # the next shown child not yet matched or removed
+        for new in wanted:
+            key = (new.node_id, bool(new.children))
+            at = later.get(key, -1)
+            if at >= j:
+                for stale in shown[j:at]:  # gone (or moved: drawn again where it now is)
+                    self._forget(stale)
+                    stale.remove()
+                    changed = True
+                self._update_all([shown[at]], (new,))
+                j = at + 1
+            else:
+                position = len(parent.children) - (len(shown) - j)
+                self._add(parent, new, before=position)
+                changed = True
+        for stale in shown[j:]:
+            self._forget(stale)
+            stale.remove()
+            changed = True
+        return changed
+
+    def _update_all(self, shown: list[UINode[TreeNode]], wanted: tuple[TreeNode, ...]) -> bool:
+        """Point each UI node at its new view node; redraw labels that changed."""
         rebuilt = False
-        for ui, new in zip(shown, node.children, strict=True):
+        for ui, new in zip(shown, wanted, strict=True):
             ui.data = new
             drawn = self._drawn_from(new)
             if self._drawn.get(ui.id) != drawn:

@@ -86,6 +86,9 @@ class ResourceTable(ScrollView, can_focus=True):
         self._position: dict[str, int] = {}
         self._widths: list[int] = []
         self._quiet = False
+        self.pending_key = ""
+        """The row the user last moved to, until the app has handled its `Highlighted`:
+        a refresh in between must not put the cursor back on the previous selection."""
 
     # ---------------------------------------------------------------- public API
 
@@ -113,6 +116,8 @@ class ResourceTable(ScrollView, can_focus=True):
     def watch_view(self, old: TableView | None, view: TableView | None) -> None:
         same_kind = old is not None and view is not None and old.kind == view.kind
         current = self.current_key() if same_kind else ""
+        if not same_kind:
+            self.pending_key = ""
         rows = view.rows if view is not None else ()
         # Fix: a `str` border title is parsed as markup, and the title carries the user's
         # `/` filter text (e.g. `/[bold]`); a `Text` is shown literally.
@@ -144,6 +149,7 @@ class ResourceTable(ScrollView, can_focus=True):
         self._scroll_to_cursor()
         key = self.current_key()
         if key:
+            self.pending_key = key
             self.post_message(self.Highlighted(key))
 
     def _scroll_to_cursor(self) -> None:

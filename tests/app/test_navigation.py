@@ -275,3 +275,19 @@ async def test_the_cursor_stays_on_its_row_when_the_folder_changes(tmp_path: Pat
         )
         assert app.table.current_key() == SECOND == app.ui.selected_key
         assert rows(app) == SEED_DATAPLANES
+
+
+async def test_a_refresh_between_a_move_and_its_message_keeps_the_move() -> None:
+    """A live update may be handled after the cursor moved but before the table's
+    `Highlighted` message: the cursor must not jump back to the previous selection."""
+    app = folder_app(SEED)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await started(pilot, app)
+        first, second = [row.key for row in app.table.view.rows][:2]  # type: ignore[union-attr]
+        assert app.table.current_key() == app.ui.selected_key == first
+        app.table.action_move(1)  # the user's key, its message not handled yet...
+        app._refresh_table()  # ...when an update redraws the table
+        assert app.table.current_key() == second
+        await settle(pilot)
+        assert app.table.current_key() == app.ui.selected_key == second
+        assert app.detail.view is not None and "second-consumer" in app.detail.view.subtitle

@@ -91,7 +91,7 @@ async def test_collapsed_sections_get_their_children_when_expanded() -> None:
         assert str(ui_node(tree, "s7/l49").label) == "k: w"
 
 
-async def test_a_level_whose_children_changed_is_rebuilt_keeping_expansion_and_cursor() -> None:
+async def test_a_level_whose_children_changed_keeps_expansion_and_cursor() -> None:
     app = TreeApp()
     async with app.run_test() as pilot:
         tree = app.query_one(RulesTree)
@@ -102,10 +102,11 @@ async def test_a_level_whose_children_changed_is_rebuilt_keeping_expansion_and_c
         tree.move_cursor(ui_node(tree, "b/l0"), animate=False)
         await pilot.pause()
 
+        kept_c = ui_node(tree, "c")
         tree.show(root(b, c), frozenset())  # a is gone
         await pilot.pause()
-        assert shown(tree) == ["Section b", "  2", "Section c"]
-        assert not ui_node(tree, "c").is_expanded
+        assert shown(tree) == ["Section b", "  2", "Section c", "  3"]  # 3 stays hidden
+        assert ui_node(tree, "c") is kept_c and not kept_c.is_expanded
         assert tree.cursor_node is not None and tree.cursor_node.data is not None
         assert tree.cursor_node.data.node_id == "b/l0"
 
@@ -122,3 +123,33 @@ async def test_another_subject_starts_from_its_own_defaults() -> None:
         await pilot.pause()
         assert ui_node(tree, "a").is_expanded, "dp-2's section a opens as its view says"
         assert shown(tree) == ["Section a", "  1"]
+
+
+async def test_adding_and_removing_sections_touches_only_those() -> None:
+    """One outbound more or less among thousands: the others keep their UI nodes."""
+    app = TreeApp()
+    async with app.run_test() as pilot:
+        tree = app.query_one(RulesTree)
+        names = [f"s{i:03}" for i in range(300)]
+        tree.show(root(*(section(n, ("x",), expanded=False) for n in names)), frozenset())
+        await pilot.pause()
+        ui_node(tree, "s100").expand()
+        await pilot.pause()
+        kept = {n: ui_node(tree, n) for n in ("s000", "s100", "s150", "s299")}
+
+        edited = [n for n in names if n != "s150"]  # one gone...
+        edited.insert(10, "new-a")  # ...two new, one of them first
+        edited.insert(0, "new-b")
+        tree.show(root(*(section(n, ("x",), expanded=False) for n in edited)), frozenset())
+        await pilot.pause()
+        assert [str(c.label) for c in tree.root.children] == [f"Section {n}" for n in edited]
+        for name in ("s000", "s100", "s299"):
+            assert ui_node(tree, name) is kept[name], f"{name} is the same UI node"
+        assert ui_node(tree, "s100").is_expanded, "the user's expansion survives"
+        assert tree._find("s150") is None
+
+        # order changes too: a moved section is drawn where it now is
+        moved = [edited[-1], *edited[:-1]]
+        tree.show(root(*(section(n, ("x",), expanded=False) for n in moved)), frozenset())
+        await pilot.pause()
+        assert [str(c.label) for c in tree.root.children] == [f"Section {n}" for n in moved]
