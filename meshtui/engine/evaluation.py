@@ -225,26 +225,29 @@ class MeshEvaluation:
             self._groups = (groups, builtin)
         return self._groups
 
-    def not_matching(self, dataplane_name: str, policy_type: str) -> list[tuple[Policy, Selection]]:
+    def not_matching(
+        self, dataplane_name: str, policy_type: str
+    ) -> tuple[tuple[Policy, Selection], ...]:
         """Policies of one type that do not apply to the dataplane, each with the reason."""
         dataplane = self.index.dataplanes.get(dataplane_name)
         if dataplane is None:
-            return []
+            return ()
         policies = self.index.policies_of(policy_type)
         # Memoised with the policies and the proxy it was computed for: both objects
         # survive edits of other types (and of other proxies), and so does the answer.
         key = (policy_type, id(dataplane))
         hit = self.cache.unmatched.get(key)
         if hit is not None and hit[0] is policies and hit[1] is dataplane:
-            return list(hit[2])
+            return hit[2]  # the same tuple: views drawn from it can be reused
         gateway = select_gateway(self.index, dataplane)
         out = []
         for policy in policies:
             selection = select(policy.resource, policy.target_ref, dataplane, gateway, self.index)
             if not selection.matched:
                 out.append((policy, selection))
-        self.cache.unmatched[key] = (policies, dataplane, tuple(out))
-        return out
+        found = tuple(out)
+        self.cache.unmatched[key] = (policies, dataplane, found)
+        return found
 
     def explain(self, policy: Policy, dataplane_name: str) -> Selection | None:
         """How the policy's top-level targetRef fares on one dataplane (bulk-path gateway)."""

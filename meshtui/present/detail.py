@@ -11,10 +11,11 @@ an origin's `target` lets the user jump to the policy.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import partial
 from typing import Any
 
 from meshtui.engine.evaluation import DataplaneRules, MeshEvaluation
-from meshtui.engine.matching import Listener
+from meshtui.engine.matching import Listener, Selection
 from meshtui.engine.resource_rules import Origin, ResourceRule
 from meshtui.engine.rules import InboundRule, LegacyRule, TypeRules
 from meshtui.engine.subsets import Subset
@@ -229,42 +230,46 @@ def _legacy_to_section(rules: DataplaneRules, exclusive: bool) -> TreeNode | Non
     )
 
 
+_TYPE_NODES: IdentityMemo[TreeNode] = IdentityMemo(limit=20_000)
+"""Per-type subtrees of the matched and not-matching sections, by the engine tuple they
+are drawn from: unchanged after an edit of another type, so not drawn again."""
+_UNMATCHED: IdentityMemo[tuple[TreeNode, ...]] = IdentityMemo(limit=20_000)
+
+
 def _matched_section(rules: DataplaneRules) -> TreeNode:
-    kids = []
-    for t in rules.types:
-        if t.matched:
-            kids.append(
-                TreeNode(
-                    f"matched/{t.type}",
-                    f"{t.type}  ({len(t.matched)})",
-                    tuple(
-                        TreeNode(
-                            f"matched/{t.type}/{p.key.name}",
-                            f"{i + 1}. {who(p.resource)}  targetRef {literal(target_summary(p))}",
-                            target=row_key(p.resource),
-                        )
-                        for i, p in enumerate(t.matched)
-                    ),
-                )
-            )
+    kids = [
+        _TYPE_NODES.get(t.matched, t.type, partial(_matched_of, t))
+        for t in rules.types
+        if t.matched
+    ]
     count = sum(len(t.matched) for t in rules.types)
     return TreeNode(
         "matched", f"Matched policies, merge order  ({count})", tuple(kids), expanded=False
     )
 
 
+def _matched_of(t: TypeRules) -> TreeNode:
+    return TreeNode(
+        f"matched/{t.type}",
+        f"{t.type}  ({len(t.matched)})",
+        tuple(
+            TreeNode(
+                f"matched/{t.type}/{p.key.name}",
+                f"{i + 1}. {who(p.resource)}  targetRef {literal(target_summary(p))}",
+                target=row_key(p.resource),
+            )
+            for i, p in enumerate(t.matched)
+        ),
+    )
+
+
 def _unmatched_section(ev: MeshEvaluation, rules: DataplaneRules) -> TreeNode | None:
-    kids = []
+    kids: list[TreeNode] = []
     name = rules.dataplane.resource.name
     for t in rules.types:
-        for policy, selection in ev.not_matching(name, t.type):
-            kids.append(
-                TreeNode(
-                    f"unmatched/{t.type}/{policy.key.name}",
-                    f"{t.type} {who(policy.resource)}: {literal(selection.reason)}",
-                    target=row_key(policy.resource),
-                )
-            )
+        missing = ev.not_matching(name, t.type)
+        if missing:
+            kids.extend(_UNMATCHED.get(missing, t.type, partial(_unmatched_of, missing)))
     if not kids:
         return None
     return TreeNode(
@@ -272,6 +277,17 @@ def _unmatched_section(ev: MeshEvaluation, rules: DataplaneRules) -> TreeNode | 
         f"Policies that do not apply, and why  ({len(kids)})",
         tuple(kids),
         expanded=False,
+    )
+
+
+def _unmatched_of(missing: Sequence[tuple[Policy, Selection]]) -> tuple[TreeNode, ...]:
+    return tuple(
+        TreeNode(
+            f"unmatched/{policy.type}/{policy.key.name}",
+            f"{policy.type} {who(policy.resource)}: {literal(selection.reason)}",
+            target=row_key(policy.resource),
+        )
+        for policy, selection in missing
     )
 
 

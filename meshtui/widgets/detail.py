@@ -52,6 +52,8 @@ class RulesTree(Tree[TreeNode]):
         self._drawn: dict[int, tuple[str, str, str]] = {}
         """What each UI node's label was drawn from: (label, style, target)."""
         self._changed: frozenset[str] = frozenset()
+        self._unchanged_marks = False
+        """Whether this update marks the same nodes as changed as the one before."""
 
     def show(self, root: TreeNode | None, changed: frozenset[str]) -> None:
         """Show `root`'s children, keeping expansion, the cursor and the scroll by node id.
@@ -61,6 +63,7 @@ class RulesTree(Tree[TreeNode]):
         big tree costs what changed. Children of collapsed nodes are added when the
         node is first expanded.
         """
+        self._unchanged_marks = changed == self._changed
         self._changed = changed
         if root is None or root.node_id != self._root_id:
             self._expanded = {}
@@ -158,6 +161,8 @@ class RulesTree(Tree[TreeNode]):
         """Point each UI node at its new view node; redraw labels that changed."""
         rebuilt = False
         for ui, new in zip(shown, wanted, strict=True):
+            if ui.data is new and self._unchanged_marks:
+                continue  # the very same subtree (see `present.memo`), drawn as it was
             ui.data = new
             drawn = self._drawn_from(new)
             if self._drawn.get(ui.id) != drawn:
