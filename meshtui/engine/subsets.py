@@ -334,13 +334,35 @@ def enumerate_subsets(tags: Iterable[Tag]) -> Iterator[Subset]:
 # ---------------------------------------------------------------------------
 
 
-def _make_rules(cand: Subset, items: Sequence[SubsetItem], merge: Merge) -> list[SubsetRule]:
+def _by_subset(items: Sequence[SubsetItem]) -> list[tuple[Subset, list[int]]]:
+    """The distinct item subsets, each with the positions of the items that have it.
+
+    Items often share subsets (every `Mesh` item is the empty one): whether a subset
+    covers a candidate is then decided once for all of its items.
+    """
+    found: dict[Subset, list[int]] = {}
+    for i, item in enumerate(items):
+        found.setdefault(item.subset, []).append(i)
+    return list(found.items())
+
+
+def _make_rules(
+    cand: Subset,
+    items: Sequence[SubsetItem],
+    merge: Merge,
+    grouped: list[tuple[Subset, list[int]]] | None = None,
+) -> list[SubsetRule]:
     """Build the rules of one candidate subset (Kuma's ``createRule``).
 
     The items (in item order) whose subset covers ``cand`` are merged; every conf that
     ``merge`` returns becomes one rule.  No covering item means no rule.
     """
-    relevant = [item for item in items if covers(item.subset, cand)]
+    if grouped is None:
+        relevant = [item for item in items if covers(item.subset, cand)]
+    else:
+        positions = [i for subset, at in grouped if covers(subset, cand) for i in at]
+        positions.sort()
+        relevant = [items[i] for i in positions]
     if not relevant:
         return []
     confs = merge([item.conf for item in relevant])
@@ -393,13 +415,14 @@ def _rules_from(cand: Subset, relevant: Sequence[SubsetItem], merge: Merge) -> l
 def _fast_path_general(items: Sequence[SubsetItem], merge: Merge) -> list[SubsetRule]:
     """The fast path done literally (for subsets with several tags of the same key)."""
     seen: set[str] = set()
+    grouped = _by_subset(items)
     rules: list[SubsetRule] = []
     for item in items:
         key = _canonical_key(item.subset)
         if key in seen:
             continue
         seen.add(key)
-        rules.extend(_make_rules(tuple(sorted(item.subset)), items, merge))
+        rules.extend(_make_rules(tuple(sorted(item.subset)), items, merge, grouped))
     rules.sort(key=lambda rule: len(rule.subset), reverse=True)
     return rules
 
@@ -411,11 +434,12 @@ def _graph_path(items: Sequence[SubsetItem], merge: Merge, use_cliques: bool) ->
     members' subsets.  Rules are not deduplicated across groups.
     """
     subsets = [item.subset for item in items]
+    grouped = _by_subset(items)
     rules: list[SubsetRule] = []
     for group in _node_groups(subsets, use_cliques):
         group_tags = [tag for node in group for tag in subsets[node]]
         for cand in enumerate_subsets(group_tags):
-            rules.extend(_make_rules(cand, items, merge))
+            rules.extend(_make_rules(cand, items, merge, grouped))
     rules.sort(key=lambda rule: num_positive(rule.subset), reverse=True)
     return rules
 
