@@ -5,9 +5,10 @@ How: the parent takes `time.monotonic()` just before spawning a fresh
 system-wide clock on Linux). The child runs the real app headless
 (`MeshtuiApp(FolderSource(folder, watch=False), ContextOptions())`, 160x45) and stamps
 the first complete frame: `app.evaluation` set, the dataplane table's rows present and
-the detail pane's tree shown, after Textual went idle once more. It also reports
-`ru_maxrss` right then (figure d; `RUSAGE_SELF`, so the largest child process, e.g. a
-decoding worker, is reported beside it) and, on the first run only, how long the
+the detail pane's tree shown, after Textual went idle once more. It also reports its
+peak RSS right then (figure d: `VmHWM`, its own pages only, whereas `ru_maxrss` of an
+exec'd child counts the parent's too; the largest child process, e.g. a decoding worker,
+is reported beside it) and, on the first run only, how long the
 per-policy affected counts (`app.affected`) took once `2` switched to the policies
 view (they are only computed for the view that shows them).
 
