@@ -26,6 +26,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
 from textual.events import Resize
+from textual.widget import Widget
 from textual.widgets import Footer, Input, OptionList, Static
 
 from meshtui.engine.evaluation import MeshEvaluation
@@ -87,8 +88,10 @@ class MeshtuiApp(App[None]):
     BINDINGS = [
         Binding("q", "quit", "Quit"),
         Binding("question_mark", "help", "Help"),
-        Binding("slash", "filter", "Filter"),
-        Binding("colon", "command", "Command"),
+        # Priority: run before the keys typed after them are handed to the focused widget
+        # (see `_focus`); `check_action` lets them through to an input field.
+        Binding("slash", "filter", "Filter", priority=True),
+        Binding("colon", "command", "Command", priority=True),
         Binding("y", "toggle_yaml", "YAML"),
         Binding("f", "toggle_full_screen", "Full screen"),
         Binding("escape", "go_back", "Back"),
@@ -340,7 +343,7 @@ class MeshtuiApp(App[None]):
     def on_resource_table_chosen(self, message: ResourceTable.Chosen) -> None:
         self.ui = self.ui.with_selected(message.key)
         self._refresh_detail()
-        self.detail.rules_tree.focus()
+        self._focus(self.detail.rules_tree)
 
     def on_rules_tree_jump(self, message: RulesTree.Jump) -> None:
         self.jump(message.target)
@@ -353,14 +356,14 @@ class MeshtuiApp(App[None]):
 
     @on(Input.Submitted, "#filter")
     def _filter_submitted(self, message: Input.Submitted) -> None:
-        self.table.focus()
+        self._focus(self.table)
 
     @on(Input.Submitted, "#command")
     def _command_submitted(self, message: Input.Submitted) -> None:
         command = self.query_one("#command", Input)
         command.value = ""
         command.remove_class("-active")
-        self.table.focus()
+        self._focus(self.table)
         namespaces = namespaces_view(self.evaluation, self.inventory.namespaces, self.ui).items
         result = run_command(
             message.value,
@@ -379,6 +382,23 @@ class MeshtuiApp(App[None]):
 
     # ------------------------------------------------------------------ actions
 
+    def _focus(self, widget: Widget) -> None:
+        """Focus `widget` now, before the next key is handled.
+
+        Fix: `Widget.focus()` only schedules the move, behind the keys already queued, and
+        the keys of a non-priority binding are handed on only after those queued after
+        it, so a fast `/prod` or `:mt⏎` (or typing while a big mesh is redrawn) sent
+        `prod` to the table and lost it.
+        """
+        self.screen.set_focus(widget)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("filter", "command"):
+            # `/` and `:` are priority bindings: in a field (the filter, the command line,
+            # the palette) they are typed, and over the help screen they do nothing.
+            return self.screen is self.screen_stack[0] and not isinstance(self.focused, Input)
+        return True
+
     def action_help(self) -> None:
         self.push_screen(HelpScreen())
 
@@ -393,13 +413,13 @@ class MeshtuiApp(App[None]):
         self.screen.minimize()  # the filter line belongs to the table's column
         field = self.query_one("#filter", Input)
         field.add_class("-active")
-        field.focus()
+        self._focus(field)
 
     def action_command(self) -> None:
         self.screen.minimize()
         field = self.query_one("#command", Input)
         field.add_class("-active")
-        field.focus()
+        self._focus(field)
 
     def action_show(self, view: str) -> None:
         self._set_ui(replace(self.ui, view=view, filter=""), remember=True)
@@ -429,12 +449,12 @@ class MeshtuiApp(App[None]):
         elif command.has_class("-active"):
             command.value = ""
             command.remove_class("-active")
-            self.table.focus()
+            self._focus(self.table)
         elif field.has_class("-active") or self.ui.filter:
             field.value = ""
             field.remove_class("-active")
             self.ui = replace(self.ui, filter="")
-            self.table.focus()
+            self._focus(self.table)
             self._refresh()
         elif self.ui.detail_mode == "yaml":
             self.action_toggle_yaml()
@@ -442,10 +462,10 @@ class MeshtuiApp(App[None]):
             # Fix: drilling into a row (enter) is not a history step, so esc from the tree
             # returns to the table; it used to pop `_history` (a view the user had left
             # earlier) whenever there was one.
-            self.table.focus()
+            self._focus(self.table)
         elif self._history:
             self._set_ui(self._history.pop())
-            self.table.focus()
+            self._focus(self.table)
 
     def jump(self, target: str) -> None:
         """Show what `target` (`policy:T/name`, `dataplane:name`, `service:T/name`) names."""
@@ -461,7 +481,7 @@ class MeshtuiApp(App[None]):
         self._set_ui(replace(state, namespaces=frozenset()).with_selected(target), remember=True)
         self.query_one("#filter", Input).value = ""
         self.table.select_key(target)
-        self.table.focus()
+        self._focus(self.table)
 
     # ------------------------------------------------------------------ state → views
 
