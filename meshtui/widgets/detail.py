@@ -30,6 +30,14 @@ class RulesTree(Tree[TreeNode]):
         Binding("space", "toggle_node", "Expand", show=True),
         Binding("j", "cursor_down", show=False),
         Binding("k", "cursor_up", show=False),
+        # Fix: Textual's Tree binds none of these, so a long tree (a proxy of a big mesh)
+        # could only be walked a line at a time.
+        Binding("pagedown", "page_down", show=False),
+        Binding("pageup", "page_up", show=False),
+        Binding("home,g", "scroll_home", show=False),
+        Binding("end,G", "scroll_end", show=False),
+        Binding("left,h", "fold", show=False),
+        Binding("right,l", "unfold", show=False),
     ]
 
     class Jump(Message):
@@ -210,6 +218,37 @@ class RulesTree(Tree[TreeNode]):
     def on_tree_node_selected(self, event: Tree.NodeSelected[TreeNode]) -> None:
         event.stop()
 
+    def action_fold(self) -> None:
+        """`h`/left: collapse the node, or go to its parent."""
+        node = self.cursor_node
+        if node is None:
+            return
+        if node.allow_expand and node.is_expanded:
+            node.collapse()
+        elif node.parent is not None and node.parent is not self.root:
+            self.move_cursor(node.parent, animate=False)
+
+    def action_unfold(self) -> None:
+        """`l`/right: expand the node, or go to its first child."""
+        node = self.cursor_node
+        if node is None or not node.allow_expand:
+            return
+        if not node.is_expanded:
+            node.expand()
+        elif node.children:
+            self.move_cursor(node.children[0], animate=False)
+
+
+class YamlText(VerticalScroll):
+    """The scrolling YAML (or problem) text, moved with the same keys as the tree."""
+
+    BINDINGS = [
+        Binding("j", "scroll_down", show=False),
+        Binding("k", "scroll_up", show=False),
+        Binding("g", "scroll_home", show=False),
+        Binding("G", "scroll_end", show=False),
+    ]
+
 
 class DetailPane(Vertical):
     """Title, subtitle and either the tree or the YAML text of a `DetailView`."""
@@ -237,12 +276,22 @@ class DetailPane(Vertical):
         yield Static(id="detail-title", markup=False)
         yield Static(id="detail-subtitle", markup=False)
         yield RulesTree(id="rules")
-        with VerticalScroll(id="detail-text"):
+        with YamlText(id="detail-text"):
             yield Static(id="detail-yaml", markup=False)
 
     @property
     def rules_tree(self) -> RulesTree:
         return self.query_one(RulesTree)
+
+    def _keep_focus_in_pane(self, text_mode: bool) -> None:
+        """Fix: `y` with the tree focused hid the tree and left the focus nowhere (j/k, the
+        footer's pane keys and `f` stopped working); the focus now moves to what replaces
+        what had it, and back."""
+        text = self.query_one(YamlText)
+        if text_mode and self.rules_tree.has_focus:
+            self.screen.set_focus(text)
+        elif not text_mode and text.has_focus:
+            self.screen.set_focus(self.rules_tree)
 
     def watch_view(self, view: DetailView | None) -> None:
         self._show(view, self.changed)
@@ -264,8 +313,11 @@ class DetailPane(Vertical):
         title.update(Text(view.title or view.empty_text, no_wrap=True, overflow="ellipsis"))
         subtitle.update(Text(view.subtitle, no_wrap=True, overflow="ellipsis"))
         text_mode = view.tree is None
+        self._keep_focus_in_pane(text_mode)
         self.set_class(text_mode, "-text")
         if text_mode:
-            self.query_one("#detail-yaml", Static).update(Text(view.text or view.empty_text))
+            # the empty text goes where the title would be, once (it was shown twice)
+            body = view.text or (view.empty_text if view.title else "")
+            self.query_one("#detail-yaml", Static).update(Text(body))
         else:
             self.rules_tree.show(view.tree, changed)

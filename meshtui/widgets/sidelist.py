@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.binding import Binding
+from textual.events import Resize
 from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import OptionList
@@ -15,12 +16,23 @@ from meshtui.views import ListView
 class SideList(OptionList):
     """Renders a `ListView`; `enter` posts `Chosen`, `space` posts `Toggled`."""
 
-    BINDINGS = [Binding("space", "toggle_entry", "Select", show=True)]
+    BINDINGS = [
+        Binding("space", "toggle_entry", "Select", show=True),
+        # Fix: the table and the tree move with j/k, g/G; these lists did not.
+        Binding("j", "cursor_down", show=False),
+        Binding("k", "cursor_up", show=False),
+        Binding("g", "first", show=False),
+        Binding("G", "last", show=False),
+    ]
 
     view: reactive[ListView | None] = reactive(None)
+    _drawn_width = 0
+    """The entry width the options were cut to."""
 
-    ASSUMED_WIDTH = 34
-    """Entry width before the first layout: the sidebar's 38 columns, less border and scrollbar."""
+    ASSUMED_WIDTH = 32
+    """Entry width before the first layout: the sidebar's 38 columns, less border, padding
+    and scrollbar. (Fix: it was 34, the width *without* a scrollbar, so on a big mesh, whose
+    namespaces list scrolls, every entry lost the end of its counts: `10 …` for `10 pol`.)"""
 
     class Chosen(Message):
         """The user picked an entry (enter or click)."""
@@ -48,6 +60,11 @@ class SideList(OptionList):
             """The list the entry belongs to (for `@on` selectors)."""
             return self.sidelist
 
+    def on_resize(self, event: Resize) -> None:
+        """Entries are cut to the width: cut them again when it changes."""
+        if self.view is not None and self._drawn_width != self._line_width():
+            self.watch_view(self.view)
+
     def watch_view(self, view: ListView | None) -> None:
         highlighted = self.highlighted
         highlighted_id = None
@@ -59,7 +76,8 @@ class SideList(OptionList):
                 return
             self.border_title = view.title
             counts = max((len(item.counts) for item in view.items), default=0)
-            room = self._line_width() - 3 - counts  # "● ", label, " ", counts
+            self._drawn_width = self._line_width()
+            room = self._drawn_width - 3 - counts  # "● ", label, " ", counts
             width = min(max((len(item.label) for item in view.items), default=0), max(room, 8))
             options = []
             for item in view.items:
@@ -79,11 +97,16 @@ class SideList(OptionList):
                 self.highlighted = 0
 
     def _line_width(self) -> int:
-        """Room for one entry, leaving space for a scrollbar even before it appears."""
-        region = self.scrollable_content_region.width
-        if not region:
+        """Room for one entry, leaving space for a scrollbar whether or not it is shown.
+
+        Fix: `scrollbar_size_vertical` is 0 while no scrollbar is shown, and the content
+        region is measured before the scrollbar a long list gets: entries were cut 2
+        columns too wide, and a big mesh's counts lost their end.
+        """
+        width = self.size.width
+        if not width:
             return self.ASSUMED_WIDTH
-        return region if self.show_vertical_scrollbar else region - self.scrollbar_size_vertical
+        return width - self.styles.scrollbar_size_vertical
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()

@@ -6,18 +6,24 @@ the sample cluster (or a copy of it) and wait on app state, never on time.
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from rich.text import Text
 from textual.pilot import Pilot
 from textual.theme import BUILTIN_THEMES
-from textual.widgets import Input
+from textual.widgets import Input, Static
 
+from meshtui.widgets.detail import YamlText
 from meshtui.widgets.header import StatusHeader
 from meshtui.widgets.help import HelpScreen
+from meshtui.widgets.sidelist import SideList
 from meshtui.widgets.styles import rich_style
-from tests.app.harness import folder_app, wait_for
+from tests.app.harness import SAMPLE, folder_app, wait_for
 from tests.app.test_keys import (
     PRODUCER_TIMEOUT,
     SECOND,
     SEED,
+    command,
     focused,
     key_event,
     press,
@@ -26,6 +32,7 @@ from tests.app.test_keys import (
     started,
 )
 
+PAYMENTS = "dataplane:payments-69c7d5b8f4-wq2ls.shop-payments"
 SEMANTIC = ("added", "changed", "removed", "stale", "warning", "error", "muted", "accent", "")
 
 
@@ -98,3 +105,143 @@ async def test_slash_and_colon_are_typed_in_fields_and_do_nothing_over_help() ->
         await press(pilot, "escape")
         assert not isinstance(app.screen, HelpScreen)
         assert not app.query_one("#filter", Input).has_class("-active")
+
+
+# ---------------------------------------------------------------------- side lists
+
+
+def write_namespaces(folder: Path, count: int) -> None:
+    """Mesh `default` and `count` namespaces with long names, one dataplane each."""
+    docs = ["apiVersion: kuma.io/v1alpha1\nkind: Mesh\nmetadata:\n  name: default\n"]
+    for i in range(count):
+        ns = f"team-{i:02d}-payments-and-billing-backend"
+        docs.append(
+            f"""apiVersion: kuma.io/v1alpha1
+kind: Dataplane
+mesh: default
+metadata:
+  name: app-{i}
+  namespace: {ns}
+  labels: {{kuma.io/mesh: default, kuma.io/origin: zone, kuma.io/zone: default}}
+spec:
+  networking:
+    address: 10.0.0.{i + 1}
+    inbound:
+      - port: 8080
+        tags: {{kuma.io/service: app-{i}_{ns}_svc_8080, k8s.kuma.io/namespace: {ns}}}
+"""
+        )
+    (folder / "mesh.yaml").write_text("---\n".join(docs))
+
+
+async def test_side_lists_move_with_j_k_g_and_big_lists_keep_their_counts_whole(
+    tmp_path: Path,
+) -> None:
+    """j/k/g/G did nothing in the namespaces and roles panes (a k9s user's first keys); and
+    a namespaces list long enough to scroll had every entry cut 2 columns too wide, so its
+    counts lost their end (`8 …` for `8 pol`)."""
+    write_namespaces(tmp_path, 40)
+    app = folder_app(tmp_path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await started(pilot, app)
+        namespaces = app.query_one("#namespaces", SideList)
+        await wait_for(pilot, lambda: namespaces.show_vertical_scrollbar)
+        await pilot.pause()
+        room = namespaces.scrollable_content_region.width
+        for i in range(namespaces.option_count):
+            prompt = namespaces.get_option_at_index(i).prompt
+            assert isinstance(prompt, Text)
+            assert prompt.cell_len <= room, prompt.plain
+            assert prompt.plain.endswith(" pol"), prompt.plain
+        namespaces.focus()
+        await settle(pilot)
+        await press(pilot, "j", "j")
+        assert namespaces.highlighted == 2
+        await press(pilot, "k")
+        assert namespaces.highlighted == 1
+        await press(pilot, "G")
+        assert namespaces.highlighted == namespaces.option_count - 1
+        await press(pilot, "g")
+        assert namespaces.highlighted == 0
+        await press(pilot, "j", "space")
+        assert len(app.ui.namespaces) == 1
+        roles = app.query_one("#roles", SideList)
+        roles.focus()
+        await settle(pilot)
+        await press(pilot, "j", "j", "enter")
+        assert app.ui.role == "producer" and app.ui.view == "policies"
+
+
+# ---------------------------------------------------------------------- detail pane
+
+
+async def test_rules_tree_pages_jumps_to_its_ends_and_folds_with_h_l() -> None:
+    """Textual's Tree binds no page, home/end or fold keys: a long tree could only be
+    walked a line at a time."""
+    app = folder_app(SAMPLE)
+    async with app.run_test(size=(160, 30)) as pilot:
+        await started(pilot, app)
+        await command(pilot, "mesh shop")
+        await wait_for(pilot, lambda: app.evaluation is not None and app.evaluation.mesh == "shop")
+        app.jump(PAYMENTS)
+        await wait_for(pilot, lambda: app.ui.selected_key == PAYMENTS)
+        await press(pilot, "enter")
+        tree = app.detail.rules_tree
+        assert focused(app) is tree
+        await wait_for(pilot, lambda: tree.last_line > tree.scrollable_content_region.height)
+        await press(pilot, "pagedown")
+        assert tree.cursor_line == tree.scrollable_content_region.height - 1
+        await press(pilot, "G")
+        assert tree.cursor_line == tree.last_line
+        await press(pilot, "pageup", "g")
+        assert tree.cursor_line == 0
+        first = tree.cursor_node
+        assert first is not None and first.allow_expand and first.is_expanded
+        await press(pilot, "l")
+        assert tree.cursor_line == 1, "l on an open node goes to its first child"
+        child = tree.cursor_node
+        assert child is not None and child.is_expanded
+        await press(pilot, "h")
+        assert tree.cursor_node is child and not child.is_expanded, "h folds an open node"
+        await press(pilot, "h")
+        assert tree.cursor_node is first, "h on a folded node goes to its parent"
+        await press(pilot, "h")
+        assert not first.is_expanded
+        await press(pilot, "h")
+        assert tree.cursor_node is first, "a top-level node stays (the root is hidden)"
+        await press(pilot, "l")
+        assert first.is_expanded
+
+
+async def test_y_from_the_tree_moves_the_focus_to_the_yaml_and_back() -> None:
+    """`y` with the tree focused hid the tree and left the focus nowhere: j/k and the pane
+    keys stopped working until the user clicked or tabbed."""
+    app = folder_app(SEED)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await started(pilot, app)
+        await press(pilot, "enter")
+        assert focused(app) is app.detail.rules_tree
+        await press(pilot, "y")
+        text = app.query_one("#detail-text", YamlText)
+        await wait_for(pilot, lambda: focused(app) is text)
+        assert app.ui.detail_mode == "yaml"
+        await press(pilot, "G")
+        await wait_for(pilot, lambda: text.scroll_y == text.max_scroll_y)
+        await press(pilot, "y")
+        await wait_for(pilot, lambda: focused(app) is app.detail.rules_tree)
+        await press(pilot, "tab", "y")
+        assert focused(app) is not text, "y from elsewhere leaves the focus where it is"
+        assert app.ui.detail_mode == "yaml"
+
+
+async def test_an_empty_detail_says_why_once() -> None:
+    app = folder_app(SEED)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await started(pilot, app)
+        await press(pilot, "exclamation_mark")
+        assert app.table.row_count == 0 or app.ui.view == "problems"
+        shown = [
+            str(app.query_one(f"#{name}", Static).content)
+            for name in ("detail-title", "detail-yaml")
+        ]
+        assert shown[0] and shown[1] == "", shown
