@@ -16,6 +16,7 @@ from meshtui.present.tables import (
     policies_table,
     problems_table,
     services_table,
+    source_root,
 )
 from meshtui.present.text import literal, yaml_text
 from meshtui.views import DetailView, TableView, TreeNode
@@ -38,7 +39,8 @@ def table_for(
             ev, ui, highlights, now, stale, lambda r: len(ev.service_uses(r)) if ev else 0
         )
     if ui.view == "problems":
-        return problems_table(inventory.problems, ui)
+        files = inventory.origins
+        return problems_table(inventory.problems, ui, source_root(files) if files else "")
     return dataplanes_table(ev, ui, highlights, now, stale)
 
 

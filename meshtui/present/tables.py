@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 
@@ -33,6 +34,13 @@ def in_namespaces(resource: Resource, namespaces: frozenset[str]) -> bool:
     return not namespaces or namespace_label(resource) in namespaces
 
 
+def namespaces_text(namespaces: frozenset[str]) -> str:
+    """`ns a, b` for a few selected namespaces, `4 namespaces` past three."""
+    if len(namespaces) > 3:
+        return f"{len(namespaces)} namespaces"
+    return "ns " + ", ".join(literal(n) for n in sorted(namespaces))
+
+
 def matches_filter(cells: Sequence[str], text: str) -> bool:
     """k9s-style `/` filter: case-insensitive substring of any cell; a leading `!` inverts."""
     if not text:
@@ -49,6 +57,20 @@ def _style(
     return highlights.style_of_row(row, now) or ("stale" if key in stale else "")
 
 
+STALE_MARK = "  (stale)"
+"""After the name of a resource whose file is broken (the last good version is shown)."""
+
+
+def _marked_stale(row: Row, key: ResourceKey, stale: frozenset[ResourceKey], name: int) -> Row:
+    """Fix: a stale row was only dimmed, which says nothing to whoever has not read the
+    detail's subtitle; its name now says so (and `/stale` finds them all)."""
+    if key not in stale:
+        return row
+    cells = list(row.cells)
+    cells[name] += STALE_MARK
+    return replace(row, cells=tuple(cells))
+
+
 def _table(
     kind: str,
     title: str,
@@ -59,6 +81,10 @@ def _table(
     empty: str,
 ) -> TableView:
     kept = tuple(r for r in rows if matches_filter(r.cells, state.filter))
+    if state.namespaces and kind != "problems":
+        # Fix: nothing on the list said it was scoped to some namespaces (the sidebar that
+        # does is hidden on a narrow terminal); k9s names the namespace in the title too.
+        title += " · " + namespaces_text(state.namespaces)
     heading = f"{title} ({len(kept)}/{total})" if state.filter else f"{title} ({total})"
     if state.filter:
         heading += f"  /{literal(state.filter)}"
@@ -94,7 +120,8 @@ def dataplanes_table(
             continue
         plain = _dataplane_row(dp)
         style = _style(res.key, plain.key, highlights, now, stale)
-        rows.append(replace(plain, style=style) if style else plain)
+        row = _marked_stale(plain, res.key, stale, 0)
+        rows.append(replace(row, style=style) if style else row)
     if len(_DATAPLANE_ROWS) > 2 * len(ev.index.dataplanes) + 1000:
         _DATAPLANE_ROWS.clear()  # proxies gone or replaced; the next table refills it
     return _table("dataplanes", "Dataplanes", columns, rows, len(rows), state, "no dataplanes here")
@@ -171,13 +198,31 @@ def policies_table(
             "…" if count is None else str(count),
         )
         style = _style(res.key, key, highlights, now, stale) or ("muted" if shadow else "")
-        rows.append(Row(key, cells, style))
+        rows.append(_marked_stale(Row(key, cells, style), res.key, stale, 1))
     title = "Policies"
     if state.kind:
         title += f" · {state.kind}"
     if state.role:
         title += f" · {state.role}"
     return _table("policies", title, columns, rows, len(rows), state, "no policies here")
+
+
+def source_root(origins: Iterable[str]) -> str:
+    """The folder all `file:` origins are under (the watched one); `""` for other sources."""
+    names = list(origins)
+    if not names or not all(o.startswith("file:/") for o in names):
+        return ""
+    paths = [o.removeprefix("file:") for o in names]
+    if len(paths) == 1:
+        return os.path.dirname(paths[0])
+    return os.path.commonpath(paths)
+
+
+def relative_to(path: str, root: str) -> str:
+    """`path` under `root` (`kuma-demo/retries.yaml`), or as it is when it is not."""
+    if not root or not path.startswith(root.rstrip(os.sep) + os.sep):
+        return path
+    return path[len(root.rstrip(os.sep)) + 1 :]
 
 
 def ports_of(service: Resource) -> str:
@@ -225,12 +270,17 @@ def services_table(
                 literal(ports_of(res)),
                 str(uses(res)),
             )
-            rows.append(Row(key, cells, _style(res.key, key, highlights, now, stale)))
+            row = Row(key, cells, _style(res.key, key, highlights, now, stale))
+            rows.append(_marked_stale(row, res.key, stale, 1))
     return _table("services", "Services", columns, rows, len(rows), state, "no services here")
 
 
-def problems_table(problems: Sequence[Problem], state: UIState) -> TableView:
-    """Every load problem with its location."""
+def problems_table(problems: Sequence[Problem], state: UIState, root: str = "") -> TableView:
+    """Every load problem with its location (files relative to `root`, the watched folder).
+
+    Fix: files were shown whole, and an absolute path cut at the column's width showed
+    only the folder everyone shares (`/home/me/cluster/…`), never the file's name.
+    """
     columns = ("SEVERITY", "MESSAGE", "FILE", "DOC", "FIELD", "RESOURCE")
     rows = [
         Row(
@@ -238,7 +288,7 @@ def problems_table(problems: Sequence[Problem], state: UIState) -> TableView:
             (
                 p.severity,
                 literal(p.message),
-                literal(p.file),
+                literal(relative_to(p.file, root)),
                 str(p.document) if p.document else "",
                 literal(p.path),
                 literal(p.resource),

@@ -29,6 +29,14 @@ class StatusHeader(Static):
             return text
         text.append(f" {view.mode} ", style=rich_style(self.app, "accent") + Style(reverse=True))
         text.append(f" {view.source}  ")
+        # Fix: the problem counts (and kinds not being watched) came after the mesh and the
+        # counts, and a 120-column terminal cut them off; they come first now.
+        if view.errors:
+            text.append(f"✖ {view.errors} problem(s)  ", style=rich_style(self.app, "error"))
+        if view.warnings:
+            text.append(f"⚠ {view.warnings} warning(s)  ", style=rich_style(self.app, "warning"))
+        for kind, state in view.kinds:  # watched kinds that are not live (cluster mode)
+            text.append(f"{kind}: {state}  ", style=rich_style(self.app, "warning"))
         if view.mesh:
             text.append("mesh ", style="dim")
             text.append(view.mesh, style="bold")
@@ -38,15 +46,9 @@ class StatusHeader(Static):
                 text.append(f" ({place} of {len(view.meshes)}, m to switch)", style="dim")
             text.append("  ")
         text.append(view.counts + "  ")
-        if view.errors:
-            text.append(f"✖ {view.errors} problem(s) ", style=rich_style(self.app, "error"))
-        if view.warnings:
-            text.append(f"⚠ {view.warnings} warning(s) ", style=rich_style(self.app, "warning"))
         if view.status:
             text.append(
                 view.status + "  ", style=rich_style(self.app, view.status_style or "muted")
             )
-        for kind, state in view.kinds:
-            text.append(f"{kind}: {state}  ", style=rich_style(self.app, "warning"))
         text.append(f"updated {view.updated}", style="dim")
         return text

@@ -6,23 +6,29 @@ the sample cluster (or a copy of it) and wait on app state, never on time.
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.pilot import Pilot
 from textual.theme import BUILTIN_THEMES
 from textual.widgets import Input, Static
 from textual.widgets.tree import TreeNode as UINode
 
+from meshtui.app import MeshtuiApp
 from meshtui.present.detail import OPEN_AFFECTED
+from meshtui.present.tables import STALE_MARK
 from meshtui.views import TreeNode
 from meshtui.widgets.detail import YamlText
 from meshtui.widgets.header import StatusHeader
 from meshtui.widgets.help import HelpScreen
 from meshtui.widgets.sidelist import SideList
 from meshtui.widgets.styles import rich_style
-from tests.app.harness import SAMPLE, folder_app, wait_for
+from tests.app.harness import REPO, SAMPLE, folder_app, wait_for
 from tests.app.test_keys import (
+    CONSUMER_TIMEOUT,
+    FIRST,
     PRODUCER_TIMEOUT,
     SECOND,
     SEED,
@@ -33,6 +39,8 @@ from tests.app.test_keys import (
     rows,
     settle,
     started,
+    title,
+    type_text,
 )
 
 PAYMENTS = "dataplane:payments-69c7d5b8f4-wq2ls.shop-payments"
@@ -289,3 +297,106 @@ async def test_a_mesh_wide_policy_of_a_big_mesh_lists_its_dataplanes_only_when_o
         assert not node.is_expanded and not node.children, "not drawn until opened"
         node.expand()
         await wait_for(pilot, lambda: len(node.children) == OPEN_AFFECTED + 10)
+
+
+# ---------------------------------------------------------------------- layout and text
+
+
+def longest_label(app: MeshtuiApp, prefix: str) -> int:
+    """The widest label of the detail tree that starts with `prefix`."""
+    view = app.detail.view
+    assert view is not None and view.tree is not None
+    return max(cell_len(n.label) for n in view.tree.walk() if n.label.startswith(prefix))
+
+
+def counted(app: MeshtuiApp) -> bool:
+    """The policies list shows every policy's affected count."""
+    view = app.table.view
+    return (
+        view is not None
+        and view.kind == "policies"
+        and all(row.cells[-1] != "…" for row in view.rows)
+    )
+
+
+async def test_at_160_columns_nothing_important_is_cut() -> None:
+    """Side by side, the table and the detail had 61 columns each at 160: the policies
+    list hid ROLE, ORIGIN, ZONE, TARGET and AFFECTS, and every origin line of the rules
+    tree lost its namespace, role and zone. They are stacked now, each 120 wide."""
+    app = folder_app(SEED)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await started(pilot, app)
+        app.jump(FIRST)
+        await wait_for(pilot, lambda: app.ui.selected_key == FIRST)
+        await pilot.pause()
+        tree = app.detail.rules_tree
+        depth = 4 * 3  # origin lines sit three levels down (guides of 4 columns)
+        assert longest_label(app, "← ") + depth <= tree.scrollable_content_region.width
+        await press(pilot, "2")
+        await wait_for(pilot, lambda: counted(app))
+        await pilot.pause()
+        assert app.table.virtual_size.width <= app.table.scrollable_content_region.width
+        app.jump(CONSUMER_TIMEOUT)
+        await wait_for(pilot, lambda: app.ui.selected_key == CONSUMER_TIMEOUT)
+        await pilot.pause()
+        assert longest_label(app, "Role: ") <= tree.scrollable_content_region.width
+
+
+async def test_the_header_shows_problems_before_anything_that_can_be_cut() -> None:
+    app = folder_app(REPO / "snapshots/fixtures/broken")
+    async with app.run_test(size=(120, 30)) as pilot:
+        await started(pilot, app)
+        text = app.query_one(StatusHeader).render()
+        shown = text.plain[: app.query_one(StatusHeader).content_region.width]
+        assert "✖ 3 problem(s)" in shown
+
+
+async def test_problems_name_their_file_from_the_watched_folder() -> None:
+    """Absolute paths cut at the column width showed the folder every file shares."""
+    app = folder_app(REPO / "snapshots/fixtures/broken")
+    async with app.run_test(size=(160, 45)) as pilot:
+        await started(pilot, app)
+        await press(pilot, "exclamation_mark")
+        view = app.table.view
+        assert view is not None
+        files = sorted(row.cells[2] for row in view.rows)
+        assert files == [
+            "first-consumer/consumer-timeout.yaml",
+            "kuma-demo/retries.yaml",
+            "kuma-demo/typo.yaml",
+        ]
+
+
+async def test_a_stale_row_says_so_and_the_list_names_its_namespace_scope(tmp_path: Path) -> None:
+    """A stale row (its file is broken; the last good version is shown) was only dimmed;
+    and nothing on the list said it was scoped to some namespaces."""
+    folder = tmp_path / "seed"
+    shutil.copytree(SEED, folder)
+    app = folder_app(folder, watch=True)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await started(pilot, app)
+        await press(pilot, "2")
+        path = folder / "first-consumer/consumer-timeout.yaml"
+        good = path.read_text()
+        path.write_text(good.replace("requestTimeout: 3s", "requestTimeout: [3s"))
+
+        def name_cell() -> str:
+            view = app.table.view
+            assert view is not None
+            return next(r.cells[1] for r in view.rows if r.key == CONSUMER_TIMEOUT)
+
+        await wait_for(pilot, lambda: name_cell().endswith("(stale)"), timeout=10)
+        assert name_cell() == "consumer-timeout" + STALE_MARK
+        await press(pilot, "slash")
+        await type_text(pilot, "stale")
+        assert rows(app) == [CONSUMER_TIMEOUT]
+        await press(pilot, "escape")
+        path.write_text(good)
+        await wait_for(pilot, lambda: name_cell() == "consumer-timeout", timeout=10)
+
+        await command(pilot, "ns first-consumer,kuma-demo")
+        assert title(app) == "Policies · ns first-consumer, kuma-demo (3)"
+        await press(pilot, "1")
+        assert title(app) == "Dataplanes · ns first-consumer, kuma-demo (3)"
+        await command(pilot, "ns all")
+        assert title(app) == "Dataplanes (4)"
