@@ -11,10 +11,16 @@ a `ConfigError` before any UI starts. `run` then owns everything live:
   kind's origins (`ScopeReplaced` of `kube:{plural}/`), then a watch from the list's
   resourceVersion turns events into `OriginUpdate`s. 410 Gone re-lists; a clean end
   of stream or a dropped connection resumes from the last resourceVersion seen
-  (bookmarks included); 403, 404 and other errors become the kind's state and are
-  retried (with capped, jittered exponential backoff);
+  (bookmarks included), and so does a connection error while reconnecting (a restarted
+  apiserver: 410 says when the history is gone); 403, 404 and other errors become the
+  kind's state and are retried (with capped, jittered exponential backoff); 401 first
+  re-reads the credentials (a rotated token file, a new service-account token);
 - the `_Outbox` every thread writes into, drained on the thread that called `run`:
   it coalesces changes into few `ChangesReady` batches and reports `StatusChanged`.
+
+urllib3 retries only a request that met a dropped connection, once (by default it
+retried connect and read timeouts three times, so a silent cluster took four timeouts
+to be reported); the loops retry the rest, saying so.
 
 Only GET requests are ever made.
 """
@@ -65,8 +71,29 @@ ERROR = "error"
 STATES = (LIVE, SYNCING, RECONNECTING, FORBIDDEN, NOT_INSTALLED, ERROR)
 
 _IN_CLUSTER_ENV = ("KUBERNETES_SERVICE_HOST", "KUBERNETES_SERVICE_PORT")
-_DROPPED = (urllib3.exceptions.ProtocolError, urllib3.exceptions.ReadTimeoutError)
-"""A watch connection lost mid-stream: resume from the last resourceVersion."""
+_NETWORK = urllib3.exceptions.HTTPError
+"""A connection lost mid-stream, refused, timed out, reset: resume from the last
+resourceVersion (urllib3's `MaxRetryError`, `ProtocolError`, `ReadTimeoutError`, ...)."""
+
+
+class _Retry(urllib3.util.Retry):
+    """urllib3's retries as meshtui wants them: once after a connection the server dropped
+    (a pooled keep-alive connection it had closed, a reset), never after a timeout or a
+    refused connection (the loops retry those, after saying so)."""
+
+    def _is_read_error(self, err: Exception) -> bool:
+        return isinstance(err, urllib3.exceptions.ProtocolError)  # a read timeout is "other"
+
+
+_RETRIES = _Retry(total=1, connect=0, read=1, redirect=0, status=0, other=0)
+_HEALTHY_WATCH = 1.0
+"""Seconds a watch must stay open to count as progress (resets the backoff)."""
+_REAUTH_INTERVAL = 1.0
+"""Credentials are re-read at most this often (on 401)."""
+
+
+class _BadEvent(Exception):
+    """A watch stream line that is not a watch event."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +152,10 @@ class KubeTuning:
     """Server-side `timeoutSeconds` of each watch request (the client reads for +30 s)."""
     connect_timeout: float = 5.0
     read_timeout: float = 60.0
-    """Client read timeout of list and discovery requests."""
+    """Client read timeout of list requests."""
+    discovery_timeout: float = 10.0
+    """Client read timeout of discovery (small answers; capped by `read_timeout`): how long
+    a cluster that accepts connections but does not answer takes to be reported."""
     page_size: int = 500
     discovery_interval: float = 30.0
     batch_window: float = 0.05
@@ -178,7 +208,11 @@ def _first_current_context(paths: str) -> str:
 
 def load_configuration(kubeconfig: str | None, context: str | None) -> tuple[Configuration, str]:
     """A client `Configuration` and the context name; `ConfigError` when unusable."""
-    paths = resolve_kubeconfig(kubeconfig)
+    return _configuration_from(resolve_kubeconfig(kubeconfig), context)
+
+
+def _configuration_from(paths: str | None, context: str | None) -> tuple[Configuration, str]:
+    """`load_configuration` of resolved paths (None: the in-cluster service account)."""
     try:
         if paths is None:
             configuration = Configuration()
@@ -220,18 +254,27 @@ def _status_message(body: object) -> str:
 
 def describe(err: BaseException) -> str:
     """One line for the status bar."""
+    if isinstance(err, _BadEvent):
+        return str(err)
     if isinstance(err, ApiException):
         head = f"{err.status} {err.reason or ''}".strip()
         message = _status_message(err.body)
         return f"{head}: {message}" if message else head
     if isinstance(err, urllib3.exceptions.MaxRetryError):
-        reason = _one_line(err.reason) if err.reason is not None else _one_line(err)
+        cause = err.reason
+        if isinstance(cause, urllib3.exceptions.ProtocolError):
+            return describe(cause)
+        if cause is not None and len(cause.args) > 1 and isinstance(cause.args[-1], str):
+            return " ".join(cause.args[-1].split())  # (connection, message): a connect timeout
+        reason = _one_line(cause) if cause is not None else _one_line(err)
         # Drop urllib3's "HTTPConnection(host=..., port=...): " prefix, keep the cause.
         return reason.split(">: ", 1)[-1].split("): ", 1)[-1]
     if isinstance(err, urllib3.exceptions.ReadTimeoutError):
         return "read timed out"
     if isinstance(err, urllib3.exceptions.ProtocolError):
-        return f"connection lost: {_one_line(err.args[0] if err.args else err)}"
+        cause = err.args[-1] if err.args else err  # ("Connection aborted.", ConnectionResetError)
+        text = _one_line(cause) if isinstance(cause, BaseException) else str(cause)
+        return f"connection lost: {text}"
     return f"{type(err).__name__}: {_one_line(err)}"
 
 
@@ -430,6 +473,62 @@ def _endpoint(api: ApiClient, kind: WatchedKind) -> _Endpoint:
     return _Endpoint(list_custom, custom.list_cluster_custom_object, (group, version, kind.plural))
 
 
+class _Credentials:
+    """The session's credentials, re-read from their source when the cluster answers 401.
+
+    The client re-reads some credentials on its own (a service-account token every
+    minute, an exec plugin's token past its expiry) but not a kubeconfig `token` or
+    `tokenFile` rewritten since, nor an exec token rejected before its expiry.
+    `refresh` loads the configuration again (the same files and context) and takes its
+    credentials (and the hook that refreshes them) into the running client.
+    """
+
+    def __init__(self, configuration: Configuration, load: Callable[[], Configuration]) -> None:
+        self._configuration = configuration
+        self._load = load
+        self._lock = threading.Lock()
+        self._last = -math.inf
+        self._changed = False
+
+    def refresh(self) -> bool:
+        """Re-read the credentials (at most once per `_REAUTH_INTERVAL`); True if they changed.
+
+        Callers within the interval of a refresh get its answer, so each of the threads
+        that met the same 401 retries at once when the refresh found new credentials.
+        """
+        with self._lock:
+            now = time.monotonic()
+            if now - self._last < _REAUTH_INTERVAL:
+                return self._changed
+            self._last = now
+            try:
+                fresh = self._load()
+            except Exception as err:  # ConfigError, an exec plugin failing, ...
+                log.warning("re-reading credentials failed: %s", _one_line(err))
+                self._changed = False
+                return False
+            target = self._configuration
+            before = _auth_of(target)
+            after = _auth_of(fresh)
+            # The hook first: it re-sets the token on every request, from its own loader.
+            target.refresh_api_key_hook = fresh.refresh_api_key_hook
+            target.api_key = dict(fresh.api_key)
+            target.api_key_prefix = dict(fresh.api_key_prefix)
+            target.username, target.password = fresh.username, fresh.password
+            self._changed = after != before
+            return self._changed
+
+
+def _auth_of(configuration: Configuration) -> tuple[object, ...]:
+    """What requests authenticate with: a loaded configuration holds its current token."""
+    return (
+        sorted(configuration.api_key.items()),
+        sorted(configuration.api_key_prefix.items()),
+        configuration.username,
+        configuration.password,
+    )
+
+
 class _KindWatcher:
     """One kind's list+watch loop, run in its own thread until stopped or uninstalled.
 
@@ -446,6 +545,7 @@ class _KindWatcher:
         watches: _OpenWatches,
         tuning: KubeTuning,
         stop: threading.Event,
+        credentials: _Credentials | None = None,
     ) -> None:
         self.kind = kind
         self.resource_version: str | None = None
@@ -454,8 +554,11 @@ class _KindWatcher:
         self._watches = watches
         self._tuning = tuning
         self._stop = stop
+        self._credentials = credentials
         self._failures = 0
         self._live = False
+        self._connected_at: float | None = None
+        self._listed_at = -math.inf
 
     def run(self) -> None:
         """The thread's body: never raises (an unexpected error becomes the `error` state)."""
@@ -470,14 +573,17 @@ class _KindWatcher:
             try:
                 if self.resource_version is None:
                     self._list()
-                self._watch()
+                if self.resource_version is not None:
+                    self._watch()
             except ApiException as err:
                 if self._stop.is_set() or not self._on_api_error(err):
                     return
-            except _DROPPED as err:
+            except _NETWORK as err:
+                # Lost, refused, timed out: the resourceVersion stays (None while listing).
+                # A restarted apiserver still has the history; 410 says when it does not.
                 if not self._stop.is_set():
                     self._retry(describe(err), immediate_first=True)
-            except Exception as err:  # unreachable, bad response, ...
+            except Exception as err:  # a bad response, a malformed event, ...
                 if not self._stop.is_set():
                     self.resource_version = None
                     self._retry(describe(err), immediate_first=False)
@@ -486,11 +592,15 @@ class _KindWatcher:
         """React to an HTTP error; False when the loop should end (kind not installed)."""
         if err.status == 410:  # Gone: history compacted past our resourceVersion
             self.resource_version = None
+            if time.monotonic() - self._listed_at >= _HEALTHY_WATCH:
+                self._failures = 0  # the server answers: list again now, whatever came before
             self._retry("", immediate_first=True)
         elif err.status == 404:
             self._set(NOT_INSTALLED, f"{self.kind.plural} is not served by the cluster")
             self._outbox.add(ScopeReplaced(self.kind.scope, ()))
             return False
+        elif err.status == 401 and self._credentials is not None and self._credentials.refresh():
+            self._retry(describe(err), immediate_first=True)  # new credentials: try them
         elif err.status in (401, 403):
             self._set(FORBIDDEN if err.status == 403 else ERROR, describe(err))
             self.resource_version = None
@@ -521,17 +631,22 @@ class _KindWatcher:
 
     def _list(self) -> None:
         """List every object (paged) and replace the kind's origins with them."""
-        items, resource_version = self._list_all()
+        listed = self._list_all()
+        if listed is None:
+            return
+        items, resource_version = listed
         updates = tuple(self.kind.update(item) for item in items if isinstance(item, dict))
         self._outbox.add(ScopeReplaced(self.kind.scope, updates))
         self.resource_version = resource_version
+        self._listed_at = time.monotonic()
         self._progress()
 
-    def _list_all(self) -> tuple[list[Any], str]:
+    def _list_all(self) -> tuple[list[Any], str] | None:
+        """Every page of the list, with its resourceVersion; None when stopped midway."""
         items: list[Any] = []
         token = ""
         timeout = (self._tuning.connect_timeout, self._tuning.read_timeout)
-        while True:
+        while not self._stop.is_set():
             extra = {"_continue": token} if token else {}
             page = self._endpoint.list_page(
                 limit=self._tuning.page_size, _request_timeout=timeout, **extra
@@ -541,6 +656,20 @@ class _KindWatcher:
             token = meta.get("continue") or ""
             if not token:
                 return items, str(meta.get("resourceVersion") or "")
+        return None
+
+    def _call_watch(self, *args: Any, **kwargs: Any) -> Any:
+        # The watch request itself, as `Watch.stream` makes it: an answer that opens the
+        # stream makes the kind live (a resumed watch may carry no event for minutes).
+        # Being a plain function (no `:rtype:`), it also makes the stream yield raw JSON
+        # events instead of building client models of Namespaces.
+        response = self._endpoint.watch_call(*args, **kwargs)
+        status = getattr(response, "status", None)
+        if isinstance(status, int) and 200 <= status < 300:
+            self._connected_at = time.monotonic()
+            if not self._live:
+                self._set(LIVE)
+        return response
 
     def _watch(self) -> None:
         """One watch request from `resource_version`, followed until its stream ends."""
@@ -549,26 +678,41 @@ class _KindWatcher:
             return
         started, received = time.monotonic(), False
         timeout = self._tuning.watch_timeout
+        self._connected_at = None
+        events = stream.stream(
+            self._call_watch,
+            *self._endpoint.watch_args,
+            resource_version=self.resource_version,
+            allow_watch_bookmarks=True,
+            timeout_seconds=timeout,
+            _request_timeout=(self._tuning.connect_timeout, timeout + 30),
+        )
         try:
-            for event in stream.stream(
-                self._endpoint.watch_call,
-                *self._endpoint.watch_args,
-                resource_version=self.resource_version,
-                allow_watch_bookmarks=True,
-                timeout_seconds=timeout,
-                _request_timeout=(self._tuning.connect_timeout, timeout + 30),
-            ):
+            while True:
+                try:
+                    event = next(events)
+                except StopIteration:
+                    break
+                except (KeyError, TypeError) as err:  # the client decoding a line that is no event
+                    raise _BadEvent(self._malformed) from err
                 received = True
-                self._on_event(cast(Body, event))
+                self._on_event(event)
         finally:
             self._watches.close(stream)
+            opened = self._connected_at
+            if opened is not None and time.monotonic() - opened >= _HEALTHY_WATCH:
+                self._failures = 0  # it worked for a while: the next failure retries at once
         if not received and time.monotonic() - started < 1.0 and not self._stop.is_set():
             self._retry("watch ended at once", immediate_first=True)
 
-    def _on_event(self, event: Body) -> None:
-        obj, kind = event.get("raw_object"), event.get("type")
-        if not isinstance(obj, dict):
-            return
+    @property
+    def _malformed(self) -> str:
+        return f"malformed watch event on {self.kind.plural}, listing again"
+
+    def _on_event(self, event: object) -> None:
+        if not isinstance(event, dict) or not isinstance(event.get("raw_object"), dict):
+            raise _BadEvent(self._malformed)
+        obj, kind = cast(Body, event["raw_object"]), event.get("type")
         self.resource_version = _resource_version(obj) or self.resource_version
         if kind in ("ADDED", "MODIFIED"):
             self._outbox.add(self.kind.update(obj))
@@ -602,10 +746,16 @@ class _Session:
     """Everything one `run` owns besides the client: the outbox, the threads, the watches."""
 
     def __init__(
-        self, api: ApiClient, tuning: KubeTuning, stop: threading.Event, server: str
+        self,
+        api: ApiClient,
+        tuning: KubeTuning,
+        stop: threading.Event,
+        server: str,
+        credentials: _Credentials | None = None,
     ) -> None:
         self.outbox = _Outbox((k.kind for k in WATCHED_KINDS), tuning, server)
         self._api = api
+        self._credentials = credentials
         self._tuning = tuning
         self._stop = stop
         self._server = server
@@ -638,12 +788,15 @@ class _Session:
 
     def _discover_loop(self) -> None:
         failures = 0
-        timeout = (self._tuning.connect_timeout, self._tuning.read_timeout)
+        read = min(self._tuning.read_timeout, self._tuning.discovery_timeout)
+        timeout = (self._tuning.connect_timeout, read)
         while not self._stop.is_set():
             try:
                 served = discover(self._api, timeout)
             except Exception as err:
                 failures += 1
+                if failures == 1 and self._reauthorised(err):
+                    continue  # a 401, and the credentials were re-read: try them at once
                 self.outbox.set_cluster_problem(self._unreachable(err))
                 self._stop.wait(self._tuning.backoff(failures))
                 continue
@@ -651,6 +804,11 @@ class _Session:
             self.outbox.set_cluster_problem("")
             self._reconcile(served)
             self._stop.wait(self._tuning.discovery_interval)
+
+    def _reauthorised(self, err: BaseException) -> bool:
+        """Whether `err` is a 401 after which re-reading the credentials changed them."""
+        unauthorised = isinstance(err, ApiException) and err.status == 401
+        return unauthorised and self._credentials is not None and self._credentials.refresh()
 
     def _unreachable(self, err: BaseException) -> str:
         if isinstance(err, ApiException):
@@ -672,7 +830,13 @@ class _Session:
     def _start_kind(self, kind: WatchedKind) -> threading.Thread:
         self.outbox.set_state(kind.kind, SYNCING)
         watcher = _KindWatcher(
-            kind, _endpoint(self._api, kind), self.outbox, self._watches, self._tuning, self._stop
+            kind,
+            _endpoint(self._api, kind),
+            self.outbox,
+            self._watches,
+            self._tuning,
+            self._stop,
+            self._credentials,
         )
         thread = threading.Thread(
             target=watcher.run, name=f"meshtui-kube-{kind.plural}", daemon=True
@@ -707,9 +871,15 @@ class KubeSource:
         tuning: Timeouts, batching and backoff.
         """
         self.tuning = tuning or KubeTuning()
-        self._configuration, self._context = load_configuration(kubeconfig, context)
+        self._paths = resolve_kubeconfig(kubeconfig)
+        self._configuration, self._context = _configuration_from(self._paths, context)
         pool = self._configuration.connection_pool_maxsize or 0
         self._configuration.connection_pool_maxsize = max(pool, len(WATCHED_KINDS) + 8)
+        self._configuration.retries = _RETRIES
+
+    def _reload(self) -> Configuration:
+        """The configuration loaded again from the same files and context (or service account)."""
+        return _configuration_from(self._paths, self._context)[0]
 
     @property
     def description(self) -> str:
@@ -729,7 +899,8 @@ class KubeSource:
         """
         api = ApiClient(configuration=self._configuration)
         halt = threading.Event()
-        session = _Session(api, self.tuning, halt, self.server)
+        credentials = _Credentials(self._configuration, self._reload)
+        session = _Session(api, self.tuning, halt, self.server, credentials)
         try:
             session.start()
             while not stop.is_set():

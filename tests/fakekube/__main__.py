@@ -5,6 +5,11 @@ them, so `meshtui --kubeconfig PATH` (or kubectl) can connect. With `--reload`
 (on by default) the folder is re-read when a file changes and the differences
 are applied as live writes, so editing a YAML file shows up as watch events.
 Runs until Ctrl+C.
+
+Each run starts its resourceVersions past any an earlier run handed out (they come
+from the clock), as a real apiserver's never go back: a client that watched the
+previous run gets 410 Expired and lists again, instead of resuming from a version
+that means something else now.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import argparse
 import signal
 import sys
 import threading
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
@@ -35,6 +41,12 @@ def _parser() -> argparse.ArgumentParser:
         "--bookmark-interval", type=float, default=60.0, help="seconds between bookmarks"
     )
     serve.add_argument(
+        "--initial-rv",
+        type=int,
+        default=None,
+        help="resourceVersion of the empty store (default: microseconds since the epoch)",
+    )
+    serve.add_argument(
         "--reload",
         type=float,
         default=1.0,
@@ -51,8 +63,13 @@ def _signature(folder: Path) -> tuple[tuple[str, int, int], ...]:
 
 def serve(args: argparse.Namespace) -> int:
     """Serve until SIGINT/SIGTERM; returns the exit status."""
+    initial_rv = args.initial_rv if args.initial_rv is not None else time.time_ns() // 1000
     fake = FakeKubeAPI.from_folder(
-        args.folder, host=args.host, port=args.port, bookmark_interval=args.bookmark_interval
+        args.folder,
+        host=args.host,
+        port=args.port,
+        bookmark_interval=args.bookmark_interval,
+        initial_rv=initial_rv,
     )
     for note in fake.skipped:
         print(f"skipped {note}", file=sys.stderr)

@@ -11,10 +11,11 @@ Not thread-safe: `FakeKubeAPI` marshals every call onto the event-loop thread.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from tests.fakekube.protocol import Obj, expired
+from tests.fakekube.protocol import ApiError, Obj, expired
 from tests.fakekube.resources import NAMESPACES, ResourceType, catalogue
 from tests.fakekube.store import Key, Store, deep_copy, encode_event, to_json_object
 from tests.fakekube.watch import Close, WatchRegistry
@@ -53,6 +54,8 @@ class Cluster:
             raise ValueError(f"unknown resource types: {unknown}")
         self.served: dict[str, ResourceType] = {n: self.known[n] for n in names}
         self.forbidden: set[str] = set()
+        self.failures: dict[tuple[str, str], deque[ApiError]] = {}
+        """Errors to answer the next requests with, by (plural, verb), oldest first."""
         self.store = Store(initial_rv=initial_rv, history_limit=history_limit)
         self.watches = WatchRegistry()
         self.requests: list[RequestRecord] = []
@@ -150,6 +153,24 @@ class Cluster:
             status = expired(message).status()
             watcher.push(Close(final_line=encode_event("ERROR", status)))
         return [w.id for w in watchers]
+
+    def inject_line(self, plural: str, line: bytes) -> list[int]:
+        """Queue a raw line on every open watch of `plural`; returns their ids."""
+        watchers = self.watches.watchers(plural)
+        for watcher in watchers:
+            watcher.push((watcher.last_rv, line))
+        return [w.id for w in watchers]
+
+    # -- injected failures --------------------------------------------------------------
+
+    def fail(self, plural: str, verb: str, error: ApiError, times: int) -> None:
+        """Answer the next `times` `verb` requests of `plural` with `error`."""
+        self.failures.setdefault((plural, verb), deque()).extend([error] * times)
+
+    def take_failure(self, plural: str, verb: str) -> ApiError | None:
+        """The error to answer this request with, if one is queued."""
+        queued = self.failures.get((plural, verb))
+        return queued.popleft() if queued else None
 
     # -- reads for hooks ----------------------------------------------------------------
 

@@ -77,7 +77,8 @@ class ApiHandlers:
         closing: Callable[[], bool],
     ) -> None:
         self._cluster = cluster
-        self._token = token
+        self.token = token
+        """The bearer token every request must carry (None: no auth); a hook may change it."""
         self._user = user
         self._bookmark_interval = bookmark_interval
         self._closing = closing
@@ -111,6 +112,9 @@ class ApiHandlers:
                 if rt.plural in self._cluster.forbidden:
                     raise protocol.forbidden(rt, verb, route.namespace, self._user)
                 query_bool(query, "watch")  # 400 on a value Go's ParseBool rejects
+                injected = self._cluster.take_failure(rt.plural, verb)
+                if injected is not None:
+                    raise injected
                 if verb == "watch":
                     return await self._watch(request, rt, route, query)
                 response = json_response(self._read(rt, route, query))
@@ -124,9 +128,9 @@ class ApiHandlers:
         self._cluster.record(RequestRecord(request.method, request.path, query, verb, status))
 
     def _authenticate(self, request: web.Request) -> None:
-        if self._token is None:
+        if self.token is None:
             return
-        if request.headers.get("Authorization", "") != f"Bearer {self._token}":
+        if request.headers.get("Authorization", "") != f"Bearer {self.token}":
             raise protocol.unauthorized()
 
     def _resolve(self, route: ResourcePath) -> ResourceType:

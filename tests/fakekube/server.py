@@ -25,7 +25,7 @@ from aiohttp import web
 from tests.fakekube.cluster import Cluster, RequestRecord
 from tests.fakekube.handlers import ApiHandlers
 from tests.fakekube.loading import Document, kubeconfig, read_folder, write_yaml
-from tests.fakekube.protocol import Obj
+from tests.fakekube.protocol import ApiError, Obj
 from tests.fakekube.resources import NAMESPACES, ResourceType
 from tests.fakekube.watch import Close
 
@@ -330,6 +330,31 @@ class FakeKubeAPI:
         """Drop all history: watches and continue tokens older than now get 410."""
         self._call(self._cluster.store.compact)
 
+    def set_token(self, token: str | None) -> None:
+        """Require another bearer token from now on (a rotated credential); None: no auth.
+
+        Open watches keep streaming, as on a real apiserver; `write_kubeconfig` writes it.
+        """
+        self._token = token
+        self._call(lambda: setattr(self._handlers, "token", token))
+
+    def fail_next(
+        self,
+        plural: str,
+        verb: str,
+        code: int,
+        reason: str = "InternalError",
+        message: str = "injected failure",
+        *,
+        times: int = 1,
+    ) -> None:
+        """Answer the next `times` `verb` ("list", "watch", "get") requests of `plural`
+        with an HTTP error `code` and a `kind: Status` body, e.g. an HTTP 410 on a watch
+        (the fake itself answers a too-old watch as the apiserver does: 200 and an ERROR
+        event) or a 500 on a list page."""
+        error = ApiError(code, reason, message)
+        self._call(lambda: self._cluster.fail(plural, verb, error, times))
+
     def forbid(self, plural: str) -> None:
         """Answer every request for `plural` with 403 (open watches keep streaming)."""
         self._call(lambda: self._cluster.forbidden.add(plural))
@@ -369,6 +394,11 @@ class FakeKubeAPI:
         """
         ids = self._call(lambda: self._cluster.expire_watches(plural))
         return self._await_closed(ids, timeout)
+
+    def inject_watch_line(self, plural: str, line: bytes) -> int:
+        """Send `line` (raw bytes, e.g. a malformed event) on every open watch of `plural`,
+        after what is queued; returns how many watches got it."""
+        return len(self._call(lambda: self._cluster.inject_line(plural, line)))
 
     def _await_closed(self, ids: list[int], timeout: float) -> int:
         registry = self._cluster.watches
