@@ -13,6 +13,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
+from textual.events import Click
 from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Static, Tree
@@ -217,6 +218,15 @@ class RulesTree(Tree[TreeNode]):
 
     def on_tree_node_selected(self, event: Tree.NodeSelected[TreeNode]) -> None:
         event.stop()
+
+    def on_click(self, event: Click) -> None:
+        """A double click opens what the line points at, as `enter` does.
+
+        Fix: origin lines are underlined like links, but clicking them only moved the
+        cursor; the table already opened a row on a double click.
+        """
+        if event.chain >= 2:
+            self.action_jump()
 
     def action_fold(self) -> None:
         """`h`/left: collapse the node, or go to its parent."""

@@ -400,3 +400,31 @@ async def test_a_stale_row_says_so_and_the_list_names_its_namespace_scope(tmp_pa
         assert title(app) == "Dataplanes · ns first-consumer, kuma-demo (3)"
         await command(pilot, "ns all")
         assert title(app) == "Dataplanes (4)"
+
+
+# ---------------------------------------------------------------------- mouse
+
+
+async def test_double_clicking_an_origin_line_opens_its_policy() -> None:
+    """Origin lines are underlined like links; a click only moved the cursor."""
+    app = folder_app(SEED)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await started(pilot, app)
+        tree = app.detail.rules_tree
+        await wait_for(pilot, lambda: tree.last_line > 6)
+        line = next(
+            i
+            for i in range(tree.last_line + 1)
+            if (node := tree.get_node_at_line(i)) is not None
+            and node.data is not None
+            and node.data.target == CONSUMER_TIMEOUT
+        )
+        offset = (12, line - int(tree.scroll_y))
+        await pilot.click(tree, offset=offset)
+        await settle(pilot)
+        assert tree.cursor_line == line and app.ui.view == "dataplanes", "one click selects"
+        await pilot.click(tree, offset=offset, times=2)
+        await settle(pilot)
+        assert app.ui.view == "policies" and app.ui.selected_key == CONSUMER_TIMEOUT
+        await press(pilot, "escape")
+        assert app.ui.view == "dataplanes" and app.ui.selected_key == FIRST
