@@ -383,6 +383,9 @@ class _Outbox:
         if self._pending and (self._synced or ready or hold_over):
             events.append(ChangesReady(tuple(self._pending), initial=not self._synced))
             self._pending = []
+        elif ready:
+            # Nothing listed (every kind forbidden, say): the first load is done all the same.
+            events.append(ChangesReady((), initial=True))
         if ready:
             self._synced = True
             self._status_dirty = True

@@ -38,6 +38,11 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--context", default="fake", help="context name in the kubeconfig")
     serve.add_argument("--namespace", default=None, help="the context's namespace")
     serve.add_argument(
+        "--token",
+        default=None,
+        help="require this bearer token (default: none; kubectl sends no token over plain http)",
+    )
+    serve.add_argument(
         "--bookmark-interval", type=float, default=60.0, help="seconds between bookmarks"
     )
     serve.add_argument(
@@ -70,6 +75,7 @@ def serve(args: argparse.Namespace) -> int:
         port=args.port,
         bookmark_interval=args.bookmark_interval,
         initial_rv=initial_rv,
+        token=args.token,
     )
     for note in fake.skipped:
         print(f"skipped {note}", file=sys.stderr)

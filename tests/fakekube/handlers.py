@@ -200,7 +200,7 @@ class ApiHandlers:
             "apiVersion": rt.api_version,
             "kind": rt.list_kind,
             "metadata": meta,
-            "items": page.items,
+            "items": page.items if rt.group else [_untyped(obj) for obj in page.items],
         }
 
     # -- watch --------------------------------------------------------------------------
@@ -285,3 +285,9 @@ def _stream_response() -> web.StreamResponse:
     resp = web.StreamResponse(status=200, headers={"Content-Type": "application/json"})
     resp.enable_chunked_encoding()
     return resp
+
+
+def _untyped(obj: Obj) -> Obj:
+    """A list item of a built-in type as the apiserver sends it: no `kind`, no `apiVersion`
+    (the list's own kind says it; custom resources and watch events keep them)."""
+    return {k: v for k, v in obj.items() if k not in ("kind", "apiVersion")}

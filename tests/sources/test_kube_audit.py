@@ -21,6 +21,7 @@ import pytest
 import urllib3
 import yaml
 
+from meshtui.sources import ChangesReady
 from meshtui.sources.kube import KubeSource, KubeTuning, describe
 from tests.fakekube import FakeKubeAPI
 from tests.sources.test_kube import (
@@ -349,3 +350,41 @@ def test_backoff_doubles_with_jitter_and_is_capped() -> None:
         assert all(0.75 * base <= d <= min(30.0, 1.25 * base) for d in delays)
         assert len(set(delays)) > 1, "jittered"
     assert max(tuning.backoff(1000) for _ in range(200)) <= 30.0
+
+
+# -- the first load -----------------------------------------------------------------------
+
+
+def test_nothing_readable_still_ends_the_first_load(fake: FakeKubeAPI, tmp_path: Path) -> None:
+    """Every kind forbidden: no object to hand over, but the first (empty) load still goes
+    out before `synced`, so the app stops saying "loading…" and shows the 403s instead."""
+    for plural in PLURALS:
+        fake.forbid(plural)
+    with running(fake.write_kubeconfig(tmp_path / "kc")) as run:
+        status = run.wait_synced()
+        assert {s.state for s in status.kinds.values()} == {"forbidden"}
+        events = run.events
+        synced_at = next(i for i, e in enumerate(events) if getattr(e, "synced", False))
+        initial = [e for e in events[:synced_at] if isinstance(e, ChangesReady) and e.initial]
+        assert len(initial) == 1 and initial[0].changes == ()
+    assert {r.method for r in fake.requests} == {"GET"}
+
+
+def test_continue_token_expired_mid_list_lists_again(fake: FakeKubeAPI, tmp_path: Path) -> None:
+    """Compaction while a kind pages through its list: the next page is an HTTP 410, and
+    the kind starts its list over (a fresh first page), ending equal to the server."""
+    fake.upsert_many(timeout_obj(f"t{i:04}") for i in range(600))
+    kubeconfig = fake.write_kubeconfig(tmp_path / "kc")
+    with running(kubeconfig, dataclasses.replace(FAST, page_size=2)) as run:
+        wait_until(lambda: len(requests_of(fake, "list", "meshtimeouts")) >= 3, "paging")
+        fake.upsert(timeout_obj("late"))
+        fake.compact()
+        run.wait_synced(timeout=30)
+        pages = requests_of(fake, "list", "meshtimeouts")
+        expired = [r for r in pages if r.status == 410]
+        if expired:  # (a very fast machine may have finished paging before the compaction)
+            first_pages = [r for r in pages if "continue" not in r.query]
+            assert len(first_pages) == 2
+            assert expired[0].query.get("continue")
+        wait_until(lambda: has_timeout(run, "late"), "the late write", 10)
+        wait_until(lambda: matches_server(run, fake), "inventory equal to the server", 10)
