@@ -88,7 +88,7 @@ def namespaces_view(
     widths = (max(3, len(str(all_dataplanes))), max(3, len(str(all_policies))))
     total = ListItem(
         "ns:",
-        "all namespaces",
+        "all",  # short: a big mesh's wide counts cut a longer label (`all namespa…`)
         _counts(all_dataplanes, all_policies, widths),
         selected=not state.namespaces,
     )

@@ -17,7 +17,7 @@ from textual.widgets import Input, Static
 from textual.widgets.tree import TreeNode as UINode
 
 from meshtui.app import MeshtuiApp
-from meshtui.present.detail import OPEN_AFFECTED
+from meshtui.present.detail import OPEN_AFFECTED, OPEN_INBOUND_LINES
 from meshtui.present.tables import STALE_MARK
 from meshtui.views import TreeNode
 from meshtui.widgets.detail import YamlText
@@ -428,3 +428,44 @@ async def test_double_clicking_an_origin_line_opens_its_policy() -> None:
         assert app.ui.view == "policies" and app.ui.selected_key == CONSUMER_TIMEOUT
         await press(pilot, "escape")
         assert app.ui.view == "dataplanes" and app.ui.selected_key == FIRST
+
+
+def many_inbound_timeouts(count: int) -> str:
+    """`count` MeshTimeouts of one namespace, each configuring every inbound."""
+    return "---\n".join(
+        f"""apiVersion: kuma.io/v1alpha1
+kind: MeshTimeout
+metadata:
+  name: inbound-{i:03d}
+  namespace: team-00-payments-and-billing-backend
+  labels: {{kuma.io/mesh: default, kuma.io/origin: zone}}
+spec:
+  from:
+    - targetRef: {{kind: Mesh}}
+      default: {{idleTimeout: {i + 1}s}}
+"""
+        for i in range(count)
+    )
+
+
+async def test_an_inbound_with_hundreds_of_lines_lists_its_kinds_folded(tmp_path: Path) -> None:
+    """A big mesh's inbound can merge hundreds of lines (many clients allowed), all drawn
+    for every dataplane the cursor passed: a held `j` lagged seconds behind at 10k."""
+    write_namespaces(tmp_path, 2)
+    (tmp_path / "timeouts.yaml").write_text(many_inbound_timeouts(OPEN_INBOUND_LINES))
+    app = folder_app(tmp_path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await started(pilot, app)
+        target = "dataplane:app-0.team-00-payments-and-billing-backend"
+        app.jump(target)
+        await wait_for(pilot, lambda: app.ui.selected_key == target)
+        view = app.detail.view
+        assert view is not None and view.tree is not None
+        inbound = next(n for n in view.tree.children if n.node_id.startswith("in:"))
+        assert inbound.expanded and inbound.children
+        assert all(not kind.expanded for kind in inbound.children), "folded"
+        assert len(inbound.walk()) > OPEN_INBOUND_LINES
+        tree = app.detail.rules_tree
+        await wait_for(pilot, lambda: bool(tree.root.children))
+        shown = next(n for n in tree.root.children if n.data is inbound)
+        assert shown.is_expanded and all(not kind.children for kind in shown.children)
