@@ -12,7 +12,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import Vertical
 from textual.events import Click
 from textual.message import Message
 from textual.reactive import reactive
@@ -20,6 +20,7 @@ from textual.widgets import Static, Tree
 from textual.widgets.tree import TreeNode as UINode
 
 from meshtui.views import DetailView, TreeNode
+from meshtui.widgets.scroll import TextScroll
 from meshtui.widgets.styles import rich_style
 
 
@@ -249,15 +250,8 @@ class RulesTree(Tree[TreeNode]):
             self.move_cursor(node.children[0], animate=False)
 
 
-class YamlText(VerticalScroll):
+class YamlText(TextScroll):
     """The scrolling YAML (or problem) text, moved with the same keys as the tree."""
-
-    BINDINGS = [
-        Binding("j", "scroll_down", show=False),
-        Binding("k", "scroll_up", show=False),
-        Binding("g", "scroll_home", show=False),
-        Binding("G", "scroll_end", show=False),
-    ]
 
 
 class DetailPane(Vertical):

@@ -5,9 +5,10 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
+
+from meshtui.widgets.scroll import TextScroll
 
 KEYS = """\
 Keys
@@ -22,6 +23,9 @@ Keys
   m            next mesh                 space       pick several namespaces
   ?            this help                 ctrl+p      command palette
   q            quit
+  j k  g G     down, up, first, last     pgup pgdn   a page (lists and the tree)
+  h l          fold or go to the parent, unfold or go to the first child (tree)
+  mouse        click selects, double click opens, the wheel scrolls
 
 Commands (after :)
   dp  pol  svc  problems     switch the list
@@ -63,13 +67,13 @@ class HelpScreen(ModalScreen[None]):
 
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
-    HelpScreen > VerticalScroll {
+    HelpScreen > TextScroll {
         width: 100; max-width: 95%; height: 90%; border: round $accent; background: $surface;
         padding: 0 1;
     }
     """
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll():
+        with TextScroll():  # j/k scroll it, as everywhere else
             yield Static(Text(KEYS), markup=False)
             yield Static(Text("\n\n".join(CONCEPTS)), markup=False)

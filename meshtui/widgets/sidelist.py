@@ -17,6 +17,8 @@ class SideList(OptionList):
     """Renders a `ListView`; `enter` posts `Chosen`, `space` posts `Toggled`."""
 
     BINDINGS = [
+        # Fix: the footer offered only `space`; `enter` (this entry alone) was unlisted.
+        Binding("enter", "select", "Choose", show=True),
         Binding("space", "toggle_entry", "Select", show=True),
         # Fix: the table and the tree move with j/k, g/G; these lists did not.
         Binding("j", "cursor_down", show=False),

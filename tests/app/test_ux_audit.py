@@ -23,6 +23,7 @@ from meshtui.views import TreeNode
 from meshtui.widgets.detail import YamlText
 from meshtui.widgets.header import StatusHeader
 from meshtui.widgets.help import HelpScreen
+from meshtui.widgets.scroll import TextScroll
 from meshtui.widgets.sidelist import SideList
 from meshtui.widgets.styles import rich_style
 from tests.app.harness import REPO, SAMPLE, folder_app, wait_for
@@ -34,6 +35,8 @@ from tests.app.test_keys import (
     SEED,
     command,
     focused,
+    footer_shows,
+    help_text,
     key_event,
     press,
     rows,
@@ -469,3 +472,26 @@ async def test_an_inbound_with_hundreds_of_lines_lists_its_kinds_folded(tmp_path
         await wait_for(pilot, lambda: bool(tree.root.children))
         shown = next(n for n in tree.root.children if n.data is inbound)
         assert shown.is_expanded and all(not kind.children for kind in shown.children)
+
+
+# ---------------------------------------------------------------------- help and footer
+
+
+async def test_side_list_footer_offers_enter_and_help_lists_the_movement_keys() -> None:
+    app = folder_app(SEED)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await started(pilot, app)
+        app.query_one("#namespaces", SideList).focus()
+        await footer_shows(pilot, app, {("enter", "Choose"), ("space", "Select")})
+        await press(pilot, "question_mark")
+        text = help_text(app)
+        for keys in ("j k  g G", "pgup pgdn", "h l", "double click opens"):
+            assert keys in text
+        scroll = app.screen.query_one(TextScroll)
+        await wait_for(pilot, lambda: scroll.max_scroll_y > 0)
+        await press(pilot, "j")
+        await wait_for(pilot, lambda: scroll.scroll_y > 0)  # the help scrolls with j, G, g
+        await press(pilot, "G")
+        await wait_for(pilot, lambda: scroll.scroll_y == scroll.max_scroll_y)
+        await press(pilot, "g")
+        await wait_for(pilot, lambda: scroll.scroll_y == 0)
