@@ -150,7 +150,14 @@ def header_view(
         index = ev.index
         services = sum(len(v) for v in index.services.values())
         policies = len(index.all_policies())
-        counts = f"{len(index.dataplanes)} dataplanes · {policies} policies · {services} services"
+        # Fix: the policies list also shows shadow policies, so its count exceeded this
+        # one with nothing to say why.
+        shadow = sum(len(group) for group in index.shadow_policies.values())
+        extra = f" (+{shadow} shadow)" if shadow else ""
+        counts = (
+            f"{len(index.dataplanes)} dataplanes · {policies} policies{extra}"
+            f" · {services} services"
+        )
     errors = sum(1 for p in problems if p.severity == "error")
     warnings = sum(1 for p in problems if p.severity == "warning")
     troubled = kind_states(kinds)

@@ -495,3 +495,15 @@ async def test_side_list_footer_offers_enter_and_help_lists_the_movement_keys() 
         await wait_for(pilot, lambda: scroll.scroll_y == scroll.max_scroll_y)
         await press(pilot, "g")
         await wait_for(pilot, lambda: scroll.scroll_y == 0)
+
+
+async def test_the_header_counts_the_shadow_policies_the_list_shows() -> None:
+    """The policies list of mesh shop said 21 and the header 20, with nothing to say why."""
+    app = folder_app(SAMPLE)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await started(pilot, app)
+        await command(pilot, "mesh shop")
+        await wait_for(pilot, lambda: app.evaluation is not None and app.evaluation.mesh == "shop")
+        await press(pilot, "2")
+        assert title(app) == "Policies (21)"
+        assert "20 policies (+1 shadow) · " in app.query_one(StatusHeader).render().plain
