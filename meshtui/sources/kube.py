@@ -37,6 +37,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, cast
 
 import urllib3
@@ -71,6 +72,7 @@ ERROR = "error"
 STATES = (LIVE, SYNCING, RECONNECTING, FORBIDDEN, NOT_INSTALLED, ERROR)
 
 _IN_CLUSTER_ENV = ("KUBERNETES_SERVICE_HOST", "KUBERNETES_SERVICE_PORT")
+_IN_CLUSTER_NAMESPACE = "/var/run/secrets/kubernetes.io/serviceaccount/namespace"
 _NETWORK = urllib3.exceptions.HTTPError
 """A connection lost mid-stream, refused, timed out, reset: resume from the last
 resourceVersion (urllib3's `MaxRetryError`, `ProtocolError`, `ReadTimeoutError`, ...)."""
@@ -229,6 +231,24 @@ def _configuration_from(paths: str | None, context: str | None) -> tuple[Configu
         raise ConfigError(f"cannot use {where}: {_one_line(err)}") from None
     _close(probe)
     return probe.configuration, name
+
+
+def context_namespace(paths: str | None, context: str) -> str:
+    """The namespace kubectl would use without `-n`: the context's (`""` when it sets
+    none), or in a pod `$POD_NAMESPACE` or the service account's namespace."""
+    try:
+        if paths is None:
+            env = os.environ.get("POD_NAMESPACE", "")
+            return env or Path(_IN_CLUSTER_NAMESPACE).read_text().strip()
+        list_contexts = cast(Callable[..., Any], kube_config.list_kube_config_contexts)
+        contexts, _ = list_contexts(config_file=paths)
+    except Exception:  # an unreadable file: the configuration itself loaded, so no focus
+        return ""
+    for entry in contexts or ():
+        if isinstance(entry, dict) and entry.get("name") == context:
+            body = entry.get("context")
+            return str(body.get("namespace") or "") if isinstance(body, dict) else ""
+    return ""
 
 
 def _close(api: ApiClient) -> None:
@@ -793,13 +813,16 @@ class _Session:
         failures = 0
         read = min(self._tuning.read_timeout, self._tuning.discovery_timeout)
         timeout = (self._tuning.connect_timeout, read)
+        retried = False
         while not self._stop.is_set():
             try:
                 served = discover(self._api, timeout)
             except Exception as err:
                 failures += 1
-                if failures == 1 and self._reauthorised(err):
+                if not retried and self._reauthorised(err):
+                    retried = True
                     continue  # a 401, and the credentials were re-read: try them at once
+                retried = False
                 self.outbox.set_cluster_problem(self._unreachable(err))
                 self._stop.wait(self._tuning.backoff(failures))
                 continue
@@ -888,6 +911,14 @@ class KubeSource:
     def description(self) -> str:
         """The context name (`in-cluster` inside a pod)."""
         return self._context
+
+    @property
+    def default_namespace(self) -> str:
+        """The namespace kubectl would use without `-n` (the context's, or the pod's), or `""`.
+
+        For the app to focus when no `-n` is given, as kubectl would.
+        """
+        return context_namespace(self._paths, self._context)
 
     @property
     def server(self) -> str:

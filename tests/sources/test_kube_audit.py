@@ -22,7 +22,7 @@ import urllib3
 import yaml
 
 from meshtui.sources import ChangesReady
-from meshtui.sources.kube import KubeSource, KubeTuning, describe
+from meshtui.sources.kube import KubeSource, KubeTuning, context_namespace, describe
 from tests.fakekube import FakeKubeAPI
 from tests.sources.test_kube import (
     FAST,
@@ -388,3 +388,34 @@ def test_continue_token_expired_mid_list_lists_again(fake: FakeKubeAPI, tmp_path
             assert expired[0].query.get("continue")
         wait_until(lambda: has_timeout(run, "late"), "the late write", 10)
         wait_until(lambda: matches_server(run, fake), "inventory equal to the server", 10)
+
+
+# -- configuration ------------------------------------------------------------------------
+
+
+def test_default_namespace_is_the_contexts(
+    fake: FakeKubeAPI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What kubectl uses without `-n`, for the app to focus first."""
+    kubeconfig = fake.write_kubeconfig(
+        tmp_path / "kc", "team", "kuma-demo", extra_contexts={"plain": None}
+    )
+    assert KubeSource(str(kubeconfig)).default_namespace == "kuma-demo"
+    assert KubeSource(str(kubeconfig), context="plain").default_namespace == ""
+    monkeypatch.setenv("POD_NAMESPACE", "kuma-system")
+    assert context_namespace(None, "in-cluster") == "kuma-system"
+
+
+def test_wrong_token_at_start_recovers_when_the_kubeconfig_is_fixed(
+    fake: FakeKubeAPI, tmp_path: Path
+) -> None:
+    """Discovery answered 401 from the start: it says so, and picks up a corrected
+    kubeconfig on a later attempt (not only on its first failure)."""
+    kubeconfig = fake.write_kubeconfig(tmp_path / "kc")
+    fake.set_token("the-real-one")
+    with running(kubeconfig) as run:
+        wait_until(lambda: "401" in getattr(run.status(), "message", ""), "says 401")
+        wait_until(lambda: len([r for r in fake.requests if r.status == 401]) >= 4, "retrying")
+        fake.write_kubeconfig(kubeconfig)  # now with the real token
+        run.wait_synced()
+        wait_until(lambda: matches_server(run, fake), "inventory equal to the server")
