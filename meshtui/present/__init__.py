@@ -155,8 +155,7 @@ def header_view(
         shadow = sum(len(group) for group in index.shadow_policies.values())
         extra = f" (+{shadow} shadow)" if shadow else ""
         counts = (
-            f"{len(index.dataplanes)} dataplanes · {policies} policies{extra}"
-            f" · {services} services"
+            f"{len(index.dataplanes)} dataplanes · {policies} policies{extra} · {services} services"
         )
     errors = sum(1 for p in problems if p.severity == "error")
     warnings = sum(1 for p in problems if p.severity == "warning")
