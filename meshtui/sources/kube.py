@@ -81,15 +81,21 @@ resourceVersion (urllib3's `MaxRetryError`, `ProtocolError`, `ReadTimeoutError`,
 class _Retry(urllib3.util.Retry):
     """urllib3's retries as meshtui wants them: once after a connection the server dropped
     (a pooled keep-alive connection it had closed, a reset), never after a timeout or a
-    refused connection (the loops retry those, after saying so)."""
+    refused connection (the loops retry those, after saying so). A 429/503 with a
+    `Retry-After` header is handed back, not retried here: urllib3 would retry it once at
+    once and then raise a `MaxRetryError` that reads as a lost connection."""
 
     def _is_read_error(self, err: Exception) -> bool:
         return isinstance(err, urllib3.exceptions.ProtocolError)  # a read timeout is "other"
 
 
-_RETRIES = _Retry(total=1, connect=0, read=1, redirect=0, status=0, other=0)
+_RETRIES = _Retry(
+    total=1, connect=0, read=1, redirect=0, status=0, other=0, respect_retry_after_header=False
+)
 _HEALTHY_WATCH = 1.0
 """Seconds a watch must stay open to count as progress (resets the backoff)."""
+_RETRY_AFTER_CAP = 60.0
+"""Longest `Retry-After` honoured (a bigger one is a server bug, not a plan)."""
 _REAUTH_INTERVAL = 1.0
 """Credentials are re-read at most this often (on 401)."""
 
@@ -552,6 +558,16 @@ def _auth_of(configuration: Configuration) -> tuple[object, ...]:
     )
 
 
+def _retry_after(err: ApiException) -> float:
+    """The seconds a 429/503 asks the client to wait (its `Retry-After` header, as API
+    Priority and Fairness sends), capped at a minute; 0 when absent or a date."""
+    headers = getattr(err, "headers", None) or {}
+    try:
+        return min(_RETRY_AFTER_CAP, max(0.0, float(headers.get("Retry-After", 0))))
+    except (TypeError, ValueError):
+        return 0.0
+
+
 class _KindWatcher:
     """One kind's list+watch loop, run in its own thread until stopped or uninstalled.
 
@@ -624,6 +640,8 @@ class _KindWatcher:
             return False
         elif err.status == 401 and self._credentials is not None and self._credentials.refresh():
             self._retry(describe(err), immediate_first=True)  # new credentials: try them
+        elif err.status in (429, 503):  # throttled, starting: the history is still there
+            self._retry(describe(err), immediate_first=False, at_least=_retry_after(err))
         elif err.status in (401, 403):
             self._set(FORBIDDEN if err.status == 403 else ERROR, describe(err))
             self.resource_version = None
@@ -633,15 +651,16 @@ class _KindWatcher:
             self._retry(describe(err), immediate_first=False)
         return True
 
-    def _retry(self, problem: str, *, immediate_first: bool) -> None:
-        """Count a failure, then wait the backoff (the first of a run may retry at once)."""
+    def _retry(self, problem: str, *, immediate_first: bool, at_least: float = 0.0) -> None:
+        """Count a failure, then wait the backoff (the first of a run may retry at once),
+        or `at_least` seconds when the server asked for longer (Retry-After)."""
         self._failures += 1
         attempt = self._failures - 1 if immediate_first else self._failures
         if attempt == 0:
             return
         if problem:
             self._set(RECONNECTING, problem)
-        self._stop.wait(self._tuning.backoff(attempt))
+        self._stop.wait(max(self._tuning.backoff(attempt), at_least))
 
     def _set(self, state: str, message: str = "") -> None:
         self._live = state == LIVE

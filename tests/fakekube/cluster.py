@@ -11,6 +11,7 @@ Not thread-safe: `FakeKubeAPI` marshals every call onto the event-loop thread.
 
 from __future__ import annotations
 
+import time
 from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -32,6 +33,8 @@ class RequestRecord:
     """Kubernetes verb: get, list, watch, create, update, patch, delete, deletecollection."""
     status: int
     """HTTP status code of the response (200 for a watch that was established)."""
+    at: float = field(default_factory=time.monotonic, compare=False)
+    """`time.monotonic()` when the fake answered."""
 
 
 class Cluster:

@@ -43,8 +43,11 @@ class ApiError(Exception):
         *,
         details: Obj | None = None,
         metadata: Obj | None = None,
+        retry_after: int | None = None,
     ) -> None:
         super().__init__(f"{code} {reason}: {message}")
+        self.retry_after = retry_after
+        """Seconds for a `Retry-After` header (as the apiserver sends with 429), if any."""
         self.code = code
         self.reason = reason
         self.message = message

@@ -419,3 +419,31 @@ def test_wrong_token_at_start_recovers_when_the_kubeconfig_is_fixed(
         fake.write_kubeconfig(kubeconfig)  # now with the real token
         run.wait_synced()
         wait_until(lambda: matches_server(run, fake), "inventory equal to the server")
+
+
+@pytest.mark.parametrize("retry_after", [None, 1], ids=["plain", "retry-after"])
+def test_throttled_watch_resumes_without_relist(
+    synced: Run, fake: FakeKubeAPI, retry_after: int | None
+) -> None:
+    """429 (API Priority and Fairness, with or without Retry-After) on a resumed watch:
+    back off and resume from the same resourceVersion; re-listing would add load."""
+    fake.fail_next(
+        "meshtimeouts",
+        "watch",
+        429,
+        "TooManyRequests",
+        "slow down",
+        times=2,
+        retry_after=retry_after,
+    )
+    fake.disconnect_watches("meshtimeouts")
+    wait_until(lambda: len([r for r in fake.requests if r.status == 429]) == 2, "throttled")
+    fake.wait_for_watchers("meshtimeouts")
+    fake.upsert(timeout_obj("after-throttling"))
+    wait_until(lambda: has_timeout(synced, "after-throttling"), "watching again")
+    assert len(requests_of(fake, "list", "meshtimeouts")) == 1
+    watches = requests_of(fake, "watch", "meshtimeouts")
+    throttled = [i for i, r in enumerate(watches) if r.status == 429]
+    gaps = [watches[i + 1].at - watches[i].at for i in throttled]
+    if retry_after:  # FAST's backoff is milliseconds: only Retry-After makes it wait
+        assert min(gaps) >= retry_after * 0.9, gaps
