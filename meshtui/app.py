@@ -611,6 +611,16 @@ class MeshtuiApp(App[None]):
         self.detail.view = view
 
 
+def first_namespace(args: argparse.Namespace, source: Source) -> str:
+    """The namespace to focus first: `-n`, else in cluster mode the one kubectl would use
+    without `-n` (the context's, or the pod's), else none (all namespaces)."""
+    if args.namespace is not None:  # `-n ''`: all namespaces whatever the context says
+        return str(args.namespace)
+    from meshtui.sources.kube import KubeSource
+
+    return source.default_namespace if isinstance(source, KubeSource) else ""
+
+
 def run_dashboard(args: argparse.Namespace, options: ContextOptions) -> int:
     """Build the source from the command line and run the app until the user quits."""
     source: Source
@@ -625,6 +635,6 @@ def run_dashboard(args: argparse.Namespace, options: ContextOptions) -> int:
         from meshtui.sources.kube import KubeSource
 
         source = KubeSource(kubeconfig=args.kubeconfig, context=args.context)
-    app = MeshtuiApp(source, options, mesh=args.mesh or "", namespace=args.namespace or "")
+    app = MeshtuiApp(source, options, mesh=args.mesh or "", namespace=first_namespace(args, source))
     app.run()
     return 0

@@ -98,7 +98,11 @@ def _dashboard_parser() -> argparse.ArgumentParser:
         help="kubeconfig file(s), colon-separated (default: $KUBECONFIG or ~/.kube/config)",
     )
     cluster.add_argument("--context", help="the kubeconfig context to use")
-    cluster.add_argument("-n", "--namespace", help="namespace to focus first")
+    cluster.add_argument(
+        "-n",
+        "--namespace",
+        help="namespace to focus first (default: the context's, as kubectl; '' for all)",
+    )
     parser.add_argument("--mesh", help="mesh to show first")
     parser.add_argument(
         "--poll",

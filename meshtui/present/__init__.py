@@ -84,6 +84,9 @@ def namespaces_view(
             policies[ns] = policies.get(ns, 0) + 1
     names = set(dataplanes) | set(policies)
     names.update(ns.name for ns in known if ns.name == "kuma-system" and (dataplanes or policies))
+    # Fix: a focused namespace with nothing in this mesh (`-n typo`, a context's `default`)
+    # was in no entry, so the list showed nothing selected and no way to see why.
+    names.update(state.namespaces)
     all_dataplanes, all_policies = sum(dataplanes.values()), sum(policies.values())
     widths = (max(3, len(str(all_dataplanes))), max(3, len(str(all_policies))))
     total = ListItem(

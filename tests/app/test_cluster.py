@@ -24,7 +24,8 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
-from meshtui.app import MeshtuiApp
+from meshtui.app import MeshtuiApp, first_namespace
+from meshtui.cli import _dashboard_parser
 from meshtui.inventory import Inventory, OriginUpdate
 from meshtui.model import Resource, ResourceKey, SourceRef
 from meshtui.parse import ContextOptions
@@ -32,6 +33,7 @@ from meshtui.raw import RawDocument
 from meshtui.sources.kube import KubeSource, KubeTuning
 from meshtui.views import HeaderView
 from meshtui.widgets.header import StatusHeader
+from meshtui.widgets.sidelist import SideList
 from tests.app.harness import SAMPLE, detail_labels, fixed_clock, wait_for
 from tests.fakekube import DEFAULT_RESOURCES, FakeKubeAPI, RequestRecord
 
@@ -127,7 +129,7 @@ async def wait_until(condition: Callable[[], bool], what: str, seconds: float) -
 
 @contextlib.asynccontextmanager
 async def cluster_app(
-    kubeconfig: Path, fake: FakeKubeAPI, tuning: KubeTuning = FAST
+    kubeconfig: Path, fake: FakeKubeAPI, tuning: KubeTuning = FAST, *, argv: tuple[str, ...] = ()
 ) -> AsyncIterator[tuple[MeshtuiApp, Pilot[None]]]:
     """The app on the fake cluster, quit with `q` at the end of the block.
 
@@ -136,7 +138,8 @@ async def cluster_app(
     server must have seen nothing but GETs.
     """
     source = KubeSource(str(kubeconfig), tuning=tuning)
-    app = MeshtuiApp(source, ContextOptions(), clock=fixed_clock)
+    namespace = first_namespace(_dashboard_parser().parse_args(argv), source)
+    app = MeshtuiApp(source, ContextOptions(), clock=fixed_clock, namespace=namespace)
     async with app.run_test(size=(200, 50)) as pilot:
         yield app, pilot
         assert app.is_running, "the app is still up before quitting"
@@ -422,3 +425,38 @@ async def test_quitting_stops_every_loop_within_a_second(
     assert fake.watcher_count() == 0, "every watch connection is closed"
     assert {r.verb for r in fake.requests} == {"get", "list", "watch"}
     assert {r.method for r in fake.requests} == {"GET"}
+
+
+@pytest.mark.parametrize(
+    ("context_namespace", "argv", "focused"),
+    [
+        ("first-consumer", (), "first-consumer"),  # kubectl's namespace without -n
+        ("first-consumer", ("-n", "kuma-demo"), "kuma-demo"),
+        ("first-consumer", ("-n", ""), ""),  # -n '': all namespaces
+        (None, (), ""),
+        ("default", (), "default"),  # nothing of the mesh in it: still listed, selected
+    ],
+)
+async def test_first_focus_is_the_contexts_namespace(
+    fake: FakeKubeAPI,
+    tmp_path: Path,
+    context_namespace: str | None,
+    argv: tuple[str, ...],
+    focused: str,
+) -> None:
+    kubeconfig = fake.write_kubeconfig(tmp_path / "kc", CONTEXT, context_namespace)
+    async with cluster_app(kubeconfig, fake, argv=argv) as (app, pilot):
+        await wait_for(pilot, lambda: all_counts(app).startswith(f"{len(DEFAULT_DATAPLANES)} dp"))
+        assert app.ui.namespaces == (frozenset({focused}) if focused else frozenset())
+        view = app.query_one("#namespaces", SideList).view
+        assert view is not None
+        selected = [item.key for item in view.items if item.selected]
+        assert selected == [f"ns:{focused}"]
+        expected = {k for k in DEFAULT_DATAPLANES if not focused or k.endswith(f".{focused}")}
+        await wait_for(pilot, lambda: row_keys(app) == expected)
+
+
+def all_counts(app: MeshtuiApp) -> str:
+    """The counts of the namespaces list's `all` entry (`4 dp 8 pol` once loaded)."""
+    view = app.query_one("#namespaces", SideList).view
+    return view.items[0].counts.strip() if view is not None and view.items else ""
