@@ -27,6 +27,7 @@ Only GET requests are ever made.
 
 from __future__ import annotations
 
+import email.utils
 import json
 import logging
 import math
@@ -559,13 +560,19 @@ def _auth_of(configuration: Configuration) -> tuple[object, ...]:
 
 
 def _retry_after(err: ApiException) -> float:
-    """The seconds a 429/503 asks the client to wait (its `Retry-After` header, as API
-    Priority and Fairness sends), capped at a minute; 0 when absent or a date."""
+    """The seconds a 429/503 asks the client to wait: its `Retry-After` header (seconds, as
+    API Priority and Fairness sends, or an HTTP date, as a proxy in front may), capped at a
+    minute; 0 when absent or unreadable."""
     headers = getattr(err, "headers", None) or {}
+    value = str(headers.get("Retry-After") or "").strip()
     try:
-        return min(_RETRY_AFTER_CAP, max(0.0, float(headers.get("Retry-After", 0))))
-    except (TypeError, ValueError):
-        return 0.0
+        seconds = float(value) if value else 0.0
+    except ValueError:
+        try:
+            seconds = email.utils.parsedate_to_datetime(value).timestamp() - time.time()
+        except (TypeError, ValueError, IndexError):
+            seconds = 0.0
+    return min(_RETRY_AFTER_CAP, max(0.0, seconds)) if math.isfinite(seconds) else 0.0
 
 
 class _KindWatcher:

@@ -11,18 +11,27 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import email.utils
 import json
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import urllib3
 import yaml
+from kubernetes.client.exceptions import ApiException
 
 from meshtui.sources import ChangesReady
-from meshtui.sources.kube import KubeSource, KubeTuning, context_namespace, describe
+from meshtui.sources.kube import (
+    KubeSource,
+    KubeTuning,
+    _retry_after,
+    context_namespace,
+    describe,
+)
 from tests.fakekube import FakeKubeAPI
 from tests.sources.test_kube import (
     FAST,
@@ -419,6 +428,29 @@ def test_wrong_token_at_start_recovers_when_the_kubeconfig_is_fixed(
         fake.write_kubeconfig(kubeconfig)  # now with the real token
         run.wait_synced()
         wait_until(lambda: matches_server(run, fake), "inventory equal to the server")
+
+
+@pytest.mark.parametrize(
+    ("header", "low", "high"),
+    [
+        (None, 0.0, 0.0),
+        ("3", 3.0, 3.0),
+        ("0.5", 0.5, 0.5),
+        ("86400", 60.0, 60.0),  # capped: a day is a server bug, not a plan
+        ("-4", 0.0, 0.0),
+        ("nan", 0.0, 0.0),
+        ("soon", 0.0, 0.0),
+        ("Wed, 21 Oct 2015 07:28:00 GMT", 0.0, 0.0),  # a date in the past: now
+        ("+20s", 8.0, 20.0),  # written below as an HTTP date 20 s from now
+    ],
+)
+def test_retry_after_header_forms(header: str | None, low: float, high: float) -> None:
+    """Seconds or an HTTP date (RFC 9110 allows both), never negative, at most a minute."""
+    if header == "+20s":
+        header = email.utils.formatdate(time.time() + 20, usegmt=True)
+    err = ApiException(status=429, reason="Too Many Requests")
+    err.headers = {} if header is None else {"Retry-After": header}
+    assert low <= _retry_after(err) <= high
 
 
 @pytest.mark.parametrize("retry_after", [None, 1], ids=["plain", "retry-after"])
