@@ -41,9 +41,14 @@ def _add_context_flags(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _program() -> str:
+    """How the user called us: `kubectl meshtui` when run as the kubectl plugin."""
+    return "kubectl meshtui" if Path(sys.argv[0]).name == "kubectl-meshtui" else "meshtui"
+
+
 def _inspect_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="meshtui inspect",
+        prog=f"{_program()} inspect",
         description="Answer what a Kuma 2.10.11 control plane's inspect API would, from YAML.",
     )
     sub = parser.add_subparsers(dest="what", required=True)
@@ -77,12 +82,12 @@ def _inspect_parser() -> argparse.ArgumentParser:
 
 def _dashboard_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="meshtui",
+        prog=_program(),
         description=(
             "A live dashboard of Kuma policies: which apply to each data plane proxy,"
             " and what they merge into."
         ),
-        epilog="Headless answers: `meshtui inspect {rules,dataplanes,policies} --help`.",
+        epilog=f"Headless answers: `{_program()} inspect {{rules,dataplanes,policies}} --help`.",
     )
     parser.add_argument(
         "path",
