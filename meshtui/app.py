@@ -612,13 +612,11 @@ class MeshtuiApp(App[None]):
 
 
 def first_namespace(args: argparse.Namespace, source: Source) -> str:
-    """The namespace to focus first: `-n`, else in cluster mode the one kubectl would use
-    without `-n` (the context's, or the pod's), else none (all namespaces)."""
+    """The namespace to focus first: `-n`, else the source's (in cluster mode the one
+    kubectl would use without `-n`: the context's, or the pod's; a folder has none)."""
     if args.namespace is not None:  # `-n ''`: all namespaces whatever the context says
         return str(args.namespace)
-    from meshtui.sources.kube import KubeSource
-
-    return source.default_namespace if isinstance(source, KubeSource) else ""
+    return source.default_namespace
 
 
 def run_dashboard(args: argparse.Namespace, options: ContextOptions) -> int:

@@ -65,6 +65,11 @@ class Source(Protocol):
         """What it reads, e.g. `sample-cluster/` or a kubeconfig context name."""
         ...
 
+    @property
+    def default_namespace(self) -> str:
+        """The namespace to focus when the user names none (`""`: all of them)."""
+        ...
+
     def run(self, emit: Emit, stop: threading.Event) -> None:
         """Read, then follow changes, calling `emit` from this thread, until `stop` is set."""
         ...

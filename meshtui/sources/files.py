@@ -262,6 +262,7 @@ class FolderSource:
     """
 
     mode = "FOLDER"
+    default_namespace = ""  # a folder has no current namespace: all of them
 
     def __init__(self, root: Path, *, watch: bool = True, poll: bool = False) -> None:
         self.root = root

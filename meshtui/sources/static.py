@@ -13,6 +13,7 @@ class StaticSource:
     """Emits `initial` as the first load, then each of `later` when `release()` is called."""
 
     mode = "FOLDER"
+    default_namespace = ""  # a folder has no current namespace: all of them
 
     def __init__(self, initial: Sequence[Change], *, description: str = "memory") -> None:
         self._initial = tuple(initial)

@@ -30,6 +30,7 @@ from meshtui.inventory import Inventory, OriginUpdate
 from meshtui.model import Resource, ResourceKey, SourceRef
 from meshtui.parse import ContextOptions
 from meshtui.raw import RawDocument
+from meshtui.sources.files import FolderSource
 from meshtui.sources.kube import KubeSource, KubeTuning
 from meshtui.views import HeaderView
 from meshtui.widgets.header import StatusHeader
@@ -460,3 +461,11 @@ def all_counts(app: MeshtuiApp) -> str:
     """The counts of the namespaces list's `all` entry (`4 dp 8 pol` once loaded)."""
     view = app.query_one("#namespaces", SideList).view
     return view.items[0].counts.strip() if view is not None and view.items else ""
+
+
+def test_a_folder_focuses_no_namespace_unless_told() -> None:
+    """A folder has no current namespace: all of them, unless `-n` names one."""
+    folder = FolderSource(SAMPLE, watch=False)
+    assert first_namespace(_dashboard_parser().parse_args([str(SAMPLE)]), folder) == ""
+    args = _dashboard_parser().parse_args(["-n", "kuma-demo", str(SAMPLE)])
+    assert first_namespace(args, folder) == "kuma-demo"
