@@ -120,7 +120,7 @@ class ApiHandlers:
                 response = json_response(self._read(rt, route, query))
         except ApiError as err:
             response = json_response(err.status(), err.code)
-            if err.retry_after is not None:
+            if err.retry_after > 0:
                 response.headers["Retry-After"] = str(err.retry_after)
         self._log(request, verb, response.status)
         return response

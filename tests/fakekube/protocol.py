@@ -43,16 +43,20 @@ class ApiError(Exception):
         *,
         details: Obj | None = None,
         metadata: Obj | None = None,
-        retry_after: int | None = None,
     ) -> None:
         super().__init__(f"{code} {reason}: {message}")
-        self.retry_after = retry_after
-        """Seconds for a `Retry-After` header (as the apiserver sends with 429), if any."""
         self.code = code
         self.reason = reason
         self.message = message
         self.details = details
         self.metadata = metadata
+
+    @property
+    def retry_after(self) -> int:
+        """`details.retryAfterSeconds`, which the apiserver also sends as a `Retry-After`
+        header whatever the code (0: none)."""
+        seconds = (self.details or {}).get("retryAfterSeconds", 0)
+        return seconds if isinstance(seconds, int) else 0
 
     def status(self) -> Obj:
         """The `Status` object, as sent in an error response or an ERROR watch event."""

@@ -352,10 +352,10 @@ class FakeKubeAPI:
         """Answer the next `times` `verb` ("list", "watch", "get") requests of `plural`
         with an HTTP error `code` and a `kind: Status` body, e.g. an HTTP 410 on a watch
         (the fake itself answers a too-old watch as the apiserver does: 200 and an ERROR
-        event) or a 500 on a list page; `retry_after` adds a `Retry-After` header (and
-        `details.retryAfterSeconds`), as API Priority and Fairness sends with a 429."""
+        event) or a 500 on a list page; `retry_after` sets `details.retryAfterSeconds` and
+        so the `Retry-After` header, as API Priority and Fairness sends with a 429."""
         details = {"retryAfterSeconds": retry_after} if retry_after is not None else None
-        error = ApiError(code, reason, message, details=details, retry_after=retry_after)
+        error = ApiError(code, reason, message, details=details)
         self._call(lambda: self._cluster.fail(plural, verb, error, times))
 
     def forbid(self, plural: str) -> None:
