@@ -225,6 +225,7 @@ class MeshtuiApp(App[None]):
             inventory.groups_of("").get("Mesh", {}).values(),
             mesh,
             previous=previous.index if previous else None,
+            version=inventory.control_plane.version,
         )
         evaluation = MeshEvaluation.following(previous, index)
         self.post_message(EvaluationReady(mesh, inventory.version, evaluation))

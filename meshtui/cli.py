@@ -18,12 +18,29 @@ from typing import Any
 from meshtui import __version__
 from meshtui.errors import MeshtuiError, NotFoundError
 from meshtui.parse import ContextOptions
+from meshtui.versions import DEFAULT, PROFILES, KumaVersion
 
 EXIT_USAGE = 2
 EXIT_NOT_FOUND = 3
 
 
+def _kuma_version(text: str) -> KumaVersion:
+    try:
+        return KumaVersion.profile(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
 def _add_context_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--kuma-version",
+        type=_kuma_version,
+        metavar="X.Y",
+        help=(
+            f"answer as this Kuma release line ({', '.join(PROFILES)}; each at its latest"
+            f" patch; default: {DEFAULT.line}, or the version detected on the cluster)"
+        ),
+    )
     group = parser.add_argument_group("control-plane context (for Kubernetes-form YAML)")
     group.add_argument(
         "--cp-mode", choices=("zone", "global"), help="the control plane's mode (default: inferred)"
@@ -125,6 +142,7 @@ def context_options(args: argparse.Namespace) -> ContextOptions:
         zone=args.zone,
         env=args.env,
         system_namespace=args.system_namespace,
+        version=args.kuma_version or DEFAULT,
     )
 
 

@@ -45,7 +45,7 @@ def mesh_index(result: ParseResult, mesh: str) -> MeshIndex:
     """The index of `mesh`, or `NotFoundError` (Kuma: 404 "Failed to retrieve Mesh")."""
     if mesh not in mesh_names(result.resources):
         raise NotFoundError(f"mesh {mesh!r} not found")
-    return build_index(result.resources, mesh)
+    return build_index(result.resources, mesh, version=result.control_plane.version)
 
 
 def policy_type(name: str) -> str:

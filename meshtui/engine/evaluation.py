@@ -79,7 +79,11 @@ class MeshEvaluation:
         "Changed" means *not the same objects*: the memo tables hold objects by identity,
         and a re-read file yields new (if equal) objects for every resource in it.
         """
-        if previous is None or previous.mesh != index.mesh_name:
+        if (
+            previous is None
+            or previous.mesh != index.mesh_name
+            or previous.index.version != index.version
+        ):
             return cls(index)
         old, new = previous.index, index
         changed_types = {

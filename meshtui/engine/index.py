@@ -18,6 +18,7 @@ from typing import Any
 from meshtui.engine.decode import decode_dataplane, decode_policy
 from meshtui.kinds import POLICY_KINDS, SERVICE_KINDS
 from meshtui.model import NAMESPACE, SERVICE_TAG, Dataplane, Policy, Resource
+from meshtui.versions import DEFAULT, KumaVersion
 
 
 def _decode(resource: Resource) -> Decoded:
@@ -242,6 +243,8 @@ class MeshIndex:
     """MeshService / MeshExternalService / MeshMultiZoneService → resources in store order."""
     gateways: tuple[Resource, ...] = ()
     """MeshGateways of the mesh, in store order."""
+    version: KumaVersion = DEFAULT
+    """The Kuma release whose behaviour the engine follows for this mesh."""
     buckets: Mapping[Bucket, _Filed] = field(default_factory=dict, repr=False)
     """Each bucket's resources (by id) and decoded views: what the next index reuses."""
     changed_buckets: frozenset[Bucket] | None = field(default=None, repr=False)
@@ -257,6 +260,7 @@ class MeshIndex:
         mesh: Resource | None,
         previous: MeshIndex | None = None,
         groups: Mapping[str, Mapping[Any, Resource]] | None = None,
+        version: KumaVersion = DEFAULT,
     ) -> MeshIndex:
         """Index the resources of `mesh_name` (resources of other meshes are ignored).
 
@@ -280,7 +284,9 @@ class MeshIndex:
                         lists[bucket].append(res)
             grouped.update(lists)
         before = previous.buckets if previous is not None else {}
-        if previous is not None and previous.mesh_name != mesh_name:
+        if previous is not None and (
+            previous.mesh_name != mesh_name or previous.version != version
+        ):
             before = {}
         buckets: dict[Bucket, _Filed] = {}
         changed: set[Bucket] = set()
@@ -322,10 +328,11 @@ class MeshIndex:
             dataplanes=dataplanes,
             services=dict(sorted(services.items())),
             gateways=gateways,
+            version=version,
             buckets=buckets,
             changed_buckets=frozenset(changed) if before else None,
         )
-        if before and previous is not None:
+        if before and previous is not None and previous.version == version:
             index._carry_over(previous, changed)
         return index
 
@@ -495,12 +502,16 @@ def mesh_names(resources: Iterable[Resource]) -> list[str]:
 
 
 def build_index(
-    resources: Iterable[Resource], mesh_name: str, *, previous: MeshIndex | None = None
+    resources: Iterable[Resource],
+    mesh_name: str,
+    *,
+    previous: MeshIndex | None = None,
+    version: KumaVersion = DEFAULT,
 ) -> MeshIndex:
     """Index one mesh; the Mesh object is looked up by name (it may be absent)."""
     items = list(resources)
     mesh = next((r for r in items if r.type == "Mesh" and r.name == mesh_name), None)
-    return MeshIndex.build(mesh_name, items, mesh=mesh, previous=previous)
+    return MeshIndex.build(mesh_name, items, mesh=mesh, previous=previous, version=version)
 
 
 def build_index_from_groups(
@@ -509,8 +520,11 @@ def build_index_from_groups(
     mesh_name: str,
     *,
     previous: MeshIndex | None = None,
+    version: KumaVersion = DEFAULT,
 ) -> MeshIndex:
     """`build_index` from the mesh's resources by type (`Inventory.groups_of`) and the
     Mesh objects: no pass over the whole inventory."""
     mesh = next((r for r in meshes if r.name == mesh_name), None)
-    return MeshIndex.build(mesh_name, (), mesh=mesh, previous=previous, groups=groups)
+    return MeshIndex.build(
+        mesh_name, (), mesh=mesh, previous=previous, groups=groups, version=version
+    )

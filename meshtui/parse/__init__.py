@@ -41,6 +41,7 @@ from meshtui.model import (
 from meshtui.parse.labels import ZONE_AUTHORED_KINDS, ControlPlane, RoleError, computed_labels
 from meshtui.parse.policy_rules import support_problems
 from meshtui.raw import RawDocument
+from meshtui.versions import DEFAULT, KumaVersion
 
 KUMA_API_VERSION = "kuma.io/v1alpha1"
 _UNIVERSAL_META_KEYS = frozenset(
@@ -91,6 +92,8 @@ class ContextOptions:
     zone: str | None = None
     env: str | None = None
     system_namespace: str = "kuma-system"
+    version: KumaVersion = DEFAULT
+    """The Kuma release to answer as (`--kuma-version`, detected, or the default)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -299,13 +302,20 @@ def choose_control_plane(
     """
     env = options.env or "kubernetes"
     system_ns = options.system_namespace
+    version = options.version
     if options.cp_mode == "global":
-        return ControlPlane(mode="global", zone="", env=env, system_namespace=system_ns), ""
+        return ControlPlane(
+            mode="global", zone="", env=env, system_namespace=system_ns, version=version
+        ), ""
     if options.zone is not None:
-        return ControlPlane(mode="zone", zone=options.zone, env=env, system_namespace=system_ns), ""
+        return ControlPlane(
+            mode="zone", zone=options.zone, env=env, system_namespace=system_ns, version=version
+        ), ""
     if options.cp_mode == "zone" or len(zones) <= 1:
         zone = zones.most_common(1)[0][0] if zones else "default"
-        cp = ControlPlane(mode="zone", zone=zone, env=env, system_namespace=system_ns)
+        cp = ControlPlane(
+            mode="zone", zone=zone, env=env, system_namespace=system_ns, version=version
+        )
         if not has_kube:
             return cp, ""
         if zones:
@@ -314,7 +324,7 @@ def choose_control_plane(
             why = "no object names its zone; Kuma's default zone name"
         return cp, f"no --zone given: labels computed as on zone control plane {zone!r} ({why})"
     names = ", ".join(sorted(zones))
-    cp = ControlPlane(mode="global", zone="", env=env, system_namespace=system_ns)
+    cp = ControlPlane(mode="global", zone="", env=env, system_namespace=system_ns, version=version)
     return cp, (
         f"no --cp-mode given: objects from several zones ({names}), so a global control plane"
     )

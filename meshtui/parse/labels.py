@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from meshtui.model import ENV, MESH, NAMESPACE, ORIGIN, POLICY_ROLE, PROXY_TYPE, ZONE, PolicyRole
+from meshtui.versions import DEFAULT, KumaVersion
 
 ZONE_AUTHORED_KINDS = frozenset(
     {"Dataplane", "MeshService", "MeshExternalService", "MeshMultiZoneService", "MeshGateway"}
@@ -30,6 +31,8 @@ class ControlPlane:
     zone: str = "default"
     env: str = "kubernetes"
     system_namespace: str = "kuma-system"
+    version: KumaVersion = DEFAULT
+    """The Kuma release the control plane runs (what roles, validation and the engine follow)."""
 
     def describe(self) -> str:
         """E.g. `zone CP "default" (kubernetes)`."""
