@@ -10,7 +10,16 @@ from collections.abc import Mapping
 from typing import Any
 
 from meshtui.kinds import POLICY_KINDS
-from meshtui.model import MESH_REF, Dataplane, Inbound, Policy, PolicyItem, Resource, TargetRef
+from meshtui.model import (
+    MESH_REF,
+    Dataplane,
+    Inbound,
+    Policy,
+    PolicyItem,
+    Resource,
+    TargetRef,
+    ZoneProxyListener,
+)
 
 
 def target_ref(raw: Any, *, implicit_mesh: bool = False) -> TargetRef | None:
@@ -89,10 +98,9 @@ def decode_dataplane(resource: Resource) -> Dataplane:
     address = _str(networking.get("address"))
     inbounds = []
     for raw in _items(networking.get("inbound")):
-        port = raw.get("port")
         inbounds.append(
             Inbound(
-                port=port if isinstance(port, int) and not isinstance(port, bool) else 0,
+                port=_port(raw.get("port")),
                 address=_str(raw.get("address")) or address,
                 name=_str(raw.get("name")),
                 state=_str(raw.get("state")) or "Ready",
@@ -105,13 +113,28 @@ def decode_dataplane(resource: Resource) -> Dataplane:
     if isinstance(gateway, Mapping):
         gateway_type = _str(gateway.get("type")) or "DELEGATED"
         gateway_tags = _labels_or_none(gateway.get("tags")) or {}
+    listeners = tuple(
+        ZoneProxyListener(
+            type=_str(raw.get("type")),
+            port=_port(raw.get("port")),
+            address=_str(raw.get("address")) or address,
+            name=_str(raw.get("name")),
+            state=_str(raw.get("state")) or "Ready",
+        )
+        for raw in _items(networking.get("listeners"))
+    )
     return Dataplane(
         resource=resource,
         address=address,
         inbounds=tuple(inbounds),
         gateway_type=gateway_type,
         gateway_tags=gateway_tags,
+        listeners=listeners,
     )
+
+
+def _port(raw: Any) -> int:
+    return raw if isinstance(raw, int) and not isinstance(raw, bool) else 0
 
 
 def _items(raw: Any) -> list[Mapping[str, Any]]:

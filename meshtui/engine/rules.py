@@ -18,7 +18,7 @@ from typing import Any
 
 from meshtui.engine import subsets
 from meshtui.engine.index import MeshIndex, SlowCandidates, proxy_requirements
-from meshtui.engine.matching import Listener, select, zone_filter_reason
+from meshtui.engine.matching import Listener, mesh_inbounds, select, zone_filter_reason
 from meshtui.engine.memo import RuleCache
 from meshtui.engine.merging import merge_confs
 from meshtui.engine.ordering import (
@@ -193,7 +193,7 @@ def match_policies(
     shared, positions, slow_candidates = hit
     # the others, but for those that need what this proxy lacks (they would miss it silently)
     slow = slow_candidates.for_proxy(_requirements(dataplane, cache), sets.order)
-    listeners = [i.listener for i in dataplane.inbounds if i.state != "Ignored"]
+    listeners = mesh_inbounds(dataplane, index.version)
     if not listeners and dataplane.gateway_type != "DELEGATED":
         shared, positions = (), ()
     slow_matched, slow_inbound, warnings = _match_each(slow, dataplane, gateway, index)

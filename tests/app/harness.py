@@ -13,6 +13,7 @@ from meshtui.app import MeshtuiApp
 from meshtui.parse import ContextOptions
 from meshtui.sources.files import FolderSource
 from meshtui.views import TreeNode
+from tests.versions import V2_10
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "sample-cluster"
@@ -26,7 +27,7 @@ def fixed_clock() -> datetime:
 
 def folder_app(path: Path, *, watch: bool = False, **kwargs: object) -> MeshtuiApp:
     """The app over a folder, as `meshtui PATH` builds it."""
-    return MeshtuiApp(FolderSource(path, watch=watch), ContextOptions(), **kwargs)  # type: ignore[arg-type]
+    return MeshtuiApp(FolderSource(path, watch=watch), ContextOptions(version=V2_10), **kwargs)  # type: ignore[arg-type]
 
 
 async def wait_for(

@@ -26,6 +26,7 @@ import yaml
 from meshtui.model import Problem, Resource
 from meshtui.parse import ContextOptions, ParseResult, parse_documents
 from meshtui.sources.files import load_path, parse_text
+from tests.versions import V2_10
 
 MESHTUI = Path(sys.executable).parent / "meshtui"
 
@@ -34,7 +35,7 @@ def load(text: str, **context: Any) -> ParseResult:
     """Parse YAML `text` (file `in.yaml`) with the given context flags (none by default)."""
     contents = parse_text(textwrap.dedent(text), "in.yaml")
     assert not contents.problems, [str(p) for p in contents.problems]
-    return parse_documents(contents.documents, ContextOptions(**context))
+    return parse_documents(contents.documents, ContextOptions(**context, version=V2_10))
 
 
 def only(result: ParseResult, type_: str) -> Resource:
@@ -698,7 +699,7 @@ def test_tabs_break_one_file_but_not_the_others(tmp_path: Path) -> None:
     (tmp_path / "a.yaml").write_text("type: MeshRetry\nmesh: default\nname: ok\nspec: {}\n")
     (tmp_path / "b.yaml").write_text("type: MeshRetry\nmesh: default\nname: t\nspec:\n\tto: []\n")
     documents, read_problems = load_path(tmp_path)
-    result = parse_documents(documents, ContextOptions())
+    result = parse_documents(documents, ContextOptions(version=V2_10))
     assert [r.name for r in result.resources] == ["ok"]
     [problem] = read_problems
     assert problem.file.endswith("b.yaml") and problem.document == 1
@@ -974,6 +975,8 @@ spec:
 
 
 def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    if args[:1] == ("inspect",):
+        args = (*args, "--kuma-version", "2.10")
     return subprocess.run(
         [str(MESHTUI), *map(str, args)], capture_output=True, text=True, timeout=60, check=False
     )

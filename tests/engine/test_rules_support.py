@@ -18,6 +18,7 @@ from meshtui.engine.index import MeshIndex, build_index
 from meshtui.engine.inspect import rules_body, to_json
 from meshtui.parse import ContextOptions, parse_documents
 from meshtui.sources.files import parse_text
+from tests.versions import V2_10
 
 Json = Any
 Doc = dict[str, Any]
@@ -139,11 +140,11 @@ def load(*docs: Mapping[str, Any], mesh_name: str = MESH, allow_invalid: bool = 
     """
     contents = parse_text(yaml_text(*docs), "input.yaml")
     assert not contents.problems, contents.problems
-    result = parse_documents(contents.documents, ContextOptions())
+    result = parse_documents(contents.documents, ContextOptions(version=V2_10))
     allowed = {"info", "warning"} if allow_invalid else {"info"}
     bad = [str(p) for p in result.problems if p.severity not in allowed]
     assert not bad, bad
-    return build_index(result.resources, mesh_name)
+    return build_index(result.resources, mesh_name, version=V2_10)
 
 
 def rules(
