@@ -195,6 +195,8 @@ class PolicyItem:
     """The conf handed to the merge, as Kuma's `GetDefault()` builds it."""
     index: int
     """Position in its section (Kuma's `RuleIndex`)."""
+    matches: tuple[Any, ...] = field(default=(), hash=False)
+    """A `rules[]` entry's `matches` (2.13+: MeshFaultInjection, 2.14+: more kinds)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -118,6 +118,16 @@ class KumaVersion:
         return self >= _V2_11
 
     @property
+    def mtp_rules(self) -> bool:
+        """§7: MeshTrafficPermission has `rules[]`."""
+        return self >= _V2_12
+
+    @property
+    def mfi_rules(self) -> bool:
+        """§7: MeshFaultInjection has `rules[]` (with `matches`)."""
+        return self >= _V2_13
+
+    @property
     def unmerged_inbound_rules(self) -> bool:
         """S3, O4: one `InboundRule` per `rules[]` (or from-as-rules) entry, not merged."""
         return self >= _V2_12

@@ -41,6 +41,10 @@ def target_ref(raw: Any, *, implicit_mesh: bool = False) -> TargetRef | None:
     )
 
 
+_RULES_SINCE_2_12 = frozenset({"MeshTrafficPermission", "MeshFaultInjection"})
+"""Kinds that gained `rules[]` after 2.10; decoded always, used where the version has them."""
+
+
 def decode_policy(resource: Resource) -> Policy:
     """The engine's view of a policy resource."""
     spec = resource.spec
@@ -48,7 +52,7 @@ def decode_policy(resource: Resource) -> Policy:
     info = POLICY_KINDS[kind]
     to_items = _items(spec.get("to")) if info.has_to else []
     from_items = _items(spec.get("from")) if info.has_from else []
-    rule_items = _items(spec.get("rules")) if info.has_rules else []
+    rule_items = _items(spec.get("rules")) if info.has_rules or kind in _RULES_SINCE_2_12 else []
     return Policy(
         resource=resource,
         target_ref=target_ref(spec.get("targetRef"), implicit_mesh=True) or MESH_REF,
@@ -65,7 +69,12 @@ def decode_policy(resource: Resource) -> Policy:
             for i, item in enumerate(from_items)
         ),
         rules=tuple(
-            PolicyItem(target_ref=None, conf=item.get("default"), index=i)
+            PolicyItem(
+                target_ref=None,
+                conf=item.get("default"),
+                index=i,
+                matches=tuple(_items(item.get("matches"))),
+            )
             for i, item in enumerate(rule_items)
         ),
         default=spec.get("default") if info.single_item else None,

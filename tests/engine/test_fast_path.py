@@ -19,7 +19,8 @@ from meshtui.kinds import POLICY_KINDS
 from meshtui.model import Resource
 from meshtui.parse import ContextOptions, parse_documents
 from meshtui.sources.files import load_path
-from tests.versions import V2_10
+from meshtui.versions import KumaVersion
+from tests.versions import V2_10, V2_11, V2_12, V2_14
 
 SAMPLE = Path(__file__).resolve().parents[2] / "sample-cluster"
 
@@ -240,6 +241,12 @@ def _random_policies_mesh(seed: int) -> str:
         networking: dict[str, Any] = {"address": f"10.0.0.{i}", "inbound": inbounds}
         if rng.random() < 0.2:
             networking["gateway"] = {"type": "DELEGATED", "tags": {"kuma.io/service": "a"}}
+        if rng.random() < 0.3:
+            networking["listeners"] = [
+                {"type": rng.choice(["ZoneIngress", "ZoneEgress"]), "port": 10000 + k,
+                 "name": rng.choice(["", "http", "zi"])}
+                for k in range(rng.randint(1, 2))
+            ]  # fmt: skip
         labels = {k: v for k, v in (("app", rng.choice(["w", "x", ""])),) if rng.random() < 0.7}
         if rng.random() < 0.5:
             labels["kuma.io/display-name"] = rng.choice(["d1", "d2"])
@@ -263,6 +270,8 @@ def _random_policies_mesh(seed: int) -> str:
         {"kind": "Dataplane", "name": "d1"},
         {"kind": "Dataplane", "namespace": "x"},
         {"kind": "Dataplane", "sectionName": "http"},
+        {"kind": "Dataplane", "sectionName": "8001"},
+        {"kind": "Dataplane", "sectionName": "10000"},
         {"kind": "Mesh", "proxyTypes": ["Sidecar"]},
         {"kind": "MeshHTTPRoute", "name": "missing"},
     ]
@@ -277,16 +286,19 @@ def _random_policies_mesh(seed: int) -> str:
     return "\n---\n".join(json.dumps(d) for d in docs)
 
 
+@pytest.mark.parametrize("version", [V2_10, V2_11, V2_12, V2_14], ids=str)
 @pytest.mark.parametrize("seed", range(25))
-def test_slow_candidates_pruned_by_requirement_equal_trying_every_policy(seed: int) -> None:
+def test_slow_candidates_pruned_by_requirement_equal_trying_every_policy(
+    seed: int, version: KumaVersion
+) -> None:
     from meshtui.sources.files import parse_text
 
     contents = parse_text(_random_policies_mesh(seed), "random.yaml")
     assert not contents.problems
     index = build_index(
-        parse_documents(contents.documents, ContextOptions(version=V2_10)).resources,
+        parse_documents(contents.documents, ContextOptions(version=version)).resources,
         "m",
-        version=V2_10,
+        version=version,
     )
     cache = RuleCache()
     for proxy in index.dataplanes.values():

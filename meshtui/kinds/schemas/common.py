@@ -101,6 +101,29 @@ JSON_PATCH_BLOCK = Struct(
 )
 """`common_api.JsonPatchBlock`; `value` is a `json.RawMessage` (kept as written)."""
 
+SPIFFE_ID_MATCH = Struct(
+    "SpiffeIDMatch",
+    (
+        req("Type", "type", enum("Exact", "Prefix")),
+        req("Value", "value", STRING),
+    ),
+)
+SNI_MATCH = Struct(
+    "SNIMatch",
+    (
+        req("Type", "type", enum("Exact")),
+        req("Value", "value", STRING),
+    ),
+)
+MATCH = Struct(
+    "Match",
+    (
+        Field("SpiffeID", "spiffeID", Ptr(SPIFFE_ID_MATCH)),
+        Field("SNI", "sni", Ptr(SNI_MATCH)),
+    ),
+)
+"""`common_api.Match` (2.12+; `sni` since 2.14): what an inbound rule's traffic must carry."""
+
 TLS_VERSION_VALUES = ("TLSAuto", "TLS10", "TLS11", "TLS12", "TLS13")
 
 TLS_VERSION = Struct(
