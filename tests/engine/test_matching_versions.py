@@ -166,7 +166,7 @@ def test_only_mesh_and_dataplane_refs_select_zone_proxy_listeners() -> None:
     assert list(selected(V2_14, ZONE_PROXY, subset).inbounds) == [("10.0.0.9", 8080)]
     by_name = {"kind": "Dataplane", "sectionName": "ingress"}
     by_port = {"kind": "Dataplane", "sectionName": "10002"}
-    spec = {"rules": [{"default": {}}]}
+    spec: dict[str, Any] = {"rules": [{"default": {}}]}
     assert list(selected(V2_14, ZONE_PROXY, by_name, **spec).inbounds) == [("10.0.0.9", 10001)]
     assert list(selected(V2_14, ZONE_PROXY, by_port, **spec).inbounds) == [("10.0.0.10", 10002)]
     assert not selected(V2_13, ZONE_PROXY, by_name, **spec).matched
