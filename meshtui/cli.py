@@ -4,7 +4,8 @@ The composition root: parses arguments, builds a source, and hands over to the a
 to the inspect commands. Also installed as `kubectl-meshtui`, so `kubectl meshtui`
 works as a kubectl plugin.
 
-Exit status: 0 success, 2 usage or input error, 3 an unknown mesh, dataplane or policy.
+Exit status: 0 success, 2 usage or input error, 3 an unknown mesh, dataplane or policy
+(`inspect api`: 0 for a 2xx answer, 3 for 404, 4 for another 4xx, 5 for 5xx).
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from meshtui import __version__
 from meshtui.errors import MeshtuiError, NotFoundError
@@ -66,9 +66,27 @@ def _program() -> str:
 def _inspect_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=f"{_program()} inspect",
-        description="Answer what a Kuma 2.10.11 control plane's inspect API would, from YAML.",
+        description=(
+            "Answer what a Kuma control plane's inspect API would, from YAML"
+            f" (as Kuma {DEFAULT.line} unless --kuma-version says otherwise)."
+        ),
     )
     sub = parser.add_subparsers(dest="what", required=True)
+    api = sub.add_parser(
+        "api",
+        help="any inspect request, e.g. /meshes/MESH/dataplanes/NAME/_policies",
+        description=(
+            "Answer GET REQUEST_PATH as the chosen Kuma version's API server does: the body"
+            " (JSON, error bodies included) on stdout; exit status 0 for 2xx, 3 for 404,"
+            " 4 for another 4xx, 5 for 5xx."
+        ),
+    )
+    api.add_argument("path", metavar="PATH", type=Path, help="a YAML file or a folder of them")
+    api.add_argument(
+        "request", metavar="REQUEST_PATH", help="the request path, with its query string"
+    )
+    api.add_argument("-o", "--output", choices=("json", "yaml"), default="json")
+    _add_context_flags(api)
     rules = sub.add_parser("rules", help="GET /meshes/MESH/dataplanes/NAME/_rules")
     rules.add_argument(
         "--dataplane", required=True, metavar="NAME", help="the Dataplane's store name"
@@ -164,9 +182,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run_inspect(args: argparse.Namespace) -> int:
-    from meshtui.inspect_command import run_inspect
+    from meshtui.inspect_command import run_api, run_inspect
 
-    body: Any = run_inspect(args, context_options(args))
+    status = 0
+    if args.what == "api":
+        status, body = run_api(args, context_options(args))
+    else:
+        body = run_inspect(args, context_options(args))
     if args.output == "yaml":
         from meshtui.sources.files import dump_yaml
 
@@ -175,7 +197,7 @@ def _run_inspect(args: argparse.Namespace) -> int:
         from meshtui.engine.inspect import to_json
 
         sys.stdout.write(to_json(body))
-    return 0
+    return status
 
 
 def _run_dashboard(args: argparse.Namespace) -> int:

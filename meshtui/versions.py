@@ -170,6 +170,11 @@ class KumaVersion:
         return self >= _V2_14
 
     @property
+    def inbound_protocol_field(self) -> bool:
+        """E1: `_layout` reads an inbound's `protocol` field before its `kuma.io/protocol` tag."""
+        return self >= _V2_14
+
+    @property
     def kri_section_joins_parts(self) -> bool:
         """K3: a KRI of more than 7 parts keeps the rest as its section (2.11: exactly 7)."""
         return self >= _V2_12

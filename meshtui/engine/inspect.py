@@ -201,13 +201,14 @@ def policy_matches(policy: Policy, dataplane: Dataplane, index: MeshIndex) -> bo
     return select(policy.resource, policy.target_ref, dataplane, gateway, index).matched
 
 
+def affected_dataplanes(index: MeshIndex, policy: Policy) -> list[Dataplane]:
+    """Every proxy the policy selects (Kuma's `PolicyMatches`), by store name."""
+    return [dp for _, dp in sorted(index.dataplanes.items()) if policy_matches(policy, dp, index)]
+
+
 def affected_dataplanes_body(index: MeshIndex, policy: Policy) -> dict[str, Any]:
     """`_resources/dataplanes` of a policy: every proxy it selects, by name."""
-    items = [
-        meta(dp.resource)
-        for _, dp in sorted(index.dataplanes.items())
-        if policy_matches(policy, dp, index)
-    ]
+    items = [meta(dp.resource) for dp in affected_dataplanes(index, policy)]
     return {"items": items, "total": len(items)}
 
 
