@@ -1036,7 +1036,8 @@ def test_load_problems_go_to_stderr_and_keep_exit_0(scenes: dict[str, Path]) -> 
     assert any("bad.yaml" in line and "warning" in line for line in proc.stderr.splitlines())
     good = run("inspect", "rules", scenes["universal"], "--mesh", "default", "--dataplane", "dp-1")
     assert json.loads(good.stdout) == body
-    assert good.stderr == ""
+    # clean input: only the note naming the Kuma profile answered as
+    assert good.stderr == "meshtui: note: answering as Kuma 2.10.11 (--kuma-version 2.10)\n"
 
 
 def test_yaml_output_is_the_json_body(scenes: dict[str, Path]) -> None:
@@ -1099,11 +1100,14 @@ def test_kubernetes_scene_by_store_name_with_inferred_context(scenes: dict[str, 
         ],
         "total": 1,
     }
-    # the inferred context is said, as a note on stderr
-    [note] = proc.stderr.splitlines()
+    # the profile and the inferred context are said, as notes on stderr
+    profile, note = proc.stderr.splitlines()
+    assert "answering as Kuma 2.10.11" in profile
     assert "note" in note and "default" in note
     flagged = run("inspect", "policies", scenes["kube"], "--mesh", "default", "--dataplane",
                   "web-1.demo", "--type", "mt", "--zone", "z1", "--env", "kubernetes")  # fmt: skip
-    assert flagged.stderr == ""
+    assert flagged.stderr.splitlines() == [
+        "meshtui: note: answering as Kuma 2.10.11 (--kuma-version 2.10)"
+    ]
     labels = json.loads(flagged.stdout)["items"][0]["labels"]
     assert labels["kuma.io/zone"] == "z1"
