@@ -160,6 +160,11 @@ class KumaVersion:
         return self >= _V2_12
 
     @property
+    def mesh_service_dataplanes_endpoint(self) -> bool:
+        """E8: `/meshes/{m}/meshservices/{name}/_dataplanes`."""
+        return self >= _V2_13
+
+    @property
     def kri_endpoint(self) -> bool:
         """E7: `GET /_kri/{kri}`."""
         return self >= _V2_13

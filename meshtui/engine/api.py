@@ -31,6 +31,7 @@ from meshtui.engine.inspect import (
     rules_body,
 )
 from meshtui.engine.kri import Kri, KriError
+from meshtui.engine.matching import tag_selector_matches
 from meshtui.engine.resource_rules import ResourceRule
 from meshtui.engine.rules import TypeRules, hash_matches
 from meshtui.kinds import KIND_BY_PLURAL
@@ -71,6 +72,15 @@ def std_error(
     if invalid_parameters:
         body["invalid_parameters"] = [dict(p) for p in invalid_parameters]
     return Response(status, body)
+
+
+def _page_size_error(reason: str) -> Response:
+    return std_error(
+        400,
+        "Bad Request",
+        "Invalid page size",
+        invalid_parameters=[{"field": "size", "reason": reason}],
+    )
 
 
 def _not_found(title: str) -> Response:
@@ -150,6 +160,15 @@ class InspectApi:
                 self._affected,
             ),
         ]
+        if self.version.mesh_service_dataplanes_endpoint:
+            table.append(
+                (
+                    rf"/meshes/(?P<mesh>{seg})/meshservices/(?P<name>{seg})/_dataplanes",
+                    self._service_dataplanes,
+                )
+            )
+        if self.version.kri_endpoint:
+            table.append((rf"/_kri/(?P<kri>{seg})", self._by_kri))
         if self.version.policies_endpoints:
             table += [
                 (rf"{dp}/_layout", self._layout),
@@ -235,42 +254,82 @@ class InspectApi:
         if info is None or not info.is_policy:
             return _NO_ROUTE
         index = self._mesh(request)
+        size = self._page_size(request)
+        policy = index.find_policy(info.kind, request.params["name"])
+        if policy is None:
+            return _not_found("Could not retrieve policy")
+        return self._page(request, affected_dataplanes(index, policy), size)
+
+    def _service_dataplanes(self, request: _Request) -> Response:
+        """2.13+: the proxies a MeshService's selector picks, paged like `_resources`."""
+        index = self._mesh(request)
+        size = self._page_size(request)
+        name = request.params["name"]
+        service = next((s for s in index.services.get("MeshService", ()) if s.name == name), None)
+        if service is None:
+            return _not_found("Could not retrieve policy")
+        picked = [dp for _, dp in sorted(index.dataplanes.items()) if _service_selects(service, dp)]
+        return self._page(request, picked, size)
+
+    def _page_size(self, request: _Request) -> int:
         size_text = request.query.get("size", "")
         size = DEFAULT_PAGE_SIZE
         if size_text:
             try:
                 size = int(size_text)
             except ValueError:
-                return std_error(
-                    400,
-                    "Bad Request",
-                    "Invalid page size",
-                    invalid_parameters=[{"field": "size", "reason": "Invalid format"}],
-                )
+                raise _Failed(_page_size_error("Invalid format")) from None
             if size > MAX_PAGE_SIZE:
                 reason = f"Invalid page size of {size}. Maximum page size is {MAX_PAGE_SIZE}"
-                return std_error(
-                    400,
-                    "Bad Request",
-                    "Invalid page size",
-                    invalid_parameters=[{"field": "size", "reason": reason}],
-                )
-        policy = index.find_policy(info.kind, request.params["name"])
-        if policy is None:
-            return _not_found("Could not retrieve policy")
+                raise _Failed(_page_size_error(reason))
+        return size
+
+    def _page(self, request: _Request, dataplanes: Sequence[Dataplane], size: int) -> Response:
+        """One page of proxies (`offset` is a position), filtered by `name` (a substring)."""
         offset_text = request.query.get("offset", "")
         try:
             offset = int(offset_text) if offset_text else 0
         except ValueError:
             return _bad_request("invalid offset")
         contains = request.query.get("name", "")
-        items = [dp for dp in affected_dataplanes(index, policy) if contains in dp.resource.name]
+        items = [dp for dp in dataplanes if contains in dp.resource.name]
         page = items[offset : offset + size] if size > 0 else items[offset:]
         body: dict[str, Any] = {"items": [meta(dp.resource) for dp in page], "total": len(items)}
         if size > 0 and offset + size < len(items):
             query = dict(request.query)
             query["offset"] = str(offset + size)
             body["next"] = f"{PUBLIC_URL}{request.path}?{urlencode(sorted(query.items()))}"
+        return Response(200, body)
+
+    # -- /_kri --------------------------------------------------------------------
+
+    def _by_kri(self, request: _Request) -> Response:
+        """E7 (2.13+): the stored resource a KRI names, in the REST form (or `format=k8s`)."""
+        wanted = self._kri(request.params["kri"])
+        found = next(
+            (
+                r
+                for r in self.resources
+                if r.type == wanted.resource_type and kri.of(r) == wanted.without_section()
+            ),
+            None,
+        )
+        if found is None:
+            return _not_found("Could not retrieve a resource")
+        if request.query.get("format") in ("k8s", "kubernetes"):
+            return Response(200, _kubernetes_form(found))
+        body: dict[str, Any] = {"type": found.type}
+        if found.mesh:
+            body["mesh"] = found.mesh
+        body["name"] = found.name
+        if found.creation_time:
+            body["creationTime"] = found.creation_time
+        body["labels"] = dict(sorted(found.labels.items()))
+        body["kri"] = kri.text_of(found, self.version)
+        if found.type in _TOP_LEVEL_BODY:
+            body.update(found.spec)
+        else:
+            body["spec"] = dict(found.spec)
         return Response(200, body)
 
     # -- the 2.12 policies family -------------------------------------------------
@@ -631,6 +690,41 @@ def _origin_by_matches(rule: ResourceRule) -> dict[str, Resource]:
             if isinstance(route_rule, Mapping):
                 out[hash_matches(route_rule.get("matches"))] = origin.policy.resource
     return out
+
+
+_TOP_LEVEL_BODY = frozenset({"Mesh", "Dataplane", "MeshGateway"})
+"""Kinds whose REST form holds the body at the top level (no `spec`)."""
+
+
+def _kubernetes_form(resource: Resource) -> dict[str, Any]:
+    metadata: dict[str, Any] = {"name": resource.display_name}
+    if resource.namespace:
+        metadata["namespace"] = resource.namespace
+    metadata["labels"] = dict(sorted(resource.labels.items()))
+    out: dict[str, Any] = {"apiVersion": "kuma.io/v1alpha1", "kind": resource.type}
+    if resource.mesh and resource.type in _TOP_LEVEL_BODY:
+        out["mesh"] = resource.mesh
+    out["metadata"] = metadata
+    out["spec"] = dict(resource.spec)
+    return out
+
+
+def _service_selects(service: Resource, dataplane: Dataplane) -> bool:
+    """`meshservice.MatchesDataplane`: by `dataplaneRef` name, else by `dataplaneTags`
+    (an inbound, or a gateway, carrying them all)."""
+    selector = service.spec.get("selector")
+    selector = selector if isinstance(selector, Mapping) else {}
+    ref = selector.get("dataplaneRef")
+    if isinstance(ref, Mapping):
+        return bool(ref.get("name")) and ref.get("name") == dataplane.resource.name
+    tags = selector.get("dataplaneTags")
+    if not isinstance(tags, Mapping):
+        return False
+    wanted = {str(k): str(v) for k, v in tags.items()}
+    groups = [i.tags for i in dataplane.inbounds]
+    if dataplane.is_gateway:
+        groups.append(dataplane.gateway_tags)
+    return any(tag_selector_matches(wanted, group) for group in groups)
 
 
 def _mesh_services_mode(index: MeshIndex) -> str:

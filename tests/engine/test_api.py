@@ -472,3 +472,46 @@ def test_affected_dataplanes_errors() -> None:
         404, "Could not retrieve policy", "Not found"
     )
     assert get("/meshes/default/nopes/x/_resources/dataplanes", *docs).status == 404
+
+
+def test_mesh_service_dataplanes_by_tags_or_ref_from_2_13() -> None:
+    by_tags = service("web", {"port": 8080, "appProtocol": "http"})
+    by_tags["spec"]["selector"] = {"dataplaneTags": {"kuma.io/service": "web"}}
+    by_ref = service("one", {"port": 8080, "appProtocol": "http"})
+    by_ref["spec"]["selector"] = {"dataplaneRef": {"name": "dp-3"}}
+    docs = [mesh(), *dataplanes(4), by_tags, by_ref]
+    tags_body = get("/meshes/default/meshservices/web/_dataplanes?size=3", *docs).body
+    assert tags_body["total"] == 4
+    assert [i["name"] for i in tags_body["items"]] == ["dp-0", "dp-1", "dp-2"]
+    ref_body = get("/meshes/default/meshservices/one/_dataplanes", *docs).body
+    assert ref_body == {
+        "items": [
+            {"labels": labelled("dp-1"), "mesh": "default", "name": "dp-3", "type": "Dataplane"}
+        ],
+        "total": 1,
+    }
+    assert get("/meshes/default/meshservices/web/_dataplanes", *docs, version=V2_12).status == 404
+    assert get("/meshes/default/meshservices/nope/_dataplanes", *docs).body == error(
+        404, "Could not retrieve policy", "Not found"
+    )
+
+
+def test_kri_endpoint_finds_the_resource_from_2_13() -> None:
+    docs = [mesh(), dp(), *TIMEOUTS]
+    path = "/_kri/kri_mt_default_zone-1_demo_inbound_"
+    body = get(path, *docs).body
+    assert body["type"] == "MeshTimeout"
+    assert body["name"] == "inbound"
+    assert body["kri"] == "kri_mt_default_zone-1_demo_inbound_"
+    assert body["spec"]["rules"][0]["default"] == {"idleTimeout": "7s"}
+    k8s = get(f"{path}?format=k8s", *docs).body
+    assert k8s["metadata"] == {
+        "name": "inbound",
+        "namespace": "demo",
+        "labels": labelled("inbound"),
+    }
+    assert get("/_kri/kri_mt_default_zone-1_demo_none_", *docs).body == error(
+        404, "Could not retrieve a resource", "Not found"
+    )
+    assert get("/_kri/kri_nope", *docs).status == 400
+    assert get(path, *docs, version=V2_12).status == 404
