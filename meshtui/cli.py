@@ -115,6 +115,33 @@ def _inspect_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _explain_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=f"{_program()} explain",
+        description=(
+            "Explain a proxy's merged rules: for every field the policy and entry whose value"
+            " is final and what it overrode, why the policies merge in that order, and with"
+            " --policy why that policy does (not) apply and what it changes there."
+        ),
+    )
+    parser.add_argument("path", metavar="PATH", type=Path, help="a YAML file or a folder of them")
+    parser.add_argument("--mesh", required=True, help="the mesh")
+    parser.add_argument(
+        "--dataplane", required=True, metavar="NAME", help="the Dataplane's store name"
+    )
+    parser.add_argument(
+        "--type", metavar="TYPE", help="only this policy kind (e.g. MeshTimeout or mt)"
+    )
+    parser.add_argument(
+        "--policy",
+        metavar="TYPE/NAME",
+        help="why this policy does (not) apply, and what it changes",
+    )
+    parser.add_argument("-o", "--output", choices=("text", "json"), default="text")
+    _add_context_flags(parser)
+    return parser
+
+
 def _dashboard_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=_program(),
@@ -122,7 +149,10 @@ def _dashboard_parser() -> argparse.ArgumentParser:
             "A live dashboard of Kuma policies: which apply to each data plane proxy,"
             " and what they merge into."
         ),
-        epilog=f"Headless answers: `{_program()} inspect {{rules,dataplanes,policies}} --help`.",
+        epilog=(
+            f"Headless answers: `{_program()} inspect {{api,rules,dataplanes,policies}} --help`,"
+            f" `{_program()} explain --help`."
+        ),
     )
     parser.add_argument(
         "path",
@@ -170,6 +200,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if arguments[:1] == ["inspect"]:
             return _run_inspect(_inspect_parser().parse_args(arguments[1:]))
+        if arguments[:1] == ["explain"]:
+            return _run_explain(_explain_parser().parse_args(arguments[1:]))
         return _run_dashboard(_dashboard_parser().parse_args(arguments))
     except NotFoundError as err:
         print(f"meshtui: {err}", file=sys.stderr)
@@ -198,6 +230,13 @@ def _run_inspect(args: argparse.Namespace) -> int:
 
         sys.stdout.write(to_json(body))
     return status
+
+
+def _run_explain(args: argparse.Namespace) -> int:
+    from meshtui.explain_command import print_output, run_explain
+
+    print_output(*run_explain(args, context_options(args)))
+    return 0
 
 
 def _run_dashboard(args: argparse.Namespace) -> int:

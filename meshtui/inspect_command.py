@@ -63,6 +63,22 @@ def _profile_note(options: ContextOptions, given: bool) -> Problem:
     return Problem(severity="info", message=f"answering as Kuma {options.version} ({how})")
 
 
+def report_problems(
+    problems: list[Problem],
+    *,
+    errors_only: bool,
+    options: ContextOptions | None = None,
+    given: object = None,
+) -> None:
+    """Load problems on stderr: all of them (after the profile note), or only warnings and
+    errors when the query named something unknown."""
+    if not errors_only and options is not None:
+        _report(_profile_note(options, given is not None))
+    for problem in problems:
+        if not errors_only or problem.severity != "info":
+            _report(problem)
+
+
 def run_api(args: argparse.Namespace, options: ContextOptions) -> tuple[int, Any]:
     """`meshtui inspect api PATH REQUEST_PATH`: the exit status and the response body."""
     result, problems = load(args.path, options)

@@ -218,6 +218,29 @@ def _select(
     )
     if reason:
         return Selection(reason=reason)
+    return _kind_switch(policy, ref, dataplane, gateway, index, routes)
+
+
+def select_by_kind(
+    policy: Resource,
+    ref: TargetRef,
+    dataplane: Dataplane,
+    gateway: Resource | None,
+    index: MeshIndex,
+) -> Selection:
+    """What the targetRef's kind selects, leaving out the zone and namespace pre-filters
+    (for "why not": a policy can miss a proxy for several reasons at once)."""
+    return _kind_switch(policy, ref, dataplane, gateway, index, ())
+
+
+def _kind_switch(
+    policy: Resource,
+    ref: TargetRef,
+    dataplane: Dataplane,
+    gateway: Resource | None,
+    index: MeshIndex,
+    routes: tuple[str, ...],
+) -> Selection:
     kind = ref.kind
     if kind in ("Mesh", "MeshSubset"):
         if ref.proxy_types and proxy_type(dataplane) not in ref.proxy_types:

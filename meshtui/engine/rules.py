@@ -539,20 +539,29 @@ def _to_side(
 def _compute_to_side(
     ordered: Sequence[Policy], index: MeshIndex, struct: Struct, cache: RuleCache
 ) -> tuple[list[LegacyRule], list[ResourceRule], str]:
-    skip_route_targets = index.version.to_route_items
     try:
-        items: list[tuple[Policy, PolicyItem]] = []
-        for policy in ordered:
-            if skip_route_targets and _targets_a_route(policy):
-                continue  # S2: the legacy to-rules leave out every policy with `to: MeshHTTPRoute`
-            if policy.target_ref.kind == "MeshHTTPRoute":
-                items.extend(_route_items(policy, index))
-            else:
-                items.extend((policy, item) for item in policy.to)
-        legacy = _legacy_rules(items, struct, cache, negations=False)
+        legacy = _legacy_rules(legacy_to_items(ordered, index), struct, cache, negations=False)
     except _TagsError as err:
         return [], [], str(err)
     return legacy, build_resource_rules(ordered, index, struct, cache), ""
+
+
+def legacy_to_items(ordered: Sequence[Policy], index: MeshIndex) -> list[tuple[Policy, PolicyItem]]:
+    """The items the legacy to-rules are built from, in merge order.
+
+    Raises:
+        ValueError: A top-level MeshHTTPRoute policy whose route cannot be found.
+    """
+    skip_route_targets = index.version.to_route_items
+    items: list[tuple[Policy, PolicyItem]] = []
+    for policy in ordered:
+        if skip_route_targets and _targets_a_route(policy):
+            continue  # S2: the legacy to-rules leave out every policy with `to: MeshHTTPRoute`
+        if policy.target_ref.kind == "MeshHTTPRoute":
+            items.extend(_route_items(policy, index))
+        else:
+            items.extend((policy, item) for item in policy.to)
+    return items
 
 
 def _targets_a_route(policy: Policy) -> bool:
@@ -635,6 +644,24 @@ def target_subset(ref: TargetRef | None) -> subsets.Subset | None:
     return None
 
 
+def legacy_subset_items(
+    items: Sequence[tuple[Policy, PolicyItem]],
+) -> list[tuple[Policy, PolicyItem, subsets.Subset]]:
+    """The items the legacy tag model takes (old targetRef kinds), with their subsets.
+
+    Raises:
+        ValueError: A MeshGateway or MeshHTTPRoute item, which the tag model cannot hold.
+    """
+    out = []
+    for policy, item in items:
+        if item.target_ref is None or item.target_ref.kind not in _OLD_KINDS:
+            continue
+        subset = target_subset(item.target_ref)
+        if subset is not None:
+            out.append((policy, item, subset))
+    return out
+
+
 def _legacy_rules(
     items: Sequence[tuple[Policy, PolicyItem]],
     struct: Struct,
@@ -644,12 +671,7 @@ def _legacy_rules(
 ) -> list[LegacyRule]:
     policies: dict[ResourceKey, Policy] = {}
     subset_items = []
-    for policy, item in items:
-        if item.target_ref is None or item.target_ref.kind not in _OLD_KINDS:
-            continue
-        subset = target_subset(item.target_ref)
-        if subset is None:
-            continue
+    for policy, item, subset in legacy_subset_items(items):
         policies.setdefault(policy.key, policy)
         subset_items.append(subsets.SubsetItem(subset=subset, conf=item.conf, origin=policy.key))
     if not subset_items:
