@@ -142,6 +142,41 @@ def _explain_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _diff_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=f"{_program()} diff",
+        description=(
+            "What a change does to every proxy's merged rules: draft resources added"
+            " (--with), resources removed (--without), another folder (--against), or the"
+            " shadow policies applied (--shadow). Exit status: 0 nothing changes, 1 something"
+            " changes, 2 error."
+        ),
+    )
+    parser.add_argument("base", metavar="BASE", type=Path, help="a YAML file or a folder")
+    parser.add_argument(
+        "--with",
+        dest="with_",
+        metavar="FILE_OR_DIR",
+        type=Path,
+        action="append",
+        help="draft resources, added or replacing the same store key (repeatable)",
+    )
+    parser.add_argument(
+        "--without", metavar="TYPE/NAME", action="append", help="remove a resource (repeatable)"
+    )
+    parser.add_argument("--against", metavar="OTHER", type=Path, help="compare with this folder")
+    parser.add_argument(
+        "--shadow", action="store_true", help="apply the kuma.io/effect: shadow policies"
+    )
+    parser.add_argument("--mesh", help="only this mesh")
+    parser.add_argument(
+        "--dataplane", metavar="NAME", action="append", help="only these dataplanes (repeatable)"
+    )
+    parser.add_argument("-o", "--output", choices=("text", "json"), default="text")
+    _add_context_flags(parser)
+    return parser
+
+
 def _dashboard_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=_program(),
@@ -202,6 +237,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run_inspect(_inspect_parser().parse_args(arguments[1:]))
         if arguments[:1] == ["explain"]:
             return _run_explain(_explain_parser().parse_args(arguments[1:]))
+        if arguments[:1] == ["diff"]:
+            return _run_diff(_diff_parser().parse_args(arguments[1:]))
         return _run_dashboard(_dashboard_parser().parse_args(arguments))
     except NotFoundError as err:
         print(f"meshtui: {err}", file=sys.stderr)
@@ -237,6 +274,19 @@ def _run_explain(args: argparse.Namespace) -> int:
 
     print_output(*run_explain(args, context_options(args)))
     return 0
+
+
+def _run_diff(args: argparse.Namespace) -> int:
+    from meshtui.diff_command import run_diff
+    from meshtui.explain_command import print_output
+
+    try:
+        status, kind, body = run_diff(args, context_options(args))
+    except NotFoundError as err:
+        print(f"meshtui: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    print_output(kind, body)
+    return status
 
 
 def _run_dashboard(args: argparse.Namespace) -> int:

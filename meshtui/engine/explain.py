@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -38,6 +39,7 @@ from meshtui.engine.ordering import (
 )
 from meshtui.engine.resource_rules import Origin, resolve
 from meshtui.engine.rules import (
+    InboundRule,
     LegacyRule,
     TypeRules,
     conf_type,
@@ -48,7 +50,7 @@ from meshtui.engine.rules import (
 )
 from meshtui.kinds import POLICY_KINDS
 from meshtui.kinds.gotypes import Field, List, Ptr, Struct
-from meshtui.model import Dataplane, Policy, PolicyItem, TargetRef
+from meshtui.model import Dataplane, Policy, PolicyItem, Resource, TargetRef
 
 Path = tuple[str | int, ...]
 
@@ -445,11 +447,26 @@ def _origin_contribution(origin: Origin, section: str) -> Contribution:
     return Contribution(policy, f"{section}[{origin.index}]", conf)
 
 
-def _listener_words(listener: Listener) -> str:
+def listener_words(listener: Listener) -> str:
     return f"inbound {listener[0]}:{listener[1]}"
 
 
-def _subset_words(subset: subsets.Subset) -> str:
+def inbound_place(listener: Listener, rule: InboundRule, position: int, count: int) -> str:
+    """Where an inbound rule is: its listener, and its match (2.14) or its position when
+    the inbound has several unmerged rules (2.12+)."""
+    where = listener_words(listener)
+    if rule.match is not None:
+        return f"{where} match {json.dumps(rule.match, sort_keys=True)}"
+    return f"{where} #{position + 1}" if count > 1 else where
+
+
+def resource_words(resource: Resource, section: str) -> str:
+    namespace = f"{resource.namespace}/" if resource.namespace else ""
+    where = f"outbound {resource.type} {namespace}{resource.display_name}"
+    return f"{where} :{section}" if section else where
+
+
+def subset_words(subset: subsets.Subset) -> str:
     if not subset:
         return "every kuma.io/service"
     return ", ".join(f"{t.key}{'!=' if t.not_ else '='}{t.value}" for t in subset)
@@ -482,23 +499,16 @@ def explain_rules(
     for listener, inbound_rules in sorted(
         rules.inbound_rules.items(), key=lambda i: (i[0][1], i[0][0])
     ):
-        for inbound_rule in inbound_rules:
+        for position, inbound_rule in enumerate(inbound_rules):
             contributions = [_origin_contribution(o, "inbound") for o in inbound_rule.origins]
             rule_struct = rule_conf_type(policy_type, index.version)
             s = struct if any(c.entry.startswith("from") for c in contributions) else rule_struct
-            where = _listener_words(listener)
-            if inbound_rule.match is not None:
-                where += f" match {inbound_rule.match}"
+            where = inbound_place(listener, inbound_rule, position, len(inbound_rules))
             for conf in inbound_rule.confs:
                 add(where, conf, contributions, order_steps([c.policy for c in contributions]), s)
     for resource_rule in rules.resource_rules:
         contributions = [_origin_contribution(o, "to") for o in resource_rule.origins]
-        res = resource_rule.resource
-        where = (
-            f"outbound {res.type} {res.namespace + '/' if res.namespace else ''}{res.display_name}"
-        )
-        if resource_rule.section:
-            where += f" :{resource_rule.section}"
+        where = resource_words(resource_rule.resource, resource_rule.section)
         for conf in resource_rule.confs:
             add(where, conf, contributions, _entry_steps(contributions))
     out.extend(_legacy_explanations(index, rules, struct))
@@ -532,7 +542,7 @@ def _legacy_explanations(
                 for p, item, subset in subset_items
                 if subsets.covers(subset, rule.subset)
             ]
-            where = f"{label} [{_subset_words(rule.subset)}]"
+            where = f"{label} [{subset_words(rule.subset)}]"
             out.append(
                 RuleExplanation(
                     rules.type,

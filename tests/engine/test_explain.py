@@ -255,7 +255,7 @@ def test_consumer_wins_request_timeout_over_producer_and_says_why() -> None:
     assert "role consumer ranks above producer" in step.reason
 
 
-def pol(name: str, ref: dict[str, Any] | None = None, **labels: str) -> Policy:
+def pol(name: str, ref: dict[str, Any] | None = None, /, **labels: str) -> Policy:
     from meshtui.engine.decode import target_ref
 
     resource = Resource(
