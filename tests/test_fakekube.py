@@ -242,6 +242,29 @@ def test_forbidden_resource(fake: FakeKubeAPI, custom: CustomObjectsApi) -> None
     assert list_mt(custom)["items"] == []
 
 
+def test_stalled_request_gets_no_answer_until_released(
+    fake: FakeKubeAPI, custom: CustomObjectsApi
+) -> None:
+    fake.upsert(timeout_obj("t1"))
+    fake.stall_next(MT, "list", times=4)  # the stock client retries a read timeout 3 times
+    with pytest.raises(urllib3.exceptions.MaxRetryError, match="Read timed out"):
+        list_mt(custom, _request_timeout=(1, 0.2))
+    deadline = time.monotonic() + 5
+    while len([r for r in fake.requests if r.verb == "list" and r.status == 0]) < 4:
+        assert time.monotonic() < deadline, "each abandoned request is logged with status 0"
+        time.sleep(0.01)
+    assert [o["metadata"]["name"] for o in list_mt(custom)["items"]] == ["t1"]  # 4 stalls only
+    fake.stall_next(MT, "list")
+    answered: queue.Queue[dict[str, Any]] = queue.Queue()
+    thread = threading.Thread(target=lambda: answered.put(list_mt(custom)))
+    thread.start()
+    time.sleep(0.2)
+    assert answered.empty()
+    fake.release_stalls()
+    assert [o["metadata"]["name"] for o in answered.get(timeout=5)["items"]] == ["t1"]
+    thread.join(5)
+
+
 def test_get_by_name(fake: FakeKubeAPI, custom: CustomObjectsApi) -> None:
     stored = fake.upsert(timeout_obj("t1"))
     got = cast(dict[str, Any], custom.get_namespaced_custom_object(G, V, NS, MT, "t1"))

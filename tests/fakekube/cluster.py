@@ -11,6 +11,7 @@ Not thread-safe: `FakeKubeAPI` marshals every call onto the event-loop thread.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import deque
 from collections.abc import Iterable, Mapping
@@ -32,7 +33,8 @@ class RequestRecord:
     verb: str
     """Kubernetes verb: get, list, watch, create, update, patch, delete, deletecollection."""
     status: int
-    """HTTP status code of the response (200 for a watch that was established)."""
+    """HTTP status code of the response (200 for a watch that was established; 0 for a
+    held request the client gave up on)."""
     at: float = field(default_factory=time.monotonic, compare=False)
     """`time.monotonic()` when the fake answered."""
 
@@ -59,6 +61,9 @@ class Cluster:
         self.forbidden: set[str] = set()
         self.failures: dict[tuple[str, str], deque[ApiError]] = {}
         """Errors to answer the next requests with, by (plural, verb), oldest first."""
+        self.stalls: dict[tuple[str, str], int] = {}
+        """How many of the next requests, by (plural, verb), get no answer until released."""
+        self._released: asyncio.Event | None = None
         self.store = Store(initial_rv=initial_rv, history_limit=history_limit)
         self.watches = WatchRegistry()
         self.requests: list[RequestRecord] = []
@@ -174,6 +179,33 @@ class Cluster:
         """The error to answer this request with, if one is queued."""
         queued = self.failures.get((plural, verb))
         return queued.popleft() if queued else None
+
+    # -- stalled requests ---------------------------------------------------------------
+
+    def stall(self, plural: str, verb: str, times: int) -> None:
+        """Hold the next `times` `verb` requests of `plural` without an answer."""
+        self.stalls[(plural, verb)] = self.stalls.get((plural, verb), 0) + times
+
+    def take_stall(self, plural: str, verb: str) -> bool:
+        """Whether this request is to be held (counts it off)."""
+        left = self.stalls.get((plural, verb), 0)
+        if left <= 0:
+            return False
+        self.stalls[(plural, verb)] = left - 1
+        return True
+
+    async def held(self) -> None:
+        """Wait until `release_stalls` (a held request is then answered as usual)."""
+        if self._released is None:
+            self._released = asyncio.Event()
+        await self._released.wait()
+
+    def release_stalls(self) -> None:
+        """Answer every held request now, and hold no more."""
+        self.stalls.clear()
+        if self._released is not None:
+            self._released.set()
+            self._released = None
 
     # -- reads for hooks ----------------------------------------------------------------
 

@@ -10,6 +10,7 @@ before the response starts streaming.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 from collections.abc import Callable, Mapping
@@ -115,6 +116,8 @@ class ApiHandlers:
                 injected = self._cluster.take_failure(rt.plural, verb)
                 if injected is not None:
                     raise injected
+                if self._cluster.take_stall(rt.plural, verb):
+                    await self._hold(request, verb)
                 if verb == "watch":
                     return await self._watch(request, rt, route, query)
                 response = json_response(self._read(rt, route, query))
@@ -124,6 +127,15 @@ class ApiHandlers:
                 response.headers["Retry-After"] = str(err.retry_after)
         self._log(request, verb, response.status)
         return response
+
+    async def _hold(self, request: web.Request, verb: str) -> None:
+        """No answer until the stalls are released; a client that gives up first is logged
+        with status 0 (aiohttp cancels the handler when its connection closes)."""
+        try:
+            await self._cluster.held()
+        except asyncio.CancelledError:
+            self._log(request, verb, 0)
+            raise
 
     def _log(self, request: web.Request, verb: str, status: int) -> None:
         query = dict(request.query)

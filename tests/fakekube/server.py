@@ -192,6 +192,7 @@ class FakeKubeAPI:
     async def _shutdown(self) -> None:
         runner = self._runner
         self._closing = True
+        self._cluster.release_stalls()
         if runner is None:
             return
         for site in list(runner.sites):
@@ -357,6 +358,16 @@ class FakeKubeAPI:
         details = {"retryAfterSeconds": retry_after} if retry_after is not None else None
         error = ApiError(code, reason, message, details=details)
         self._call(lambda: self._cluster.fail(plural, verb, error, times))
+
+    def stall_next(self, plural: str, verb: str, *, times: int = 1) -> None:
+        """Give the next `times` `verb` ("list", "watch", "get") requests of `plural` no
+        answer at all (a hung apiserver or etcd) until `release_stalls()` or `stop()`; a
+        client that gives up first is logged with status 0."""
+        self._call(lambda: self._cluster.stall(plural, verb, times))
+
+    def release_stalls(self) -> None:
+        """Answer every held request now (as usual), and hold no more."""
+        self._call(self._cluster.release_stalls)
 
     def forbid(self, plural: str) -> None:
         """Answer every request for `plural` with 403 (open watches keep streaming)."""

@@ -13,8 +13,10 @@ class KubeTuning:
     watch_timeout: int = 240
     """Server-side `timeoutSeconds` of each watch request (the client reads for +30 s)."""
     connect_timeout: float = 5.0
-    read_timeout: float = 60.0
-    """Client read timeout of list requests."""
+    read_timeout: float = 15.0
+    """Client read timeout of list requests: how long a list page may give no answer before
+    its kind says so (`reconnecting: Read timed out`) and asks again (a page of 500
+    objects, even big ones, starts in well under a second on a healthy apiserver)."""
     discovery_timeout: float = 10.0
     """Client read timeout of discovery (small answers; capped by `read_timeout`): how long
     a cluster that accepts connections but does not answer takes to be reported."""

@@ -181,14 +181,19 @@ class KindWatcher:
         return True
 
     def _retry(self, problem: str, *, immediate_first: bool, at_least: float = 0.0) -> None:
-        """Count a failure, then wait the backoff (the first of a run may retry at once),
-        or `at_least` seconds when the server asked for longer (Retry-After)."""
+        """Count a failure, say so, then wait the backoff (the first of a run may retry at
+        once), or `at_least` seconds when the server asked for longer (Retry-After).
+
+        A live kind's first failure retried at once goes unsaid (a dropped watch that
+        resumes is routine); a kind that is not live says what failed at once, so a list
+        that gets no answer is reported after one timeout.
+        """
         self._failures += 1
         attempt = self._failures - 1 if immediate_first else self._failures
+        if problem and (attempt > 0 or not self._live):
+            self._set(RECONNECTING, problem)
         if attempt == 0:
             return
-        if problem:
-            self._set(RECONNECTING, problem)
         self._stop.wait(max(self._tuning.backoff(attempt), at_least))
 
     def _set(self, state: str, message: str = "") -> None:

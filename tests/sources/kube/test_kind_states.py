@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+import time
 from pathlib import Path
 
 from meshtui.sources import ChangesReady
 from tests.fakekube import FakeKubeAPI
 from tests.sources.kube.harness import (
+    FAST,
     G_V,
     PLURALS,
     SAMPLE,
@@ -14,6 +17,7 @@ from tests.sources.kube.harness import (
     all_get,
     has_timeout,
     matches_server,
+    requests_of,
     running,
     timeout_obj,
     wait_until,
@@ -69,3 +73,24 @@ def test_nothing_readable_still_ends_the_first_load(fake: FakeKubeAPI, tmp_path:
         initial = [e for e in events[:synced_at] if isinstance(e, ChangesReady) and e.initial]
         assert len(initial) == 1 and initial[0].changes == ()
     assert {r.method for r in fake.requests} == {"GET"}
+
+
+def test_a_list_without_answer_is_reported_after_one_timeout(
+    fake: FakeKubeAPI, kubeconfig: Path
+) -> None:
+    """A kind whose list gets no answer says so (reconnecting: timed out) after one read
+    timeout, not after the retry's timeout too, and the first load goes out without it;
+    once the server answers, the kind lists and is live."""
+    fake.stall_next("meshtimeouts", "list", times=2)
+    tuning = dataclasses.replace(FAST, read_timeout=1.5)
+    started = time.monotonic()
+    with running(kubeconfig, tuning) as run:
+        wait_until(lambda: run.state("MeshTimeout") == "reconnecting", "reconnecting", 10)
+        assert time.monotonic() - started < 2.8, "said after the second timeout (3 s)"
+        status = run.wait_synced()
+        assert "timed out" in status.kinds["MeshTimeout"].message
+        assert not has_timeout(run, "producer-timeout"), "nothing listed yet"
+        wait_until(lambda: run.state("MeshTimeout") == "live", "live once answered", 10)
+        wait_until(lambda: matches_server(run, fake), "inventory equal to the server")
+    gave_up = [r for r in requests_of(fake, "list", "meshtimeouts") if r.status == 0]
+    assert len(gave_up) == 2
