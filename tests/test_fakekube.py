@@ -740,6 +740,26 @@ def test_restart_keeps_state_and_port(fake: FakeKubeAPI, custom: CustomObjectsAp
     assert listed["metadata"]["resourceVersion"] == str(rv)
 
 
+def test_restore_from_backup_goes_back_in_state_and_versions(
+    fake: FakeKubeAPI, custom: CustomObjectsApi
+) -> None:
+    fake.upsert(timeout_obj("t1"))
+    backup, rv = fake.backup(), fake.resource_version
+    fake.upsert(timeout_obj("t2"))
+    later = fake.resource_version
+    fake.stop()
+    fake.restore(backup)
+    fake.start()
+    listed = list_mt(custom)
+    assert names(listed["items"]) == ["t1"]
+    assert listed["metadata"]["resourceVersion"] == str(rv)
+    with pytest.raises(ApiException) as err:  # the apiserver's answer to a version from the future
+        list_mt(custom, resource_version=str(later))
+    assert err.value.status == 504
+    fake.upsert(timeout_obj("t3"))  # versions continue from the backup's
+    assert fake.resource_version == rv + 1
+
+
 def test_wait_for_watchers_times_out(fake: FakeKubeAPI) -> None:
     with pytest.raises(TimeoutError):
         fake.wait_for_watchers(MT, timeout=0.05)

@@ -3,8 +3,8 @@
 The official `kubernetes` client talks to it through a kubeconfig it writes, so
 list/watch code is tested exactly as it runs against a cluster: global
 resourceVersions, history replay, 410 Expired, bookmarks, paging, selectors,
-clean disconnects and TCP resets, requests held without an answer, 403/404 per
-resource, and a request log.
+clean disconnects and TCP resets, requests held without an answer, etcd restored
+from a backup (versions going back), 403/404 per resource, and a request log.
 
     with FakeKubeAPI.from_folder("sample-cluster") as fake:
         kubeconfig = fake.write_kubeconfig(tmp_path / "kubeconfig")

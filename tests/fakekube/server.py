@@ -27,6 +27,7 @@ from tests.fakekube.handlers import ApiHandlers
 from tests.fakekube.loading import Document, kubeconfig, read_folder, write_yaml
 from tests.fakekube.protocol import ApiError, Obj
 from tests.fakekube.resources import NAMESPACES, ResourceType
+from tests.fakekube.store import StoreBackup
 from tests.fakekube.watch import Close
 
 T = TypeVar("T")
@@ -330,6 +331,16 @@ class FakeKubeAPI:
     def compact(self) -> None:
         """Drop all history: watches and continue tokens older than now get 410."""
         self._call(self._cluster.store.compact)
+
+    def backup(self) -> StoreBackup:
+        """A snapshot of every object, the resourceVersion and the history (an etcd backup)."""
+        return self._call(self._cluster.store.backup)
+
+    def restore(self, backup: StoreBackup) -> None:
+        """Restore the store from `backup`, as etcd restored from a snapshot: the state and
+        resourceVersions go back, writes made since are gone, and no watch is told (stop
+        the server around it, as an apiserver is restarted around an etcd restore)."""
+        self._call(lambda: self._cluster.store.restore(backup))
 
     def set_token(self, token: str | None) -> None:
         """Require another bearer token from now on (a rotated credential); None: no auth.

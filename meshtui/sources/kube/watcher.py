@@ -1,12 +1,12 @@
 """One kind's list+watch loop, the kopf way, in a thread of its own.
 
 A paged list replaces the kind's origins (`ScopeReplaced` of `kube:{plural}/`), then a
-watch from the list's resourceVersion turns events into `OriginUpdate`s. 410 Gone
-re-lists; a clean end of stream or a dropped connection resumes from the last
-resourceVersion seen (bookmarks included), and so does a connection error while
-reconnecting (a restarted apiserver: 410 says when the history is gone); 403, 404 and
-other errors become the kind's state and are retried (with capped, jittered
-exponential backoff); 401 first re-reads the credentials.
+watch from the list's resourceVersion turns events into `OriginUpdate`s. A clean end of
+stream or a watch that drops after it opened resumes from the last resourceVersion seen
+(bookmarks included); 410 Gone re-lists, and so does a request that got no answer at
+all (a server down or restarting: its history once back may not be ours, whatever its
+resourceVersions say); 403, 404 and other errors become the kind's state and are
+retried (with capped, jittered exponential backoff); 401 first re-reads the credentials.
 """
 
 from __future__ import annotations
@@ -147,9 +147,14 @@ class KindWatcher:
                 if self._stop.is_set() or not self._on_api_error(err):
                     return
             except NETWORK as err:
-                # Lost, refused, timed out: the resourceVersion stays (None while listing).
-                # A restarted apiserver still has the history; 410 says when it does not.
                 if not self._stop.is_set():
+                    if self._connected_at is None:
+                        # No answer at all: the server is down, restarting or out of reach.
+                        # The history it has once back need not be the one our
+                        # resourceVersion came from (an etcd restored from a backup keeps
+                        # no deletion made since, whatever its versions), so list again.
+                        self.resource_version = None
+                    # A watch that drops after it opened resumes from its resourceVersion.
                     self._retry(describe(err), immediate_first=True)
             except Exception as err:  # a bad response, a malformed event, ...
                 if not self._stop.is_set():

@@ -6,6 +6,7 @@ import dataclasses
 import time
 from pathlib import Path
 
+import pytest
 import yaml
 
 from tests.fakekube import FakeKubeAPI
@@ -52,10 +53,10 @@ def test_server_restart_reconnects_each_kind(synced: Run, fake: FakeKubeAPI) -> 
     assert matches_server(synced, fake)
 
 
-def test_restarted_server_is_resumed_not_relisted(quiet_fake: FakeKubeAPI, tmp_path: Path) -> None:
-    """The watches fail to reconnect while the server is down (refused), then resume from
-    their resourceVersion: a deletion made meanwhile arrives as DELETED, no kind lists
-    again, and every kind is live once its watch is back, with no event to show for it."""
+def test_restarted_server_is_listed_again(quiet_fake: FakeKubeAPI, tmp_path: Path) -> None:
+    """The watches fail to reconnect while the server is down (refused); once it is back,
+    each kind lists again (a restarted server's history may not be the one the kind's
+    resourceVersion came from): a deletion made meanwhile disappears, every kind is live."""
     fake = quiet_fake
     with synced_run(fake, fake.write_kubeconfig(tmp_path / "kc")) as run:
         fake.upsert(timeout_obj("doomed"))
@@ -65,10 +66,38 @@ def test_restarted_server_is_resumed_not_relisted(quiet_fake: FakeKubeAPI, tmp_p
         wait_until(lambda: run.state("MeshTimeout") == "reconnecting", "reconnecting")
         fake.delete("meshtimeouts", "kuma-demo", "doomed")  # while nobody can watch
         fake.start()
-        wait_until(lambda: not has_timeout(run, "doomed"), "the DELETED made while down")
-        wait_until(lambda: all_live(run), "every kind live again (no bookmark needed)")
+        wait_until(lambda: not has_timeout(run, "doomed"), "the deletion made while down")
+        wait_until(lambda: all_live(run), "every kind live again")
         assert matches_server(run, fake)
-        assert lists(fake) == listed, "a kind listed again instead of resuming"
+        assert lists(fake) == {plural: count + 1 for plural, count in listed.items()}
+
+
+@pytest.mark.parametrize("moved_on", [False, True], ids=["versions-back", "versions-moved-on"])
+def test_restore_from_a_backup_converges_whatever_the_versions(
+    fake: FakeKubeAPI, tmp_path: Path, moved_on: bool
+) -> None:
+    """The apiserver comes back on an etcd restored from a backup taken before two objects
+    were created: their deletion is in no history. Whether the server's resourceVersions
+    went back (a resumed watch would get "too large resource version") or have since moved
+    past the kind's (a resumed watch would be accepted and replay another timeline), the
+    kind ends equal to the server, the two objects gone."""
+    with synced_run(fake, fake.write_kubeconfig(tmp_path / "kc")) as run:
+        backup = fake.backup()
+        fake.upsert(timeout_obj("doomed-1"))
+        fake.upsert(timeout_obj("doomed-2"))
+        wait_until(lambda: has_timeout(run, "doomed-2"), "the two writes")
+        seen = fake.resource_version
+        fake.stop()
+        fake.restore(backup)
+        assert fake.resource_version < seen
+        if moved_on:  # writes elsewhere, until the versions pass the ones the client saw
+            while fake.resource_version <= seen + 2:
+                fake.upsert(timeout_obj(f"other-{fake.resource_version}", ns="elsewhere"))
+        fake.start()
+        wait_until(lambda: not has_timeout(run, "doomed-1"), "the objects the backup lacks")
+        wait_until(lambda: matches_server(run, fake), "inventory equal to the server")
+        wait_until(lambda: all_live(run), "every kind live")
+        assert not has_timeout(run, "doomed-2")
 
 
 def test_restart_after_compaction_relists_and_drops_what_was_deleted(
