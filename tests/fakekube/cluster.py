@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from tests.fakekube.protocol import ApiError, Obj, expired
-from tests.fakekube.resources import NAMESPACES, ResourceType, catalogue
+from tests.fakekube.resources import DEFAULT_RESOURCES, NAMESPACES, ResourceType, catalogue
 from tests.fakekube.store import Key, Store, deep_copy, encode_event, to_json_object
 from tests.fakekube.watch import Close, WatchRegistry
 
@@ -53,7 +53,8 @@ class Cluster:
         resources = None if resources is None else list(resources)
         extra = [r for r in resources or () if isinstance(r, ResourceType)]
         self.known = catalogue(extra)
-        names = list(self.known) if resources is None else [_plural(r) for r in resources]
+        defaults = [rt.plural for rt in DEFAULT_RESOURCES]
+        names = defaults if resources is None else [_plural(r) for r in resources]
         unknown = [n for n in names if n not in self.known]
         if unknown:
             raise ValueError(f"unknown resource types: {unknown}")
@@ -61,6 +62,8 @@ class Cluster:
         self.forbidden: set[str] = set()
         self.failures: dict[tuple[str, str], deque[ApiError]] = {}
         """Errors to answer the next requests with, by (plural, verb), oldest first."""
+        self.endpoints: dict[tuple[str, str, str], str] = {}
+        """Where the service proxy sends `(namespace, service, port)`: a backend's base URL."""
         self.stalls: dict[tuple[str, str], int] = {}
         """How many of the next requests, by (plural, verb), get no answer until released."""
         self._released: asyncio.Event | None = None

@@ -380,8 +380,23 @@ class FakeKubeAPI:
         """Answer every held request now (as usual), and hold no more."""
         self._call(self._cluster.release_stalls)
 
+    def route_service(self, namespace: str, name: str, port: int | str, url: str | None) -> None:
+        """Make `url` (e.g. a fake control plane's `http://127.0.0.1:PORT`) the backend the
+        service proxy reaches for that Service port, as its endpoints; None: no endpoints
+        (503). The Service object itself is upserted like any other."""
+        key = (namespace, name, str(port))
+
+        def apply() -> None:
+            if url is None:
+                self._cluster.endpoints.pop(key, None)
+            else:
+                self._cluster.endpoints[key] = url
+
+        self._call(apply)
+
     def forbid(self, plural: str) -> None:
-        """Answer every request for `plural` with 403 (open watches keep streaming)."""
+        """Answer every request for `plural` with 403 (open watches keep streaming); a
+        subresource is forbidden on its own, e.g. `services/proxy`."""
         self._call(lambda: self._cluster.forbidden.add(plural))
 
     def permit(self, plural: str) -> None:

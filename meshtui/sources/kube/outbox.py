@@ -14,6 +14,7 @@ from collections.abc import Iterable
 
 from meshtui.inventory import Change
 from meshtui.sources import ChangesReady, KindStatus, SourceEvent, StatusChanged
+from meshtui.sources.detection import Detection
 from meshtui.sources.kube.tuning import KubeTuning
 
 SYNCING = "syncing"
@@ -31,7 +32,8 @@ class Outbox:
     Owns batching and the status board. Changes are gathered for `batch_window` after
     the first one (or until `batch_limit`), so a burst of watch events is one batch.
     The first load is held until every kind has settled (listed, or found forbidden,
-    not installed or failing) and goes out as `initial=True`, then
+    not installed or failing) and the control plane is detected (for at most
+    `initial_hold` more), and goes out as `initial=True`, then
     `StatusChanged(synced=True)`. Status goes out whenever a kind's state changes,
     after the changes gathered before it; state changes are gathered like changes, so
     twenty kinds going live at once are one `StatusChanged`.
@@ -50,6 +52,8 @@ class Outbox:
         self._synced = False
         self._status_dirty = True
         self._dirty_since = 0.0
+        self._detection: Detection | None = None
+        self._settled_at: float | None = None
 
     def add(self, change: Change) -> None:
         """Queue one change (any thread)."""
@@ -78,6 +82,13 @@ class Outbox:
                 self._cluster_problem = message
                 self._mark_dirty()
 
+    def set_detection(self, detection: Detection) -> None:
+        """What the cluster says about its control plane (any thread)."""
+        with self._cond:
+            if detection != self._detection:
+                self._detection = detection
+                self._mark_dirty()
+
     def mark_discovered(self) -> None:
         """Discovery has run once: every kind now has (or is about to get) a state."""
         with self._cond:
@@ -101,17 +112,28 @@ class Outbox:
                 self._cond.wait(min(due, deadline) - now)
             return self._drain()
 
-    def _ready_to_sync(self) -> bool:
+    def _sync_at(self) -> float:
+        """When the first load is complete (`inf`: not yet known): once every kind has
+        settled and the control plane is detected, or `initial_hold` after the kinds
+        settled without it."""
         if self._synced or not self._discovered:
-            return False
+            return math.inf
         states = [self._states.get(kind) for kind in self._kinds]
-        return all(s is not None and s.state != SYNCING for s in states)
+        if not all(s is not None and s.state != SYNCING for s in states):
+            return math.inf
+        if self._detection is not None:
+            return 0.0
+        if self._settled_at is None:
+            self._settled_at = time.monotonic()
+        return self._settled_at + self._tuning.initial_hold
+
+    def _ready_to_sync(self) -> bool:
+        return self._sync_at() <= time.monotonic()
 
     def _due_at(self) -> float:
         """When the next events are due (`inf`: nothing to send)."""
-        if self._ready_to_sync():
-            return 0.0
         due = self._dirty_since + self._tuning.batch_window if self._status_dirty else math.inf
+        due = min(due, self._sync_at())
         if not self._pending:
             return due
         if not self._synced:
@@ -140,7 +162,12 @@ class Outbox:
 
     def _status(self) -> StatusChanged:
         kinds = dict(sorted(self._states.items()))
-        return StatusChanged(synced=self._synced, message=self._summary(), kinds=kinds)
+        return StatusChanged(
+            synced=self._synced,
+            message=self._summary(),
+            kinds=kinds,
+            control_plane=self._detection,
+        )
 
     def _summary(self) -> str:
         if self._cluster_problem:

@@ -16,7 +16,8 @@ from kubernetes.client import ApiClient, CoreV1Api, CustomObjectsApi
 from kubernetes.client.exceptions import ApiException
 
 from meshtui.sources.kube.config import Credentials
-from meshtui.sources.kube.errors import describe
+from meshtui.sources.kube.detect import Unanswered, detect
+from meshtui.sources.kube.errors import NETWORK, describe
 from meshtui.sources.kube.kinds import KUMA_GROUP, KUMA_VERSION, WATCHED_KINDS, WatchedKind
 from meshtui.sources.kube.outbox import NOT_INSTALLED, SYNCING, Outbox
 from meshtui.sources.kube.tuning import KubeTuning
@@ -64,10 +65,14 @@ class Session:
         self._discovery = threading.Thread(
             target=self._discover_loop, name="meshtui-kube-discovery", daemon=True
         )
+        self._detection = threading.Thread(
+            target=self._detect_loop, name="meshtui-kube-detect", daemon=True
+        )
 
     def start(self) -> None:
-        """Start discovery (which starts the kind threads)."""
+        """Start discovery (which starts the kind threads) and control-plane detection."""
         self._discovery.start()
+        self._detection.start()
 
     def shutdown(self, within: float = 0.9) -> None:
         """Stop every watch and join every thread, giving up after `within` seconds.
@@ -79,7 +84,8 @@ class Session:
         while time.monotonic() < deadline:
             self._watches.stop_all()
             with self._lock:
-                alive = [t for t in (self._discovery, *self._threads.values()) if t.is_alive()]
+                threads = (self._discovery, self._detection, *self._threads.values())
+                alive = [t for t in threads if t.is_alive()]
             if not alive:
                 return
             alive[0].join(0.02)
@@ -106,6 +112,24 @@ class Session:
             self.outbox.set_cluster_problem("")
             self._reconcile(served)
             self._stop.wait(self._tuning.discovery_interval)
+
+    def _detect_loop(self) -> None:
+        """Detect the control plane once the cluster answers (retried with backoff while
+        it does not, or answers 401); what it answers is said, not retried."""
+        failures = 0
+        while not self._stop.is_set():
+            try:
+                detection = detect(self._api, self._tuning)
+            except (NETWORK, Unanswered) as err:
+                failures += 1
+                log.debug("control-plane detection: %s", describe(err))
+                self._stop.wait(self._tuning.backoff(failures))
+                continue
+            except Exception:  # a bug must not take the source down: the default applies
+                log.exception("control-plane detection failed")
+                return
+            self.outbox.set_detection(detection)
+            return
 
     def _reauthorised(self, err: BaseException) -> bool:
         """Whether `err` is a 401 after which re-reading the credentials changed them."""
