@@ -17,6 +17,7 @@ import urllib3
 from kubernetes.client import ApiClient, Configuration
 
 from meshtui.sources import Emit
+from meshtui.sources.detection import WELL_KNOWN, Detection
 from meshtui.sources.kube.config import (
     Credentials,
     close,
@@ -24,6 +25,7 @@ from meshtui.sources.kube.config import (
     context_namespace,
     resolve_kubeconfig,
 )
+from meshtui.sources.kube.controlplane import API_PORT, ControlPlaneClient
 from meshtui.sources.kube.kinds import WATCHED_KINDS
 from meshtui.sources.kube.session import Session
 from meshtui.sources.kube.tuning import KubeTuning
@@ -95,6 +97,34 @@ class KubeSource:
     def server(self) -> str:
         """The API server URL."""
         return str(self._configuration.host)
+
+    def control_plane_client(
+        self,
+        detection: Detection | None = None,
+        *,
+        namespace: str | None = None,
+        service: str | None = None,
+        port: int = API_PORT,
+    ) -> ControlPlaneClient:
+        """A client of the control plane's API through the service proxy, with this
+        context's credentials (close it when done).
+
+        The Service is the one `namespace`/`service` name, else the one the detection
+        read (`KUMA_STORE_KUBERNETES_SYSTEM_NAMESPACE` and
+        `KUMA_RUNTIME_KUBERNETES_CONTROL_PLANE_SERVICE_NAME`, else the Deployment's
+        own namespace and name), else Kuma's `kuma-system/kuma-control-plane`.
+        """
+        where = detection.deployment.partition("/") if detection else ("", "", "")
+        namespace = namespace or (detection and detection.system_namespace) or where[0]
+        service = service or (detection and detection.service) or where[2]
+        timeout = (self.tuning.connect_timeout, self.tuning.discovery_timeout)
+        return ControlPlaneClient(
+            self._configuration,
+            namespace or WELL_KNOWN[0][0],
+            service or WELL_KNOWN[0][1],
+            port=port,
+            timeout=timeout,
+        )
 
     def run(self, emit: Emit, stop: threading.Event) -> None:
         """List and watch until `stop` is set; returns within about a second of it.

@@ -7,6 +7,7 @@ Each case checks what `StatusChanged.control_plane` says it did, that the first 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from meshtui.sources.detection import Detection
 from meshtui.versions import DEFAULT, KumaVersion
 from tests.fakekube import DEPLOYMENTS, NAMESPACES, SERVICES, FakeKubeAPI, kuma_resources
 from tests.fakekube.charts import control_plane
-from tests.sources.kube.harness import SAMPLE, all_get, running
+from tests.sources.kube.harness import FAST, SAMPLE, all_get, all_live, running, wait_until
 
 
 def cluster(line: str = "2.14", *objects: dict[str, Any]) -> FakeKubeAPI:
@@ -146,3 +147,24 @@ def test_a_cluster_without_the_apps_api_still_loads(detected: Any) -> None:
         "no control-plane Deployment in kuma-system or kong-mesh-system; "
         "cannot list them elsewhere (404); CRDs give no lower bound: using the default 2.14"
     )
+
+
+def test_the_first_load_waits_a_little_for_detection(tmp_path: Path) -> None:
+    """The first load waits for the detection once every kind is live, for `initial_hold`
+    at most; a detection that comes later goes out in a later status."""
+    deployment, _ = control_plane("2.14.3")
+    with cluster("2.14", deployment) as fake:
+        fake.stall_next("deployments", "get")
+        tuning = dataclasses.replace(FAST, initial_hold=1.0)
+        with running(fake.write_kubeconfig(tmp_path / "kc"), tuning) as run:
+            wait_until(lambda: all_live(run), "every kind live")
+            status = run.status()
+            assert status is not None and not status.synced, "waiting for the detection"
+            status = run.wait_synced()
+            assert status.control_plane is None, "held for initial_hold, not longer"
+            fake.release_stalls()
+            wait_until(lambda: getattr(run.status(), "control_plane", None) is not None, "later")
+            status = run.status()
+            assert status is not None and status.control_plane is not None
+            assert status.control_plane.version == KumaVersion(2, 14, 3)
+        assert all_get(fake)
