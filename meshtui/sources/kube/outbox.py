@@ -170,6 +170,7 @@ class Outbox:
         )
 
     def _summary(self) -> str:
+        """`http://server: 23 live · Kuma 2.14.3 (detected); MeshRetry forbidden: ...`."""
         if self._cluster_problem:
             return self._cluster_problem
         if not self._discovered:
@@ -181,4 +182,6 @@ class Outbox:
             for kind, status in sorted(self._states.items())
             if status.state in (RECONNECTING, ERROR, FORBIDDEN) and status.message
         ]
-        return f"{self._server}: {parts}" + (f"; {problems[0]}" if problems else "")
+        control_plane = f" · {self._detection.short}" if self._detection else ""
+        problem = f"; {problems[0]}" if problems else ""
+        return f"{self._server}: {parts}{control_plane}{problem}"
