@@ -6,6 +6,8 @@ each case; the cluster round trip is in tests/sources/kube/test_detect.py.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -165,3 +167,13 @@ def test_detections_compare_by_value() -> None:
     assert from_deployment(deployment(), None) == from_deployment(deployment(), None)
     assert isinstance(hash(without_deployment("x", None)), int)
     assert Detection(version=None, how="x").profile == DEFAULT
+
+
+def test_the_detection_value_loads_no_kubernetes_client() -> None:
+    """The app and a folder source read `StatusChanged.control_plane` without `kubernetes`."""
+    code = "import sys, meshtui.sources.detection\nprint('kubernetes' in sys.modules)\n"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+    code = "import sys, meshtui.sources.kube\nprint('kubernetes' in sys.modules)\n"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "True", "the check would notice"

@@ -27,7 +27,8 @@ class KubeTuning:
     batch_limit: int = 2000
     """A batch goes out at once when this many changes are pending."""
     initial_hold: float = 2.0
-    """Longest the first load is held back waiting for every kind to list."""
+    """Longest the first load is held back waiting for every kind to list, and longest it
+    then waits for the control plane's detection."""
     backoff_start: float = 0.5
     backoff_cap: float = 30.0
     forbidden_retry: float = 30.0
