@@ -36,7 +36,16 @@ from meshtui.views import HeaderView
 from meshtui.widgets.header import StatusHeader
 from meshtui.widgets.sidelist import SideList
 from tests.app.harness import SAMPLE, detail_labels, fixed_clock, wait_for
-from tests.fakekube import DEFAULT_RESOURCES, FakeKubeAPI, RequestRecord
+from tests.fakekube import (
+    DEFAULT_RESOURCES,
+    DEPLOYMENTS,
+    NAMESPACES,
+    SERVICES,
+    FakeKubeAPI,
+    RequestRecord,
+    kuma_resources,
+)
+from tests.fakekube.charts import control_plane
 from tests.versions import V2_10
 
 PLURALS = [rt.plural for rt in DEFAULT_RESOURCES]
@@ -223,6 +232,20 @@ async def test_initial_sync_shows_the_cluster(fake: FakeKubeAPI, kubeconfig: Pat
         assert dict(app.inventory.resource_map) == server_resources(fake)
         for plural in PLURALS:
             assert len(lists_of(fake, plural)) == 1
+
+
+async def test_the_header_names_the_detected_control_plane(tmp_path: Path) -> None:
+    """The control plane's Deployment (as Kuma's chart renders it) says which Kuma runs."""
+    served = [NAMESPACES, *kuma_resources("2.13"), DEPLOYMENTS, SERVICES]
+    with FakeKubeAPI.from_folder(SAMPLE, resources=served, bookmark_interval=0.1) as fake:
+        fake.upsert_many(control_plane("2.13.4", zone="zone-1"))
+        kubeconfig = fake.write_kubeconfig(tmp_path / "kc", context=CONTEXT)
+        async with cluster_app(kubeconfig, fake) as (app, pilot):
+            await synced(pilot, app, fake)
+            detection = app.status.control_plane
+            assert detection is not None and detection.zone == "zone-1"
+            assert "Kuma 2.13.4 (detected)" in header(app).status
+            assert "Kuma 2.13.4 (detected)" in header_text(app)
 
 
 # -- watch events -------------------------------------------------------------------------
