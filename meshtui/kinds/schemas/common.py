@@ -121,3 +121,43 @@ TLS_CIPHERS = (
     "ECDHE-RSA-CHACHA20-POLY1305",
 )
 """`tls.TlsCipher` enum values."""
+
+# ---------------------------------------------------------------------------------------
+# Added after 2.10 (the schema registry picks them per version)
+
+SPIFFE_ID_MATCH = Struct(
+    "SpiffeIDMatch",
+    (
+        req("Type", "type", enum("Exact", "Prefix")),
+        req("Value", "value", STRING),
+    ),
+)
+
+SNI_MATCH = Struct(
+    "SNIMatch",
+    (
+        req("Type", "type", enum("Exact")),
+        req("Value", "value", STRING),
+    ),
+)
+
+MATCH_SPIFFE = Struct("Match", (opt("SpiffeID", "spiffeID", SPIFFE_ID_MATCH),))
+"""`common_api.Match` of 2.12-2.13: a client matched by SPIFFE ID only."""
+
+MATCH = Struct(
+    "Match",
+    (
+        opt("SpiffeID", "spiffeID", SPIFFE_ID_MATCH),
+        opt("SNI", "sni", SNI_MATCH),
+    ),
+)
+"""`common_api.Match` of 2.14: by SPIFFE ID (`Exact`/`Prefix`) or SNI (`Exact`)."""
+
+BACKEND_RESOURCE_REF = Struct(
+    "BackendResourceRef",
+    (
+        req("Kind", "kind", enum("MeshOpenTelemetryBackend")),
+        Field("Labels", "labels", Map(STRING)),
+    ),
+)
+"""`common_api.BackendResourceRef` (2.14): an OpenTelemetry backend chosen by labels."""
