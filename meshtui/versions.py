@@ -167,7 +167,12 @@ class KumaVersion:
     @property
     def otel_backend_kinds(self) -> bool:
         """§7: the MeshOpenTelemetryBackend and MeshZoneAddress kinds exist (KRI `motb`,
-        `mza`), and KRI knows the short name `z` of Zone (K2)."""
+        `mza`)."""
+        return self >= _V2_14
+
+    @property
+    def zone_kri(self) -> bool:
+        """K2: KRI knows the short name `z` of Zone."""
         return self >= _V2_14
 
     @property

@@ -17,6 +17,7 @@ from meshtui.engine.evaluation import MeshEvaluation
 from meshtui.engine.index import build_index
 from meshtui.parse import ContextOptions, ParseResult, parse_documents
 from meshtui.sources.files import load_path
+from meshtui.versions import KumaVersion
 
 SAMPLE = Path(__file__).resolve().parents[1] / "sample-cluster"
 
@@ -64,7 +65,7 @@ GRPC_RETRY = {
 def _parsed() -> ParseResult:
     documents, problems = load_path(SAMPLE)
     assert problems == []
-    return parse_documents(documents, ContextOptions())
+    return parse_documents(documents, ContextOptions(version=KumaVersion.profile("2.10")))
 
 
 @cache

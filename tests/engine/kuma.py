@@ -27,6 +27,7 @@ from meshtui.engine.rules import TypeRules, type_rules
 from meshtui.model import Dataplane, Policy, Resource, TargetRef
 from meshtui.parse import ContextOptions, ParseResult, parse_documents
 from meshtui.sources.files import parse_text
+from meshtui.versions import KumaVersion
 
 Doc = dict[str, Any]
 """One resource document, as it would be written in YAML."""
@@ -49,19 +50,26 @@ def yaml_text(*docs: Mapping[str, Any] | str) -> str:
     return "\n---\n".join(doc if isinstance(doc, str) else json.dumps(doc) for doc in docs)
 
 
+V2_10 = KumaVersion.profile("2.10")
+"""The release the engine tests assume unless a test names another."""
+
+
 def load(text: str, **context: Any) -> ParseResult:
     """Parse YAML `text` as `meshtui inspect` would.
 
     Args:
         text: One or more YAML documents.
-        context: `ContextOptions` fields; `zone` defaults to `zone-1`.
+        context: `ContextOptions` fields; `zone` defaults to `zone-1` and `version`
+            to Kuma 2.10 (the release these tests were worked out for).
 
     Raises:
         AssertionError: When the text is not valid YAML.
     """
     contents = parse_text(text, "test.yaml")
     assert not contents.problems, [str(p) for p in contents.problems]
-    return parse_documents(contents.documents, ContextOptions(**{"zone": ZONE, **context}))
+    return parse_documents(
+        contents.documents, ContextOptions(**{"zone": ZONE, "version": V2_10, **context})
+    )
 
 
 def errors(result: ParseResult) -> list[str]:

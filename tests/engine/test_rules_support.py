@@ -18,6 +18,7 @@ from meshtui.engine.index import MeshIndex, build_index
 from meshtui.engine.inspect import rules_body, to_json
 from meshtui.parse import ContextOptions, parse_documents
 from meshtui.sources.files import parse_text
+from meshtui.versions import KumaVersion
 
 Json = Any
 Doc = dict[str, Any]
@@ -120,6 +121,9 @@ def to_item(target: Mapping[str, Any], default: Mapping[str, Any]) -> dict[str, 
 
 MESH_REF: dict[str, Any] = {"kind": "Mesh"}
 
+V2_10 = KumaVersion.profile("2.10")
+"""The release these tests were worked out for."""
+
 
 def svc_ref(name: str, **extra: Any) -> dict[str, Any]:
     """`{kind: MeshService, name: …}` plus e.g. `sectionName`, `namespace`."""
@@ -139,7 +143,7 @@ def load(*docs: Mapping[str, Any], mesh_name: str = MESH, allow_invalid: bool = 
     """
     contents = parse_text(yaml_text(*docs), "input.yaml")
     assert not contents.problems, contents.problems
-    result = parse_documents(contents.documents, ContextOptions())
+    result = parse_documents(contents.documents, ContextOptions(version=V2_10))
     allowed = {"info", "warning"} if allow_invalid else {"info"}
     bad = [str(p) for p in result.problems if p.severity not in allowed]
     assert not bad, bad
