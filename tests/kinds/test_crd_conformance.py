@@ -84,32 +84,6 @@ KNOWN: dict[tuple[str, str, str], str] = {
     ("MeshMultiZoneService", "spec.selector", "required"): _SPLIT,
     ("MeshMultiZoneService", "spec.selector.meshService", "required"): _SPLIT,
     ("MeshExternalService", "spec.endpoints[]", "required"): _SPLIT,
-    # Kuma 2.10 tables that do not follow the CRDs (corrected separately)
-    **{
-        ("MeshHealthCheck", f"spec.to[].default.{field}", "default"): "phantom default"
-        for field in ("healthyThreshold", "http.path", "interval", "timeout", "unhealthyThreshold")
-    },
-    **{
-        ("MeshRetry", f"spec.to[].default.{proto}.{field}", "default"): "phantom default"
-        for proto in ("grpc", "http")
-        for field in ("backOff.baseInterval", "rateLimitedBackOff.maxInterval")
-    },
-    **{
-        ("MeshTrace", f"spec.default.sampling.{field}", "default"): "phantom default"
-        for field in ("client", "overall", "random")
-    },
-    ("MeshMetric", "spec.default.applications[].path", "default"): "wrong default",
-    ("MeshMetric", "spec.default.sidecar.includeUnused", "default"): "phantom default",
-    ("MeshPassthrough", "spec.default.passthroughMode", "default"): "phantom default",
-    ("MeshPassthrough", "spec.default.appendMatch[].protocol", "enum"): "enum lacks mysql",
-    **{
-        ("MeshLoadBalancingStrategy", f"spec.to[].default.{where}hashPolicies[].type", "enum"): (
-            "enum lacks Connection"
-        )
-        for where in ("", "loadBalancer.maglev.", "loadBalancer.ringHash.")
-    },
-    ("MeshService", "spec.identities[].type", "enum"): "SpiffeID before 2.12",
-    ("MeshExternalService", "spec.tls.verification", "free-form leaf hides defaults"): "untyped",
 }
 
 _KINDS_BY_PLURAL = {info.plural: kind for kind, info in EVERY_KIND.items()}

@@ -100,7 +100,11 @@ FILTER_STATE = Struct("FilterState", (req("Key", "key", STRING),))
 HASH_POLICY = Struct(
     "HashPolicy",
     (
-        req("Type", "type", enum("Header", "Cookie", "SourceIP", "QueryParameter", "FilterState")),
+        req(
+            "Type",
+            "type",
+            enum("Header", "Cookie", "Connection", "SourceIP", "QueryParameter", "FilterState"),
+        ),
         opt("Terminal", "terminal", BOOL),
         opt("Header", "header", HEADER),
         opt("Cookie", "cookie", COOKIE),

@@ -44,7 +44,7 @@ SIDECAR = Struct(
     "Sidecar",
     (
         opt("Profiles", "profiles", PROFILES),
-        opt("IncludeUnused", "includeUnused", BOOL, default=False),
+        opt("IncludeUnused", "includeUnused", BOOL),
     ),
 )
 
@@ -52,7 +52,7 @@ APPLICATION = Struct(
     "Application",
     (
         opt("Name", "name", STRING),
-        opt("Path", "path", STRING, default="/metrics/prometheus"),
+        opt("Path", "path", STRING, default="/metrics"),
         opt("Address", "address", STRING),
         req("Port", "port", UINT),
     ),

@@ -62,9 +62,9 @@ BACKEND = Struct(
 SAMPLING = Struct(
     "Sampling",
     (
-        opt("Overall", "overall", INT_OR_STRING, default=100),
-        opt("Client", "client", INT_OR_STRING, default=100),
-        opt("Random", "random", INT_OR_STRING, default=100),
+        opt("Overall", "overall", INT_OR_STRING),
+        opt("Client", "client", INT_OR_STRING),
+        opt("Random", "random", INT_OR_STRING),
     ),
 )
 

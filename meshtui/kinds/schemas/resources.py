@@ -218,10 +218,11 @@ MESH_SERVICE_PORT = Struct(
 MESH_SERVICE_IDENTITY = Struct(
     "MeshServiceIdentity",
     (
-        req("Type", "type", enum("ServiceTag", "SpiffeID")),
+        req("Type", "type", enum("ServiceTag")),
         req("Value", "value", STRING),
     ),
 )
+"""2.10-2.11: a MeshService identity is a service tag (`SpiffeID` arrives in 2.12)."""
 
 MESH_SERVICE = Struct(
     "MeshService",
@@ -261,13 +262,44 @@ MES_ENDPOINT = Struct(
     ),
 )
 
+MES_SAN_MATCH = Struct(
+    "SANMatch",
+    (
+        opt("Type", "type", enum("Exact", "Prefix"), default="Exact"),
+        req("Value", "value", STRING),
+    ),
+)
+
+MES_SECRET_REF = Struct(
+    "DataSource",
+    (
+        opt("Secret", "secret", STRING),
+        opt("Inline", "inline", STRING),
+        opt("InlineString", "inlineString", STRING),
+    ),
+)
+"""A certificate or key given by secret name or inline (`inline` is base64)."""
+
+MES_VERIFICATION = Struct(
+    "Verification",
+    (
+        opt("Mode", "mode", enum("SkipSAN", "SkipCA", "Secured", "SkipAll"), default="Secured"),
+        opt("ServerName", "serverName", STRING),
+        opt("SubjectAltNames", "subjectAltNames", List(MES_SAN_MATCH)),
+        opt("CaCert", "caCert", MES_SECRET_REF),
+        opt("ClientCert", "clientCert", MES_SECRET_REF),
+        opt("ClientKey", "clientKey", MES_SECRET_REF),
+    ),
+)
+"""`tls.verification`: `mode` defaults to `Secured`, a SAN match's `type` to `Exact`."""
+
 MES_TLS = Struct(
     "Tls",
     (
         Field("Enabled", "enabled", BOOL, default=False),
         opt("Version", "version", TLS_VERSION),
         Field("AllowRenegotiation", "allowRenegotiation", BOOL, default=False),
-        Field("Verification", "verification", JSON),
+        opt("Verification", "verification", MES_VERIFICATION),
     ),
 )
 
