@@ -771,7 +771,7 @@ def _deprecated(source: SourceRef, path: str, message: str, resource: str) -> Pr
     """A deprecation Kuma warns about on write: shown, never rejecting the policy."""
     return Problem(
         severity="warning",
-        message=f"deprecated in Kuma: {message}",
+        message=f"Kuma warns on write: {message}",
         file=source.file,
         document=source.document,
         path=path,

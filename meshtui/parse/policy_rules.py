@@ -174,7 +174,7 @@ def _later_rules(
         path = f"spec.rules[{i}]"
         default = rule.get("default")
         conf = default if isinstance(default, Mapping) else {}
-        if kind == "MeshTrafficPermission":
+        if kind == "MeshTrafficPermission" and version.traffic_permission_rules:
             yield from _permission_lists(path + ".default", conf, version)
         matches = rule.get("matches")
         if _takes_matches(kind, version) and isinstance(matches, list):

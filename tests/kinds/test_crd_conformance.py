@@ -24,7 +24,7 @@ from meshtui.versions import KumaVersion
 FACTS = Path(__file__).with_name("crds") / "facts.json"
 
 _VALIDATOR = "the Go validator reports it, with the policy's context"
-_UNMODELLED = "not modelled: a value outside it is reported by Kuma's validator, not the schema"
+_PORT = "the 1-65535 range Kuma's validator enforces, checked with the schema"
 _SPLIT = "required in the CRD, optional in the table so the Go-side validation message applies"
 
 _TARGET_REFS = [
@@ -62,7 +62,7 @@ KNOWN: dict[tuple[str, str, str], str] = {
     ("MeshAccessLog", "spec.rules[]", "required"): _SPLIT,
     ("MeshHTTPRoute", "spec.to[]", "required"): _SPLIT,
     ("MeshHTTPRoute", "spec.to[].rules[].default.filters[].requestRedirect.statusCode", "enum"): (
-        "an integer enum; `gotypes.Scalar.enum` holds strings"
+        "not modelled: an integer enum (`gotypes.Scalar.enum` holds strings)"
     ),
     ("MeshTCPRoute", "spec.to[]", "required"): _SPLIT,
     ("MeshTCPRoute", "spec.to[].rules[].default", "required"): (
@@ -72,14 +72,10 @@ KNOWN: dict[tuple[str, str, str], str] = {
         "the table requires backendRefs (with at least one item) as Kuma's validator does"
     ),
     ("MeshPassthrough", "spec.default.appendMatch[]", "required"): _SPLIT,
-    ("MeshService", "spec.ports[].port", "minimum"): _UNMODELLED.replace("not modelled", "added"),
-    ("MeshService", "spec.ports[].port", "maximum"): _UNMODELLED.replace("not modelled", "added"),
-    ("MeshMultiZoneService", "spec.ports[].port", "minimum"): _UNMODELLED.replace(
-        "not modelled", "added"
-    ),
-    ("MeshMultiZoneService", "spec.ports[].port", "maximum"): _UNMODELLED.replace(
-        "not modelled", "added"
-    ),
+    ("MeshService", "spec.ports[].port", "minimum"): _PORT,
+    ("MeshService", "spec.ports[].port", "maximum"): _PORT,
+    ("MeshMultiZoneService", "spec.ports[].port", "minimum"): _PORT,
+    ("MeshMultiZoneService", "spec.ports[].port", "maximum"): _PORT,
     ("MeshMultiZoneService", "spec.ports", "minItems"): _SPLIT,
     ("MeshMultiZoneService", "spec.selector", "required"): _SPLIT,
     ("MeshMultiZoneService", "spec.selector.meshService", "required"): _SPLIT,

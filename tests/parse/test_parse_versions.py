@@ -206,12 +206,12 @@ def test_deprecations_are_warnings_and_the_policy_loads() -> None:
     assert (warning.severity, warning.path, warning.message) == (
         "warning",
         "spec.from",
-        "deprecated in Kuma: 'from' field is deprecated, use 'rules' instead",
+        "Kuma warns on write: 'from' field is deprecated, use 'rules' instead",
     )
     assert warning.resource == "MeshTrafficPermission kuma-system/allow"
     universal = {"type": "MeshTrafficPermission", "mesh": "default", "name": "allow", "spec": spec}
     (warning,) = not_info(parse("2.14", universal))
-    assert warning.message.startswith("deprecated in Kuma:")
+    assert warning.message.startswith("Kuma warns on write:")
 
 
 def test_the_role_label_follows_the_line() -> None:

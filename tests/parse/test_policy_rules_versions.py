@@ -89,6 +89,9 @@ def test_traffic_permission_rules_arrive_in_2_12() -> None:
         ("spec.rules", "MeshTrafficPermission does not support rules with this top-level targetRef")
     ]
     assert problems("MeshTrafficPermission", spec, "2.12") == []
+    # before 2.12 the section is refused as a whole, its items are not checked
+    empty_rule = {"targetRef": DP, "rules": [{"default": {}}]}
+    assert paths("MeshTrafficPermission", empty_rule, "2.11") == ["spec.rules"]
 
 
 def test_traffic_permission_from_xor_rules() -> None:

@@ -1,4 +1,4 @@
-"""Types shared by the policies (Kuma 2.10.11): `api/common/v1alpha1` and its `tls` package.
+"""Types shared by the policies: `api/common/v1alpha1` and its `tls` package.
 
 `TargetRef`, `BackendRef`, `HeaderMatch`, `JsonPatchBlock` and the TLS version block. At
 2.10 these are plain Go values with `omitempty` (the pointer-everywhere shape and the
@@ -50,10 +50,11 @@ TARGET_REF = Struct(
         Field("SectionName", "sectionName", STRING),
     ),
 )
-"""`common_api.TargetRef`: plain (non-pointer) fields, all `omitempty`, none CRD-required.
+"""`common_api.TargetRef`: plain (non-pointer) fields, all `omitempty`.
 
-The CRD lists no `required` for a targetRef at 2.10 (the Go validator still rejects a
-missing `kind`). An empty string, map or list is dropped when marshalled.
+The CRD requires `kind`; the table leaves that to `parse.policy_rules`, which reports a
+missing or unsupported kind with the policy's context. An empty string, map or list is
+dropped when marshalled. The shape is the same on every supported line (2.10-2.14).
 """
 
 BACKEND_REF = Struct(
