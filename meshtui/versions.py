@@ -118,6 +118,16 @@ class KumaVersion:
         return self >= _V2_11
 
     @property
+    def mtp_rules(self) -> bool:
+        """§7: MeshTrafficPermission has `rules[]`."""
+        return self >= _V2_12
+
+    @property
+    def mfi_rules(self) -> bool:
+        """§7: MeshFaultInjection has `rules[]` (with `matches`)."""
+        return self >= _V2_13
+
+    @property
     def unmerged_inbound_rules(self) -> bool:
         """S3, O4: one `InboundRule` per `rules[]` (or from-as-rules) entry, not merged."""
         return self >= _V2_12
@@ -176,17 +186,6 @@ class KumaVersion:
         return self >= _V2_14
 
     @property
-    def traffic_permission_rules(self) -> bool:
-        """§7: MeshTrafficPermission has `rules[]` (allow/deny lists of matches), `from` xor
-        `rules`."""
-        return self >= _V2_12
-
-    @property
-    def fault_injection_rules(self) -> bool:
-        """§7: MeshFaultInjection has `rules[]` with `matches`, `from` xor `rules`."""
-        return self >= _V2_13
-
-    @property
     def rule_matches(self) -> bool:
         """§7: MeshTimeout, MeshAccessLog and MeshRateLimit `rules[].matches`; a `Match`
         may carry `sni`."""
@@ -217,11 +216,6 @@ class KumaVersion:
     @property
     def external_service_health(self) -> bool:
         """§7: MeshCircuitBreaker and MeshHealthCheck accept `to: MeshExternalService`."""
-        return self >= _V2_14
-
-    @property
-    def inbound_protocol(self) -> bool:
-        """M8: a Dataplane inbound may carry a `protocol` field."""
         return self >= _V2_14
 
     @property
@@ -270,6 +264,11 @@ class KumaVersion:
         return self >= _V2_12
 
     @property
+    def mesh_service_dataplanes_endpoint(self) -> bool:
+        """E8: `/meshes/{m}/meshservices/{name}/_dataplanes`."""
+        return self >= _V2_13
+
+    @property
     def kri_endpoint(self) -> bool:
         """E7: `GET /_kri/{kri}`."""
         return self >= _V2_13
@@ -277,6 +276,12 @@ class KumaVersion:
     @property
     def deduplicated_inbound_origins(self) -> bool:
         """E3: `_inbounds/{kri}/_policies` origins deduplicated by (mesh, name)."""
+        return self >= _V2_14
+
+    @property
+    def inbound_protocol_field(self) -> bool:
+        """M8, E1: a Dataplane inbound may carry a `protocol` field, which `_layout` reads
+        before its `kuma.io/protocol` tag."""
         return self >= _V2_14
 
     @property

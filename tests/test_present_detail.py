@@ -13,6 +13,7 @@ from meshtui.present.memo import IdentityMemo
 from meshtui.present.screen import tree_changes
 from meshtui.sources.files import load_path
 from meshtui.views import DetailView, TreeNode
+from tests.versions import V2_10
 
 SEED = Path(__file__).resolve().parents[1] / "sample-cluster" / "producer-consumer"
 CONSUMER = "consumer.first-consumer"
@@ -55,12 +56,12 @@ def test_identity_memo_recomputes_for_a_new_object_even_if_equal() -> None:
 
 def _resources() -> list[Resource]:
     documents, _ = load_path(SEED)
-    return list(parse_documents(documents, ContextOptions()).resources)
+    return list(parse_documents(documents, ContextOptions(version=V2_10)).resources)
 
 
 def test_an_edit_redraws_only_the_rules_it_changed() -> None:
     resources = _resources()
-    before = build_index(resources, "default")
+    before = build_index(resources, "default", version=V2_10)
     first = MeshEvaluation(before)
     old = dataplane_detail(first, CONSUMER)
     old_demo = dataplane_detail(first, DEMO)
@@ -74,7 +75,7 @@ def test_an_edit_redraws_only_the_rules_it_changed() -> None:
             type=r.type, mesh=r.mesh, name=r.name, labels=r.labels, spec={**r.spec, "to": [item]}
         )
 
-    after = build_index([edited(r) for r in resources], "default", previous=before)
+    after = build_index([edited(r) for r in resources], "default", previous=before, version=V2_10)
     carried = MeshEvaluation.following(first, after)
     new = dataplane_detail(carried, CONSUMER)
     assert old.tree is not None and new.tree is not None

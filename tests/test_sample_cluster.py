@@ -17,7 +17,7 @@ from meshtui.engine.evaluation import MeshEvaluation
 from meshtui.engine.index import build_index
 from meshtui.parse import ContextOptions, ParseResult, parse_documents
 from meshtui.sources.files import load_path
-from meshtui.versions import KumaVersion
+from tests.versions import V2_10
 
 SAMPLE = Path(__file__).resolve().parents[1] / "sample-cluster"
 
@@ -65,12 +65,12 @@ GRPC_RETRY = {
 def _parsed() -> ParseResult:
     documents, problems = load_path(SAMPLE)
     assert problems == []
-    return parse_documents(documents, ContextOptions(version=KumaVersion.profile("2.10")))
+    return parse_documents(documents, ContextOptions(version=V2_10))
 
 
 @cache
 def _evaluation(mesh: str) -> MeshEvaluation:
-    return MeshEvaluation(build_index(_parsed().resources, mesh))
+    return MeshEvaluation(build_index(_parsed().resources, mesh, version=V2_10))
 
 
 def _body(mesh: str, dataplane: str) -> dict[str, Any]:

@@ -212,8 +212,8 @@ def kinds_for(version: KumaVersion) -> Catalogue:
 
 
 _RULES_SINCE = {
-    "MeshTrafficPermission": "traffic_permission_rules",
-    "MeshFaultInjection": "fault_injection_rules",
+    "MeshTrafficPermission": "mtp_rules",
+    "MeshFaultInjection": "mfi_rules",
 }
 """Policies that gained `rules[]` after 2.10, with the switch that added them."""
 

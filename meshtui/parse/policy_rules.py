@@ -116,9 +116,9 @@ def _rules_allowed(kind: str, top: Mapping[str, Any], version: KumaVersion) -> b
     if kind == "MeshRateLimit":
         return not includes_gateways(top) and top.get("kind") != R
     if kind == "MeshTrafficPermission":
-        return version.traffic_permission_rules
+        return version.mtp_rules
     if kind == "MeshFaultInjection":
-        return version.fault_injection_rules and not includes_gateways(top)
+        return version.mfi_rules and not includes_gateways(top)
     return False
 
 
@@ -165,8 +165,8 @@ def _later_rules(
         yield "spec.to", "needs at least one item"
     if kind == "MeshLoadBalancingStrategy" and version.lb_hash_policies:
         yield from _route_items_hash_only(spec)
-    from_xor_rules = (kind == "MeshTrafficPermission" and version.traffic_permission_rules) or (
-        kind == "MeshFaultInjection" and version.fault_injection_rules
+    from_xor_rules = (kind == "MeshTrafficPermission" and version.mtp_rules) or (
+        kind == "MeshFaultInjection" and version.mfi_rules
     )
     if from_xor_rules:
         yield from _from_xor_rules(kind, spec)
@@ -174,7 +174,7 @@ def _later_rules(
         path = f"spec.rules[{i}]"
         default = rule.get("default")
         conf = default if isinstance(default, Mapping) else {}
-        if kind == "MeshTrafficPermission" and version.traffic_permission_rules:
+        if kind == "MeshTrafficPermission" and version.mtp_rules:
             yield from _permission_lists(path + ".default", conf, version)
         matches = rule.get("matches")
         if _takes_matches(kind, version) and isinstance(matches, list):
@@ -230,7 +230,7 @@ def _permission_lists(
 
 def _takes_matches(kind: str, version: KumaVersion) -> bool:
     if kind == "MeshFaultInjection":
-        return version.fault_injection_rules
+        return version.mfi_rules
     return kind in ("MeshTimeout", "MeshAccessLog", "MeshRateLimit") and version.rule_matches
 
 

@@ -12,8 +12,8 @@ from textual.pilot import Pilot
 from meshtui.app import MeshtuiApp
 from meshtui.parse import ContextOptions
 from meshtui.sources.files import FolderSource
-from meshtui.versions import KumaVersion
 from meshtui.views import TreeNode
+from tests.versions import V2_10
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "sample-cluster"
@@ -26,9 +26,8 @@ def fixed_clock() -> datetime:
 
 
 def folder_app(path: Path, *, watch: bool = False, **kwargs: object) -> MeshtuiApp:
-    """The app over a folder, as `meshtui PATH --kuma-version 2.10` builds it."""
-    options = ContextOptions(version=KumaVersion.profile("2.10"))
-    return MeshtuiApp(FolderSource(path, watch=watch), options, **kwargs)  # type: ignore[arg-type]
+    """The app over a folder, as `meshtui PATH` builds it."""
+    return MeshtuiApp(FolderSource(path, watch=watch), ContextOptions(version=V2_10), **kwargs)  # type: ignore[arg-type]
 
 
 async def wait_for(

@@ -37,6 +37,7 @@ from meshtui.widgets.header import StatusHeader
 from meshtui.widgets.sidelist import SideList
 from tests.app.harness import SAMPLE, detail_labels, fixed_clock, wait_for
 from tests.fakekube import DEFAULT_RESOURCES, FakeKubeAPI, RequestRecord
+from tests.versions import V2_10
 
 PLURALS = [rt.plural for rt in DEFAULT_RESOURCES]
 CONTEXT = "kind-meshtui"
@@ -79,7 +80,9 @@ def server_resources(fake: FakeKubeAPI) -> dict[ResourceKey, Resource]:
     """What the server holds, parsed the way the inventory parses it."""
     objects = [obj for plural in PLURALS for obj in fake.snapshot(plural)]
     docs = tuple(RawDocument(SourceRef("server", i), obj) for i, obj in enumerate(objects, 1))
-    inventory, _ = Inventory.empty(ContextOptions()).apply([OriginUpdate("server", docs)])
+    inventory, _ = Inventory.empty(ContextOptions(version=V2_10)).apply(
+        [OriginUpdate("server", docs)]
+    )
     return dict(inventory.resource_map)
 
 
@@ -140,7 +143,7 @@ async def cluster_app(
     """
     source = KubeSource(str(kubeconfig), tuning=tuning)
     namespace = first_namespace(_dashboard_parser().parse_args(argv), source)
-    app = MeshtuiApp(source, ContextOptions(), clock=fixed_clock, namespace=namespace)
+    app = MeshtuiApp(source, ContextOptions(version=V2_10), clock=fixed_clock, namespace=namespace)
     async with app.run_test(size=(200, 50)) as pilot:
         yield app, pilot
         assert app.is_running, "the app is still up before quitting"

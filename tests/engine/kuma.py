@@ -27,7 +27,7 @@ from meshtui.engine.rules import TypeRules, type_rules
 from meshtui.model import Dataplane, Policy, Resource, TargetRef
 from meshtui.parse import ContextOptions, ParseResult, parse_documents
 from meshtui.sources.files import parse_text
-from meshtui.versions import KumaVersion
+from tests.versions import V2_10
 
 Doc = dict[str, Any]
 """One resource document, as it would be written in YAML."""
@@ -50,17 +50,12 @@ def yaml_text(*docs: Mapping[str, Any] | str) -> str:
     return "\n---\n".join(doc if isinstance(doc, str) else json.dumps(doc) for doc in docs)
 
 
-V2_10 = KumaVersion.profile("2.10")
-"""The release the engine tests assume unless a test names another."""
-
-
 def load(text: str, **context: Any) -> ParseResult:
     """Parse YAML `text` as `meshtui inspect` would.
 
     Args:
         text: One or more YAML documents.
-        context: `ContextOptions` fields; `zone` defaults to `zone-1` and `version`
-            to Kuma 2.10 (the release these tests were worked out for).
+        context: `ContextOptions` fields; `zone` defaults to `zone-1`.
 
     Raises:
         AssertionError: When the text is not valid YAML.
@@ -68,7 +63,7 @@ def load(text: str, **context: Any) -> ParseResult:
     contents = parse_text(text, "test.yaml")
     assert not contents.problems, [str(p) for p in contents.problems]
     return parse_documents(
-        contents.documents, ContextOptions(**{"zone": ZONE, "version": V2_10, **context})
+        contents.documents, ContextOptions(**{"zone": ZONE, **context}, version=V2_10)
     )
 
 
@@ -90,7 +85,7 @@ def index(docs: str | Sequence[Mapping[str, Any]], mesh: str = MESH, **context: 
     text = docs if isinstance(docs, str) else yaml_text(*docs)
     result = load(text, **context)
     assert not errors(result), errors(result)
-    return build_index(result.resources, mesh)
+    return build_index(result.resources, mesh, version=V2_10)
 
 
 def dataplane(idx: MeshIndex, name: str = "web-1.demo") -> Dataplane:

@@ -27,6 +27,7 @@ from meshtui.sources import ChangesReady, SourceEvent, StatusChanged
 from meshtui.sources.files import load_path
 from meshtui.sources.kube import KubeSource, KubeTuning
 from tests.fakekube import DEFAULT_RESOURCES, FakeKubeAPI, RequestRecord
+from tests.versions import V2_10
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = REPO_ROOT / "sample-cluster" / "producer-consumer"
@@ -63,7 +64,7 @@ class Run:
     def __init__(self, source: KubeSource) -> None:
         self.source = source
         self.stop_event = threading.Event()
-        self.inventory = Inventory.empty(ContextOptions())
+        self.inventory = Inventory.empty(ContextOptions(version=V2_10))
         self._events: list[SourceEvent] = []
         self._lock = threading.Lock()
         self._thread = threading.Thread(target=self._run, name="test-kube-run")
@@ -140,7 +141,9 @@ def server_resources(fake: FakeKubeAPI) -> tuple[dict[ResourceKey, Resource], li
     """What the server holds, parsed the way the inventory parses it (resources, namespaces)."""
     objects = [obj for plural in PLURALS for obj in fake.snapshot(plural)]
     docs = tuple(RawDocument(SourceRef("server", i), obj) for i, obj in enumerate(objects, 1))
-    inventory, _ = Inventory.empty(ContextOptions()).apply([OriginUpdate("server", docs)])
+    inventory, _ = Inventory.empty(ContextOptions(version=V2_10)).apply(
+        [OriginUpdate("server", docs)]
+    )
     return dict(inventory.resource_map), [ns.name for ns in inventory.namespaces]
 
 
@@ -217,7 +220,7 @@ def synced(start: Callable[[], Run], fake: FakeKubeAPI) -> Run:
 def test_initial_sync_reaches_the_inventory(synced: Run, fake: FakeKubeAPI) -> None:
     assert fake.skipped == []
     documents, problems = load_path(SAMPLE)
-    folder, _ = Inventory.empty(ContextOptions()).apply(
+    folder, _ = Inventory.empty(ContextOptions(version=V2_10)).apply(
         [OriginUpdate("folder", tuple(documents), tuple(problems))]
     )
     assert set(synced.resources()) == set(folder.resource_map)

@@ -123,14 +123,14 @@ class _Features(NamedTuple):
 
 def _features(version: KumaVersion) -> _Features:
     return _Features(
-        mtp_rules=version.traffic_permission_rules,
-        mfi_rules=version.fault_injection_rules,
+        mtp_rules=version.mtp_rules,
+        mfi_rules=version.mfi_rules,
         rule_matches=version.rule_matches,
         hash_policies=version.lb_hash_policies,
         otel_backend_ref=version.otel_backend_ref,
         reachable_backends=version.typed_reachable_backends,
         listeners=version.zone_proxy_listeners,
-        inbound_protocol=version.inbound_protocol,
+        inbound_protocol=version.inbound_protocol_field,
         spiffe_identities=version.spiffe_service_identities,
         dataplane_labels=version.service_dataplane_labels,
         identity_kinds=version.identity_kinds,
