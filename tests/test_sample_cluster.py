@@ -374,8 +374,8 @@ RESOURCE_RULES: list[tuple[str, str, str, str, str, str, Any, list[str]]] = [
         "http",
         {
             "interval": "5s",
-            "timeout": "15s",
-            "unhealthyThreshold": 5,
+            "timeout": "2s",
+            "unhealthyThreshold": 3,
             "healthyThreshold": 1,
             "http": {"path": "/healthz", "expectedStatuses": [200]},
         },
@@ -626,16 +626,13 @@ def test_legacy_to_rules_only_in_the_mesh_that_is_not_exclusive() -> None:
 def test_proxy_rules_of_single_item_policies() -> None:
     metric = _block("shop", PAYMENTS, "MeshMetric")["proxyRule"]
     assert metric["conf"] == {
-        "sidecar": {
-            "profiles": {"appendProfiles": [{"name": "Basic"}, {"name": "All"}]},
-            "includeUnused": False,
-        },
+        "sidecar": {"profiles": {"appendProfiles": [{"name": "Basic"}, {"name": "All"}]}},
         "applications": [{"path": "/internal/metrics", "port": 8080}],
         "backends": [{"type": "Prometheus", "prometheus": {"port": 5670, "path": "/metrics"}}],
     }
     assert [_name(o) for o in metric["origin"]] == ["shop-metrics", "payments-metrics"]
     trace = _block("shop", EDGE, "MeshTrace")["proxyRule"]
-    assert trace["conf"]["sampling"] == {"overall": 10, "client": 100, "random": 100}
+    assert trace["conf"]["sampling"] == {"overall": 10}
     assert [_name(o) for o in trace["origin"]] == ["shop-tracing"]
 
 

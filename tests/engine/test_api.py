@@ -296,7 +296,7 @@ def test_proxy_policies_are_the_single_item_types() -> None:
     assert body == {
         "policies": [
             {
-                "conf": {"sampling": {"client": 100, "overall": 50, "random": 100}},
+                "conf": {"sampling": {"overall": 50}},  # no CRD default for client/random
                 "kind": "MeshTrace",
                 "origins": [{"kri": "kri_mtr_default_zone-1_demo_tr_"}],
             }

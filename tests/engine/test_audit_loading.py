@@ -677,7 +677,7 @@ def test_kind_list_items_are_located_by_index() -> None:
           - apiVersion: kuma.io/v1alpha1
             kind: MeshRetry
             metadata: {name: a, namespace: kuma-system}
-            spec: {}
+            spec: {to: [{targetRef: {kind: Mesh}}]}
           - apiVersion: kuma.io/v1alpha1
             kind: MeshRetry
             metadata: {name: b, namespace: kuma-system}
@@ -889,12 +889,12 @@ def test_later_definition_wins_whatever_the_form() -> None:
         mesh: default
         name: r.demo
         labels: {v: universal}
-        spec: {}
+        spec: {to: [{targetRef: {kind: Mesh}}]}
         ---
         apiVersion: kuma.io/v1alpha1
         kind: MeshRetry
         metadata: {name: r, namespace: demo, labels: {v: kube}}
-        spec: {}
+        spec: {to: [{targetRef: {kind: Mesh}}]}
         """,
         **ZONE_1,
     )
