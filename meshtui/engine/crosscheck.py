@@ -8,11 +8,11 @@ put in a stable order first; what remains different is reported as one line per 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-UNORDERED = {
+UNORDERED: dict[str, Callable[[Any], Any]] = {
     "toResourceRules": lambda r: (
         _get(r, "resourceMeta", "name"),
         _get(r, "resourceSectionName"),

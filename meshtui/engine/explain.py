@@ -477,7 +477,7 @@ def explain_rules(
 ) -> list[RuleExplanation]:
     """Every merged rule of one policy type on one proxy, with blame and merge order."""
     policy_type = rules.type
-    struct = conf_type(policy_type)
+    struct = conf_type(policy_type, index.version)
     out: list[RuleExplanation] = []
 
     def add(

@@ -216,12 +216,13 @@ def matched_policies_body(
     index: MeshIndex, dataplane: Dataplane, policy_type: str
 ) -> dict[str, Any]:
     """The policies of `policy_type` matched to the dataplane, lowest priority first."""
-    from meshtui.kinds.schemas import POLICY_SPECS
+    from meshtui.kinds.schemas import schemas_for
 
+    specs = schemas_for(index.version).policy_specs
     gateway = select_gateway(index, dataplane)
     rules = type_rules(index, dataplane, policy_type, gateway=gateway)
     items = [
-        {**meta(p.resource), "spec": canon(dict(p.resource.spec), POLICY_SPECS[policy_type])}
+        {**meta(p.resource), "spec": canon(dict(p.resource.spec), specs[policy_type])}
         for p in rules.matched
     ]
     return {"items": items, "total": len(items)}

@@ -36,6 +36,7 @@ from meshtui.engine.resource_rules import Origin, ResourceRule, build_resource_r
 from meshtui.kinds import POLICY_KINDS
 from meshtui.kinds.gojson import canon
 from meshtui.kinds.gotypes import GoType, List, Ptr, Struct
+from meshtui.kinds.schemas import schemas_for
 from meshtui.kinds.schemas.common import MATCH
 from meshtui.model import (
     SERVICE_TAG,
@@ -46,7 +47,7 @@ from meshtui.model import (
     ResourceKey,
     TargetRef,
 )
-from meshtui.versions import KumaVersion
+from meshtui.versions import DEFAULT, KumaVersion
 
 RULE_MATCHES_HASH_TAG = "__rule-matches-hash__"
 _OLD_KINDS = frozenset(
@@ -99,17 +100,16 @@ class _TagsError(ValueError):
     """A targetRef kind the legacy tag model cannot represent."""
 
 
-def conf_type(policy_type: str) -> Struct:
-    """The Go type merged for this policy type."""
-    from meshtui.kinds.schemas import POLICY_CONFS
-
-    return POLICY_CONFS[policy_type]
+def conf_type(policy_type: str, version: KumaVersion = DEFAULT) -> Struct:
+    """The Go type merged for this policy type at this version (`to[]`/`from[]` items')."""
+    return schemas_for(version).conf(policy_type)
 
 
 def rule_conf_type(policy_type: str, version: KumaVersion) -> Struct:
     """The Go type of a `rules[]` entry's `default` (MeshTrafficPermission's differs from
     its `from[]` conf)."""
-    return conf_type(policy_type)
+    schemas = schemas_for(version)
+    return schemas.rule_confs.get(policy_type) or schemas.conf(policy_type)
 
 
 def _merge_in_order(order: Mapping[int, int], *groups: Sequence[Policy]) -> list[Policy]:
@@ -333,7 +333,7 @@ def type_rules(
     per_inbound = {
         listener: _sorted(ps, cache, ranks).ordered for listener, ps in by_inbound.items()
     }
-    struct = conf_type(policy_type)
+    struct = conf_type(policy_type, index.version)
     from_rules, inbound_rules = _from_side(
         policy_type, per_inbound, struct, warnings, cache, index.version
     )
@@ -393,6 +393,7 @@ def _from_side(
         from_as_rules=info.from_as_rules,
         unmerged=version.unmerged_inbound_rules,
         matches=version.inbound_rule_matches,
+        match_struct=schemas_for(version).match or MATCH,
     )
     from_rules: dict[Listener, tuple[LegacyRule, ...]] = {}
     inbound_rules: dict[Listener, tuple[InboundRule, ...]] = {}
@@ -428,6 +429,8 @@ class _InboundBuild:
     """S3 (2.12+): one rule per entry instead of one merged rule."""
     matches: bool
     """S4 (2.14+): one rule per `matches[]` item, sorted by match specificity."""
+    match_struct: Struct
+    """The version's `Match` type."""
 
 
 def _from_one_inbound(
@@ -488,7 +491,8 @@ def _unmerged_inbound_rules(
         origin = (Origin(policy, item.index),)
         if build.matches and item.matches:
             out.extend(
-                InboundRule((conf,), origin, match=canon(match, MATCH)) for match in item.matches
+                InboundRule((conf,), origin, match=canon(match, build.match_struct))
+                for match in item.matches
             )
         else:
             out.append(InboundRule((conf,), origin))

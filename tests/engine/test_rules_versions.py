@@ -372,3 +372,48 @@ def test_zone_proxy_listener_inbound_has_null_tags_and_no_name() -> None:
 def test_resource_kinds_used_above_exist() -> None:
     # the helpers build exactly the resources the tests name
     assert resource("MeshService", "x", {})["type"] == "MeshService"
+
+
+MTP = "MeshTrafficPermission"
+MTP_RULES = policy(
+    MTP,
+    "deny-x",
+    {
+        "targetRef": MESH_REF,
+        "rules": [
+            {
+                "default": {
+                    "deny": [{"spiffeID": {"type": "Exact", "value": "spiffe://m/ns/x/sa/y"}}],
+                    "allow": [{"spiffeID": {"type": "Prefix", "value": "spiffe://m/"}}],
+                }
+            }
+        ],
+    },
+)
+
+
+def test_mesh_traffic_permission_rules_keep_their_own_conf_from_2_12() -> None:
+    got = block(rules(mesh(), DP, MTP_RULES, version=V2_12), MTP)
+    assert got["inboundRules"] == [
+        {
+            "inbound": WEB_INBOUND,
+            "rules": [
+                {
+                    "conf": [
+                        {
+                            "deny": [
+                                {"spiffeID": {"type": "Exact", "value": "spiffe://m/ns/x/sa/y"}}
+                            ],
+                            "allow": [{"spiffeID": {"type": "Prefix", "value": "spiffe://m/"}}],
+                        }
+                    ],
+                    "origin": [origin(MTP, "deny-x", 0)],
+                }
+            ],
+        }
+    ]
+
+
+def test_mesh_traffic_permission_has_no_rules_before_2_12() -> None:
+    got = block(rules(mesh(), DP, MTP_RULES, version=V2_11, allow_invalid=True), MTP)
+    assert got is None or got["inboundRules"] == []
