@@ -41,10 +41,6 @@ def target_ref(raw: Any, *, implicit_mesh: bool = False) -> TargetRef | None:
     )
 
 
-_RULES_SINCE_2_12 = frozenset({"MeshTrafficPermission", "MeshFaultInjection"})
-"""Kinds that gained `rules[]` after 2.10; decoded always, used where the version has them."""
-
-
 def decode_policy(resource: Resource) -> Policy:
     """The engine's view of a policy resource."""
     spec = resource.spec
@@ -52,7 +48,8 @@ def decode_policy(resource: Resource) -> Policy:
     info = POLICY_KINDS[kind]
     to_items = _items(spec.get("to")) if info.has_to else []
     from_items = _items(spec.get("from")) if info.has_from else []
-    rule_items = _items(spec.get("rules")) if info.has_rules or kind in _RULES_SINCE_2_12 else []
+    # `rules[]` are read for every kind: which lines have them is the engine's to decide
+    rule_items = _items(spec.get("rules"))
     return Policy(
         resource=resource,
         target_ref=target_ref(spec.get("targetRef"), implicit_mesh=True) or MESH_REF,

@@ -10,59 +10,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from meshtui.engine.matching import go_quote
+from meshtui.kinds import kinds_for
 from meshtui.model import Resource
 from meshtui.versions import KumaVersion
-
-_SHORT_NAMES: dict[str, tuple[str, tuple[int, int]]] = {
-    # type: (short name, first line that has it)
-    "Dataplane": ("dp", (2, 11)),
-    "Mesh": ("m", (2, 11)),
-    "MeshGateway": ("mgw", (2, 11)),
-    "ZoneIngress": ("zi", (2, 11)),
-    "ZoneEgress": ("ze", (2, 11)),
-    "Zone": ("z", (2, 14)),
-    "MeshService": ("msvc", (2, 11)),
-    "MeshExternalService": ("extsvc", (2, 11)),
-    "MeshMultiZoneService": ("mzsvc", (2, 11)),
-    "HostnameGenerator": ("hg", (2, 11)),
-    "MeshIdentity": ("mid", (2, 12)),
-    "MeshTrust": ("mtrust", (2, 12)),
-    "Workload": ("wl", (2, 13)),
-    "MeshOpenTelemetryBackend": ("motb", (2, 14)),
-    "MeshZoneAddress": ("mza", (2, 14)),
-    "MeshAccessLog": ("mal", (2, 11)),
-    "MeshCircuitBreaker": ("mcb", (2, 11)),
-    "MeshFaultInjection": ("mfi", (2, 11)),
-    "MeshHealthCheck": ("mhc", (2, 11)),
-    "MeshHTTPRoute": ("mhttpr", (2, 11)),
-    "MeshLoadBalancingStrategy": ("mlbs", (2, 11)),
-    "MeshMetric": ("mm", (2, 11)),
-    "MeshPassthrough": ("mp", (2, 11)),
-    "MeshProxyPatch": ("mpp", (2, 11)),
-    "MeshRateLimit": ("mrl", (2, 11)),
-    "MeshRetry": ("mr", (2, 11)),
-    "MeshTCPRoute": ("mtcpr", (2, 11)),
-    "MeshTimeout": ("mt", (2, 11)),
-    "MeshTLS": ("mtls", (2, 11)),
-    "MeshTrace": ("mtr", (2, 11)),
-    "MeshTrafficPermission": ("mtp", (2, 11)),
-}
 
 
 def short_name(resource_type: str, version: KumaVersion) -> str:
     """The type's KRI short name at this version, or ``""`` (then it has no KRI)."""
-    entry = _SHORT_NAMES.get(resource_type)
-    if entry is None or (version.major, version.minor) < entry[1]:
-        return ""
-    return entry[0]
+    for short, kind in kinds_for(version).kri_kinds.items():
+        if kind == resource_type:
+            return short
+    return ""
 
 
 def type_of_short(short: str, version: KumaVersion) -> str:
     """The resource type of a short name at this version, or ``""``."""
-    for resource_type, (name, since) in _SHORT_NAMES.items():
-        if name == short and (version.major, version.minor) >= since:
-            return resource_type
-    return ""
+    return kinds_for(version).kri_kinds.get(short, "")
 
 
 class KriError(ValueError):

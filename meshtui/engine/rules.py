@@ -33,7 +33,7 @@ from meshtui.engine.ordering import (
     sort_policies,
 )
 from meshtui.engine.resource_rules import Origin, ResourceRule, build_resource_rules
-from meshtui.kinds import POLICY_KINDS
+from meshtui.kinds import POLICY_KINDS, kinds_for
 from meshtui.kinds.gojson import canon
 from meshtui.kinds.gotypes import GoType, List, Ptr, Struct
 from meshtui.kinds.schemas import schemas_for
@@ -368,11 +368,7 @@ def type_rules(
 def has_rules(policy_type: str, version: KumaVersion) -> bool:
     """Whether the type has `rules[]` at this version (MeshTrafficPermission gained them in
     2.12, MeshFaultInjection in 2.13)."""
-    if policy_type == "MeshTrafficPermission":
-        return version.mtp_rules
-    if policy_type == "MeshFaultInjection":
-        return version.mfi_rules
-    return POLICY_KINDS[policy_type].has_rules
+    return kinds_for(version).policies[policy_type].has_rules
 
 
 def _from_side(
