@@ -38,6 +38,7 @@ from meshtui.model import (
     Resource,
     SourceRef,
 )
+from meshtui.parse.bounds import body_problem
 from meshtui.parse.labels import ZONE_AUTHORED_KINDS, ControlPlane, RoleError, computed_labels
 from meshtui.parse.policy_rules import support_problems
 from meshtui.raw import RawDocument
@@ -261,21 +262,21 @@ def _classify(
     body = doc.body
     if body is None:
         return
+    if _is_list(body):
+        for i, item in enumerate(body["items"]):
+            if not isinstance(item, Mapping):
+                problems.append(_problem(doc.source, f"items[{i}]", "a list item is not an object"))
+            elif _within_bounds(doc.source, item, f"items[{i}]", problems):
+                kube.append(_Candidate(doc.source, f"items[{i}]", item))
+        return
+    if not _within_bounds(doc.source, body, "", problems):
+        return
     if not isinstance(body, Mapping):
         problems.append(
             _problem(doc.source, "", "the document is not a mapping; expected a resource")
         )
         return
     if "apiVersion" in body or "metadata" in body:
-        if body.get("kind") == "List" and isinstance(body.get("items"), list):
-            for i, item in enumerate(body["items"]):
-                if isinstance(item, Mapping):
-                    kube.append(_Candidate(doc.source, f"items[{i}]", item))
-                else:
-                    problems.append(
-                        _problem(doc.source, f"items[{i}]", "a list item is not an object")
-                    )
-            return
         kube.append(_Candidate(doc.source, "", body))
     elif "type" in body:
         universal.append((doc.source, body))
@@ -283,6 +284,37 @@ def _classify(
         problems.append(
             _problem(doc.source, "", "not a Kuma resource: no `apiVersion`/`kind` and no `type`")
         )
+
+
+def _is_list(body: Any) -> bool:
+    """A Kubernetes `kind: List`, whose items are objects of their own."""
+    return (
+        isinstance(body, Mapping)
+        and ("apiVersion" in body or "metadata" in body)
+        and body.get("kind") == "List"
+        and isinstance(body.get("items"), list)
+    )
+
+
+def _within_bounds(source: SourceRef, body: Any, path: str, problems: list[Problem]) -> bool:
+    """Whether `body` keeps the input limits (`bounds`); if not, the problem is recorded."""
+    found = body_problem(body, path)
+    if found is None:
+        return True
+    problems.append(_problem(source, found.path, found.message, _who(body)))
+    return False
+
+
+def _who(body: Any) -> str:
+    """`Kind name` of a body when it says so plainly (for a problem), else `""`."""
+    if not isinstance(body, Mapping):
+        return ""
+    kind = body.get("kind", body.get("type"))
+    metadata = body.get("metadata")
+    name = metadata.get("name") if isinstance(metadata, Mapping) else body.get("name")
+    if isinstance(kind, str) and isinstance(name, str):
+        return f"{kind} {name}"
+    return ""
 
 
 # ---------------------------------------------------------------------------------------

@@ -197,9 +197,9 @@ def test_malformed_watch_line_relists(fake: FakeKubeAPI, tmp_path: Path, line: b
 
 def test_very_large_object_through_list_and_watch(synced: Run, fake: FakeKubeAPI) -> None:
     big = timeout_obj("big")
-    big["metadata"]["annotations"] = {"blob": "x" * 4_000_000}
+    big["metadata"]["annotations"] = {"blob": "x" * 3_000_000}  # just under the 3 MiB bound
     fake.upsert(big)
-    wait_until(lambda: has_timeout(synced, "big"), "a 4 MB object over the watch", 15)
+    wait_until(lambda: has_timeout(synced, "big"), "a 3 MB object over the watch", 15)
     fake.compact()
     fake.expire_watches("meshtimeouts")
     wait_until(lambda: len(requests_of(fake, "list", "meshtimeouts")) == 2, "a re-list", 15)
