@@ -160,6 +160,8 @@ def read_many(
     decoded = decode_in_workers([[str(path) for path, _ in chunk] for chunk in chunks], stop)
     by_name: dict[str, FileContents] = {}
     for chunk, results in zip(chunks, decoded, strict=True):
+        if stop is not None and stop.is_set():
+            raise Stopped
         if results is None:
             by_name.update((name, _read_unless_stopped(path, name, stop)) for path, name in chunk)
         else:
@@ -202,6 +204,8 @@ def decode_in_workers(
         blobs = _answers(procs, stop)
         out: list[Decoded | None] = []
         for chunk, proc, blob in zip(chunks, procs, blobs, strict=True):
+            if stop is not None and stop.is_set():
+                raise Stopped
             try:
                 results = marshal.loads(blob) if proc is not None and proc.wait() == 0 else None
             except (EOFError, ValueError, TypeError):
@@ -370,6 +374,8 @@ class FolderSource:
         emit(StatusChanged(synced=False, message=f"reading {self.root}"))
         try:
             updates = self.scan(stop)
+            if stop.is_set():
+                return
             emit(ChangesReady((ScopeReplaced(ORIGIN_PREFIX, tuple(updates)),), initial=True))
             emit(StatusChanged(synced=True, message=self._watching_message()))
             while self.watch and not stop.is_set():
