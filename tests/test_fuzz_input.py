@@ -33,10 +33,13 @@ from meshtui.engine.inspect import (
 from meshtui.kinds import ALL_KINDS, POLICY_KINDS
 from meshtui.kinds.gotypes import GoType, List, Map, Ptr, Scalar, Struct
 from meshtui.kinds.schemas import POLICY_SPECS, RESOURCE_SPECS
-from meshtui.parse import ContextOptions, parse_documents
+from meshtui.parse import ContextOptions, ParseResult, parse_documents
 from meshtui.sources.files import dump_yaml, parse_text
+from tests.conftest import StackBudget
 
 BASE = Path(__file__).resolve().parent.parent / "sample-cluster" / "producer-consumer"
+STACK = 500
+"""Frames decoding, parsing and the engine may use (as if run deep in a Textual worker)."""
 KINDS = sorted(ALL_KINDS)
 T = TypeVar("T")
 TOP_LEVEL_BODY = {"Dataplane", "Mesh", "MeshGateway"}
@@ -200,9 +203,21 @@ def _bomb(levels: int, fan_out: int) -> str:
     return "\n".join(lines) + "\n"
 
 
+DEEP = "[" * 990 + "1" + "]" * 990
+"""As deep as libyaml lets a document nest (1,000 levels), to reach code that reads raw
+bodies before the nesting bound is checked."""
+
 EXTRAS = st.sampled_from(
     [
         "",
+        "apiVersion: kuma.io/v1alpha1\nkind: Dataplane\n"
+        f"metadata: {{name: d, labels: {{x: {DEEP}}}}}\n",
+        f"apiVersion: kuma.io/v1alpha1\nkind: Dataplane\nmetadata: {{name: {DEEP}}}\n",
+        f"apiVersion: {DEEP}\nkind: {DEEP}\nmetadata: {{name: d}}\n",
+        "apiVersion: kuma.io/v1alpha1\nkind: Dataplane\nmetadata: {name: d}\n"
+        f"spec: {{networking: {{inbound: [{{tags: {{kuma.io/zone: {DEEP}}}}}]}}}}\n",
+        f"apiVersion: v1\nkind: List\nitems: [{DEEP}, {{kind: {DEEP}}}]\n",
+        f"type: {DEEP}\nname: {DEEP}\nmesh: {DEEP}\n",
         _bomb(9, 9),
         _bomb(5, 5),
         "kind: Mesh\nspec: &loop {self: *loop}\n",
@@ -259,10 +274,12 @@ def base_documents() -> list[Any]:
 )
 @given(documents(), EXTRAS)
 def test_generated_documents_of_every_kind_never_break_parsing_or_the_engine(
-    base_documents: list[Any], bodies: list[Any], extra: str
+    stack_budget: StackBudget, base_documents: list[Any], bodies: list[Any], extra: str
 ) -> None:
-    contents = parse_text(_yaml(bodies, extra), "fuzz.yaml")
-    result = parse_documents([*base_documents, *contents.documents], ContextOptions())
+    text = _yaml(bodies, extra)
+    with stack_budget(STACK):
+        contents = parse_text(text, "fuzz.yaml")
+        result = parse_documents([*base_documents, *contents.documents], ContextOptions())
     written = {d.source.document for d in contents.documents if d.body not in (None, {})}
     missing = written - _accounted(result, contents.problems)
     assert not missing, f"documents neither loaded nor reported: {sorted(missing)}"
@@ -271,6 +288,12 @@ def test_generated_documents_of_every_kind_never_break_parsing_or_the_engine(
         _strict_json(to_json({"labels": dict(res.labels), "spec": dict(res.spec)}))
         if res.source in bodies_read:
             _strict_json(to_json(bodies_read[res.source]))
+    with stack_budget(STACK):
+        _check_engine(result)
+
+
+def _check_engine(result: ParseResult) -> None:
+    """Every answer inspect can give about `result` is strict JSON (and YAML)."""
     for mesh in mesh_names(result.resources):
         index = build_index(result.resources, mesh)
         for _, dataplane in sorted(index.dataplanes.items()):

@@ -620,11 +620,23 @@ def _defaulted(info: KindInfo, spec: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _labels_of(body: Mapping[str, Any]) -> dict[str, str]:
+    """The labels as written, as text; read before `bounds` is checked, so a value that is
+    not a scalar (which `_string_map` reports later) is never turned into text."""
     metadata = body.get("metadata")
     labels = metadata.get("labels") if isinstance(metadata, Mapping) else None
     if not isinstance(labels, Mapping):
         return {}
-    return {str(k): v if isinstance(v, str) else str(v) for k, v in labels.items()}
+    return {_scalar_text(k): _scalar_text(v) for k, v in labels.items()}
+
+
+def _scalar_text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 1024:
+        return "<int>"  # beyond JSON numbers (`bounds` refuses it); maybe beyond str() too
+    if value is None or isinstance(value, bool | int | float):
+        return str(value)
+    return f"<{type(value).__name__}>"
 
 
 def _string_map(value: Any, path: str) -> tuple[dict[str, str], list[tuple[str, str]]]:

@@ -51,6 +51,10 @@ MAX_DUPLICATE_WARNINGS = 10
 
 _MERGE = "tag:yaml.org,2002:merge"
 
+_MAX_INT_BITS = 1024
+"""Integers beyond this are beyond float64 too, so beyond what Kubernetes' JSON decoding
+keeps; refusing them here also keeps integers too long for `str()` out of every body."""
+
 
 class Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
     """The C safe loader, except that timestamps stay the strings Kubernetes wrote,
@@ -68,9 +72,13 @@ class Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[mis
             value: int = super().construct_yaml_int(node)
         except ValueError:  # past Python's int-string limit (4,300 digits)
             digits = sum(c.isdigit() for c in str(node.value))
-            message = f"an integer of {digits} digits does not fit a JSON number"
-            raise ConstructorError(None, None, message, node.start_mark) from None
-        return value
+            size = f"{digits} digits"
+        else:
+            if value.bit_length() <= _MAX_INT_BITS:
+                return value
+            size = f"{value.bit_length()} bits"
+        message = f"an integer of {size} does not fit a JSON number"
+        raise ConstructorError(None, None, message, node.start_mark)
 
     def flatten_mapping(self, node: MappingNode) -> None:
         own = node.value

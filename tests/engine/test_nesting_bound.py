@@ -3,12 +3,8 @@ with stack to spare; one level more is a problem on the document, not a crash.""
 
 from __future__ import annotations
 
-import contextlib
-import inspect
 import json
 import shutil
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +14,7 @@ import yaml
 from meshtui.cli import main
 from meshtui.parse.bounds import MAX_DEPTH
 from meshtui.present.text import yaml_lines
+from tests.conftest import StackBudget
 
 BASE = Path(__file__).resolve().parents[2] / "sample-cluster" / "producer-consumer"
 QUERY = ["--mesh", "default", "--dataplane", "consumer.first-consumer", "--zone", "default"]
@@ -100,17 +97,6 @@ def depth(value: Any) -> int:
     return 0
 
 
-@contextlib.contextmanager
-def stack_budget(frames: int) -> Iterator[None]:
-    """Allow only `frames` more frames than the caller already uses."""
-    limit = sys.getrecursionlimit()
-    sys.setrecursionlimit(len(inspect.stack(0)) + frames)
-    try:
-        yield
-    finally:
-        sys.setrecursionlimit(limit)
-
-
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("deep") / "cluster"
@@ -131,6 +117,7 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     ids=["rules", "proxypatch", "accesslog", "timeout"],
 )
 def test_values_at_the_bound_are_answered_with_stack_to_spare(
+    stack_budget: StackBudget,
     folder: Path,
     capsys: pytest.CaptureFixture[str],
     query: list[str],
@@ -146,14 +133,16 @@ def test_values_at_the_bound_are_answered_with_stack_to_spare(
     assert depth(body) >= answer_depth, "the deep values are in the answer"
 
 
-def test_the_yaml_view_renders_values_at_the_bound_with_stack_to_spare() -> None:
+def test_the_yaml_view_renders_values_at_the_bound_with_stack_to_spare(
+    stack_budget: StackBudget,
+) -> None:
     with stack_budget(STACK_TO_SPARE):
         for document in deep_documents():
             assert yaml_lines(document)
 
 
 def test_one_level_more_is_a_problem_on_each_document_and_the_rest_loads(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    stack_budget: StackBudget, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     root = tmp_path / "cluster"
     shutil.copytree(BASE, root)
