@@ -2,9 +2,12 @@
 
 The only home of `yaml` and `watchfiles` in meshtui (with `yamldecode`, which decodes
 in this process or in worker processes for big folders). Reading is recursive over
-`*.yaml` / `*.yml` (hidden files and folders skipped), multi-document, and lazy per
-document, so a syntax error in the middle of a file keeps the documents before it; the
-error becomes a `Problem` naming the file, the document and the line.
+`*.yaml` / `*.yml` (hidden files and folders skipped, linked folders followed once),
+multi-document, and lazy per document, so a syntax error in the middle of a file keeps
+the documents before it; the error becomes a `Problem` naming the file, the document and
+the line. Whatever a file holds (or is: a FIFO, a device, an unreadable folder) ends as
+problems on it, never as an exception, so the rest loads and the watch goes on. Loading
+stops promptly when asked to, and takes its worker processes with it.
 """
 
 from __future__ import annotations
