@@ -4,22 +4,29 @@ The composition root: parses arguments, builds a source, and hands over to the a
 to the inspect commands. Also installed as `kubectl-meshtui`, so `kubectl meshtui`
 works as a kubectl plugin.
 
-Exit status: 0 success, 2 usage or input error, 3 an unknown mesh, dataplane or policy
-(`inspect api`: 0 for a 2xx answer, 3 for 404, 4 for another 4xx, 5 for 5xx).
+Exit status: 0 success, 1 the answer could not be written (standard output closed or
+full, or its encoding cannot hold the text), 2 usage or input error, 3 an unknown mesh,
+dataplane or policy, 130 interrupted. Every error is one line on stderr, with any text
+that came from input escaped. `inspect api` answers 0 for a 2xx, 3 for 404, 4 for another
+4xx and 5 for a 5xx; `diff` 0 when nothing changes and 1 when something does.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TextIO
 
 from meshtui import __version__
 from meshtui.errors import MeshtuiError, NotFoundError
 from meshtui.parse import ContextOptions
 from meshtui.versions import DEFAULT, PROFILES, KumaVersion
 
+EXIT_OUTPUT = 1
 EXIT_USAGE = 2
 EXIT_NOT_FOUND = 3
 
@@ -241,13 +248,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run_diff(_diff_parser().parse_args(arguments[1:]))
         return _run_dashboard(_dashboard_parser().parse_args(arguments))
     except NotFoundError as err:
-        print(f"meshtui: {err}", file=sys.stderr)
+        _error(str(err))
         return EXIT_NOT_FOUND
     except MeshtuiError as err:
-        print(f"meshtui: {err}", file=sys.stderr)
+        _error(str(err))
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
+
+
+def _error(message: str) -> None:
+    from meshtui.present.text import literal
+
+    print(f"meshtui: {literal(message)}", file=sys.stderr)
 
 
 def _run_inspect(args: argparse.Namespace) -> int:
@@ -261,32 +274,80 @@ def _run_inspect(args: argparse.Namespace) -> int:
     if args.output == "yaml":
         from meshtui.sources.files import dump_yaml
 
-        sys.stdout.write(dump_yaml(body))
-    else:
-        from meshtui.engine.inspect import to_json
+        return _write_answer(dump_yaml(body)) or status
+    from meshtui.engine.inspect import to_json
 
-        sys.stdout.write(to_json(body))
-    return status
+    written = _write_answer(to_json(body))
+    return written or status
 
 
 def _run_explain(args: argparse.Namespace) -> int:
-    from meshtui.explain_command import print_output, run_explain
+    from meshtui.explain_command import render, run_explain
 
-    print_output(*run_explain(args, context_options(args)))
-    return 0
+    return _write_answer(render(*run_explain(args, context_options(args))))
 
 
 def _run_diff(args: argparse.Namespace) -> int:
     from meshtui.diff_command import run_diff
-    from meshtui.explain_command import print_output
+    from meshtui.explain_command import render
 
     try:
         status, kind, body = run_diff(args, context_options(args))
     except NotFoundError as err:
-        print(f"meshtui: {err}", file=sys.stderr)
+        _error(str(err))
         return EXIT_USAGE
-    print_output(kind, body)
-    return status
+    return _write_answer(render(kind, body)) or status
+
+
+def _write_answer(text: str) -> int:
+    """Write `text` to stdout; a stdout that cannot take it is one line on stderr."""
+    stdout = sys.stdout
+    if stdout is None:  # started with its file descriptor closed
+        _error("cannot write the answer: standard output is closed")
+        return EXIT_OUTPUT
+    try:
+        _write_all(stdout, text)
+    except UnicodeEncodeError:
+        _error(
+            f"cannot write the answer in this locale's encoding ({stdout.encoding});"
+            " use a UTF-8 locale, e.g. LC_ALL=C.UTF-8"
+        )
+        return EXIT_OUTPUT
+    except (OSError, ValueError) as err:  # a closed pipe, a full disk, a closed descriptor
+        _discard_stdout()
+        reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
+        _error(f"cannot write the answer: {reason}")
+        return EXIT_OUTPUT
+    return 0
+
+
+def _write_all(stdout: TextIO, text: str) -> None:
+    """`stdout.write(text)` that never stops short: an unbuffered stdout (`python -u`,
+    `PYTHONUNBUFFERED`) drops what a partial write left over, so bytes are written
+    until all are out, and a reader that went away is an error, not a truncated answer."""
+    buffer = getattr(stdout, "buffer", None)
+    if buffer is None:
+        stdout.write(text)
+        stdout.flush()
+        return
+    stdout.flush()
+    data = memoryview(text.encode(stdout.encoding or "utf-8", stdout.errors or "strict"))
+    while data:
+        written = buffer.write(data)
+        if not written:
+            raise OSError(errno.EAGAIN, "standard output would block")
+        data = data[written:]
+    buffer.flush()
+
+
+def _discard_stdout() -> None:
+    """Point stdout at /dev/null, so flushing what is left at exit cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
 
 
 def _run_dashboard(args: argparse.Namespace) -> int:

@@ -8,7 +8,6 @@ stderr), 2 for a usage or input error.
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import Any
 
 from meshtui.engine.explain import RuleExplanation, WhyNot, explain_dataplane, why_not
@@ -59,11 +58,10 @@ def run_explain(args: argparse.Namespace, options: ContextOptions) -> tuple[str,
     return "text", "\n".join(lines).rstrip("\n") + "\n"
 
 
-def print_output(kind: str, body: Any) -> None:
-    """Write `run_explain`'s output to stdout."""
+def render(kind: str, body: Any) -> str:
+    """`run_explain`'s (or `run_diff`'s) output as the text to print."""
     if kind == "json":
         from meshtui.engine.inspect import to_json
 
-        sys.stdout.write(to_json(body))
-    else:
-        sys.stdout.write(body)
+        return to_json(body)
+    return str(body)

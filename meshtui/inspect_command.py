@@ -20,6 +20,7 @@ from meshtui.errors import NotFoundError, SourceError
 from meshtui.kinds import POLICY_KINDS, lookup
 from meshtui.model import Problem
 from meshtui.parse import ContextOptions, ParseResult, parse_documents
+from meshtui.present.text import literal
 
 
 def load(path: Path, options: ContextOptions) -> tuple[ParseResult, list[Problem]]:
@@ -39,7 +40,7 @@ def load(path: Path, options: ContextOptions) -> tuple[ParseResult, list[Problem
 
 def _report(problem: Problem) -> None:
     kind = "note" if problem.severity == "info" else "warning"
-    print(f"meshtui: {kind}: {problem.describe()}", file=sys.stderr)
+    print(f"meshtui: {kind}: {literal(problem.describe())}", file=sys.stderr)
 
 
 def mesh_index(result: ParseResult, mesh: str) -> MeshIndex:

@@ -40,6 +40,7 @@ from meshtui.model import (
     Resource,
     SourceRef,
 )
+from meshtui.parse.bounds import body_problem
 from meshtui.parse.labels import ZONE_AUTHORED_KINDS, ControlPlane, RoleError, computed_labels
 from meshtui.parse.policy_rules import deprecations, support_problems
 from meshtui.raw import RawDocument
@@ -266,21 +267,21 @@ def _classify(
     body = doc.body
     if body is None:
         return
+    if _is_list(body):
+        for i, item in enumerate(body["items"]):
+            if not isinstance(item, Mapping):
+                problems.append(_problem(doc.source, f"items[{i}]", "a list item is not an object"))
+            elif _within_bounds(doc.source, item, f"items[{i}]", problems):
+                kube.append(_Candidate(doc.source, f"items[{i}]", item))
+        return
+    if not _within_bounds(doc.source, body, "", problems):
+        return
     if not isinstance(body, Mapping):
         problems.append(
             _problem(doc.source, "", "the document is not a mapping; expected a resource")
         )
         return
     if "apiVersion" in body or "metadata" in body:
-        if body.get("kind") == "List" and isinstance(body.get("items"), list):
-            for i, item in enumerate(body["items"]):
-                if isinstance(item, Mapping):
-                    kube.append(_Candidate(doc.source, f"items[{i}]", item))
-                else:
-                    problems.append(
-                        _problem(doc.source, f"items[{i}]", "a list item is not an object")
-                    )
-            return
         kube.append(_Candidate(doc.source, "", body))
     elif "type" in body:
         universal.append((doc.source, body))
@@ -288,6 +289,37 @@ def _classify(
         problems.append(
             _problem(doc.source, "", "not a Kuma resource: no `apiVersion`/`kind` and no `type`")
         )
+
+
+def _is_list(body: Any) -> bool:
+    """A Kubernetes `kind: List`, whose items are objects of their own."""
+    return (
+        isinstance(body, Mapping)
+        and ("apiVersion" in body or "metadata" in body)
+        and body.get("kind") == "List"
+        and isinstance(body.get("items"), list)
+    )
+
+
+def _within_bounds(source: SourceRef, body: Any, path: str, problems: list[Problem]) -> bool:
+    """Whether `body` keeps the input limits (`bounds`); if not, the problem is recorded."""
+    found = body_problem(body, path)
+    if found is None:
+        return True
+    problems.append(_problem(source, found.path, found.message, _who(body)))
+    return False
+
+
+def _who(body: Any) -> str:
+    """`Kind name` of a body when it says so plainly (for a problem), else `""`."""
+    if not isinstance(body, Mapping):
+        return ""
+    kind = body.get("kind", body.get("type"))
+    metadata = body.get("metadata")
+    name = metadata.get("name") if isinstance(metadata, Mapping) else body.get("name")
+    if isinstance(kind, str) and isinstance(name, str):
+        return f"{kind} {name}"
+    return ""
 
 
 # ---------------------------------------------------------------------------------------
@@ -629,11 +661,23 @@ def _defaulted(info: KindInfo, spec: Mapping[str, Any], version: KumaVersion) ->
 
 
 def _labels_of(body: Mapping[str, Any]) -> dict[str, str]:
+    """The labels as written, as text; read before `bounds` is checked, so a value that is
+    not a scalar (which `_string_map` reports later) is never turned into text."""
     metadata = body.get("metadata")
     labels = metadata.get("labels") if isinstance(metadata, Mapping) else None
     if not isinstance(labels, Mapping):
         return {}
-    return {str(k): v if isinstance(v, str) else str(v) for k, v in labels.items()}
+    return {_scalar_text(k): _scalar_text(v) for k, v in labels.items()}
+
+
+def _scalar_text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 1024:
+        return "<int>"  # beyond JSON numbers (`bounds` refuses it); maybe beyond str() too
+    if value is None or isinstance(value, bool | int | float):
+        return str(value)
+    return f"<{type(value).__name__}>"
 
 
 def _string_map(value: Any, path: str) -> tuple[dict[str, str], list[tuple[str, str]]]:

@@ -1,7 +1,8 @@
 """Text safety and YAML rendering for the views (pure, no yaml library).
 
 `literal` makes any resource-provided string safe to print on one line: control
-characters (ANSI escapes included) become visible escapes. `yaml_lines` renders
+characters (ANSI escapes included) and bidirectional-text controls (which reorder what
+a terminal shows, e.g. U+202E) become visible escapes. `yaml_lines` renders
 JSON-like data as block YAML in the style `kubectl get -o yaml` uses, quoting every
 string that would not read back as itself.
 """
@@ -12,7 +13,7 @@ import json
 import re
 from typing import Any
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
 _PLAIN_SAFE = re.compile(r"^[A-Za-z0-9_./][A-Za-z0-9_./: @+=,()\-*]*$")
 _LOOKS_SPECIAL = re.compile(
     r"^(?:[-+]?(?:\d[\d_]*(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?|0x[0-9a-fA-F]+|0o?[0-7]+"
@@ -23,7 +24,7 @@ _LOOKS_SPECIAL = re.compile(
 
 
 def literal(text: str) -> str:
-    """`text` with control characters shown as escapes, safe to print on one line."""
+    """`text` with control and bidi characters shown as escapes, safe to print on one line."""
     return _CONTROL.sub(_escape, text)
 
 

@@ -2,16 +2,21 @@
 
 The only home of `yaml` and `watchfiles` in meshtui (with `yamldecode`, which decodes
 in this process or in worker processes for big folders). Reading is recursive over
-`*.yaml` / `*.yml` (hidden files and folders skipped), multi-document, and lazy per
-document, so a syntax error in the middle of a file keeps the documents before it; the
-error becomes a `Problem` naming the file, the document and the line.
+`*.yaml` / `*.yml` (hidden files and folders skipped, linked folders followed once),
+multi-document, and lazy per document, so a syntax error in the middle of a file keeps
+the documents before it; the error becomes a `Problem` naming the file, the document and
+the line. Whatever a file holds (or is: a FIFO, a device, an unreadable folder) ends as
+problems on it, never as an exception, so the rest loads and the watch goes on. Loading
+stops promptly when asked to, and takes its worker processes with it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import marshal
 import os
+import selectors
 import subprocess
 import sys
 import threading
@@ -49,16 +54,41 @@ class FileContents:
 
 
 def yaml_files(root: Path) -> list[Path]:
-    """Every YAML file under `root` (or `root` itself), sorted, hidden entries skipped."""
-    if root.is_file():
+    """Every YAML file under `root` (or `root` itself when it is not a folder), sorted.
+
+    Hidden entries are skipped. Linked folders are followed, each real folder once (a
+    link to a folder already listed, such as a loop, adds nothing). A folder that cannot
+    be listed is returned as an entry of its own: reading it says why.
+    """
+    if not root.is_dir():
         return [root]
     found: list[Path] = []
-    for directory, dirnames, filenames in os.walk(root):
+    listed: set[tuple[int, int]] = set()
+
+    def unlisted(err: OSError) -> None:
+        found.append(Path(err.filename))
+
+    for directory, dirnames, filenames in os.walk(root, onerror=unlisted, followlinks=True):
+        identity = _identity(directory)
+        if identity in listed:
+            dirnames[:] = []
+            continue
+        if identity is not None:
+            listed.add(identity)
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for name in sorted(filenames):
             if name.endswith(YAML_SUFFIXES) and not name.startswith("."):
                 found.append(Path(directory) / name)
     return sorted(found)
+
+
+def _identity(path: str | Path) -> tuple[int, int] | None:
+    """(device, inode) of what `path` names, symlinks followed; None when it is not there."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return (info.st_dev, info.st_ino)
 
 
 def absolute(path: Path) -> Path:
@@ -97,8 +127,8 @@ def _contents(
         shown_as,
         tuple(RawDocument(SourceRef(shown_as, i + 1), body) for i, body in enumerate(bodies)),
         tuple(
-            Problem(severity=severity, message=message, file=shown_as, document=document)
-            for severity, message, document in problems
+            Problem(severity=severity, message=message, file=shown_as, document=document, path=path)
+            for severity, message, document, path in problems
         ),
     )
 
@@ -109,23 +139,34 @@ PARALLEL_BYTES = 4_000_000
 _WORKER = Path(yamldecode.__file__)
 
 
-def read_many(files: Sequence[tuple[Path, str]]) -> list[FileContents]:
+class Stopped(Exception):
+    """Reading was abandoned because the caller's stop event was set."""
+
+
+def read_many(
+    files: Sequence[tuple[Path, str]], stop: threading.Event | None = None
+) -> list[FileContents]:
     """Read files (path, name shown in problems), in order.
 
     YAML decoding is CPU-bound and holds the GIL, so a big folder is split between
     worker processes (see `yamldecode`); a small one, a machine with one CPU, or a
     worker that fails is read in this thread.
+
+    Raises:
+        Stopped: `stop` was set; no worker process is left running.
     """
     workers = min(os.cpu_count() or 1, 4)
     size = sum(_signature(path)[1] for path, _ in files)
     if workers < 2 or size < PARALLEL_BYTES or len(files) < 2 * workers:
-        return [read_file(path, name) for path, name in files]
+        return [_read_unless_stopped(path, name, stop) for path, name in files]
     chunks = [list(files[i::workers]) for i in range(workers)]
-    decoded = decode_in_workers([[str(path) for path, _ in chunk] for chunk in chunks])
+    decoded = decode_in_workers([[str(path) for path, _ in chunk] for chunk in chunks], stop)
     by_name: dict[str, FileContents] = {}
     for chunk, results in zip(chunks, decoded, strict=True):
+        if stop is not None and stop.is_set():
+            raise Stopped
         if results is None:
-            by_name.update((name, read_file(path, name)) for path, name in chunk)
+            by_name.update((name, _read_unless_stopped(path, name, stop)) for path, name in chunk)
         else:
             by_name.update(
                 (name, _contents(name, bodies, problems))
@@ -134,36 +175,82 @@ def read_many(files: Sequence[tuple[Path, str]]) -> list[FileContents]:
     return [by_name[name] for _, name in files]
 
 
+def _read_unless_stopped(path: Path, name: str, stop: threading.Event | None) -> FileContents:
+    if stop is not None and stop.is_set():
+        raise Stopped
+    return read_file(path, name)
+
+
+Decoded = list[tuple[list[Any], list[DecodedProblem]]]
+"""A worker's answer: `decode_file` of each of its paths, in order."""
+
+
 def decode_in_workers(
-    chunks: Sequence[Sequence[str]],
-) -> list[list[tuple[list[Any], list[DecodedProblem]]] | None]:
+    chunks: Sequence[Sequence[str]], stop: threading.Event | None = None
+) -> list[Decoded | None]:
     """`decode_file` of each path, one worker process per chunk, run side by side.
 
     A chunk whose worker could not start, failed or answered garbage is None (its
-    caller reads it itself); the workers' stderr is discarded.
+    caller reads it itself); the workers' stderr is discarded. The workers never
+    outlive this call: when `stop` is set (`Stopped` is raised) or anything else
+    interrupts it (ctrl+c), they are killed.
     """
     procs = [_start_worker() for _ in chunks]  # all of them first: they start side by side
-    for chunk, proc in zip(chunks, procs, strict=True):
-        if proc is not None and proc.stdin is not None:
+    try:
+        for chunk, proc in zip(chunks, procs, strict=True):
+            if proc is not None and proc.stdin is not None:
+                try:
+                    with proc.stdin:  # the worker reads all of its input before it decodes
+                        proc.stdin.write(json.dumps(list(chunk)).encode())
+                except OSError:
+                    pass  # it died early; its answer below is empty
+        blobs = _answers(procs, stop)
+        out: list[Decoded | None] = []
+        for chunk, proc, blob in zip(chunks, procs, blobs, strict=True):
+            if stop is not None and stop.is_set():
+                raise Stopped
             try:
-                with proc.stdin:  # the worker reads all of its input before it decodes
-                    proc.stdin.write(json.dumps(list(chunk)).encode())
-            except OSError:
-                pass  # it died early; its answer below is empty
-    out: list[list[tuple[list[Any], list[DecodedProblem]]] | None] = []
-    for chunk, proc in zip(chunks, procs, strict=True):
-        if proc is None:
-            out.append(None)
-            continue
-        assert proc.stdout is not None
-        with proc.stdout:
-            blob = proc.stdout.read()
-        try:
-            results = marshal.loads(blob) if proc.wait() == 0 else None
-        except (EOFError, ValueError, TypeError):
-            results = None
-        out.append(results if isinstance(results, list) and len(results) == len(chunk) else None)
-    return out
+                results = marshal.loads(blob) if proc is not None and proc.wait() == 0 else None
+            except (EOFError, ValueError, TypeError):
+                results = None
+            fits = isinstance(results, list) and len(results) == len(chunk)
+            out.append(results if fits else None)
+        return out
+    finally:
+        for proc in procs:
+            if proc is not None:
+                _end(proc)
+
+
+def _answers(
+    procs: Sequence[subprocess.Popen[bytes] | None], stop: threading.Event | None
+) -> list[bytes]:
+    """Everything each worker writes, read side by side until all are done (or `stop`)."""
+    parts: list[list[bytes]] = [[] for _ in procs]
+    with selectors.DefaultSelector() as selector:
+        for i, proc in enumerate(procs):
+            if proc is not None and proc.stdout is not None:
+                selector.register(proc.stdout, selectors.EVENT_READ, i)
+        while selector.get_map():
+            if stop is not None and stop.is_set():
+                raise Stopped
+            for key, _ in selector.select(timeout=0.1):
+                chunk = os.read(key.fd, 1 << 20)
+                if chunk:
+                    parts[key.data].append(chunk)
+                else:
+                    selector.unregister(key.fileobj)
+    return [b"".join(p) for p in parts]
+
+
+def _end(proc: subprocess.Popen[bytes]) -> None:
+    """Kill a worker if it still runs, reap it and close its pipes."""
+    if proc.poll() is None:
+        proc.kill()
+    proc.wait()
+    for pipe in (proc.stdin, proc.stdout):
+        if pipe is not None:
+            pipe.close()
 
 
 def _start_worker() -> subprocess.Popen[bytes] | None:
@@ -209,11 +296,14 @@ def watch_paths(
     poll: bool = False,
     on_ready: Callable[[], None] | None = None,
 ) -> None:
-    """Block, calling `on_change(paths)` for each batch of changed YAML paths, until `stop` is set.
+    """Block, calling `on_change(paths)` for each batch of changed YAML paths, until `stop`
+    is set or the watched folder is gone.
 
     Directory events are reported as the directory path so the caller can rescan it.
     `on_ready` is called once the watcher runs, so the caller can catch up on changes
-    made between its initial scan and that moment.
+    made between its initial scan and that moment. The watch is tied to the folder it
+    started on: when that folder is deleted or replaced (even by one of the same name),
+    this returns, for the caller to wait for it and watch again.
     """
     from watchfiles import watch
 
@@ -225,6 +315,7 @@ def watch_paths(
 
     root = absolute(root)
     watched = root if root.is_dir() else root.parent
+    identity = _identity(watched)
     for changes in watch(
         watched,
         watch_filter=accept,
@@ -236,6 +327,8 @@ def watch_paths(
         yield_on_timeout=True,
         rust_timeout=300,
     ):
+        if _identity(watched) != identity:
+            return
         if on_ready is not None:
             on_ready()
             on_ready = None
@@ -277,40 +370,63 @@ class FolderSource:
         return str(self.root)
 
     def run(self, emit: Emit, stop: threading.Event) -> None:
-        """Emit the initial scan, then each change batch, until `stop` is set."""
+        """Emit the initial scan, then each change batch, until `stop` is set.
+
+        Setting `stop` ends it promptly, in the middle of reading a big folder too.
+        """
         emit(StatusChanged(synced=False, message=f"reading {self.root}"))
-        updates = self.scan()
-        emit(ChangesReady((ScopeReplaced(ORIGIN_PREFIX, tuple(updates)),), initial=True))
-        emit(StatusChanged(synced=True, message=self._watching_message()))
-        while self.watch and not stop.is_set():
-            if not self.root.exists():
-                emit(StatusChanged(synced=True, message=f"{self.root} is gone; waiting for it"))
-                if stop.wait(0.5):
-                    return
-                if self.root.exists():
-                    emit(ChangesReady((ScopeReplaced(ORIGIN_PREFIX, tuple(self.scan())),)))
-                    emit(StatusChanged(synced=True, message=self._watching_message()))
-                continue
+        try:
+            updates = self.scan(stop)
+            if stop.is_set():
+                return
+            emit(ChangesReady((ScopeReplaced(ORIGIN_PREFIX, tuple(updates)),), initial=True))
+            emit(StatusChanged(synced=True, message=self._watching_message()))
+            while self.watch and not stop.is_set():
+                if not self._root.exists():
+                    self._wait_for_root(emit, stop)
+                    continue
+                self._follow(emit, stop)
+        except Stopped:
+            return
 
-            def changed(paths: set[str]) -> None:
-                batch = self.rescan({Path(p) for p in paths})
-                if batch:
-                    emit(ChangesReady(tuple(batch)))
-                    emit(StatusChanged(synced=True, message=self._watching_message()))
+    def _follow(self, emit: Emit, stop: threading.Event) -> None:
+        """Emit change batches until `stop` is set or the watched folder is gone."""
 
-            def ready() -> None:
-                changed({str(p) for p in self.drifted()})
+        def changed(paths: set[str]) -> None:
+            batch = self.rescan({Path(p) for p in paths})
+            if batch:
+                emit(ChangesReady(tuple(batch)))
+                emit(StatusChanged(synced=True, message=self._watching_message()))
 
-            try:
-                watch_paths(self.root, changed, stop, poll=self.poll, on_ready=ready)
-            except FileNotFoundError:
-                continue
+        def ready() -> None:
+            changed({str(p) for p in self.drifted()})
+
+        with contextlib.suppress(FileNotFoundError):  # gone before the watch began
+            watch_paths(self.root, changed, stop, poll=self.poll, on_ready=ready)
+
+    def _wait_for_root(self, emit: Emit, stop: threading.Event) -> None:
+        """The root is gone: list nothing and say so until it is back, then read it again."""
+        if self._known:
+            self._known = set()
+            self._signatures.clear()
+            emit(ChangesReady((ScopeReplaced(ORIGIN_PREFIX, ()),)))
+        emit(StatusChanged(synced=True, message=f"{self.root} is gone; waiting for it"))
+        while not stop.wait(0.5):
+            if self._root.exists():
+                updates = self.scan(stop)
+                emit(ChangesReady((ScopeReplaced(ORIGIN_PREFIX, tuple(updates)),)))
+                emit(StatusChanged(synced=True, message=self._watching_message()))
+                return
 
     def _watching_message(self) -> str:
         return f"watching {len(self._known)} file(s)"
 
-    def scan(self) -> list[OriginUpdate]:
-        """Read every YAML file under the root (in parallel processes for big folders)."""
+    def scan(self, stop: threading.Event | None = None) -> list[OriginUpdate]:
+        """Read every YAML file under the root (in parallel processes for big folders).
+
+        Raises:
+            Stopped: `stop` was set before all were read.
+        """
         files = yaml_files(self._root) if self._root.exists() else []
         self._known = set(files)
         for path in files:
@@ -318,7 +434,7 @@ class FolderSource:
         named = [(path, display_path(path, self.root)) for path in files]
         return [
             OriginUpdate(self.origin(path), contents.documents, contents.problems)
-            for path, contents in zip(files, read_many(named), strict=True)
+            for path, contents in zip(files, read_many(named, stop), strict=True)
         ]
 
     def drifted(self) -> set[Path]:
@@ -330,25 +446,30 @@ class FolderSource:
         return changed
 
     def rescan(self, touched: set[Path]) -> list[OriginUpdate]:
-        """Updates for touched paths: re-read files, rescan directories, drop what vanished."""
+        """Updates for touched paths: re-read files, rescan folders, drop what vanished.
+
+        A touched path is whatever it is now: a file that became a folder (or the other
+        way round) loses what it held before. Folders are listed as part of the whole
+        tree, so a linked folder already read elsewhere adds nothing here either.
+        """
         updates: dict[Path, OriginUpdate] = {}
+        listed: list[Path] | None = None
         for path in map(absolute, touched):
             if path.is_dir():
-                present = set(yaml_files(path))
-                gone = {k for k in self._known if _is_under(k, path) and k not in present}
-                for file in present:
-                    updates[file] = self._update(file)
-                for file in gone:
-                    updates[file] = OriginUpdate(self.origin(file), None)
-                self._known = (self._known - gone) | present
-            elif path.is_file():
-                if path.name.endswith(YAML_SUFFIXES):
-                    updates[path] = self._update(path)
-                    self._known.add(path)
+                if listed is None:
+                    listed = yaml_files(self._root) if self._root.is_dir() else [self._root]
+                present = {p for p in listed if p == path or _is_under(p, path)}
+            elif os.path.lexists(path) and path.name.endswith(YAML_SUFFIXES):
+                present = {path}
             else:
-                for file in [k for k in self._known if k == path or _is_under(k, path)]:
-                    updates[file] = OriginUpdate(self.origin(file), None)
-                    self._known.discard(file)
+                present = set()
+            gone = {k for k in self._known if (k == path or _is_under(k, path))} - present
+            for file in present:
+                updates[file] = self._update(file)
+            for file in gone:
+                updates[file] = OriginUpdate(self.origin(file), None)
+                self._signatures.pop(file, None)
+            self._known = (self._known - gone) | present
         return [updates[p] for p in sorted(updates)]
 
     def origin(self, path: Path) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
@@ -104,8 +105,8 @@ async def test_a_big_folder_decoded_by_worker_processes_loads_in_the_app(
     answers: list[object] = []
     real = files_module.decode_in_workers
 
-    def recorded(chunks: list[list[str]]) -> object:
-        answers.extend(real(chunks))
+    def recorded(chunks: list[list[str]], stop: threading.Event | None = None) -> object:
+        answers.extend(real(chunks, stop))
         return answers[-len(chunks) :]
 
     monkeypatch.setattr(files_module, "decode_in_workers", recorded)

@@ -706,9 +706,12 @@ def test_tabs_break_one_file_but_not_the_others(tmp_path: Path) -> None:
     assert "line 5" in problem.message
 
 
-def test_duplicate_keys_last_one_wins() -> None:
+def test_duplicate_keys_last_one_wins_with_a_warning() -> None:
     # sigs.k8s.io/yaml (non-strict YAML → JSON) keeps the last value, as PyYAML does.
-    result = load("type: MeshRetry\nmesh: default\nname: first\nname: second\nspec: {}\n")
+    text = "type: MeshRetry\nmesh: default\nname: first\nname: second\nspec: {}\n"
+    contents = parse_text(text, "in.yaml")
+    assert [(p.severity, p.path) for p in contents.problems] == [("warning", "name")]
+    result = parse_documents(contents.documents, ContextOptions())
     assert [r.name for r in result.resources] == ["second"]
 
 

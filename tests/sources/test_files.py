@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
 import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 import meshtui.sources.files as files_module
 from meshtui.inventory import OriginUpdate, ScopeReplaced
-from meshtui.sources import ChangesReady, SourceEvent
+from meshtui.sources import ChangesReady, SourceEvent, StatusChanged
 from meshtui.sources.files import FolderSource, parse_text, yaml_files
 
 POLICY = """\
@@ -128,8 +132,8 @@ def test_big_folders_are_decoded_in_worker_processes_with_the_same_result(
     sequential = files_module.read_many(files)
     answers: list[object] = []
 
-    def recorded(chunks: list[list[str]]) -> object:
-        answers.extend(real(chunks))
+    def recorded(chunks: list[list[str]], stop: threading.Event | None = None) -> object:
+        answers.extend(real(chunks, stop))
         return answers[-len(chunks) :]
 
     real = files_module.decode_in_workers
@@ -178,6 +182,7 @@ def test_workers_start_while_stderr_has_no_file_descriptor(
                     "error",
                     "YAML syntax error at line 2, column 1: did not find expected node content",
                     1,
+                    "",
                 )
             ],
         )
@@ -266,3 +271,237 @@ def test_an_edit_under_a_relative_folder_updates_the_same_origin(
         d.source.file for u in updates if isinstance(u, OriginUpdate) for d in u.documents or ()
     }
     assert files == {"cluster/a.yaml"}
+
+
+Step = tuple[Callable[[], object], Callable[[list[SourceEvent]], bool], str]
+"""A change to make, the condition on the events that shows it was seen, and its name."""
+
+
+def _events_until(source: FolderSource, steps: Sequence[Step]) -> list[SourceEvent]:
+    """Run the real source and watcher; make each step's change once the previous step's
+    condition holds on the events so far; every event emitted."""
+    events: list[SourceEvent] = []
+    stop = threading.Event()
+    thread = threading.Thread(target=source.run, args=(events.append, stop), daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 20
+        while not any(isinstance(e, ChangesReady) and e.initial for e in events):
+            assert time.monotonic() < deadline, "no initial scan"
+            time.sleep(0.02)
+        for change, condition, what in steps:
+            change()
+            while not condition(list(events)):
+                assert time.monotonic() < deadline, f"not seen: {what}"
+                time.sleep(0.02)
+        return list(events)
+    finally:
+        stop.set()
+        thread.join(timeout=3)
+        assert not thread.is_alive()
+
+
+def _origins_shown(events: list[SourceEvent]) -> dict[str, int]:
+    """Origin → number of documents, after applying every change emitted so far."""
+    shown: dict[str, int] = {}
+    for event in events:
+        if not isinstance(event, ChangesReady):
+            continue
+        for change in event.changes:
+            updates = change.updates if isinstance(change, ScopeReplaced) else (change,)
+            if isinstance(change, ScopeReplaced):
+                shown = {k: v for k, v in shown.items() if not k.startswith(change.scope)}
+            for update in updates:
+                if update.documents is None:
+                    shown.pop(update.origin, None)
+                else:
+                    shown[update.origin] = len(update.documents)
+    return shown
+
+
+def _problems_of(events: list[SourceEvent]) -> list[str]:
+    return [
+        f"{p.file}: {p.message}"
+        for e in events
+        if isinstance(e, ChangesReady)
+        for c in e.changes
+        for u in (c.updates if isinstance(c, ScopeReplaced) else (c,))
+        for p in u.problems
+    ]
+
+
+def test_a_file_that_cannot_be_decoded_while_watching_is_one_problem_and_watching_goes_on(
+    tmp_path: Path,
+) -> None:
+    """An integer past Python's int-string limit once stopped the watcher for good."""
+    (tmp_path / "a.yaml").write_text(POLICY)
+    events = _events_until(
+        FolderSource(tmp_path, watch=True),
+        [
+            (
+                lambda: (tmp_path / "big.yaml").write_text("x: " + "9" * 5000 + "\n"),
+                lambda ev: any("big.yaml: YAML value error" in p for p in _problems_of(ev)),
+                "the big integer reported",
+            ),
+            (
+                lambda: (tmp_path / "a.yaml").write_text(POLICY.replace("5s", "6s")),
+                lambda ev: "'6s'" in str(ev),
+                "a later edit",
+            ),
+        ],
+    )
+    assert not any(
+        isinstance(e, StatusChanged) and e.message.startswith("source failed") for e in events
+    )
+
+
+def test_a_watched_folder_deleted_and_recreated_is_watched_again(tmp_path: Path) -> None:
+    root = tmp_path / "cluster"
+    root.mkdir()
+    (root / "a.yaml").write_text(POLICY)
+    origin = f"file:{root / 'a.yaml'}"
+
+    def recreate() -> None:
+        root.mkdir()
+        (root / "a.yaml").write_text(POLICY.replace("5s", "7s"))
+
+    events = _events_until(
+        FolderSource(root, watch=True),
+        [
+            (
+                lambda: shutil.rmtree(root),
+                lambda ev: (
+                    _origins_shown(ev) == {}
+                    and any(isinstance(e, StatusChanged) and "is gone" in e.message for e in ev)
+                ),
+                "the folder's absence",
+            ),
+            (recreate, lambda ev: "'7s'" in str(ev), "the recreated folder read"),
+            (
+                lambda: (root / "b.yaml").write_text(POLICY.replace("name: t", "name: u")),
+                lambda ev: f"file:{root / 'b.yaml'}" in _origins_shown(ev),
+                "a file added after the folder came back",
+            ),
+        ],
+    )
+    assert _origins_shown(events) == {origin: 1, f"file:{root / 'b.yaml'}": 1}
+    last = [e for e in events if isinstance(e, StatusChanged)][-1]
+    assert last.message == "watching 2 file(s)"
+
+
+def test_special_files_named_yaml_are_problems_and_never_block(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text(POLICY)
+    os.mkfifo(tmp_path / "fifo.yaml")
+    (tmp_path / "zero.yaml").symlink_to("/dev/zero")
+    started = time.monotonic()
+    updates = FolderSource(tmp_path, watch=False).scan()
+    assert time.monotonic() - started < 2.0
+    problems = {u.origin.rsplit("/", 1)[-1]: [p.message for p in u.problems] for u in updates}
+    assert problems["a.yaml"] == []
+    assert "FIFO" in problems["fifo.yaml"][0] and "device" in problems["zero.yaml"][0]
+
+
+def test_a_file_replaced_by_a_folder_of_the_same_name_drops_its_resources(tmp_path: Path) -> None:
+    path = tmp_path / "a.yaml"
+    path.write_text(POLICY)
+    source = FolderSource(tmp_path, watch=False)
+    source.scan()
+    path.unlink()
+    path.mkdir()
+    (path / "inner.yaml").write_text(POLICY.replace("name: t", "name: inner"))
+    updates = source.rescan({path})
+    assert {u.origin.split(str(tmp_path))[-1]: u.documents is not None for u in updates} == {
+        "/a.yaml": False,
+        "/a.yaml/inner.yaml": True,
+    }
+
+
+def test_an_unreadable_folder_is_a_problem_until_it_can_be_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "a.yaml").write_text(POLICY)
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    (locked / "b.yaml").write_text(POLICY.replace("name: t", "name: b"))
+    locked.chmod(0)
+    real_scandir = os.scandir
+    if os.geteuid() == 0:  # permissions do not stop root: refuse the listing as they would
+
+        def scandir(path: Any = ".") -> Any:
+            if Path(path) == locked and locked.stat().st_mode & 0o777 == 0:
+                raise PermissionError(13, "Permission denied", str(path))
+            return real_scandir(path)
+
+        monkeypatch.setattr(os, "scandir", scandir)
+    try:
+        source = FolderSource(tmp_path, watch=False)
+        updates = {u.origin.rsplit("/", 1)[-1]: u for u in source.scan()}
+        assert set(updates) == {"a.yaml", "locked"}
+        [problem] = updates["locked"].problems
+        assert problem.message == "cannot read folder: Permission denied"
+        assert problem.file.endswith("locked")
+    finally:
+        locked.chmod(0o755)
+    assert source.drifted() == {locked, locked / "b.yaml"}
+    updates = {u.origin.rsplit("/", 1)[-1]: u for u in source.rescan(source.drifted())}
+    assert updates["locked"].documents is None
+    assert updates["b.yaml"].documents is not None
+
+
+def test_linked_folders_are_followed_once_and_loops_add_nothing(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    elsewhere = tmp_path / "elsewhere"
+    root.mkdir()
+    elsewhere.mkdir()
+    (root / "a.yaml").write_text(POLICY)
+    (elsewhere / "b.yaml").write_text(POLICY.replace("name: t", "name: b"))
+    (root / "linked").symlink_to(elsewhere)
+    (root / "again").symlink_to(elsewhere)
+    (root / "loop").symlink_to(root)
+    (elsewhere / "up").symlink_to(root)
+    names = [str(p.relative_to(root)) for p in yaml_files(root)]
+    assert names in (["a.yaml", "again/b.yaml"], ["a.yaml", "linked/b.yaml"])
+
+
+def _slow_folder(folder: Path, files: int = 8) -> None:
+    """A folder that takes the decoder workers a few seconds."""
+    folder.mkdir()
+    items = "".join(f"- {{name: item-{i}, value: {i}, tags: [a, b, c]}}\n" for i in range(40_000))
+    for i in range(files):
+        (folder / f"f{i}.yaml").write_text(f"kind: Bulk\nindex: {i}\nitems:\n{items}")
+
+
+def test_stopping_in_the_middle_of_a_big_load_ends_it_and_its_workers_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "big"
+    _slow_folder(folder)
+    started: list[subprocess.Popen[bytes]] = []
+    real_start = files_module._start_worker
+
+    def start() -> subprocess.Popen[bytes] | None:
+        proc = real_start()
+        if proc is not None:
+            started.append(proc)
+        return proc
+
+    monkeypatch.setattr(files_module, "_start_worker", start)
+    monkeypatch.setattr(files_module, "PARALLEL_BYTES", 0)
+    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    events: list[SourceEvent] = []
+    stop = threading.Event()
+    source = FolderSource(folder, watch=True)
+    thread = threading.Thread(target=source.run, args=(events.append, stop), daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while len(started) < 2:
+        assert time.monotonic() < deadline, "no workers started"
+        time.sleep(0.01)
+    time.sleep(0.2)
+    stop.set()
+    stopped_at = time.monotonic()
+    thread.join(timeout=5)
+    assert not thread.is_alive()
+    assert time.monotonic() - stopped_at < 1.0
+    assert all(proc.poll() is not None for proc in started), "no worker outlives the load"
+    assert not any(isinstance(e, ChangesReady) for e in events)

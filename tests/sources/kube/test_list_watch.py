@@ -292,7 +292,7 @@ def test_throttled_watch_resumes_without_relist(
 
 def test_very_large_object_through_list_and_watch(synced: Run, fake: FakeKubeAPI) -> None:
     big = timeout_obj("big")
-    big["metadata"]["annotations"] = {"blob": "x" * 4_000_000}
+    big["metadata"]["annotations"] = {"blob": "x" * 3_000_000}  # just under the 3 MiB bound
     fake.upsert(big)
     wait_until(lambda: has_timeout(synced, "big"), "a 4 MB object over the watch", 15)
     fake.compact()
