@@ -85,7 +85,8 @@ def run_api(args: argparse.Namespace, options: ContextOptions) -> tuple[int, Any
     result, problems = load(args.path, options)
     for problem in (_profile_note(options, args.kuma_version is not None), *problems):
         _report(problem)
-    response = InspectApi(result.resources, options.version).get(args.request)
+    api = InspectApi(result.resources, options.version, legacy=result.legacy)
+    response = api.get(args.request)
     return exit_status(response.status), response.body
 
 

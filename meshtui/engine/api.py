@@ -34,7 +34,7 @@ from meshtui.engine.kri import Kri, KriError
 from meshtui.engine.matching import tag_selector_matches
 from meshtui.engine.resource_rules import ResourceRule
 from meshtui.engine.rules import TypeRules, hash_matches
-from meshtui.kinds import KIND_BY_PLURAL
+from meshtui.kinds import LEGACY_BY_PLURAL, LEGACY_POLICIES, kinds_for
 from meshtui.model import Dataplane, Resource
 from meshtui.versions import KumaVersion
 
@@ -125,8 +125,16 @@ class InspectApi:
         version: The Kuma release to answer as.
     """
 
-    def __init__(self, resources: Iterable[Resource], version: KumaVersion) -> None:
+    def __init__(
+        self,
+        resources: Iterable[Resource],
+        version: KumaVersion,
+        *,
+        legacy: Iterable[Resource] = (),
+    ) -> None:
         self.resources = tuple(resources)
+        self.legacy = tuple(legacy)
+        """Selector-based legacy policies, for their `_resources/dataplanes`."""
         self.version = version
         self._indexes: dict[str, MeshIndex] = {}
         self._routes = self._route_table()
@@ -250,7 +258,10 @@ class InspectApi:
     # -- _resources/dataplanes ----------------------------------------------------
 
     def _affected(self, request: _Request) -> Response:
-        info = KIND_BY_PLURAL.get(request.params["plural"])
+        plural = request.params["plural"]
+        if plural in LEGACY_BY_PLURAL:
+            return self._legacy_affected(request, LEGACY_BY_PLURAL[plural])
+        info = kinds_for(self.version).by_plural.get(plural)
         if info is None or not info.is_policy:
             return _NO_ROUTE
         index = self._mesh(request)
@@ -259,6 +270,32 @@ class InspectApi:
         if policy is None:
             return _not_found("Could not retrieve policy")
         return self._page(request, affected_dataplanes(index, policy), size)
+
+    def _legacy_affected(self, request: _Request, kind: str) -> Response:
+        """A legacy policy's proxies: any of its tag selectors (`selectors`, or `sources`
+        and `destinations`) matching an inbound's tags, or a gateway's."""
+        index = self._mesh(request)
+        size = self._page_size(request)
+        name, mesh = request.params["name"], request.params["mesh"]
+        policy = next(
+            (r for r in self.legacy if r.type == kind and r.name == name and r.mesh == mesh), None
+        )
+        if policy is None:
+            return _not_found("Could not retrieve policy")
+        style = LEGACY_POLICIES[kind][1]
+        fields = ("selectors",) if style == "dataplane" else ("sources", "destinations")
+        selectors = [
+            {str(k): str(v) for k, v in item["match"].items()}
+            for key in fields
+            for item in _list(policy.spec.get(key))
+            if isinstance(item.get("match"), Mapping)
+        ]
+        picked = [
+            dp
+            for _, dp in sorted(index.dataplanes.items())
+            if any(_proxy_has_tags(dp, selector) for selector in selectors)
+        ]
+        return self._page(request, picked, size)
 
     def _service_dataplanes(self, request: _Request) -> Response:
         """2.13+: the proxies a MeshService's selector picks, paged like `_resources`."""
@@ -709,6 +746,14 @@ def _kubernetes_form(resource: Resource) -> dict[str, Any]:
     return out
 
 
+def _proxy_has_tags(dataplane: Dataplane, selector: Mapping[str, str]) -> bool:
+    """`Dataplane.Matches(selector)`: a gateway's tags or any inbound's carry them all."""
+    groups = [i.tags for i in dataplane.inbounds]
+    if dataplane.is_gateway:
+        groups.append(dataplane.gateway_tags)
+    return any(tag_selector_matches(selector, group) for group in groups)
+
+
 def _service_selects(service: Resource, dataplane: Dataplane) -> bool:
     """`meshservice.MatchesDataplane`: by `dataplaneRef` name, else by `dataplaneTags`
     (an inbound, or a gateway, carrying them all)."""
@@ -720,11 +765,7 @@ def _service_selects(service: Resource, dataplane: Dataplane) -> bool:
     tags = selector.get("dataplaneTags")
     if not isinstance(tags, Mapping):
         return False
-    wanted = {str(k): str(v) for k, v in tags.items()}
-    groups = [i.tags for i in dataplane.inbounds]
-    if dataplane.is_gateway:
-        groups.append(dataplane.gateway_tags)
-    return any(tag_selector_matches(wanted, group) for group in groups)
+    return _proxy_has_tags(dataplane, {str(k): str(v) for k, v in tags.items()})
 
 
 def _mesh_services_mode(index: MeshIndex) -> str:

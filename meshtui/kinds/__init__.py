@@ -162,6 +162,29 @@ LATER_KINDS: dict[str, KindInfo] = {
 """Non-policy kinds added after 2.10 (spec §7): parsed and stored on the lines that have
 them; the engine reads only MeshIdentity."""
 
+LEGACY_POLICIES: dict[str, tuple[str, str]] = {
+    # kind: (plural, how it selects proxies)
+    "CircuitBreaker": ("circuitbreakers", "connection"),
+    "FaultInjection": ("faultinjections", "connection"),
+    "HealthCheck": ("healthchecks", "connection"),
+    "RateLimit": ("ratelimits", "connection"),
+    "Retry": ("retries", "connection"),
+    "Timeout": ("timeouts", "connection"),
+    "TrafficLog": ("trafficlogs", "connection"),
+    "TrafficPermission": ("trafficpermissions", "connection"),
+    "TrafficRoute": ("trafficroutes", "connection"),
+    "TrafficTrace": ("traffictraces", "dataplane"),
+    "ProxyTemplate": ("proxytemplates", "dataplane"),
+    "VirtualOutbound": ("virtualoutbounds", "dataplane"),
+    "MeshGatewayRoute": ("meshgatewayroutes", "dataplane"),
+}
+"""The selector-based policies every 2.x control plane still serves: a `connection` policy
+selects proxies by its `sources` or `destinations` tag selectors, a `dataplane` one by its
+`selectors` (Kuma's `policy.ConnectionPolicy` / `policy.DataplanePolicy`). They play no part
+in targetRef matching; only `_resources/dataplanes` reads them."""
+
+LEGACY_BY_PLURAL: dict[str, str] = {plural: kind for kind, (plural, _) in LEGACY_POLICIES.items()}
+
 ALL_KINDS: dict[str, KindInfo] = {**RESOURCE_KINDS, **POLICY_KINDS}
 """Every kind of Kuma 2.10.11."""
 

@@ -26,7 +26,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from meshtui.kinds import EVERY_KIND, KindInfo, kinds_for
+from meshtui.kinds import EVERY_KIND, LEGACY_POLICIES, KindInfo, kinds_for
 from meshtui.kinds.gojson import apply_defaults, check
 from meshtui.kinds.gotypes import List, Map, Ptr, Scalar, Struct
 from meshtui.model import (
@@ -111,6 +111,8 @@ class ParseResult:
     """How the context was chosen, when it was inferred; empty when given."""
     namespaces: tuple[Resource, ...] = field(default=())
     """`v1` Namespace objects (type `Namespace`), for the namespaces pane."""
+    legacy: tuple[Resource, ...] = field(default=())
+    """Selector-based legacy policies (`kinds.LEGACY_POLICIES`), body as stored."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +151,7 @@ def parse_documents(documents: Iterable[RawDocument], options: ContextOptions) -
         control_plane=cp,
         context_note=note,
         namespaces=dedupe(batch.namespaces, problems),
+        legacy=dedupe(batch.legacy, []),
     )
 
 
@@ -161,6 +164,8 @@ class Batch:
     problems: tuple[Problem, ...]
     context_used: int = 0
     """How many resources got `kuma.io/origin`, `zone` or `env` from the control-plane context."""
+    legacy: tuple[Resource, ...] = ()
+    """Selector-based legacy policies (only `_resources/dataplanes` reads them)."""
 
 
 def parse_batch(documents: Iterable[RawDocument], cp: ControlPlane) -> Batch:
@@ -172,12 +177,16 @@ def parse_batch(documents: Iterable[RawDocument], cp: ControlPlane) -> Batch:
     problems: list[Problem] = []
     resources: list[Resource] = []
     namespaces: list[Resource] = []
+    legacy: list[Resource] = []
     context_used = 0
     for doc in documents:
         kube: list[_Candidate] = []
         universal: list[tuple[SourceRef, Mapping[str, Any]]] = []
         _classify(doc, kube, universal, problems)
         for candidate in kube:
+            found = _legacy_kubernetes(candidate)
+            if found is not None:
+                legacy.append(found)
             res = _from_kubernetes(candidate, cp, problems)
             if res is None:
                 continue
@@ -185,10 +194,49 @@ def parse_batch(documents: Iterable[RawDocument], cp: ControlPlane) -> Batch:
             if _context_mattered(res, _labels_of(candidate.body), cp):
                 context_used += 1
         for source, body in universal:
+            found = _legacy_universal(source, body)
+            if found is not None:
+                legacy.append(found)
             res = _from_universal(source, body, problems, cp.version)
             if res is not None:
                 resources.append(res)
-    return Batch(tuple(resources), tuple(namespaces), tuple(problems), context_used)
+    return Batch(tuple(resources), tuple(namespaces), tuple(problems), context_used, tuple(legacy))
+
+
+def _legacy_kubernetes(candidate: _Candidate) -> Resource | None:
+    """A legacy policy in Kubernetes form (`mesh` beside `metadata`, the body in `spec`)."""
+    body = candidate.body
+    kind, metadata = body.get("kind"), body.get("metadata")
+    if body.get("apiVersion") != KUMA_API_VERSION or kind not in LEGACY_POLICIES:
+        return None
+    if not isinstance(metadata, Mapping) or not isinstance(metadata.get("name"), str):
+        return None
+    mesh = body.get("mesh")
+    spec = body.get("spec")
+    return Resource(
+        type=str(kind),
+        mesh=mesh if isinstance(mesh, str) and mesh else "default",
+        name=metadata["name"],
+        labels=_labels_of(body),
+        spec=spec if isinstance(spec, Mapping) else {},
+        source=candidate.source,
+    )
+
+
+def _legacy_universal(source: SourceRef, body: Mapping[str, Any]) -> Resource | None:
+    """A legacy policy in Universal form (its body beside `type`, `mesh` and `name`)."""
+    kind, name, mesh = body.get("type"), body.get("name"), body.get("mesh")
+    if kind not in LEGACY_POLICIES or not isinstance(name, str) or not name:
+        return None
+    labels = body.get("labels")
+    return Resource(
+        type=str(kind),
+        mesh=mesh if isinstance(mesh, str) and mesh else "default",
+        name=name,
+        labels={str(k): str(v) for k, v in labels.items()} if isinstance(labels, Mapping) else {},
+        spec={k: v for k, v in body.items() if k not in _UNIVERSAL_META_KEYS},
+        source=source,
+    )
 
 
 def _context_mattered(res: Resource, written: Mapping[str, str], cp: ControlPlane) -> bool:

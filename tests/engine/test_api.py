@@ -515,3 +515,50 @@ def test_kri_endpoint_finds_the_resource_from_2_13() -> None:
     )
     assert get("/_kri/kri_nope", *docs).status == 400
     assert get(path, *docs, version=V2_12).status == 404
+
+
+def legacy_api(*docs: dict[str, Any], version: KumaVersion = V2_14) -> InspectApi:
+    contents = parse_text(yaml_text(*docs), "input.yaml")
+    result = parse_documents(contents.documents, ContextOptions(version=version))
+    return InspectApi(result.resources, version, legacy=result.legacy)
+
+
+def test_legacy_policies_select_by_sources_destinations_or_selectors() -> None:
+    web, db = dataplanes(2)
+    db["networking"]["inbound"] = [{"port": 5432, "tags": {"kuma.io/service": "db"}}]
+    permission = {
+        "type": "TrafficPermission",
+        "mesh": "default",
+        "name": "web-to-db",
+        "sources": [{"match": {"kuma.io/service": "nothing"}}],
+        "destinations": [{"match": {"kuma.io/service": "db"}}],
+    }
+    template = {
+        "type": "ProxyTemplate",
+        "mesh": "default",
+        "name": "all",
+        "selectors": [{"match": {"kuma.io/service": "*"}}],
+        "conf": {"imports": ["default-proxy"]},
+    }
+    docs = [mesh(), web, db, permission, template]
+    for version in (V2_10, V2_14):
+        served = legacy_api(*docs, version=version)
+        body = served.get("/meshes/default/trafficpermissions/web-to-db/_resources/dataplanes").body
+        assert [i["name"] for i in body["items"]] == ["dp-1"]
+        body = served.get("/meshes/default/proxytemplates/all/_resources/dataplanes").body
+        assert [i["name"] for i in body["items"]] == ["dp-0", "dp-1"]
+    missing = legacy_api(*docs).get("/meshes/default/retries/nope/_resources/dataplanes")
+    assert missing.body == error(404, "Could not retrieve policy", "Not found")
+
+
+def test_legacy_policy_in_kubernetes_form() -> None:
+    route = {
+        "apiVersion": "kuma.io/v1alpha1",
+        "kind": "MeshGatewayRoute",
+        "mesh": "default",
+        "metadata": {"name": "edge-routes"},
+        "spec": {"selectors": [{"match": {"kuma.io/service": "web"}}], "conf": {}},
+    }
+    served = legacy_api(mesh(), *dataplanes(1), route)
+    body = served.get("/meshes/default/meshgatewayroutes/edge-routes/_resources/dataplanes").body
+    assert body["total"] == 1
