@@ -17,10 +17,11 @@ from meshtui.engine.api import InspectApi, exit_status
 from meshtui.engine.index import MeshIndex, build_index, mesh_names
 from meshtui.engine.inspect import affected_dataplanes_body, matched_policies_body, rules_body
 from meshtui.errors import NotFoundError, SourceError
-from meshtui.kinds import POLICY_KINDS, lookup
+from meshtui.kinds import LEGACY_POLICIES, POLICY_KINDS, lookup
 from meshtui.model import Problem
 from meshtui.parse import ContextOptions, ParseResult, parse_documents
 from meshtui.present.text import literal
+from meshtui.versions import DEFAULT as DEFAULT_FOR_SELECTION
 
 
 def load(path: Path, options: ContextOptions) -> tuple[ParseResult, list[Problem]]:
@@ -109,10 +110,39 @@ def run_inspect(args: argparse.Namespace, options: ContextOptions) -> Any:
     return body
 
 
+def _selected_by_other_kind(
+    result: ParseResult, index: MeshIndex, type_name: str, name: str
+) -> dict[str, Any] | None:
+    """`inspect dataplanes` for a MeshService (the proxies its selector picks) or a legacy
+    selector-based policy; `None` for any other kind."""
+    lowered = type_name.lower()
+    legacy = next(
+        (k for k, (plural, _) in LEGACY_POLICIES.items() if lowered in (k.lower(), plural)),
+        None,
+    )
+    if legacy is not None:
+        plural = LEGACY_POLICIES[legacy][0]
+        path = f"/meshes/{index.mesh_name}/{plural}/{name}/_resources/dataplanes"
+    elif lowered in ("meshservice", "meshservices", "msvc"):
+        path = f"/meshes/{index.mesh_name}/meshservices/{name}/_dataplanes"
+    else:
+        return None
+    # selectors pick the same proxies on every line; the newest line serves both requests
+    api = InspectApi(result.resources, DEFAULT_FOR_SELECTION, legacy=result.legacy)
+    response = api.everything(path)
+    if response.status == 404:
+        raise NotFoundError(f"{type_name} {name!r} not found in mesh {index.mesh_name!r}")
+    body: dict[str, Any] = response.body
+    return body
+
+
 def _answer(args: argparse.Namespace, result: ParseResult) -> Any:
     index = mesh_index(result, args.mesh)
     if args.what == "dataplanes":
         type_name, _, name = args.policy.partition("/")
+        selected = _selected_by_other_kind(result, index, type_name, name)
+        if selected is not None:
+            return selected
         kind = policy_type(type_name)
         policy = index.find_policy(kind, name)
         if not name or policy is None:

@@ -155,6 +155,13 @@ class InspectApi:
                 return failed.response
         return _NO_ROUTE
 
+    def everything(self, request: str) -> Response:
+        """`get` of a paged proxies request without the page bound: every item."""
+        response = self.get(f"{request}?size=0")
+        if response.status == 200 and isinstance(response.body, dict):
+            response.body.pop("next", None)
+        return response
+
     # -- routing -------------------------------------------------------------------
 
     def _route_table(self) -> list[tuple[re.Pattern[str], Handler]]:
