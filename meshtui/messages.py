@@ -12,6 +12,7 @@ from textual.message import Message
 from meshtui.engine.evaluation import MeshEvaluation
 from meshtui.inventory import Diff, Inventory
 from meshtui.model import ResourceKey
+from meshtui.present.detail import DetailBuilt
 from meshtui.sources import StatusChanged
 
 
@@ -46,10 +47,22 @@ class EvaluationReady(Message):
         self.evaluation = evaluation
 
 
-class AffectedCountsReady(Message):
-    """How many dataplanes each policy affects, for one evaluation."""
+class CountsReady(Message):
+    """What a table counts for one evaluation: the dataplanes each policy affects, or the
+    policies using each service."""
 
-    def __init__(self, evaluation: MeshEvaluation, counts: Mapping[ResourceKey, int]) -> None:
+    def __init__(
+        self, evaluation: MeshEvaluation, view: str, counts: Mapping[ResourceKey, int]
+    ) -> None:
         super().__init__()
         self.evaluation = evaluation
+        self.view = view
         self.counts = counts
+
+
+class DetailReady(Message):
+    """A detail was built for a request."""
+
+    def __init__(self, built: DetailBuilt) -> None:
+        super().__init__()
+        self.built = built

@@ -9,10 +9,9 @@ from pathlib import Path
 from textual.pilot import Pilot
 
 from meshtui.app import MeshtuiApp
-from meshtui.views import TreeNode
+from meshtui.views import DetailNode
 from meshtui.widgets.sidelist import SideList
-from tests.app.harness import detail_labels, folder_app, wait_for
-from tests.app.test_keys import (
+from tests.app.harness import (
     CONSUMER_TIMEOUT,
     DEMO,
     FIRST,
@@ -23,27 +22,32 @@ from tests.app.test_keys import (
     SEED,
     SEED_DATAPLANES,
     SEED_POLICIES,
+    dataplane,
+    detail_labels,
     focused,
     focused_id,
+    folder_app,
     press,
     rows,
     settle,
     started,
+    state,
+    wait_for,
 )
 
 
-def cursor_node(app: MeshtuiApp) -> TreeNode | None:
+def cursor_node(app: MeshtuiApp) -> DetailNode | None:
     """The view node under the rules tree's cursor."""
-    node = app.detail.rules_tree.cursor_node
+    node = app.dashboard.detail.rules_tree.cursor_node
     return node.data if node is not None else None
 
 
 async def tree_cursor_to(
-    pilot: Pilot[None], app: MeshtuiApp, wanted: Callable[[TreeNode], bool]
-) -> TreeNode:
+    pilot: Pilot[None], app: MeshtuiApp, wanted: Callable[[DetailNode], bool]
+) -> DetailNode:
     """Press `down` (then `up`) in the focused rules tree until the cursor is on a wanted
     node; the tree keeps its cursor line across visits, so it may start anywhere."""
-    tree = app.detail.rules_tree
+    tree = app.dashboard.detail.rules_tree
     assert focused(app) is tree
     for key in ("down", "up"):
         while True:
@@ -87,46 +91,48 @@ async def test_enter_drills_in_jumps_to_an_origin_and_esc_comes_back() -> None:
     async with app.run_test(size=(160, 45)) as pilot:
         await started(pilot, app)
         await press(pilot, "enter")
-        assert focused(app) is app.detail.rules_tree and app.ui.selected_key == FIRST
+        assert focused(app) is app.dashboard.detail.rules_tree and state(app).selected_key == FIRST
         origin = await tree_cursor_to(
             pilot, app, lambda n: n.label.startswith("← MeshTimeout producer-timeout")
         )
         assert origin.target == PRODUCER_TIMEOUT
         await press(pilot, "enter")
-        assert app.ui.view == "policies" and focused(app) is app.table
-        assert app.table.current_key() == PRODUCER_TIMEOUT == app.ui.selected_key
-        assert app.detail.view is not None
-        assert app.detail.view.title == "MeshTimeout producer-timeout"
+        assert state(app).view == "policies" and focused(app) is app.dashboard.table
+        assert app.dashboard.table.current_key() == PRODUCER_TIMEOUT == state(app).selected_key
+        assert app.dashboard.detail.view is not None
+        assert app.dashboard.detail.view.title == "MeshTimeout producer-timeout"
         await press(pilot, "escape")
-        assert app.ui.view == "dataplanes" and focused(app) is app.table
-        assert app.table.current_key() == FIRST == app.ui.selected_key
+        assert state(app).view == "dataplanes" and focused(app) is app.dashboard.table
+        assert app.dashboard.table.current_key() == FIRST == state(app).selected_key
         assert detail_labels(app)[0] == "consumer"
 
         # An outbound line points at its service; the detail shows what configures it.
         await press(pilot, "enter")
         service = await tree_cursor_to(pilot, app, lambda n: n.label.startswith("Outbound "))
         await press(pilot, "enter")
-        assert app.ui.view == "services" and app.table.current_key() == service.target
+        assert state(app).view == "services" and app.dashboard.table.current_key() == service.target
         assert any("producer-timeout" in label for label in detail_labels(app))
         await press(pilot, "escape")
-        assert app.ui.view == "dataplanes" and app.table.current_key() == FIRST
+        assert state(app).view == "dataplanes" and app.dashboard.table.current_key() == FIRST
 
         await press(pilot, "2", "1", "down", "enter")
-        assert focused(app) is app.detail.rules_tree and app.ui.selected_key == SECOND
+        assert focused(app) is app.dashboard.detail.rules_tree and state(app).selected_key == SECOND
         await press(pilot, "escape")
         # Regression: with earlier views in the history, esc in the tree went back to
         # the policies instead of returning to the row the user drilled into.
-        assert focused(app) is app.table and app.ui.view == "dataplanes"
-        assert app.table.current_key() == SECOND
+        assert focused(app) is app.dashboard.table and state(app).view == "dataplanes"
+        assert app.dashboard.table.current_key() == SECOND
         await press(pilot, "escape")
-        assert app.ui.view == "policies", "the next esc goes back a view"
+        assert state(app).view == "policies", "the next esc goes back a view"
         await press(pilot, "escape")
-        assert app.ui.view == "dataplanes"
-        assert app.table.current_key() == app.ui.selected_key == FIRST, (
+        assert state(app).view == "dataplanes"
+        assert app.dashboard.table.current_key() == state(app).selected_key == FIRST, (
             "the dataplanes as they were when the user left them"
         )
         await press(pilot, "escape")
-        assert app.ui.view == "dataplanes" and focused(app) is app.table, "nothing left: stays"
+        assert state(app).view == "dataplanes" and focused(app) is app.dashboard.table, (
+            "nothing left: stays"
+        )
 
 
 async def test_affected_dataplanes_jump_and_tree_keys() -> None:
@@ -134,23 +140,27 @@ async def test_affected_dataplanes_jump_and_tree_keys() -> None:
     async with app.run_test(size=(160, 45)) as pilot:
         await started(pilot, app)
         await press(pilot, "2", "down")
-        assert app.table.current_key() == PRODUCER_TIMEOUT
+        assert app.dashboard.table.current_key() == PRODUCER_TIMEOUT
         await press(pilot, "enter")
         assert "Affects 4 dataplane(s)" in detail_labels(app)
         node = await tree_cursor_to(pilot, app, lambda n: n.target == REDIS)
         assert node.label == "redis-7b9c6f5d8-4mzqt (kuma-demo)"
         await press(pilot, "enter")
-        assert app.ui.view == "dataplanes" and focused(app) is app.table
-        assert app.table.current_key() == REDIS == app.ui.selected_key
-        assert app.detail.view is not None and app.detail.view.title.startswith("redis-")
+        assert state(app).view == "dataplanes" and focused(app) is app.dashboard.table
+        assert app.dashboard.table.current_key() == REDIS == state(app).selected_key
+        assert app.dashboard.detail.view is not None and app.dashboard.detail.view.title.startswith(
+            "redis-"
+        )
         await press(pilot, "escape")
-        assert app.ui.view == "policies" and app.table.current_key() == PRODUCER_TIMEOUT
+        assert (
+            state(app).view == "policies" and app.dashboard.table.current_key() == PRODUCER_TIMEOUT
+        )
 
         await press(pilot, "1", "g")
-        assert app.table.current_key() == FIRST
+        assert app.dashboard.table.current_key() == FIRST
         await press(pilot, "enter")
         outbound = await tree_cursor_to(pilot, app, lambda n: n.label.startswith("Outbound "))
-        tree = app.detail.rules_tree
+        tree = app.dashboard.detail.rules_tree
         assert tree.cursor_node is not None and tree.cursor_node.is_expanded
         await press(pilot, "space")
         assert not tree.cursor_node.is_expanded and cursor_node(app) == outbound
@@ -164,7 +174,7 @@ async def test_affected_dataplanes_jump_and_tree_keys() -> None:
         await press(pilot, "j")
         node = cursor_node(app)
         assert node is not None and node.node_id.startswith(outbound.node_id + "/")
-        assert app.ui.view == "dataplanes" and focused(app) is tree, "space never jumps"
+        assert state(app).view == "dataplanes" and focused(app) is tree, "space never jumps"
 
 
 async def test_namespaces_pane_selects_one_or_several_and_roles_pane_filters_policies() -> None:
@@ -175,36 +185,36 @@ async def test_namespaces_pane_selects_one_or_several_and_roles_pane_filters_pol
         assert focused(app) is app.query_one("#namespaces")
         # all namespaces, first-consumer, kuma-demo, kuma-system, second-consumer
         await press(pilot, "down", "down", "space")
-        assert app.ui.namespaces == {"kuma-demo"} and rows(app) == [DEMO, REDIS]
+        assert state(app).namespaces == {"kuma-demo"} and rows(app) == [DEMO, REDIS]
         await press(pilot, "down", "down", "space")
-        assert app.ui.namespaces == {"kuma-demo", "second-consumer"}
+        assert state(app).namespaces == {"kuma-demo", "second-consumer"}
         assert rows(app) == [SECOND, DEMO, REDIS], "the table shows both namespaces"
-        assert chosen(app, "namespaces") == ["ns:kuma-demo", "ns:second-consumer"]
+        assert chosen(app, "namespaces") == ["kuma-demo", "second-consumer"]
         assert focused(app) is app.query_one("#namespaces"), "the focus stays in the pane"
         await press(pilot, "2")
         assert rows(app) == [PRODUCER_TIMEOUT, MTP]
         await press(pilot, "1", "space")
-        assert app.ui.namespaces == {"kuma-demo"}, "space again takes it out"
+        assert state(app).namespaces == {"kuma-demo"}, "space again takes it out"
         await press(pilot, "home", "enter")
-        assert app.ui.namespaces == frozenset() and rows(app) == SEED_DATAPLANES
-        assert chosen(app, "namespaces") == ["ns:"]
+        assert state(app).namespaces == frozenset() and rows(app) == SEED_DATAPLANES
+        assert chosen(app, "namespaces") == [""]
         await press(pilot, "down", "enter")
-        assert app.ui.namespaces == {"first-consumer"} and rows(app) == [FIRST]
+        assert state(app).namespaces == {"first-consumer"} and rows(app) == [FIRST]
         await press(pilot, "down", "space", "up", "enter")
-        assert app.ui.namespaces == {"first-consumer"}, "enter keeps only the one chosen"
+        assert state(app).namespaces == {"first-consumer"}, "enter keeps only the one chosen"
 
         await press(pilot, "home", "enter", "tab")
-        assert app.ui.namespaces == frozenset() and focused(app) is app.query_one("#roles")
+        assert state(app).namespaces == frozenset() and focused(app) is app.query_one("#roles")
         # all roles, system, producer, consumer, workload-owner
         await press(pilot, "down", "down", "enter")
-        assert (app.ui.view, app.ui.role) == ("policies", "producer")
-        assert rows(app) == [PRODUCER_TIMEOUT] and chosen(app, "roles") == ["role:producer"]
+        assert (state(app).view, state(app).role) == ("policies", "producer")
+        assert rows(app) == [PRODUCER_TIMEOUT] and chosen(app, "roles") == ["producer"]
         await press(pilot, "down", "space")
         # Regression: the footer offered `space` here, but it did nothing.
-        assert app.ui.role == "consumer" and rows(app) == [CONSUMER_TIMEOUT]
+        assert state(app).role == "consumer" and rows(app) == [CONSUMER_TIMEOUT]
         await press(pilot, "home", "enter")
-        assert app.ui.role == "" and rows(app) == SEED_POLICIES
-        assert app.ui.view == "policies"
+        assert state(app).role == "" and rows(app) == SEED_POLICIES
+        assert state(app).view == "policies"
 
 
 async def test_tab_moves_between_panes_and_the_mouse_selects() -> None:
@@ -222,25 +232,27 @@ async def test_tab_moves_between_panes_and_the_mouse_selects() -> None:
         # The focused tree is hidden; the next layout pass moves the focus to the YAML.
         await wait_for(pilot, lambda: focused_id(app) == "detail-text")
         await press(pilot, "shift+tab")
-        assert focused(app) is app.table
+        assert focused(app) is app.dashboard.table
         await press(pilot, "tab")
         assert focused_id(app) == "detail-text"
         await press(pilot, "y")
-        assert app.ui.detail_mode == "tree"
+        assert state(app).detail_mode == "tree"
 
         # Line 0 is the table's border and line 1 its header, so rows start at line 2.
         # Regression: a click selected the row below the one under the mouse.
         await pilot.click("#table", offset=(4, 4))
         await settle(pilot)
-        assert app.table.current_key() == DEMO == app.ui.selected_key
-        assert app.detail.view is not None and app.detail.view.title.startswith("demo-app-")
-        assert focused(app) is app.table
+        assert app.dashboard.table.current_key() == DEMO == state(app).selected_key
+        assert app.dashboard.detail.view is not None and app.dashboard.detail.view.title.startswith(
+            "demo-app-"
+        )
+        assert focused(app) is app.dashboard.table
         await pilot.click("#table", offset=(4, 3), times=2)
         await settle(pilot)
-        assert app.ui.selected_key == SECOND and focused(app) is app.detail.rules_tree
+        assert state(app).selected_key == SECOND and focused(app) is app.dashboard.detail.rules_tree
         await pilot.click("#namespaces", offset=(4, 2))
         await settle(pilot)
-        assert app.ui.namespaces == {"first-consumer"} and rows(app) == [FIRST]
+        assert state(app).namespaces == {"first-consumer"} and rows(app) == [FIRST]
 
 
 async def test_the_cursor_stays_on_its_row_when_the_folder_changes(tmp_path: Path) -> None:
@@ -252,28 +264,31 @@ async def test_the_cursor_stays_on_its_row_when_the_folder_changes(tmp_path: Pat
     async with app.run_test(size=(160, 45)) as pilot:
         await started(pilot, app)
         await press(pilot, "down")
-        assert app.table.current_key() == SECOND
+        assert app.dashboard.table.current_key() == SECOND
         # A new row sorts above the cursor: the cursor keeps its row, not its position.
-        added = "dataplane:aaa.first-consumer"
+        added = dataplane("aaa.first-consumer")
         aaa = folder / "aaa.yaml"
         new_dataplane = first.replace("name: consumer", "name: aaa", 1)
         await until_shown(pilot, lambda: aaa.write_text(new_dataplane), lambda: added in rows(app))
         assert rows(app).index(SECOND) == 2
-        assert app.table.current_key() == SECOND == app.ui.selected_key
-        assert app.detail.view is not None and "second-consumer" in app.detail.view.title
+        assert app.dashboard.table.current_key() == SECOND == state(app).selected_key
+        assert (
+            app.dashboard.detail.view is not None
+            and "second-consumer" in app.dashboard.detail.view.title
+        )
         # A cell changes in place.
         moved = second.read_text().replace("10.244.0.22", "10.244.0.99")
         await until_shown(
             pilot,
             lambda: second.write_text(moved),
-            lambda: "10.244.0.99" in app.table.now_rows[SECOND].cells,
+            lambda: "10.244.0.99" in app.dashboard.table.now_rows[SECOND].cells,
         )
-        assert app.table.current_key() == SECOND
+        assert app.dashboard.table.current_key() == SECOND
         # The row above goes away again.
         await until_shown(
             pilot, lambda: aaa.unlink(missing_ok=True), lambda: added not in rows(app)
         )
-        assert app.table.current_key() == SECOND == app.ui.selected_key
+        assert app.dashboard.table.current_key() == SECOND == state(app).selected_key
         assert rows(app) == SEED_DATAPLANES
 
 
@@ -283,11 +298,14 @@ async def test_a_refresh_between_a_move_and_its_message_keeps_the_move() -> None
     app = folder_app(SEED)
     async with app.run_test(size=(160, 45)) as pilot:
         await started(pilot, app)
-        first, second = [row.key for row in app.table.view.rows][:2]  # type: ignore[union-attr]
-        assert app.table.current_key() == app.ui.selected_key == first
-        app.table.action_move(1)  # the user's key, its message not handled yet...
-        app._refresh_table()  # ...when an update redraws the table
-        assert app.table.current_key() == second
+        first, second = [row.key for row in app.dashboard.table.view.rows][:2]  # type: ignore[union-attr]
+        assert app.dashboard.table.current_key() == state(app).selected_key == first
+        app.dashboard.table.action_move(1)  # the user's key, its message not handled yet...
+        app.dashboard._refresh_table()  # ...when an update redraws the table
+        assert app.dashboard.table.current_key() == second
         await settle(pilot)
-        assert app.table.current_key() == app.ui.selected_key == second
-        assert app.detail.view is not None and "second-consumer" in app.detail.view.subtitle
+        assert app.dashboard.table.current_key() == state(app).selected_key == second
+        assert (
+            app.dashboard.detail.view is not None
+            and "second-consumer" in app.dashboard.detail.view.subtitle
+        )

@@ -17,36 +17,46 @@ from textual.widgets import Input, Static
 from textual.widgets.tree import TreeNode as UINode
 
 from meshtui.app import MeshtuiApp
-from meshtui.present.detail import OPEN_AFFECTED, OPEN_INBOUND_LINES
+from meshtui.present.dataplane import OPEN_INBOUND_LINES
+from meshtui.present.detail import OPEN_AFFECTED
 from meshtui.present.tables import STALE_MARK
-from meshtui.views import TreeNode
+from meshtui.views import DetailNode
 from meshtui.widgets.detail import YamlText
 from meshtui.widgets.header import StatusHeader
 from meshtui.widgets.help import HelpScreen
 from meshtui.widgets.scroll import TextScroll
 from meshtui.widgets.sidelist import SideList
 from meshtui.widgets.styles import rich_style
-from tests.app.harness import REPO, SAMPLE, folder_app, wait_for
-from tests.app.test_keys import (
+from tests.app.harness import (
     CONSUMER_TIMEOUT,
     FIRST,
     PRODUCER_TIMEOUT,
+    REPO,
+    SAMPLE,
     SECOND,
     SEED,
     command,
+    dataplane,
+    find_node,
     focused,
+    folder_app,
     footer_shows,
     help_text,
+    jumped,
     key_event,
+    open_section,
+    policy,
     press,
     rows,
     settle,
     started,
+    state,
     title,
     type_text,
+    wait_for,
 )
 
-PAYMENTS = "dataplane:payments-69c7d5b8f4-wq2ls.shop-payments"
+PAYMENTS = dataplane("payments-69c7d5b8f4-wq2ls.shop-payments")
 MESH_WIDE_TIMEOUT = """\
 apiVersion: kuma.io/v1alpha1
 kind: MeshTimeout
@@ -104,14 +114,14 @@ async def test_keys_typed_right_after_slash_or_colon_reach_the_field() -> None:
     async with app.run_test(size=(160, 45)) as pilot:
         await started(pilot, app)
         await burst(pilot, "slash", *"second")
-        assert app.ui.filter == "second"
+        assert state(app).filter == "second"
         assert rows(app) == [SECOND]
         await press(pilot, "escape")
         await burst(pilot, "colon", "m", "t", "enter")
-        assert app.ui.view == "policies" and app.ui.kind == "MeshTimeout"
-        assert focused(app) is app.table
+        assert state(app).view == "policies" and state(app).kind == "MeshTimeout"
+        assert focused(app) is app.dashboard.table
         await burst(pilot, "colon", "n", "s", "space", *"kuma-demo", "enter")
-        assert app.ui.namespaces == {"kuma-demo"}
+        assert state(app).namespaces == {"kuma-demo"}
         assert rows(app) == [PRODUCER_TIMEOUT]
 
 
@@ -123,7 +133,7 @@ async def test_slash_and_colon_are_typed_in_fields_and_do_nothing_over_help() ->
         assert app.query_one("#command", Input).value == "ns a/b:c"
         await press(pilot, "escape", "slash")
         await burst(pilot, *"a:b/")
-        assert app.ui.filter == "a:b/"
+        assert state(app).filter == "a:b/"
         await press(pilot, "escape", "question_mark")
         assert isinstance(app.screen, HelpScreen)
         await press(pilot, "slash", "colon")
@@ -190,12 +200,12 @@ async def test_side_lists_move_with_j_k_g_and_big_lists_keep_their_counts_whole(
         await press(pilot, "g")
         assert namespaces.highlighted == 0
         await press(pilot, "j", "space")
-        assert len(app.ui.namespaces) == 1
+        assert len(state(app).namespaces) == 1
         roles = app.query_one("#roles", SideList)
         roles.focus()
         await settle(pilot)
         await press(pilot, "j", "j", "enter")
-        assert app.ui.role == "producer" and app.ui.view == "policies"
+        assert state(app).role == "producer" and state(app).view == "policies"
 
 
 # ---------------------------------------------------------------------- detail pane
@@ -209,10 +219,9 @@ async def test_rules_tree_pages_jumps_to_its_ends_and_folds_with_h_l() -> None:
         await started(pilot, app)
         await command(pilot, "mesh shop")
         await wait_for(pilot, lambda: app.evaluation is not None and app.evaluation.mesh == "shop")
-        app.jump(PAYMENTS)
-        await wait_for(pilot, lambda: app.ui.selected_key == PAYMENTS)
+        await jumped(pilot, app, PAYMENTS)
         await press(pilot, "enter")
-        tree = app.detail.rules_tree
+        tree = app.dashboard.detail.rules_tree
         assert focused(app) is tree
         await wait_for(pilot, lambda: tree.last_line > tree.scrollable_content_region.height)
         await press(pilot, "pagedown")
@@ -246,18 +255,18 @@ async def test_y_from_the_tree_moves_the_focus_to_the_yaml_and_back() -> None:
     async with app.run_test(size=(160, 45)) as pilot:
         await started(pilot, app)
         await press(pilot, "enter")
-        assert focused(app) is app.detail.rules_tree
+        assert focused(app) is app.dashboard.detail.rules_tree
         await press(pilot, "y")
         text = app.query_one("#detail-text", YamlText)
         await wait_for(pilot, lambda: focused(app) is text)
-        assert app.ui.detail_mode == "yaml"
+        assert state(app).detail_mode == "yaml"
         await press(pilot, "G")
         await wait_for(pilot, lambda: text.scroll_y == text.max_scroll_y)
         await press(pilot, "y")
-        await wait_for(pilot, lambda: focused(app) is app.detail.rules_tree)
+        await wait_for(pilot, lambda: focused(app) is app.dashboard.detail.rules_tree)
         await press(pilot, "tab", "y")
         assert focused(app) is not text, "y from elsewhere leaves the focus where it is"
-        assert app.ui.detail_mode == "yaml"
+        assert state(app).detail_mode == "yaml"
 
 
 async def test_an_empty_detail_says_why_once() -> None:
@@ -265,7 +274,7 @@ async def test_an_empty_detail_says_why_once() -> None:
     async with app.run_test(size=(160, 45)) as pilot:
         await started(pilot, app)
         await press(pilot, "exclamation_mark")
-        assert app.table.row_count == 0 or app.ui.view == "problems"
+        assert app.dashboard.table.row_count == 0 or state(app).view == "problems"
         shown = [
             str(app.query_one(f"#{name}", Static).content)
             for name in ("detail-title", "detail-yaml")
@@ -286,10 +295,10 @@ async def test_a_mesh_wide_policy_of_a_big_mesh_lists_its_dataplanes_only_when_o
     app = folder_app(tmp_path)
     async with app.run_test(size=(160, 45)) as pilot:
         await started(pilot, app)
-        app.jump("policy:MeshTimeout/everywhere.kuma-system")
-        tree = app.detail.rules_tree
+        app.dashboard.jump(policy("MeshTimeout", "everywhere.kuma-system"))
+        tree = app.dashboard.detail.rules_tree
 
-        def affected_node() -> UINode[TreeNode] | None:
+        def affected_node() -> UINode[DetailNode] | None:
             return next(
                 (n for n in tree.root.children if n.data and n.data.node_id == "affected"), None
             )
@@ -307,14 +316,14 @@ async def test_a_mesh_wide_policy_of_a_big_mesh_lists_its_dataplanes_only_when_o
 
 def longest_label(app: MeshtuiApp, prefix: str) -> int:
     """The widest label of the detail tree that starts with `prefix`."""
-    view = app.detail.view
+    view = app.dashboard.detail.view
     assert view is not None and view.tree is not None
     return max(cell_len(n.label) for n in view.tree.walk() if n.label.startswith(prefix))
 
 
 def counted(app: MeshtuiApp) -> bool:
     """The policies list shows every policy's affected count."""
-    view = app.table.view
+    view = app.dashboard.table.view
     return (
         view is not None
         and view.kind == "policies"
@@ -329,18 +338,19 @@ async def test_at_160_columns_nothing_important_is_cut() -> None:
     app = folder_app(SEED)
     async with app.run_test(size=(160, 45)) as pilot:
         await started(pilot, app)
-        app.jump(FIRST)
-        await wait_for(pilot, lambda: app.ui.selected_key == FIRST)
+        await jumped(pilot, app, FIRST)
         await pilot.pause()
-        tree = app.detail.rules_tree
+        tree = app.dashboard.detail.rules_tree
         depth = 4 * 3  # origin lines sit three levels down (guides of 4 columns)
         assert longest_label(app, "← ") + depth <= tree.scrollable_content_region.width
         await press(pilot, "2")
         await wait_for(pilot, lambda: counted(app))
         await pilot.pause()
-        assert app.table.virtual_size.width <= app.table.scrollable_content_region.width
-        app.jump(CONSUMER_TIMEOUT)
-        await wait_for(pilot, lambda: app.ui.selected_key == CONSUMER_TIMEOUT)
+        assert (
+            app.dashboard.table.virtual_size.width
+            <= app.dashboard.table.scrollable_content_region.width
+        )
+        await jumped(pilot, app, CONSUMER_TIMEOUT)
         await pilot.pause()
         assert longest_label(app, "Role: ") <= tree.scrollable_content_region.width
 
@@ -360,7 +370,7 @@ async def test_problems_name_their_file_from_the_watched_folder() -> None:
     async with app.run_test(size=(160, 45)) as pilot:
         await started(pilot, app)
         await press(pilot, "exclamation_mark")
-        view = app.table.view
+        view = app.dashboard.table.view
         assert view is not None
         files = sorted(row.cells[2] for row in view.rows)
         assert files == [
@@ -384,7 +394,7 @@ async def test_a_stale_row_says_so_and_the_list_names_its_namespace_scope(tmp_pa
         path.write_text(good.replace("requestTimeout: 3s", "requestTimeout: [3s"))
 
         def name_cell() -> str:
-            view = app.table.view
+            view = app.dashboard.table.view
             assert view is not None
             return next(r.cells[1] for r in view.rows if r.key == CONSUMER_TIMEOUT)
 
@@ -413,7 +423,7 @@ async def test_double_clicking_an_origin_line_opens_its_policy() -> None:
     app = folder_app(SEED)
     async with app.run_test(size=(160, 45)) as pilot:
         await started(pilot, app)
-        tree = app.detail.rules_tree
+        tree = app.dashboard.detail.rules_tree
         await wait_for(pilot, lambda: tree.last_line > 6)
         line = next(
             i
@@ -425,12 +435,12 @@ async def test_double_clicking_an_origin_line_opens_its_policy() -> None:
         offset = (12, line - int(tree.scroll_y))
         await pilot.click(tree, offset=offset)
         await settle(pilot)
-        assert tree.cursor_line == line and app.ui.view == "dataplanes", "one click selects"
+        assert tree.cursor_line == line and state(app).view == "dataplanes", "one click selects"
         await pilot.click(tree, offset=offset, times=2)
         await settle(pilot)
-        assert app.ui.view == "policies" and app.ui.selected_key == CONSUMER_TIMEOUT
+        assert state(app).view == "policies" and state(app).selected_key == CONSUMER_TIMEOUT
         await press(pilot, "escape")
-        assert app.ui.view == "dataplanes" and app.ui.selected_key == FIRST
+        assert state(app).view == "dataplanes" and state(app).selected_key == FIRST
 
 
 def many_inbound_timeouts(count: int) -> str:
@@ -459,19 +469,24 @@ async def test_an_inbound_with_hundreds_of_lines_lists_its_kinds_folded(tmp_path
     app = folder_app(tmp_path)
     async with app.run_test(size=(160, 45)) as pilot:
         await started(pilot, app)
-        target = "dataplane:app-0.team-00-payments-and-billing-backend"
-        app.jump(target)
-        await wait_for(pilot, lambda: app.ui.selected_key == target)
-        view = app.detail.view
+        target = dataplane("app-0.team-00-payments-and-billing-backend")
+        await jumped(pilot, app, target)
+        view = app.dashboard.detail.view
         assert view is not None and view.tree is not None
         inbound = next(n for n in view.tree.children if n.node_id.startswith("in:"))
         assert inbound.expanded and inbound.children
         assert all(not kind.expanded for kind in inbound.children), "folded"
-        assert len(inbound.walk()) > OPEN_INBOUND_LINES
-        tree = app.detail.rules_tree
+        assert all(kind.lazy and not kind.children for kind in inbound.children), "not built"
+        tree = app.dashboard.detail.rules_tree
         await wait_for(pilot, lambda: bool(tree.root.children))
         shown = next(n for n in tree.root.children if n.data is inbound)
         assert shown.is_expanded and all(not kind.children for kind in shown.children)
+        kind = inbound.children[0].node_id
+        await open_section(pilot, app, kind)
+        opened = find_node(app, lambda n: n.node_id == kind)
+        assert len(opened.walk()) > OPEN_INBOUND_LINES, "built once opened"
+        ui = tree._find(kind)
+        assert ui is not None and ui.is_expanded and len(ui.children) > 1
 
 
 # ---------------------------------------------------------------------- help and footer

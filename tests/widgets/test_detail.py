@@ -11,7 +11,7 @@ from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.widgets.tree import TreeNode as UINode
 
-from meshtui.views import TreeNode
+from meshtui.views import DetailNode
 from meshtui.widgets.detail import RulesTree
 
 
@@ -20,20 +20,20 @@ class TreeApp(App[None]):
         yield RulesTree(id="rules")
 
 
-def section(name: str, lines: tuple[str, ...], *, expanded: bool = True) -> TreeNode:
-    kids = tuple(TreeNode(f"{name}/l{i}", line) for i, line in enumerate(lines))
-    return TreeNode(name, f"Section {name}", kids, expanded=expanded)
+def section(name: str, lines: tuple[str, ...], *, expanded: bool = True) -> DetailNode:
+    kids = tuple(DetailNode(f"{name}/l{i}", line) for i, line in enumerate(lines))
+    return DetailNode(name, f"Section {name}", kids, expanded=expanded)
 
 
-def root(*sections: TreeNode, node_id: str = "root:dp-1") -> TreeNode:
-    return TreeNode(node_id, "dp-1", sections)
+def root(*sections: DetailNode, node_id: str = "root:dp-1") -> DetailNode:
+    return DetailNode(node_id, "dp-1", sections)
 
 
 def shown(tree: RulesTree) -> list[str]:
     """Labels of the UI nodes that exist, depth first, indented by depth."""
     out: list[str] = []
 
-    def walk(node: UINode[TreeNode], depth: int) -> None:
+    def walk(node: UINode[DetailNode], depth: int) -> None:
         for child in node.children:
             out.append("  " * depth + str(child.label))
             walk(child, depth + 1)
@@ -42,7 +42,7 @@ def shown(tree: RulesTree) -> list[str]:
     return out
 
 
-def ui_node(tree: RulesTree, node_id: str) -> UINode[TreeNode]:
+def ui_node(tree: RulesTree, node_id: str) -> UINode[DetailNode]:
     found = tree._find(node_id)
     assert found is not None, node_id
     return found
