@@ -11,9 +11,12 @@ from pathlib import Path
 from meshtui.app import MeshtuiApp
 from meshtui.widgets.sidelist import SideList
 from tests.app.harness import (
+    command,
     dataplane,
     detail_labels,
     folder_app,
+    header_text,
+    notifications,
     open_section,
     policy,
     press,
@@ -169,3 +172,28 @@ async def test_policy_names_labels_and_the_filter_text_read_literally(tmp_path: 
         await type_text(pilot, "[bold]")
         assert rows(app) == [MARKUP_DP] and title(app) == "Dataplanes (1/2)  /[bold]"
         assert "/[bold]" in app.export_screenshot()
+
+
+EVIL_MESH = "evil\x1b]0;owned\x07\u202e"
+"""A mesh name holding an OSC title sequence and a right-to-left override."""
+
+
+async def test_mesh_names_in_notifications_and_the_header_are_escaped(tmp_path: Path) -> None:
+    (tmp_path / "mesh.yaml").write_text(
+        UNIVERSAL + '---\ntype: Mesh\nname: "evil\\e]0;owned\\a\\u202e"\n'
+    )
+    app = folder_app(tmp_path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await wait_for(pilot, lambda: app.evaluation is not None)
+        assert EVIL_MESH in app.inventory.mesh_names
+        await command(pilot, "mesh nope")
+        ((message, severity),) = notifications(app)
+        assert severity == "error"
+        assert message == "no mesh 'nope' (meshes: default, evil\\x1b]0;owned\\x07\\u202e)"
+        await press(pilot, "m")
+        await wait_for(
+            pilot, lambda: app.evaluation is not None and app.evaluation.mesh != "default"
+        )
+        assert "mesh evil\\x1b]0;owned\\x07\\u202e (2 of 2" in header_text(app)
+        screen = app.export_screenshot()
+        assert "\x1b]" not in screen and "\x07" not in screen and "\u202e" not in screen

@@ -35,6 +35,14 @@ def test_tree_changes_flags_relabelled_and_new_nodes_only() -> None:
     assert tree_changes(new, new) == set()
 
 
+def test_opening_a_folded_section_marks_none_of_its_lines_changed() -> None:
+    folded = _view(DetailNode("s", "S", expanded=False, lazy=True))
+    opened = _view(DetailNode("s", "S", (DetailNode("s/1", "x: 1"),)))
+    assert tree_changes(folded, opened) == set()
+    relabelled = _view(DetailNode("s", "S (2)", (DetailNode("s/1", "x: 2"),)))
+    assert tree_changes(opened, relabelled) == {"s", "s/1"}
+
+
 def test_a_cache_computes_once_per_distinct_key_and_starts_over_when_full() -> None:
     cache: Cache[tuple[str, str], str] = Cache("test", limit=3)
     calls: list[str] = []

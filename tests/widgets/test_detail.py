@@ -16,8 +16,15 @@ from meshtui.widgets.detail import RulesTree
 
 
 class TreeApp(App[None]):
+    def __init__(self) -> None:
+        super().__init__()
+        self.opened: list[str] = []
+
     def compose(self) -> ComposeResult:
         yield RulesTree(id="rules")
+
+    def on_rules_tree_opened(self, message: RulesTree.Opened) -> None:
+        self.opened.append(message.node_id)
 
 
 def section(name: str, lines: tuple[str, ...], *, expanded: bool = True) -> DetailNode:
@@ -153,3 +160,27 @@ async def test_adding_and_removing_sections_touches_only_those() -> None:
         tree.show(root(*(section(n, ("x",), expanded=False) for n in moved)), frozenset())
         await pilot.pause()
         assert [str(c.label) for c in tree.root.children] == [f"Section {n}" for n in moved]
+
+
+async def test_a_lazy_node_asks_for_its_lines_when_opened_and_shows_them_when_they_come() -> None:
+    app = TreeApp()
+    async with app.run_test() as pilot:
+        tree = app.query_one(RulesTree)
+        folded = DetailNode("s", "Section s", expanded=False, lazy=True)
+        tree.show(root(folded, section("t", ("y: 2",))), frozenset())
+        await pilot.pause()
+        assert shown(tree) == ["Section s", "Section t", "  y: 2"]
+        assert ui_node(tree, "s").allow_expand, "it can be opened though it has no lines yet"
+        assert app.opened == []
+        ui_node(tree, "s").expand()
+        await pilot.pause()
+        assert app.opened == ["s"]
+        assert shown(tree) == ["Section s", "  …", "Section t", "  y: 2"]
+
+        tree.show(root(folded, section("t", ("y: 3",))), frozenset())  # built before the open
+        await pilot.pause()
+        assert shown(tree) == ["Section s", "  …", "Section t", "  y: 3"], "still waiting"
+        tree.show(root(section("s", ("x: 1", "z: 2")), section("t", ("y: 3",))), frozenset())
+        await pilot.pause()
+        assert shown(tree) == ["Section s", "  x: 1", "  z: 2", "Section t", "  y: 3"]
+        assert app.opened == ["s"], "asked once"
