@@ -24,14 +24,17 @@ from textual.app import App
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from meshtui.dashboard import Clock, DashboardScreen, Snapshot
+from meshtui.dashboard import Clock, DashboardScreen
 from meshtui.engine.evaluation import MeshEvaluation
 from meshtui.engine.index import build_index_from_groups
 from meshtui.inventory import Diff, Inventory
 from meshtui.messages import (
     CountsReady,
+    CountsWanted,
     DetailReady,
+    DetailWanted,
     EvaluationReady,
+    EvaluationWanted,
     InventoryChanged,
     SourceStatusReceived,
 )
@@ -39,6 +42,7 @@ from meshtui.model import Problem, ResourceKey
 from meshtui.parse import ContextOptions
 from meshtui.present.detail import DetailRequest, build_detail
 from meshtui.present.navigator import NavState
+from meshtui.present.snapshot import Snapshot
 from meshtui.present.tables import table_counts
 from meshtui.present.text import literal
 from meshtui.sources import ChangesReady, Source, StatusChanged
@@ -73,6 +77,8 @@ class MeshtuiApp(App[None]):
             state=NavState(mesh=mesh, namespaces=frozenset({namespace} - {""})),
             highlight_seconds=highlight_seconds,
         )
+        self.status = StatusChanged(synced=False, message="starting")
+        """The source's health, as it last reported it."""
         self._stop = threading.Event()
         """Set when the app quits: the source stops, and results stop being routed."""
         self._evaluating: tuple[str, int] | None = None
@@ -89,10 +95,6 @@ class MeshtuiApp(App[None]):
     @property
     def evaluation(self) -> MeshEvaluation | None:
         return self.snapshot.evaluation
-
-    @property
-    def status(self) -> StatusChanged:
-        return self.snapshot.status
 
     @property
     def affected(self) -> dict[ResourceKey, int]:
@@ -146,13 +148,16 @@ class MeshtuiApp(App[None]):
         )
 
     def on_source_status_received(self, message: SourceStatusReceived) -> None:
-        self._publish(status=message.status)
+        self._set_status(message.status)
+
+    def _set_status(self, status: StatusChanged) -> None:
+        self.status = status
+        kinds = {kind: (k.state, k.since) for kind, k in status.kinds.items()}
+        self._publish(status=status.message, kinds=kinds)
 
     # ------------------------------------------------------------------ evaluation
 
-    def on_dashboard_screen_evaluation_wanted(
-        self, message: DashboardScreen.EvaluationWanted
-    ) -> None:
+    def on_evaluation_wanted(self, message: EvaluationWanted) -> None:
         mesh, inventory = message.mesh, message.inventory
         if inventory is not self.snapshot.inventory:
             return  # a newer inventory is on its way to the dashboard, which will ask again
@@ -184,7 +189,7 @@ class MeshtuiApp(App[None]):
         same_mesh = old is not None and old.mesh == message.mesh
         counts = self.snapshot.counts if same_mesh else {}
         self._publish(evaluation=message.evaluation, counts=counts, evaluation_failed="")
-        if not self._frozen and self.snapshot.status.synced:
+        if not self._frozen and self.status.synced:
             # The first load made millions of long-lived objects: left to the cyclic
             # collector, each of its full passes would stall the screen for 100+ ms.
             gc.freeze()
@@ -192,7 +197,7 @@ class MeshtuiApp(App[None]):
 
     # ------------------------------------------------------------------ counts and detail
 
-    def on_dashboard_screen_counts_wanted(self, message: DashboardScreen.CountsWanted) -> None:
+    def on_counts_wanted(self, message: CountsWanted) -> None:
         self._count(message.evaluation, message.view)
 
     @work(thread=True, group="counts", exit_on_error=False, description="counting")
@@ -203,7 +208,7 @@ class MeshtuiApp(App[None]):
         if message.evaluation is self.snapshot.evaluation:
             self._publish(counts={**self.snapshot.counts, **message.counts})
 
-    def on_dashboard_screen_detail_wanted(self, message: DashboardScreen.DetailWanted) -> None:
+    def on_detail_wanted(self, message: DetailWanted) -> None:
         self._build_detail(message.request)
 
     @work(thread=True, group="detail", exit_on_error=False, description="the detail")
@@ -229,11 +234,11 @@ class MeshtuiApp(App[None]):
         failure = Problem(severity="error", message=text, resource="meshtui")
         if failure not in self.snapshot.failures:
             changes["failures"] = (*self.snapshot.failures, failure)
-        if worker.group == "source":
-            changes["status"] = StatusChanged(synced=False, message=f"source failed: {error}")
-        elif worker.group == "evaluate":
+        if worker.group == "evaluate":
             changes["evaluation_failed"] = text
         self._publish(**changes)
+        if worker.group == "source":
+            self._set_status(StatusChanged(synced=False, message=f"source failed: {error}"))
         if worker.group == "detail":
             self.dashboard.detail_failed(text)
 

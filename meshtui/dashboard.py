@@ -1,17 +1,17 @@
 """The dashboard screen: the layout, the keys, and what the widgets' messages do.
 
-It renders what the app knows (a `Snapshot`, handed over whole by the app) the way the
-`Navigator` says, and asks the app for the work behind it by posting
-`EvaluationWanted`, `CountsWanted` and `DetailWanted`; the app runs them in workers
-and hands results back (`detail_built`, `detail_failed`). Nothing here calls the
-engine: tables and side lists are formatted from data already computed, and the
-detail is built in a worker, one build at a time, the latest wanted (`LatestOnly`).
+It draws what the app knows (a `Snapshot`, handed over whole by the app) the way the
+`Navigator` says, and asks the app for the work behind it (`EvaluationWanted`,
+`CountsWanted`, `DetailWanted`); the app runs it in workers and hands results back
+(`detail_built`, `detail_failed`). Nothing here calls the engine: tables and side lists
+are formatted from data already computed, and the detail is built in a worker, one
+build at a time, the latest wanted (`present.requests.DetailFeed`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 
 from textual import on
@@ -19,7 +19,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.events import Resize
-from textual.message import Message
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widget import Widget
@@ -27,17 +26,15 @@ from textual.widgets import Footer, HelpPanel, Input, Static
 
 from meshtui.engine.evaluation import MeshEvaluation
 from meshtui.inventory import Diff, Inventory
-from meshtui.model import Problem, ResourceKey
-from meshtui.present import header_view, namespaces_view, roles_view, waiting_text
+from meshtui.messages import CountsWanted, DetailWanted, EvaluationWanted
 from meshtui.present.commands import run_command
 from meshtui.present.detail import DetailBuilt, DetailRequest
 from meshtui.present.highlights import Highlights
 from meshtui.present.navigator import Navigator, NavState
-from meshtui.present.requests import LatestOnly
-from meshtui.present.tables import table_for
+from meshtui.present.requests import DetailFeed
+from meshtui.present.snapshot import Snapshot, header_of, sides_of, table_of
 from meshtui.present.text import literal
-from meshtui.sources import StatusChanged
-from meshtui.views import DetailView, ResourceRow
+from meshtui.views import ResourceRow
 from meshtui.widgets.detail import DetailPane, RulesTree
 from meshtui.widgets.header import StatusHeader
 from meshtui.widgets.help import HelpScreen
@@ -47,28 +44,6 @@ from meshtui.widgets.table import ResourceTable
 Clock = Callable[[], datetime]
 COUNTED_VIEWS = ("policies", "services")
 """Tables with a column counted by a worker (AFFECTS, POLICIES)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Snapshot:
-    """What the app knows, replaced whole on every change."""
-
-    inventory: Inventory
-    evaluation: MeshEvaluation | None = None
-    status: StatusChanged = field(default_factory=lambda: StatusChanged(False, "starting"))
-    counts: Mapping[ResourceKey, int] = field(default_factory=dict)
-    """What the policies and services tables count, for `evaluation`'s mesh."""
-    failures: tuple[Problem, ...] = ()
-    """Work that failed at run time, listed with the load problems."""
-    evaluation_failed: str = ""
-    """What went wrong evaluating the mesh, while no evaluation is shown for it."""
-    loaded: bool = False
-    updated: str = ""
-
-    @property
-    def problems(self) -> tuple[Problem, ...]:
-        """What the problems table lists: load problems, then run-time failures."""
-        return (*self.inventory.problems, *self.failures)
 
 
 class DashboardScreen(Screen[None]):
@@ -92,29 +67,6 @@ class DashboardScreen(Screen[None]):
         Binding("f1", "toggle_keys", "Keys", show=False),
     ]
 
-    class EvaluationWanted(Message):
-        """The mesh to show, for this inventory, needs an evaluation."""
-
-        def __init__(self, mesh: str, inventory: Inventory) -> None:
-            super().__init__()
-            self.mesh = mesh
-            self.inventory = inventory
-
-    class CountsWanted(Message):
-        """A table shown counts something for this evaluation (AFFECTS, POLICIES)."""
-
-        def __init__(self, evaluation: MeshEvaluation, view: str) -> None:
-            super().__init__()
-            self.evaluation = evaluation
-            self.view = view
-
-    class DetailWanted(Message):
-        """The detail pane needs this built."""
-
-        def __init__(self, request: DetailRequest) -> None:
-            super().__init__()
-            self.request = request
-
     def __init__(
         self,
         snapshot: Snapshot,
@@ -132,9 +84,8 @@ class DashboardScreen(Screen[None]):
         self._mode, self._source = mode, source
         self._clock = clock
         self._highlight_seconds = highlight_seconds
-        self._details: LatestOnly[DetailRequest] = LatestOnly()
+        self._details = DetailFeed()
         self._detail_asked = False
-        self._shown: tuple[DetailRequest, DetailView] | None = None
         self._asked_evaluation: tuple[str, Inventory] | None = None
         self._counting: dict[str, MeshEvaluation] = {}
 
@@ -204,7 +155,7 @@ class DashboardScreen(Screen[None]):
         before = self.nav.state
         self.nav.ensure_mesh(snapshot.inventory.mesh_names)
         self._ask_evaluation()
-        if _only_status_changed(old, snapshot) and before == self.nav.state:
+        if old.differs_only_in_status(snapshot) and before == self.nav.state:
             self._refresh_header()  # only the source's health changed
             if self._evaluation() is None:
                 self._refresh_table()  # the empty table says why
@@ -213,26 +164,17 @@ class DashboardScreen(Screen[None]):
 
     def detail_built(self, built: DetailBuilt) -> None:
         """A detail the screen asked for is built: shown if nothing newer was asked."""
-        current, following = self._details.finished()
-        if following is not None:
-            self.post_message(self.DetailWanted(following))
-        if current:
-            self._show_detail(built.request, built.view, built.changed)
+        self._detail_done(*self._details.built(built))
 
     def detail_failed(self, error: str) -> None:
         """Building the detail failed: the pane says so, and the next request goes on."""
-        request = self._details.running
-        current, following = self._details.finished()
+        self._detail_done(*self._details.failed(error))
+
+    def _detail_done(self, shown: DetailBuilt | None, following: DetailRequest | None) -> None:
         if following is not None:
-            self.post_message(self.DetailWanted(following))
-        if current and request is not None:
-            what = request.key.name if isinstance(request.key, ResourceRow) else "this row"
-            view = DetailView(
-                title=f"could not show {literal(what)}",
-                subtitle="the error is listed in the problems view (!)",
-                text=literal(error) + "\n",
-            )
-            self._show_detail(request, view, frozenset())
+            self.post_message(DetailWanted(following))
+        if shown is not None:
+            self._show_detail(shown)
 
     # ------------------------------------------------------------------ messages from widgets
 
@@ -430,16 +372,14 @@ class DashboardScreen(Screen[None]):
         return self._now() + self._highlight_seconds
 
     def _evaluation(self) -> MeshEvaluation | None:
-        """The evaluation of the mesh shown (none while another mesh's is the latest)."""
-        ev = self.snapshot.evaluation
-        return ev if ev is not None and ev.mesh == self.nav.state.mesh else None
+        return self.snapshot.evaluation_of(self.nav.state.mesh)
 
     def _ask_evaluation(self) -> None:
         wanted = (self.nav.state.mesh, self.snapshot.inventory)
         asked = self._asked_evaluation
         if asked is None or asked[0] != wanted[0] or asked[1] is not wanted[1]:
             self._asked_evaluation = wanted
-            self.post_message(self.EvaluationWanted(*wanted))
+            self.post_message(EvaluationWanted(*wanted))
 
     def _want_counts(self) -> None:
         """Ask for the counts of the table shown, once per evaluation, after this frame."""
@@ -449,7 +389,7 @@ class DashboardScreen(Screen[None]):
         view, ev = self.nav.state.view, self._evaluation()
         if view in COUNTED_VIEWS and ev is not None and self._counting.get(view) is not ev:
             self._counting[view] = ev
-            self.post_message(self.CountsWanted(ev, view))
+            self.post_message(CountsWanted(ev, view))
 
     def _want_detail(self) -> None:
         """Ask for the detail once the messages queued now are handled: cursor moves of a
@@ -461,39 +401,29 @@ class DashboardScreen(Screen[None]):
     def _ask_detail(self) -> None:
         self._detail_asked = False
         state, snapshot = self.nav.state, self.snapshot
-        key = state.selected_key
-        shown = self._shown
-        request = DetailRequest(
-            key=key,
-            mode=state.detail_mode,
-            opened=self.nav.opened,
-            evaluation=self._evaluation(),
-            inventory=snapshot.inventory,
-            problems=snapshot.problems,
-            previous=shown[1] if shown is not None and shown[0].key == key else None,
+        request = self._details.ask(
+            state.selected_key,
+            state.detail_mode,
+            self.nav.opened,
+            self._evaluation(),
+            snapshot.inventory,
+            snapshot.problems,
         )
-        if request.same_as(self._details.latest):
-            return
-        start = self._details.want(request)
-        if start is not None:
-            self.post_message(self.DetailWanted(start))
+        if request is not None:
+            self.post_message(DetailWanted(request))
 
     @property
     def detail_pending(self) -> bool:
         """Whether a detail is wanted that is not shown yet."""
-        return self._detail_asked or self._details.running is not None
+        return self._detail_asked or self._details.building
 
-    def _show_detail(
-        self, request: DetailRequest, view: DetailView, changed: frozenset[str]
-    ) -> None:
-        shown = self._shown
-        if shown is None or shown[0].key != request.key:
+    def _show_detail(self, built: DetailBuilt) -> None:
+        if not self._details.show(built):
             self.highlights = self.highlights.without_nodes()
-        elif changed:
-            self.highlights = self.highlights.with_nodes(changed, self._until())
-        self._shown = (request, view)
+        elif built.changed:
+            self.highlights = self.highlights.with_nodes(built.changed, self._until())
         self.detail.changed = self.highlights.nodes_shown(self._now())
-        self.detail.view = view
+        self.detail.view = built.view
 
     def _tick(self) -> None:
         if self.highlights.empty:
@@ -515,56 +445,23 @@ class DashboardScreen(Screen[None]):
         self._want_detail()
 
     def _refresh_sides(self) -> None:
-        ev, state = self._evaluation(), self.nav.state
-        namespaces = self.snapshot.inventory.namespaces
-        self._sidelist("namespaces").view = namespaces_view(ev, namespaces, state)
-        self._sidelist("roles").view = roles_view(ev, state)
+        namespaces, roles = sides_of(self.snapshot, self.nav.state)
+        self._sidelist("namespaces").view = namespaces
+        self._sidelist("roles").view = roles
 
     def _refresh_header(self) -> None:
-        snap = self.snapshot
-        self.query_one(StatusHeader).view = header_view(
-            mode=self._mode,
-            source=self._source,
-            ev=self._evaluation(),
-            meshes=snap.inventory.mesh_names,
-            problems=snap.problems,
-            updated=snap.updated,
-            status=snap.status.message,
-            kinds={k: (s.state, s.since) for k, s in snap.status.kinds.items()},
-            loading=not snap.loaded,
-        )
+        header = header_of(self.snapshot, self.nav.state, mode=self._mode, source=self._source)
+        self.query_one(StatusHeader).view = header
 
     def _refresh_table(self, *, select: bool = False) -> None:
         """Show the table; with `select`, put the cursor on the selection (a navigation,
         not the table's own move, changed it)."""
-        snap, state, ev = self.snapshot, self.nav.state, self._evaluation()
-        counts = snap.counts if ev is snap.evaluation else {}
-        view = table_for(
-            state, ev, snap.inventory, snap.problems, self.highlights, self._now(), counts
-        )
-        if ev is None and not view.rows and state.view != "problems":
-            why = waiting_text(
-                loaded=snap.loaded,
-                status=snap.status.message,
-                has_meshes=bool(snap.inventory.mesh_names),
-                failed=snap.evaluation_failed,
-            )
-            view = replace(view, empty_text=why)
+        before = self.nav.state.selected_key
+        view = table_of(self.snapshot, self.nav.state, self.highlights, self._now())
         table = self.table
         other_kind = table.view is None or table.view.kind != view.kind
         table.view = view
         self.nav.follow(view.kind, [row.key for row in view.rows])
         key = self.nav.state.selected_key
-        if key is not None and (select or other_kind or key != state.selected_key):
+        if key is not None and (select or other_kind or key != before):
             table.select_key(key)
-
-
-def _only_status_changed(old: Snapshot, new: Snapshot) -> bool:
-    return (
-        old.inventory is new.inventory
-        and old.evaluation is new.evaluation
-        and old.counts is new.counts
-        and old.failures is new.failures
-        and (old.evaluation_failed, old.loaded, old.updated)
-        == (new.evaluation_failed, new.loaded, new.updated)
-    )

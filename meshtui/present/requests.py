@@ -1,4 +1,4 @@
-"""One build at a time, and only the latest wanted: how the detail keeps up with a held key.
+"""One build at a time, the latest wanted: how the detail keeps up with a held key.
 
 Textual-free bookkeeping for a worker that builds what the user looks at. While a build
 runs, newer requests replace each other in one waiting slot; when it ends, the waiting
@@ -10,6 +10,13 @@ of every row in between.
 from __future__ import annotations
 
 from typing import Generic, TypeVar
+
+from meshtui.engine.evaluation import MeshEvaluation
+from meshtui.inventory import Inventory
+from meshtui.model import Problem
+from meshtui.present.detail import DetailBuilt, DetailRequest
+from meshtui.present.text import literal
+from meshtui.views import DetailView, ResourceRow, RowKey
 
 R = TypeVar("R")
 
@@ -45,3 +52,72 @@ class LatestOnly(Generic[R]):
         current = self.waiting is None
         self.running, self.waiting = self.waiting, None
         return current, self.running
+
+
+class DetailFeed:
+    """The detail pane's builds: what to build next, and which result to show.
+
+    One build at a time, the latest wanted (`LatestOnly`). A request carries the view
+    shown for the same subject, so that its build can mark what changed.
+    """
+
+    def __init__(self) -> None:
+        self._latest: LatestOnly[DetailRequest] = LatestOnly()
+        self.shown: DetailBuilt | None = None
+        """The result on screen."""
+
+    @property
+    def building(self) -> bool:
+        """Whether a build is running (its result may still be dropped)."""
+        return self._latest.running is not None
+
+    def ask(
+        self,
+        key: RowKey | None,
+        mode: str,
+        opened: frozenset[str],
+        evaluation: MeshEvaluation | None,
+        inventory: Inventory,
+        problems: tuple[Problem, ...],
+    ) -> DetailRequest | None:
+        """The detail of `key` is wanted: returns the request to build now, if any (none
+        when the same is already being built or shown, or when a build is running)."""
+        shown = self.shown
+        previous = shown.view if shown is not None and shown.request.key == key else None
+        request = DetailRequest(key, mode, opened, evaluation, inventory, problems, previous)
+        latest = self._latest.latest
+        if latest is None and shown is not None:
+            latest = shown.request
+        if request.same_as(latest):
+            return None
+        return self._latest.want(request)
+
+    def built(self, built: DetailBuilt) -> tuple[DetailBuilt | None, DetailRequest | None]:
+        """A build ended: what to show (nothing if a newer request was made meanwhile),
+        and the request to build next."""
+        current, following = self._latest.finished()
+        return (built if current else None), following
+
+    def failed(self, error: str) -> tuple[DetailBuilt | None, DetailRequest | None]:
+        """The running build failed: a view saying so (if still current), and the next."""
+        request = self._latest.running
+        current, following = self._latest.finished()
+        if not current or request is None:
+            return None, following
+        return DetailBuilt(request, failed_view(request.key, error), frozenset()), following
+
+    def show(self, built: DetailBuilt) -> bool:
+        """`built` goes on screen; returns whether it shows the same subject as before."""
+        same = self.shown is not None and self.shown.request.key == built.request.key
+        self.shown = built
+        return same
+
+
+def failed_view(key: RowKey | None, error: str) -> DetailView:
+    """What the detail pane says when its build failed."""
+    what = key.name if isinstance(key, ResourceRow) else "this row"
+    return DetailView(
+        title=f"could not show {literal(what)}",
+        subtitle="the error is listed in the problems view (!)",
+        text=literal(error) + "\n",
+    )
