@@ -32,6 +32,16 @@ PENDING = "…"
 class RulesTree(Tree[DetailNode]):
     """A tree of `views.DetailNode`s."""
 
+    HELP = """
+    ## The detail
+
+    For a dataplane, the merged rules Kuma computes: proxy, inbounds, outbounds
+    (each conf with its origins in merge order), the matched policies and the
+    ones that do not apply, with why. Underlined lines open what they name
+    (`enter` or a double click); `esc` comes back. Folded sections are built
+    when opened (`space`, `l`). `y` shows the YAML as read.
+    """
+
     BINDINGS = [
         Binding("enter", "jump", "Open", show=True),
         Binding("space", "toggle_node", "Expand", show=True),
@@ -266,6 +276,13 @@ class RulesTree(Tree[DetailNode]):
 
 class YamlText(TextScroll):
     """The scrolling YAML (or problem) text, moved with the same keys as the tree."""
+
+    HELP = """
+    ## YAML
+
+    The resource as it was read (or a problem and its document). `y` or `esc`
+    returns to the tree; `j`/`k`, `g`/`G` and the page keys scroll.
+    """
 
 
 class DetailPane(Vertical):

@@ -17,6 +17,14 @@ class SideList(OptionList):
     """Renders a `SideListView`; `enter` posts `Chosen`, `space` posts `Toggled`, and moving
     onto an entry posts `Highlighted`, each with the entry's key."""
 
+    HELP = """
+    ## Namespaces and roles
+
+    `enter` shows only the entry under the cursor, `space` adds or removes a
+    namespace of a selection (`all` clears it). A role shows the policies of
+    that role; what the role means is written under the list.
+    """
+
     BINDINGS = [
         Binding("enter", "select", "Choose", show=True),
         Binding("space", "toggle_entry", "Select", show=True),

@@ -34,6 +34,15 @@ MAX_COLUMN_WIDTH = 48
 class ResourceTable(ScrollView, can_focus=True):
     """Renders a `TableView`; posts `Highlighted` on cursor moves, `Chosen` on enter."""
 
+    HELP = """
+    ## The list
+
+    Dataplanes (`1`), policies (`2`), services (`3`) or problems (`!`) of the mesh,
+    in the namespaces chosen on the left. The detail below follows the cursor;
+    `enter` moves into it. `/` filters the rows (`!` first inverts), `:` runs a
+    command (`:mt`, `:ns NAME`, `:mesh NAME`), `esc` goes back.
+    """
+
     COMPONENT_CLASSES = {
         "resource-table--header",
         "resource-table--cursor",

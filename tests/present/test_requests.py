@@ -1,8 +1,11 @@
-"""One detail build at a time, the latest wanted; stale results are not applied."""
+"""One detail build at a time, the latest wanted; stale results are not shown."""
 
 from __future__ import annotations
 
-from meshtui.present.requests import LatestOnly
+from meshtui.present.detail import DetailRequest, build_detail
+from meshtui.present.requests import DetailFeed, LatestOnly
+from meshtui.views import ResourceRow
+from tests.builders import inventory_of
 
 
 def test_the_first_request_starts_at_once_and_its_result_is_current() -> None:
@@ -31,3 +34,30 @@ def test_a_failed_build_lets_the_waiting_request_go_on() -> None:
     latest.want("b")
     assert latest.finished() == (False, "b")  # "a" failed: nothing to show for it
     assert latest.running == "b"
+
+
+def test_the_detail_feed_builds_what_is_new_and_shows_only_the_latest() -> None:
+    inventory = inventory_of({"type": "Mesh", "name": "default"})
+    a, b = ResourceRow("dataplanes", "Dataplane", "a"), ResourceRow("dataplanes", "Dataplane", "b")
+    feed = DetailFeed()
+
+    def ask(key: ResourceRow, opened: frozenset[str] = frozenset()) -> DetailRequest | None:
+        return feed.ask(key, "tree", opened, None, inventory, ())
+
+    first = ask(a)
+    assert first is not None and feed.building
+    assert ask(a) is None, "the same request is not built twice"
+    assert ask(b) is None, "b waits for a's build"
+    shown, following = feed.built(build_detail(first))
+    assert shown is None, "a's result is stale: b was asked for since"
+    assert following is not None and following.key == b
+    shown, following = feed.built(build_detail(following))
+    assert shown is not None and following is None and not feed.building
+    assert not feed.show(shown), "another subject than before (none)"
+    assert ask(b) is None, "what is shown is not built again"
+    again = ask(b, frozenset({"matched"}))
+    assert again is not None and again.previous is shown.view, "an opened section: rebuilt"
+    failed, following = feed.failed("EngineBug: no")
+    assert failed is not None and following is None
+    assert failed.view.title == "could not show b" and "EngineBug: no" in failed.view.text
+    assert feed.show(failed), "the same subject"
