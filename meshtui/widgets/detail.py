@@ -361,4 +361,5 @@ class DetailPane(Vertical):
         if not syntax or not body:
             return Text(body)
         theme = "ansi_dark" if self.app.current_theme.dark else "ansi_light"
-        return Syntax(body, syntax, theme=theme, background_color="default", word_wrap=False)
+        background = self.query_one("#detail-yaml", Static).background_colors[1].hex
+        return Syntax(body, syntax, theme=theme, background_color=background, word_wrap=False)
