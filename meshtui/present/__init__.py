@@ -8,7 +8,8 @@ that comes from input goes through `text.literal` on its way into a view.
 Modules: `navigator` (where the user is), `tables` (the central table), `dataplane`
 and `detail` (the detail pane, built in a worker), `nodes` (detail lines shared by
 both), `highlights` (recent changes), `requests` (one detail build at a time),
-`commands` (the `:` line), `cache` (the memo helper), `text` (escaping and YAML).
+`commands` (the `:` line), `snapshot` (what the app knows, and the dashboard's views of it),
+`cache` (the memo helper), `text` (escaping and YAML).
 """
 
 from __future__ import annotations

@@ -199,7 +199,7 @@ class RulesTree(Tree[DetailNode]):
         rebuilt = False
         for ui, new in zip(shown, wanted, strict=True):
             if ui.data is new and self._unchanged_marks:
-                continue  # the very same subtree (see `present.memo`), drawn as it was
+                continue  # the very same subtree (see `present.cache`), drawn as it was
             ui.data = new
             drawn = self._drawn_from(new)
             if self._drawn.get(ui.id) != drawn:

@@ -13,6 +13,20 @@ from textual.widgets.option_list import Option
 from meshtui.views import SideListView
 
 
+class EntryMessage(Message):
+    """Something the user did to an entry of a side list: `key` says which."""
+
+    def __init__(self, sidelist: SideList, key: str) -> None:
+        super().__init__()
+        self.sidelist = sidelist
+        self.key = key
+
+    @property
+    def control(self) -> SideList:
+        """The list the entry belongs to (for `@on` selectors)."""
+        return self.sidelist
+
+
 class SideList(OptionList):
     """Renders a `SideListView`; `enter` posts `Chosen`, `space` posts `Toggled`, and moving
     onto an entry posts `Highlighted`, each with the entry's key."""
@@ -44,44 +58,14 @@ class SideList(OptionList):
     and a scrollbar (counted whether or not one is shown, so that a long list's counts
     keep their end)."""
 
-    class Highlighted(Message):
+    class Highlighted(EntryMessage):
         """The user moved onto an entry."""
 
-        def __init__(self, sidelist: SideList, key: str) -> None:
-            super().__init__()
-            self.sidelist = sidelist
-            self.key = key
-
-        @property
-        def control(self) -> SideList:
-            """The list the entry belongs to (for `@on` selectors)."""
-            return self.sidelist
-
-    class Chosen(Message):
+    class Chosen(EntryMessage):
         """The user picked an entry (enter or click)."""
 
-        def __init__(self, sidelist: SideList, key: str) -> None:
-            super().__init__()
-            self.sidelist = sidelist
-            self.key = key
-
-        @property
-        def control(self) -> SideList:
-            """The list the entry belongs to (for `@on` selectors)."""
-            return self.sidelist
-
-    class Toggled(Message):
+    class Toggled(EntryMessage):
         """The user toggled an entry in or out of a multi-selection (space)."""
-
-        def __init__(self, sidelist: SideList, key: str) -> None:
-            super().__init__()
-            self.sidelist = sidelist
-            self.key = key
-
-        @property
-        def control(self) -> SideList:
-            """The list the entry belongs to (for `@on` selectors)."""
-            return self.sidelist
 
     def on_resize(self, event: Resize) -> None:
         """Entries are cut to the width: cut them again when it changes."""

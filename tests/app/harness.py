@@ -8,6 +8,7 @@ which costs 70-200 ms a key and adds up over a suite.
 from __future__ import annotations
 
 import asyncio
+import shutil
 import time
 import unicodedata
 from collections.abc import Callable
@@ -61,6 +62,13 @@ PRODUCER_TIMEOUT = policy("MeshTimeout", "producer-timeout.kuma-demo")
 MTP = policy("MeshTrafficPermission", "mtp.kuma-demo")
 SEED_POLICIES = [CONSUMER_TIMEOUT, PRODUCER_TIMEOUT, MTP]
 SHOP_DATAPLANES = 7
+
+
+def seed_copy(tmp_path: Path) -> Path:
+    """A copy of the seed scenario's folder, to edit."""
+    folder = tmp_path / "seed"
+    shutil.copytree(SEED, folder)
+    return folder
 
 
 def fixed_clock() -> datetime:
@@ -236,6 +244,24 @@ async def command(pilot: Pilot[None], text: str) -> None:
     await press(pilot, "colon")
     assert pilot.app.focused is line and line.display
     await burst(pilot, *text, "enter")
+
+
+async def until_shown(
+    pilot: Pilot[None], change: Callable[[], object], shown: Callable[[], bool]
+) -> None:
+    """Make a change on disk, again if need be, until the app shows it.
+
+    The folder watcher starts a moment after the first scan, and a change made before
+    it is up goes unnoticed; saving again is what a user would do.
+    """
+    for _ in range(20):
+        change()
+        try:
+            await wait_for(pilot, shown, timeout=1)
+        except AssertionError:
+            continue
+        return
+    raise AssertionError("the app never showed the change")
 
 
 async def started(pilot: Pilot[None], app: MeshtuiApp) -> None:

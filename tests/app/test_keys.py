@@ -7,7 +7,6 @@ an idle CPU, which costs 70-200 ms a key and adds up over a suite.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 from rich.syntax import Syntax
@@ -42,6 +41,7 @@ from tests.app.harness import (
     press,
     row_names,
     rows,
+    seed_copy,
     service,
     started,
     state,
@@ -275,8 +275,7 @@ async def test_colon_q_quits() -> None:
 
 
 async def test_number_keys_bang_and_y(tmp_path: Path) -> None:
-    folder = tmp_path / "seed"
-    shutil.copytree(SEED, folder)
+    folder = seed_copy(tmp_path)
     (folder / "stray.yaml").write_text("kind: [unclosed\n")
     app = folder_app(folder)
     async with app.run_test(size=(160, 45)) as pilot:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -17,6 +16,7 @@ from tests.app.harness import (
     folder_app,
     loaded,
     policy,
+    seed_copy,
     wait_for,
 )
 
@@ -31,8 +31,7 @@ def _timeout_shown(app: MeshtuiApp, value: str) -> bool:
 async def test_editing_a_policy_on_disk_updates_the_rules_without_a_keypress(
     tmp_path: Path,
 ) -> None:
-    folder = tmp_path / "seed"
-    shutil.copytree(SEED, folder)
+    folder = seed_copy(tmp_path)
     app = folder_app(folder, watch=True)
     async with app.run_test(size=(160, 45)) as pilot:
         await loaded(pilot, app)
@@ -48,8 +47,7 @@ async def test_editing_a_policy_on_disk_updates_the_rules_without_a_keypress(
 async def test_a_broken_file_shows_a_problem_and_keeps_the_last_good_version(
     tmp_path: Path,
 ) -> None:
-    folder = tmp_path / "seed"
-    shutil.copytree(SEED, folder)
+    folder = seed_copy(tmp_path)
     app = folder_app(folder, watch=True)
     async with app.run_test(size=(160, 45)) as pilot:
         await loaded(pilot, app)
@@ -81,8 +79,7 @@ async def test_a_broken_file_shows_a_problem_and_keeps_the_last_good_version(
 
 
 async def test_new_and_deleted_files_add_and_remove_resources(tmp_path: Path) -> None:
-    folder = tmp_path / "seed"
-    shutil.copytree(SEED, folder)
+    folder = seed_copy(tmp_path)
     app = folder_app(folder, watch=True)
     async with app.run_test(size=(160, 45)) as pilot:
         await loaded(pilot, app)
@@ -148,8 +145,7 @@ def _affects(app: MeshtuiApp) -> dict[RowKey, str]:
 async def test_affected_counts_are_computed_for_the_policies_view_and_follow_edits(
     tmp_path: Path,
 ) -> None:
-    folder = tmp_path / "seed"
-    shutil.copytree(SEED, folder)
+    folder = seed_copy(tmp_path)
     app = folder_app(folder, watch=True)
     async with app.run_test(size=(160, 45)) as pilot:
         await loaded(pilot, app)

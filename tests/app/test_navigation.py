@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -29,9 +28,11 @@ from tests.app.harness import (
     folder_app,
     press,
     rows,
+    seed_copy,
     settle,
     started,
     state,
+    until_shown,
     wait_for,
 )
 
@@ -59,24 +60,6 @@ async def tree_cursor_to(
             if tree.cursor_line == line:
                 break
     raise AssertionError("no such node in the tree")
-
-
-async def until_shown(
-    pilot: Pilot[None], change: Callable[[], object], shown: Callable[[], bool]
-) -> None:
-    """Make a change on disk, again if need be, until the app shows it.
-
-    The folder watcher starts a moment after the first scan, and a change made before
-    it is up goes unnoticed; saving again is what a user would do.
-    """
-    for _ in range(20):
-        change()
-        try:
-            await wait_for(pilot, shown, timeout=1)
-        except AssertionError:
-            continue
-        return
-    raise AssertionError("the app never showed the change")
 
 
 def chosen(app: MeshtuiApp, pane: str) -> list[str]:
@@ -256,8 +239,7 @@ async def test_tab_moves_between_panes_and_the_mouse_selects() -> None:
 
 
 async def test_the_cursor_stays_on_its_row_when_the_folder_changes(tmp_path: Path) -> None:
-    folder = tmp_path / "seed"
-    shutil.copytree(SEED, folder)
+    folder = seed_copy(tmp_path)
     second = folder / "second-consumer" / "consumer-dataplane.yaml"
     first = (folder / "first-consumer" / "consumer-dataplane.yaml").read_text()
     app = folder_app(folder, watch=True)

@@ -6,7 +6,6 @@ the sample cluster (or a copy of it) and wait on app state, never on time.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 from rich.cells import cell_len
@@ -48,6 +47,7 @@ from tests.app.harness import (
     policy,
     press,
     rows,
+    seed_copy,
     settle,
     started,
     state,
@@ -383,8 +383,7 @@ async def test_problems_name_their_file_from_the_watched_folder() -> None:
 async def test_a_stale_row_says_so_and_the_list_names_its_namespace_scope(tmp_path: Path) -> None:
     """A stale row (its file is broken; the last good version is shown) was only dimmed;
     and nothing on the list said it was scoped to some namespaces."""
-    folder = tmp_path / "seed"
-    shutil.copytree(SEED, folder)
+    folder = seed_copy(tmp_path)
     app = folder_app(folder, watch=True)
     async with app.run_test(size=(160, 45)) as pilot:
         await started(pilot, app)

@@ -7,7 +7,6 @@ does not have today); everything else is the real app over real folders.
 
 from __future__ import annotations
 
-import shutil
 import threading
 from pathlib import Path
 
@@ -34,9 +33,11 @@ from tests.app.harness import (
     press,
     row_names,
     rows,
+    seed_copy,
     settle,
     started,
     state,
+    until_shown,
     wait_for,
 )
 
@@ -117,8 +118,7 @@ async def test_an_evaluation_that_fails_says_why_instead_of_evaluating_forever(
 async def test_a_failure_after_a_good_evaluation_keeps_the_last_good_state(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    folder = tmp_path / "seed"
-    shutil.copytree(SEED, folder)
+    folder = seed_copy(tmp_path)
     app = folder_app(folder, watch=True)
     async with app.run_test(size=(160, 45)) as pilot:
         await started(pilot, app)
@@ -129,13 +129,11 @@ async def test_a_failure_after_a_good_evaluation_keeps_the_last_good_state(
 
         monkeypatch.setattr("meshtui.app.build_index_from_groups", broken)
         extra = (folder / "second-consumer" / "consumer-dataplane.yaml").read_text()
-        for _ in range(20):  # the watcher may start after the first write
-            (folder / "extra.yaml").write_text(extra.replace("name: consumer", "name: extra", 1))
-            try:
-                await wait_for(pilot, lambda: bool(notifications(app)), timeout=1)
-                break
-            except AssertionError:
-                continue
+        await until_shown(
+            pilot,
+            lambda: (folder / "extra.yaml").write_text(extra.replace("consumer", "extra", 1)),
+            lambda: bool(notifications(app)),
+        )
         await settle(pilot)
         assert app.evaluation is good, "the last good evaluation stays"
         assert rows(app) == SEED_DATAPLANES
