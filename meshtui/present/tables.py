@@ -156,16 +156,17 @@ def dataplanes_table(
         res = dp.resource
         if not in_namespaces(res, state.namespaces):
             continue
-        plain = _DATAPLANE_ROWS.get(dp, partial(_dataplane_row, dp))
+        plain = _DATAPLANE_ROWS.get(res, partial(_dataplane_row, dp))
         style = _style(res.key, highlights, now, stale)
         row = _marked_stale(plain, res.key, stale, 0)
         rows.append(replace(row, style=style) if style else row)
     return _table("dataplanes", "Dataplanes", columns, rows, len(rows), state, "no dataplanes here")
 
 
-_DATAPLANE_ROWS: Cache[Dataplane, Row] = Cache("dataplane rows", limit=100_000)
-"""The unstyled row of each proxy, by the proxy's value (a refresh of a 10k table formats
-only the proxies that changed)."""
+_DATAPLANE_ROWS: Cache[Resource, Row] = Cache("dataplane rows", limit=100_000)
+"""The unstyled row of each proxy, by its resource's value: a proxy is decoded from its
+resource alone (`engine.decode.decode_dataplane`), so a refresh of a 10k table formats
+only the proxies that changed."""
 
 
 def _dataplane_row(dp: Dataplane) -> Row:
