@@ -71,6 +71,30 @@ def seed_copy(tmp_path: Path) -> Path:
     return folder
 
 
+def write_namespaces(folder: Path, count: int) -> None:
+    """Mesh `default` and `count` namespaces with long names, one dataplane each."""
+    docs = ["apiVersion: kuma.io/v1alpha1\nkind: Mesh\nmetadata:\n  name: default\n"]
+    for i in range(count):
+        ns = f"team-{i:02d}-payments-and-billing-backend"
+        docs.append(
+            f"""apiVersion: kuma.io/v1alpha1
+kind: Dataplane
+mesh: default
+metadata:
+  name: app-{i}
+  namespace: {ns}
+  labels: {{kuma.io/mesh: default, kuma.io/origin: zone, kuma.io/zone: default}}
+spec:
+  networking:
+    address: 10.0.0.{i + 1}
+    inbound:
+      - port: 8080
+        tags: {{kuma.io/service: app-{i}_{ns}_svc_8080, k8s.kuma.io/namespace: {ns}}}
+"""
+        )
+    (folder / "mesh.yaml").write_text("---\n".join(docs))
+
+
 def fixed_clock() -> datetime:
     """Always the same instant, so headers and highlight expiry are deterministic."""
     return FIXED_NOW

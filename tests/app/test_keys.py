@@ -11,10 +11,11 @@ from pathlib import Path
 
 from rich.syntax import Syntax
 from textual.command import CommandPalette
-from textual.widgets import Static
+from textual.widgets import Input, Static
 
 from meshtui.views import ProblemRow, RowKey
 from meshtui.widgets.help import HelpScreen
+from meshtui.widgets.scroll import TextScroll
 from meshtui.widgets.sidelist import SideList
 from tests.app.harness import (
     CONSUMER_TIMEOUT,
@@ -29,6 +30,7 @@ from tests.app.harness import (
     SEED_DATAPLANES,
     SEED_POLICIES,
     SHOP_DATAPLANES,
+    burst,
     command,
     detail_labels,
     field,
@@ -385,3 +387,65 @@ async def test_the_footer_follows_the_focused_pane_and_vim_keys_move_the_cursor(
         assert app.dashboard.table.current_key() == DEMO
         await press(pilot, "g")
         assert app.dashboard.table.current_key() == FIRST == state(app).selected_key
+
+
+# ---------------------------------------------------------------------- fast typing
+
+
+async def test_keys_typed_right_after_slash_or_colon_reach_the_field() -> None:
+    """`/` and `:` only scheduled the focus move, behind the keys already queued: a fast
+    `/prod` filtered nothing (`prod` went to the table) and `:mt⏎` opened a row instead."""
+    app = folder_app(SEED)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await started(pilot, app)
+        await burst(pilot, "slash", *"second")
+        assert state(app).filter == "second"
+        assert rows(app) == [SECOND]
+        await press(pilot, "escape")
+        await burst(pilot, "colon", "m", "t", "enter")
+        assert state(app).view == "policies" and state(app).kind == "MeshTimeout"
+        assert focused(app) is app.dashboard.table
+        await burst(pilot, "colon", "n", "s", "space", *"kuma-demo", "enter")
+        assert state(app).namespaces == {"kuma-demo"}
+        assert rows(app) == [PRODUCER_TIMEOUT]
+
+
+async def test_slash_and_colon_are_typed_in_fields_and_do_nothing_over_help() -> None:
+    app = folder_app(SEED)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await started(pilot, app)
+        await burst(pilot, "colon", *"ns a/b:c")
+        assert app.query_one("#command", Input).value == "ns a/b:c"
+        await press(pilot, "escape", "slash")
+        await burst(pilot, *"a:b/")
+        assert state(app).filter == "a:b/"
+        await press(pilot, "escape", "question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        await press(pilot, "slash", "colon")
+        assert isinstance(app.screen, HelpScreen), "no crash, no field opened under the help"
+        await press(pilot, "escape")
+        assert not isinstance(app.screen, HelpScreen)
+        assert not app.query_one("#filter", Input).has_class("-active")
+
+
+# ---------------------------------------------------------------------- help and footer
+
+
+async def test_side_list_footer_offers_enter_and_help_lists_the_movement_keys() -> None:
+    app = folder_app(SEED)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await started(pilot, app)
+        app.query_one("#namespaces", SideList).focus()
+        await footer_shows(pilot, app, {("enter", "Choose"), ("space", "Select")})
+        await press(pilot, "question_mark")
+        text = help_text(app)
+        for keys in ("j k  g G", "pgup pgdn", "h l", "double click opens"):
+            assert keys in text
+        scroll = app.screen.query_one(TextScroll)
+        await wait_for(pilot, lambda: scroll.max_scroll_y > 0)
+        await press(pilot, "j")
+        await wait_for(pilot, lambda: scroll.scroll_y > 0)  # the help scrolls with j, G, g
+        await press(pilot, "G")
+        await wait_for(pilot, lambda: scroll.scroll_y == scroll.max_scroll_y)
+        await press(pilot, "g")
+        await wait_for(pilot, lambda: scroll.scroll_y == 0)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from rich.text import Text
 from textual.pilot import Pilot
 
 from meshtui.app import MeshtuiApp
@@ -34,6 +35,7 @@ from tests.app.harness import (
     state,
     until_shown,
     wait_for,
+    write_namespaces,
 )
 
 
@@ -291,3 +293,44 @@ async def test_a_refresh_between_a_move_and_its_message_keeps_the_move() -> None
             app.dashboard.detail.view is not None
             and "second-consumer" in app.dashboard.detail.view.subtitle
         )
+
+
+# ---------------------------------------------------------------------- side lists
+
+
+async def test_side_lists_move_with_j_k_g_and_big_lists_keep_their_counts_whole(
+    tmp_path: Path,
+) -> None:
+    """j/k/g/G did nothing in the namespaces and roles panes (a k9s user's first keys); and
+    a namespaces list long enough to scroll had every entry cut 2 columns too wide, so its
+    counts lost their end (`8 …` for `8 pol`)."""
+    write_namespaces(tmp_path, 40)
+    app = folder_app(tmp_path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await started(pilot, app)
+        namespaces = app.query_one("#namespaces", SideList)
+        await wait_for(pilot, lambda: namespaces.show_vertical_scrollbar)
+        await pilot.pause()
+        room = namespaces.scrollable_content_region.width
+        for i in range(namespaces.option_count):
+            prompt = namespaces.get_option_at_index(i).prompt
+            assert isinstance(prompt, Text)
+            assert prompt.cell_len <= room, prompt.plain
+            assert prompt.plain.endswith(" pol"), prompt.plain
+        namespaces.focus()
+        await settle(pilot)
+        await press(pilot, "j", "j")
+        assert namespaces.highlighted == 2
+        await press(pilot, "k")
+        assert namespaces.highlighted == 1
+        await press(pilot, "G")
+        assert namespaces.highlighted == namespaces.option_count - 1
+        await press(pilot, "g")
+        assert namespaces.highlighted == 0
+        await press(pilot, "j", "space")
+        assert len(state(app).namespaces) == 1
+        roles = app.query_one("#roles", SideList)
+        roles.focus()
+        await settle(pilot)
+        await press(pilot, "j", "j", "enter")
+        assert state(app).role == "producer" and state(app).view == "policies"
