@@ -11,7 +11,7 @@ from pathlib import Path
 
 from rich.syntax import Syntax
 from textual.command import CommandPalette
-from textual.widgets import Input, Static
+from textual.widgets import HelpPanel, Input, Markdown, Static
 
 from meshtui.views import ProblemRow, RowKey
 from meshtui.widgets.help import HelpScreen
@@ -449,3 +449,16 @@ async def test_side_list_footer_offers_enter_and_help_lists_the_movement_keys() 
         await wait_for(pilot, lambda: scroll.scroll_y == scroll.max_scroll_y)
         await press(pilot, "g")
         await wait_for(pilot, lambda: scroll.scroll_y == 0)
+
+
+async def test_f1_shows_the_focused_panes_keys_and_help_beside_it() -> None:
+    app = folder_app(SEED)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await started(pilot, app)
+        await press(pilot, "f1")
+        panel = app.screen.query_one(HelpPanel)
+        await wait_for(pilot, lambda: "The list" in str(panel.query_one(Markdown).source))
+        await press(pilot, "tab")
+        await wait_for(pilot, lambda: "The detail" in str(panel.query_one(Markdown).source))
+        await press(pilot, "f1")
+        assert not app.screen.query(HelpPanel)
