@@ -4,7 +4,8 @@ The composition root: parses arguments, builds a source, and hands over to the a
 to the inspect commands. Also installed as `kubectl-meshtui`, so `kubectl meshtui`
 works as a kubectl plugin.
 
-Exit status: 0 success, 2 usage or input error, 3 an unknown mesh, dataplane or policy.
+Exit status: 0 success, 2 usage or input error, 3 an unknown mesh, dataplane or policy
+(`inspect api`: 0 for a 2xx answer, 3 for 404, 4 for another 4xx, 5 for 5xx).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from meshtui import __version__
 from meshtui.errors import MeshtuiError, NotFoundError, SourceError
@@ -69,9 +70,27 @@ def _program() -> str:
 def _inspect_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=f"{_program()} inspect",
-        description="Answer what a Kuma 2.10.11 control plane's inspect API would, from YAML.",
+        description=(
+            "Answer what a Kuma control plane's inspect API would, from YAML"
+            f" (as Kuma {DEFAULT.line} unless --kuma-version says otherwise)."
+        ),
     )
     sub = parser.add_subparsers(dest="what", required=True)
+    api = sub.add_parser(
+        "api",
+        help="any inspect request, e.g. /meshes/MESH/dataplanes/NAME/_policies",
+        description=(
+            "Answer GET REQUEST_PATH as the chosen Kuma version's API server does: the body"
+            " (JSON, error bodies included) on stdout; exit status 0 for 2xx, 3 for 404,"
+            " 4 for another 4xx, 5 for 5xx."
+        ),
+    )
+    api.add_argument("path", metavar="PATH", type=Path, help="a YAML file or a folder of them")
+    api.add_argument(
+        "request", metavar="REQUEST_PATH", help="the request path, with its query string"
+    )
+    api.add_argument("-o", "--output", choices=("json", "yaml"), default="json")
+    _add_context_flags(api)
     rules = sub.add_parser("rules", help="GET /meshes/MESH/dataplanes/NAME/_rules")
     rules.add_argument(
         "--dataplane", required=True, metavar="NAME", help="the Dataplane's store name"
@@ -100,6 +119,68 @@ def _inspect_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _explain_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=f"{_program()} explain",
+        description=(
+            "Explain a proxy's merged rules: for every field the policy and entry whose value"
+            " is final and what it overrode, why the policies merge in that order, and with"
+            " --policy why that policy does (not) apply and what it changes there."
+        ),
+    )
+    parser.add_argument("path", metavar="PATH", type=Path, help="a YAML file or a folder of them")
+    parser.add_argument("--mesh", required=True, help="the mesh")
+    parser.add_argument(
+        "--dataplane", required=True, metavar="NAME", help="the Dataplane's store name"
+    )
+    parser.add_argument(
+        "--type", metavar="TYPE", help="only this policy kind (e.g. MeshTimeout or mt)"
+    )
+    parser.add_argument(
+        "--policy",
+        metavar="TYPE/NAME",
+        help="why this policy does (not) apply, and what it changes",
+    )
+    parser.add_argument("-o", "--output", choices=("text", "json"), default="text")
+    _add_context_flags(parser)
+    return parser
+
+
+def _diff_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=f"{_program()} diff",
+        description=(
+            "What a change does to every proxy's merged rules: draft resources added"
+            " (--with), resources removed (--without), another folder (--against), or the"
+            " shadow policies applied (--shadow). Exit status: 0 nothing changes, 1 something"
+            " changes, 2 error."
+        ),
+    )
+    parser.add_argument("base", metavar="BASE", type=Path, help="a YAML file or a folder")
+    parser.add_argument(
+        "--with",
+        dest="with_",
+        metavar="FILE_OR_DIR",
+        type=Path,
+        action="append",
+        help="draft resources, added or replacing the same store key (repeatable)",
+    )
+    parser.add_argument(
+        "--without", metavar="TYPE/NAME", action="append", help="remove a resource (repeatable)"
+    )
+    parser.add_argument("--against", metavar="OTHER", type=Path, help="compare with this folder")
+    parser.add_argument(
+        "--shadow", action="store_true", help="apply the kuma.io/effect: shadow policies"
+    )
+    parser.add_argument("--mesh", help="only this mesh")
+    parser.add_argument(
+        "--dataplane", metavar="NAME", action="append", help="only these dataplanes (repeatable)"
+    )
+    parser.add_argument("-o", "--output", choices=("text", "json"), default="text")
+    _add_context_flags(parser)
+    return parser
+
+
 def _dashboard_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=_program(),
@@ -107,7 +188,10 @@ def _dashboard_parser() -> argparse.ArgumentParser:
             "A live dashboard of Kuma policies: which apply to each data plane proxy,"
             " and what they merge into."
         ),
-        epilog=f"Headless answers: `{_program()} inspect {{rules,dataplanes,policies}} --help`.",
+        epilog=(
+            f"Headless answers: `{_program()} inspect {{api,rules,dataplanes,policies}} --help`,"
+            f" `{_program()} explain --help`."
+        ),
     )
     parser.add_argument(
         "path",
@@ -155,6 +239,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if arguments[:1] == ["inspect"]:
             return _run_inspect(_inspect_parser().parse_args(arguments[1:]))
+        if arguments[:1] == ["explain"]:
+            return _run_explain(_explain_parser().parse_args(arguments[1:]))
+        if arguments[:1] == ["diff"]:
+            return _run_diff(_diff_parser().parse_args(arguments[1:]))
         return _run_dashboard(_dashboard_parser().parse_args(arguments))
     except NotFoundError as err:
         print(f"meshtui: {err}", file=sys.stderr)
@@ -167,9 +255,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run_inspect(args: argparse.Namespace) -> int:
-    from meshtui.inspect_command import run_inspect
+    from meshtui.inspect_command import run_api, run_inspect
 
-    body: Any = run_inspect(args, context_options(args))
+    status = 0
+    if args.what == "api":
+        status, body = run_api(args, context_options(args))
+    else:
+        body = run_inspect(args, context_options(args))
     if args.output == "yaml":
         from meshtui.sources.files import dump_yaml
 
@@ -178,7 +270,27 @@ def _run_inspect(args: argparse.Namespace) -> int:
         from meshtui.engine.inspect import to_json
 
         sys.stdout.write(to_json(body))
+    return status
+
+
+def _run_explain(args: argparse.Namespace) -> int:
+    from meshtui.explain_command import print_output, run_explain
+
+    print_output(*run_explain(args, context_options(args)))
     return 0
+
+
+def _run_diff(args: argparse.Namespace) -> int:
+    from meshtui.diff_command import run_diff
+    from meshtui.explain_command import print_output
+
+    try:
+        status, kind, body = run_diff(args, context_options(args))
+    except NotFoundError as err:
+        print(f"meshtui: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    print_output(kind, body)
+    return status
 
 
 def _run_dashboard(args: argparse.Namespace) -> int:

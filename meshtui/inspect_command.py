@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from meshtui.engine.api import InspectApi, exit_status
 from meshtui.engine.index import MeshIndex, build_index, mesh_names
 from meshtui.engine.inspect import affected_dataplanes_body, matched_policies_body, rules_body
 from meshtui.errors import NotFoundError, SourceError
@@ -57,12 +58,43 @@ def policy_type(name: str) -> str:
     return info.kind
 
 
+def _profile_note(options: ContextOptions, given: bool) -> Problem:
+    how = f"--kuma-version {options.version.line}" if given else "the default"
+    return Problem(severity="info", message=f"answering as Kuma {options.version} ({how})")
+
+
+def report_problems(
+    problems: list[Problem],
+    *,
+    errors_only: bool,
+    options: ContextOptions | None = None,
+    given: object = None,
+) -> None:
+    """Load problems on stderr: all of them (after the profile note), or only warnings and
+    errors when the query named something unknown."""
+    if not errors_only and options is not None:
+        _report(_profile_note(options, given is not None))
+    for problem in problems:
+        if not errors_only or problem.severity != "info":
+            _report(problem)
+
+
+def run_api(args: argparse.Namespace, options: ContextOptions) -> tuple[int, Any]:
+    """`meshtui inspect api PATH REQUEST_PATH`: the exit status and the response body."""
+    result, problems = load(args.path, options)
+    for problem in (_profile_note(options, args.kuma_version is not None), *problems):
+        _report(problem)
+    response = InspectApi(result.resources, options.version).get(args.request)
+    return exit_status(response.status), response.body
+
+
 def run_inspect(args: argparse.Namespace, options: ContextOptions) -> Any:
     """Compute the body for `meshtui inspect rules|dataplanes|policies`.
 
     Problems go to stderr; when the query names something unknown, only the warnings.
     """
     result, problems = load(args.path, options)
+    problems.insert(0, _profile_note(options, args.kuma_version is not None))
     try:
         body = _answer(args, result)
     except NotFoundError:

@@ -195,6 +195,8 @@ class PolicyItem:
     """The conf handed to the merge, as Kuma's `GetDefault()` builds it."""
     index: int
     """Position in its section (Kuma's `RuleIndex`)."""
+    matches: tuple[Any, ...] = field(default=(), hash=False)
+    """A `rules[]` entry's `matches` (2.13+: MeshFaultInjection, 2.14+: more kinds)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -239,6 +241,34 @@ class Inbound:
         """Kuma's `InboundListener` key."""
         return (self.address, self.port)
 
+    @property
+    def section_name(self) -> str:
+        """What a 2.12+ `sectionName` names it by: its name, else its decimal port."""
+        return self.name or str(self.port)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ZoneProxyListener:
+    """An embedded zone-proxy listener of a Dataplane (`networking.listeners[]`, 2.14)."""
+
+    type: str
+    """`ZoneIngress` or `ZoneEgress`."""
+    port: int
+    address: str
+    """The effective address: the listener's own, else the Dataplane's."""
+    name: str = ""
+    state: str = "Ready"
+
+    @property
+    def listener(self) -> tuple[str, int]:
+        """The inbound key Kuma files it under, as an inbound's."""
+        return (self.address, self.port)
+
+    @property
+    def section_name(self) -> str:
+        """Its name, else its decimal port."""
+        return self.name or str(self.port)
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Dataplane:
@@ -250,6 +280,8 @@ class Dataplane:
     gateway_type: str = ""
     """``""`` for a sidecar, else `DELEGATED` or `BUILTIN`."""
     gateway_tags: Labels = field(default_factory=dict, hash=False)
+    listeners: tuple[ZoneProxyListener, ...] = ()
+    """Embedded zone-proxy listeners (ZoneIngress / ZoneEgress), in spec order."""
 
     @property
     def key(self) -> ResourceKey:

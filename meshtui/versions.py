@@ -118,6 +118,16 @@ class KumaVersion:
         return self >= _V2_11
 
     @property
+    def mtp_rules(self) -> bool:
+        """§7: MeshTrafficPermission has `rules[]`."""
+        return self >= _V2_12
+
+    @property
+    def mfi_rules(self) -> bool:
+        """§7: MeshFaultInjection has `rules[]` (with `matches`)."""
+        return self >= _V2_13
+
+    @property
     def unmerged_inbound_rules(self) -> bool:
         """S3, O4: one `InboundRule` per `rules[]` (or from-as-rules) entry, not merged."""
         return self >= _V2_12
@@ -142,12 +152,121 @@ class KumaVersion:
         """O5: MeshExternalService / MeshHTTPRoute keys fall back to their section-less key."""
         return self >= _V2_12
 
+    # -- kinds and schemas (spec §7, §1 M5/M8, §6 K2) -----------------------------------
+
+    @property
+    def identity_kinds(self) -> bool:
+        """§7: the MeshIdentity and MeshTrust kinds exist (KRI `mid`, `mtrust`)."""
+        return self >= _V2_12
+
+    @property
+    def identity_provider_optional(self) -> bool:
+        """MeshIdentity `spec.provider` is no longer required (CRD, 2.13)."""
+        return self >= _V2_13
+
+    @property
+    def identity_extension_provider(self) -> bool:
+        """MeshIdentity `provider.type: Extension` with `provider.extension` (CRD, 2.14)."""
+        return self >= _V2_14
+
+    @property
+    def workload_kind(self) -> bool:
+        """§7: the Workload kind exists (KRI `wl`)."""
+        return self >= _V2_13
+
+    @property
+    def otel_backend_kinds(self) -> bool:
+        """§7: the MeshOpenTelemetryBackend and MeshZoneAddress kinds exist (KRI `motb`,
+        `mza`)."""
+        return self >= _V2_14
+
+    @property
+    def zone_kri(self) -> bool:
+        """K2: KRI knows the short name `z` of Zone."""
+        return self >= _V2_14
+
+    @property
+    def rule_matches(self) -> bool:
+        """§7: MeshTimeout, MeshAccessLog and MeshRateLimit `rules[].matches`; a `Match`
+        may carry `sni`."""
+        return self >= _V2_14
+
+    @property
+    def lb_hash_policies(self) -> bool:
+        """§7: MeshLoadBalancingStrategy `to[].default.hashPolicies`, and `to:
+        MeshHTTPRoute` items that set only them."""
+        return self >= _V2_12
+
+    @property
+    def otel_backend_ref(self) -> bool:
+        """§7: OpenTelemetry backends of MeshAccessLog, MeshTrace and MeshMetric take a
+        `backendRef`; `endpoint` becomes optional."""
+        return self >= _V2_14
+
+    @property
+    def route_ref_name_or_labels(self) -> bool:
+        """§7: a `kind: MeshHTTPRoute` targetRef takes `name` or `labels`, no `sectionName`."""
+        return self >= _V2_11
+
+    @property
+    def empty_to_accepted(self) -> bool:
+        """§7: MeshRetry and MeshLoadBalancingStrategy accept an empty `to`."""
+        return self >= _V2_14
+
+    @property
+    def external_service_health(self) -> bool:
+        """§7: MeshCircuitBreaker and MeshHealthCheck accept `to: MeshExternalService`."""
+        return self >= _V2_14
+
+    @property
+    def typed_reachable_backends(self) -> bool:
+        """E1: `transparentProxying.reachableBackends` is read by `_layout`, so it is typed."""
+        return self >= _V2_12
+
+    @property
+    def spiffe_service_identities(self) -> bool:
+        """MeshService `identities[].type` may be `SpiffeID` (CRD enum, 2.12)."""
+        return self >= _V2_12
+
+    @property
+    def service_dataplane_labels(self) -> bool:
+        """MeshService `selector.dataplaneLabels` and MeshExternalService
+        `endpoints[].priority` (CRDs, 2.14)."""
+        return self >= _V2_14
+
+    # -- deprecations (spec §1 M9): warnings only ---------------------------------------
+
+    @property
+    def top_level_subset_deprecated(self) -> bool:
+        """M9: a top-level MeshService, MeshServiceSubset or MeshSubset is deprecated."""
+        return self >= _V2_11
+
+    @property
+    def deprecation_names_kind(self) -> bool:
+        """M9: the top-level deprecation names the kind used (before: always `MeshSubset`)."""
+        return self >= _V2_13
+
+    @property
+    def top_level_route_deprecated(self) -> bool:
+        """M9: a top-level MeshHTTPRoute is deprecated."""
+        return self >= _V2_13
+
+    @property
+    def from_deprecated_for_rules(self) -> bool:
+        """M9: `from` is deprecated on MeshTrafficPermission and MeshFaultInjection."""
+        return self >= _V2_14
+
     # -- API (spec §5, §6) -----------------------------------------------------------
 
     @property
     def policies_endpoints(self) -> bool:
         """E1-E6: `_layout`, `_policies`, `_inbounds/…`, `_outbounds/…`."""
         return self >= _V2_12
+
+    @property
+    def mesh_service_dataplanes_endpoint(self) -> bool:
+        """E8: `/meshes/{m}/meshservices/{name}/_dataplanes`."""
+        return self >= _V2_13
 
     @property
     def kri_endpoint(self) -> bool:
@@ -157,6 +276,12 @@ class KumaVersion:
     @property
     def deduplicated_inbound_origins(self) -> bool:
         """E3: `_inbounds/{kri}/_policies` origins deduplicated by (mesh, name)."""
+        return self >= _V2_14
+
+    @property
+    def inbound_protocol_field(self) -> bool:
+        """M8, E1: a Dataplane inbound may carry a `protocol` field, which `_layout` reads
+        before its `kuma.io/protocol` tag."""
         return self >= _V2_14
 
     @property

@@ -26,7 +26,8 @@ from kubernetes.client import ApiClient, CoreV1Api, CustomObjectsApi
 from kubernetes.client.exceptions import ApiException
 from kubernetes.watch.watch import iter_resp_lines
 
-from tests.fakekube import KUMA_RESOURCES, FakeKubeAPI
+from tests.fakekube import DEPLOYMENTS, KUMA_RESOURCES, SERVICES, FakeControlPlane, FakeKubeAPI
+from tests.fakekube.charts import control_plane
 
 G, V = "kuma.io", "v1alpha1"
 MT = "meshtimeouts"
@@ -242,6 +243,29 @@ def test_forbidden_resource(fake: FakeKubeAPI, custom: CustomObjectsApi) -> None
     assert list_mt(custom)["items"] == []
 
 
+def test_stalled_request_gets_no_answer_until_released(
+    fake: FakeKubeAPI, custom: CustomObjectsApi
+) -> None:
+    fake.upsert(timeout_obj("t1"))
+    fake.stall_next(MT, "list", times=4)  # the stock client retries a read timeout 3 times
+    with pytest.raises(urllib3.exceptions.MaxRetryError, match="Read timed out"):
+        list_mt(custom, _request_timeout=(1, 0.2))
+    deadline = time.monotonic() + 5
+    while len([r for r in fake.requests if r.verb == "list" and r.status == 0]) < 4:
+        assert time.monotonic() < deadline, "each abandoned request is logged with status 0"
+        time.sleep(0.01)
+    assert [o["metadata"]["name"] for o in list_mt(custom)["items"]] == ["t1"]  # 4 stalls only
+    fake.stall_next(MT, "list")
+    answered: queue.Queue[dict[str, Any]] = queue.Queue()
+    thread = threading.Thread(target=lambda: answered.put(list_mt(custom)))
+    thread.start()
+    time.sleep(0.2)
+    assert answered.empty()
+    fake.release_stalls()
+    assert [o["metadata"]["name"] for o in answered.get(timeout=5)["items"]] == ["t1"]
+    thread.join(5)
+
+
 def test_get_by_name(fake: FakeKubeAPI, custom: CustomObjectsApi) -> None:
     stored = fake.upsert(timeout_obj("t1"))
     got = cast(dict[str, Any], custom.get_namespaced_custom_object(G, V, NS, MT, "t1"))
@@ -263,6 +287,49 @@ def test_writes_are_refused_and_logged(fake: FakeKubeAPI, custom: CustomObjectsA
     writes = [r for r in fake.requests if r.method != "GET"]
     assert [(r.method, r.verb, r.status) for r in writes] == [("POST", "create", 405)]
     assert writes[0].path == f"/apis/{G}/{V}/namespaces/{NS}/{MT}"
+
+
+def test_deployments_and_the_service_proxy(tmp_path: Path) -> None:
+    """Built-in types served on request: a labelSelector list of Deployments across
+    namespaces (items without kind/apiVersion), a named 403 as RBAC words it, and the
+    service proxy (its backend's answer; 405 for a write, before it is forwarded)."""
+    deployment, service = control_plane("2.14.3")
+    with (
+        FakeControlPlane(version="2.14.3") as cp,
+        FakeKubeAPI(resources=[*KUMA_RESOURCES, DEPLOYMENTS, SERVICES]) as fake,
+    ):
+        fake.upsert_many([deployment, service])
+        fake.route_service("kuma-system", "kuma-control-plane", 5681, cp.url)
+        api = make_client(fake, tmp_path)
+        apps, core = client.AppsV1Api(api), CoreV1Api(api)
+        listed: Any = apps.list_deployment_for_all_namespaces(
+            label_selector="app in (kuma-control-plane,other)", _preload_content=False
+        )
+        items = json.loads(listed.data)["items"]
+        assert [i["metadata"]["name"] for i in items] == ["kuma-control-plane"]
+        assert "kind" not in items[0] and "apiVersion" not in items[0]
+        cp.answer("/meshes", {"items": [], "total": 0})
+        proxied: Any = core.connect_get_namespaced_service_proxy_with_path(
+            "kuma-control-plane:5681", "kuma-system", "meshes", _preload_content=False
+        )
+        assert json.loads(proxied.data) == {"items": [], "total": 0}  # the backend's answer
+        index: Any = core.connect_get_namespaced_service_proxy(
+            "kuma-control-plane:5681", "kuma-system", _preload_content=False
+        )
+        assert json.loads(index.data)["version"] == "2.14.3"
+        with pytest.raises(ApiException) as err:
+            core.connect_post_namespaced_service_proxy("kuma-control-plane:5681", "kuma-system")
+        assert err.value.status == 405
+        assert cp.requests == [("GET", "/meshes"), ("GET", "/")]
+        fake.forbid("deployments")
+        with pytest.raises(ApiException) as err:
+            apps.read_namespaced_deployment("kuma-control-plane", "kuma-system")
+        assert status_of(err.value)["message"] == (
+            'deployments.apps "kuma-control-plane" is forbidden: User '
+            '"system:serviceaccount:default:meshtui" cannot get resource "deployments" '
+            'in API group "apps" in the namespace "kuma-system"'
+        )
+        close_client(api)
 
 
 def test_wrong_token_is_unauthorized(fake: FakeKubeAPI, tmp_path: Path) -> None:
@@ -715,6 +782,26 @@ def test_restart_keeps_state_and_port(fake: FakeKubeAPI, custom: CustomObjectsAp
     listed = list_mt(custom)
     assert names(listed["items"]) == ["t1"]
     assert listed["metadata"]["resourceVersion"] == str(rv)
+
+
+def test_restore_from_backup_goes_back_in_state_and_versions(
+    fake: FakeKubeAPI, custom: CustomObjectsApi
+) -> None:
+    fake.upsert(timeout_obj("t1"))
+    backup, rv = fake.backup(), fake.resource_version
+    fake.upsert(timeout_obj("t2"))
+    later = fake.resource_version
+    fake.stop()
+    fake.restore(backup)
+    fake.start()
+    listed = list_mt(custom)
+    assert names(listed["items"]) == ["t1"]
+    assert listed["metadata"]["resourceVersion"] == str(rv)
+    with pytest.raises(ApiException) as err:  # the apiserver's answer to a version from the future
+        list_mt(custom, resource_version=str(later))
+    assert err.value.status == 504
+    fake.upsert(timeout_obj("t3"))  # versions continue from the backup's
+    assert fake.resource_version == rv + 1
 
 
 def test_wait_for_watchers_times_out(fake: FakeKubeAPI) -> None:

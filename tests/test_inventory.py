@@ -11,6 +11,7 @@ from meshtui.inventory import Inventory, OriginUpdate
 from meshtui.model import Problem
 from meshtui.parse import ContextOptions, dedupe
 from meshtui.sources.files import parse_text
+from tests.versions import V2_10
 
 TIMEOUT = """\
 apiVersion: kuma.io/v1alpha1
@@ -37,7 +38,7 @@ def by_name(inventory: Inventory) -> dict[str, object]:
 
 def test_re_reading_a_file_keeps_the_objects_of_unchanged_resources() -> None:
     docs = [TIMEOUT.format(name=f"t{i}", value="5s") for i in range(3)]
-    first, _ = Inventory.empty(ContextOptions()).apply([file_update(*docs)])
+    first, _ = Inventory.empty(ContextOptions(version=V2_10)).apply([file_update(*docs)])
     docs[1] = TIMEOUT.format(name="t1", value="7s")
     second, diff = first.apply([file_update(*docs)])
     before, after = by_name(first), by_name(second)
@@ -48,7 +49,7 @@ def test_re_reading_a_file_keeps_the_objects_of_unchanged_resources() -> None:
 
 
 def test_a_broken_file_keeps_the_last_good_versions_and_reports_the_error() -> None:
-    good, _ = Inventory.empty(ContextOptions()).apply(
+    good, _ = Inventory.empty(ContextOptions(version=V2_10)).apply(
         [file_update(TIMEOUT.format(name="t0", value="5s"), TIMEOUT.format(name="t1", value="5s"))]
     )
     broken, diff = good.apply([file_update(TIMEOUT.format(name="t0", value="6s"), "spec: [\n")])
@@ -84,7 +85,7 @@ def test_applying_changes_one_by_one_equals_reading_everything_afresh(seed: int)
     and the diff against the previous state."""
     rng = random.Random(seed)
     origins = [f"f{i}.yaml" for i in range(5)]
-    inventory = Inventory.empty(ContextOptions(zone="z1"))
+    inventory = Inventory.empty(ContextOptions(zone="z1", version=V2_10))
     for _ in range(12):
         batch = [u for u in (_random_file(rng, rng.choice(origins)) for _ in range(2)) if u]
         before = dict(inventory.resource_map)

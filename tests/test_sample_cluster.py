@@ -17,6 +17,7 @@ from meshtui.engine.evaluation import MeshEvaluation
 from meshtui.engine.index import build_index
 from meshtui.parse import ContextOptions, ParseResult, parse_documents
 from meshtui.sources.files import load_path
+from tests.versions import V2_10
 
 SAMPLE = Path(__file__).resolve().parents[1] / "sample-cluster"
 
@@ -64,12 +65,12 @@ GRPC_RETRY = {
 def _parsed() -> ParseResult:
     documents, problems = load_path(SAMPLE)
     assert problems == []
-    return parse_documents(documents, ContextOptions())
+    return parse_documents(documents, ContextOptions(version=V2_10))
 
 
 @cache
 def _evaluation(mesh: str) -> MeshEvaluation:
-    return MeshEvaluation(build_index(_parsed().resources, mesh))
+    return MeshEvaluation(build_index(_parsed().resources, mesh, version=V2_10))
 
 
 def _body(mesh: str, dataplane: str) -> dict[str, Any]:
@@ -373,8 +374,8 @@ RESOURCE_RULES: list[tuple[str, str, str, str, str, str, Any, list[str]]] = [
         "http",
         {
             "interval": "5s",
-            "timeout": "15s",
-            "unhealthyThreshold": 5,
+            "timeout": "2s",
+            "unhealthyThreshold": 3,
             "healthyThreshold": 1,
             "http": {"path": "/healthz", "expectedStatuses": [200]},
         },
@@ -625,16 +626,13 @@ def test_legacy_to_rules_only_in_the_mesh_that_is_not_exclusive() -> None:
 def test_proxy_rules_of_single_item_policies() -> None:
     metric = _block("shop", PAYMENTS, "MeshMetric")["proxyRule"]
     assert metric["conf"] == {
-        "sidecar": {
-            "profiles": {"appendProfiles": [{"name": "Basic"}, {"name": "All"}]},
-            "includeUnused": False,
-        },
+        "sidecar": {"profiles": {"appendProfiles": [{"name": "Basic"}, {"name": "All"}]}},
         "applications": [{"path": "/internal/metrics", "port": 8080}],
         "backends": [{"type": "Prometheus", "prometheus": {"port": 5670, "path": "/metrics"}}],
     }
     assert [_name(o) for o in metric["origin"]] == ["shop-metrics", "payments-metrics"]
     trace = _block("shop", EDGE, "MeshTrace")["proxyRule"]
-    assert trace["conf"]["sampling"] == {"overall": 10, "client": 100, "random": 100}
+    assert trace["conf"]["sampling"] == {"overall": 10}
     assert [_name(o) for o in trace["origin"]] == ["shop-tracing"]
 
 

@@ -10,7 +10,16 @@ from collections.abc import Mapping
 from typing import Any
 
 from meshtui.kinds import POLICY_KINDS
-from meshtui.model import MESH_REF, Dataplane, Inbound, Policy, PolicyItem, Resource, TargetRef
+from meshtui.model import (
+    MESH_REF,
+    Dataplane,
+    Inbound,
+    Policy,
+    PolicyItem,
+    Resource,
+    TargetRef,
+    ZoneProxyListener,
+)
 
 
 def target_ref(raw: Any, *, implicit_mesh: bool = False) -> TargetRef | None:
@@ -39,7 +48,8 @@ def decode_policy(resource: Resource) -> Policy:
     info = POLICY_KINDS[kind]
     to_items = _items(spec.get("to")) if info.has_to else []
     from_items = _items(spec.get("from")) if info.has_from else []
-    rule_items = _items(spec.get("rules")) if info.has_rules else []
+    # `rules[]` are read for every kind: which lines have them is the engine's to decide
+    rule_items = _items(spec.get("rules"))
     return Policy(
         resource=resource,
         target_ref=target_ref(spec.get("targetRef"), implicit_mesh=True) or MESH_REF,
@@ -56,7 +66,12 @@ def decode_policy(resource: Resource) -> Policy:
             for i, item in enumerate(from_items)
         ),
         rules=tuple(
-            PolicyItem(target_ref=None, conf=item.get("default"), index=i)
+            PolicyItem(
+                target_ref=None,
+                conf=item.get("default"),
+                index=i,
+                matches=tuple(_items(item.get("matches"))),
+            )
             for i, item in enumerate(rule_items)
         ),
         default=spec.get("default") if info.single_item else None,
@@ -89,10 +104,9 @@ def decode_dataplane(resource: Resource) -> Dataplane:
     address = _str(networking.get("address"))
     inbounds = []
     for raw in _items(networking.get("inbound")):
-        port = raw.get("port")
         inbounds.append(
             Inbound(
-                port=port if isinstance(port, int) and not isinstance(port, bool) else 0,
+                port=_port(raw.get("port")),
                 address=_str(raw.get("address")) or address,
                 name=_str(raw.get("name")),
                 state=_str(raw.get("state")) or "Ready",
@@ -105,13 +119,28 @@ def decode_dataplane(resource: Resource) -> Dataplane:
     if isinstance(gateway, Mapping):
         gateway_type = _str(gateway.get("type")) or "DELEGATED"
         gateway_tags = _labels_or_none(gateway.get("tags")) or {}
+    listeners = tuple(
+        ZoneProxyListener(
+            type=_str(raw.get("type")),
+            port=_port(raw.get("port")),
+            address=_str(raw.get("address")) or address,
+            name=_str(raw.get("name")),
+            state=_str(raw.get("state")) or "Ready",
+        )
+        for raw in _items(networking.get("listeners"))
+    )
     return Dataplane(
         resource=resource,
         address=address,
         inbounds=tuple(inbounds),
         gateway_type=gateway_type,
         gateway_tags=gateway_tags,
+        listeners=listeners,
     )
+
+
+def _port(raw: Any) -> int:
+    return raw if isinstance(raw, int) and not isinstance(raw, bool) else 0
 
 
 def _items(raw: Any) -> list[Mapping[str, Any]]:

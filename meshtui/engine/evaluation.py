@@ -16,7 +16,13 @@ from dataclasses import dataclass
 
 from meshtui.engine.index import MeshIndex
 from meshtui.engine.inspect import policy_matches, rules_body
-from meshtui.engine.matching import Selection, select, select_gateway, zone_filter_reason
+from meshtui.engine.matching import (
+    Selection,
+    mesh_inbounds,
+    select,
+    select_gateway,
+    zone_filter_reason,
+)
 from meshtui.engine.memo import RuleCache
 from meshtui.engine.resource_rules import identity, resolve
 from meshtui.engine.rules import TypeRules, type_rules
@@ -215,8 +221,8 @@ class MeshEvaluation:
                 if dp.gateway_type == "BUILTIN":
                     builtin.append(dp)
                     continue
-                eligible = dp.gateway_type == "DELEGATED" or any(
-                    i.state != "Ignored" for i in dp.inbounds
+                eligible = dp.gateway_type == "DELEGATED" or bool(
+                    mesh_inbounds(dp, self.index.version)
                 )
                 if eligible:
                     labels = dp.labels

@@ -1,4 +1,4 @@
-"""The Kuma 2.10.11 inspect API bodies, computed offline.
+"""The Kuma inspect API bodies (2.10-2.14, as the mesh index's version), computed offline.
 
 - `rules_body`: `GET /meshes/{mesh}/dataplanes/{name}/_rules`.
 - `affected_dataplanes_body`: `GET /meshes/{mesh}/{plural}/{name}/_resources/dataplanes`.
@@ -18,10 +18,11 @@ from meshtui.engine import subsets
 from meshtui.engine.index import MeshIndex
 from meshtui.engine.matching import Listener, select, select_gateway
 from meshtui.engine.resource_rules import Origin, ResourceRule
-from meshtui.engine.rules import LegacyRule, TypeRules, type_rules
+from meshtui.engine.rules import InboundRule, LegacyRule, TypeRules, type_rules
 from meshtui.kinds import POLICY_KINDS
 from meshtui.kinds.gojson import canon
 from meshtui.model import Dataplane, Policy, Resource
+from meshtui.versions import KumaVersion
 
 
 def meta(resource: Resource, type_: str | None = None) -> dict[str, Any]:
@@ -45,12 +46,13 @@ def rules_body(
 ) -> dict[str, Any]:
     """The `_rules` response for one dataplane."""
     exclusive = _mesh_services_mode(index) == "Exclusive"
+    version = index.version
     http_matches: dict[str, Any] = {}
     blocks = []
     for rules in computed if computed is not None else all_type_rules(index, dataplane):
         if rules.type == "MeshHTTPRoute":
-            _collect_http_matches(rules, http_matches)
-        block = _rule_block(rules, dataplane, exclusive=exclusive)
+            _collect_http_matches(rules, http_matches, version)
+        block = _rule_block(rules, dataplane, exclusive=exclusive, version=version)
         if block is not None:
             blocks.append(block)
     return {
@@ -67,20 +69,32 @@ def _mesh_services_mode(index: MeshIndex) -> str:
     return str(mode.get("mode", "")) if isinstance(mode, Mapping) else ""
 
 
-def _collect_http_matches(rules: TypeRules, into: dict[str, Any]) -> None:
+def _collect_http_matches(rules: TypeRules, into: dict[str, Any], version: KumaVersion) -> None:
+    """S8: the route rules' `matches` of the legacy to-rules, and from 2.14 of every
+    resource rule too, by hash."""
     from meshtui.engine.rules import hash_matches
 
-    for rule in rules.to_rules:
-        route_rules = rule.conf.get("rules") if isinstance(rule.conf, Mapping) else None
+    confs = [rule.conf for rule in rules.to_rules]
+    if version.http_matches_from_resource_rules:
+        confs.extend(conf for rule in rules.resource_rules for conf in rule.confs)
+    for conf in confs:
+        route_rules = conf.get("rules") if isinstance(conf, Mapping) else None
         for route_rule in route_rules if isinstance(route_rules, list) else []:
             matches = route_rule.get("matches") if isinstance(route_rule, Mapping) else None
             into[hash_matches(matches)] = matches
 
 
 def _rule_block(
-    rules: TypeRules, dataplane: Dataplane, *, exclusive: bool
+    rules: TypeRules, dataplane: Dataplane, *, exclusive: bool, version: KumaVersion
 ) -> dict[str, Any] | None:
-    if not rules.to_rules and not rules.from_rules and not rules.single_rules:
+    # S1: up to 2.13 only the legacy lengths keep a type (its resource rules alone do not)
+    kept_by_resources = version.rules_keep_resource_only_types and bool(rules.resource_rules)
+    if (
+        not rules.to_rules
+        and not rules.from_rules
+        and not rules.single_rules
+        and not kept_by_resources
+    ):
         return None
     to_rules = [] if exclusive else [_legacy(rule, rules.type) for rule in rules.to_rules]
     proxy_rule = None
@@ -101,9 +115,7 @@ def _rule_block(
     inbound_rules = [
         {
             "inbound": _inbound(dataplane, listener),
-            "rules": [
-                {"conf": list(r.confs), "origin": _origins(r.origins, rules.type)} for r in merged
-            ],
+            "rules": [_inbound_rule(r, rules.type) for r in merged],
         }
         for listener, merged in _by_port(rules.inbound_rules)
         if merged
@@ -125,6 +137,14 @@ def _rule_block(
     block["type"] = rules.type
     block["warnings"] = list(rules.kuma_warnings)
     return block
+
+
+def _inbound_rule(rule: InboundRule, policy_type: str) -> dict[str, Any]:
+    out: dict[str, Any] = {"conf": list(rule.confs)}
+    if rule.match is not None:
+        out["match"] = rule.match
+    out["origin"] = _origins(rule.origins, policy_type)
+    return out
 
 
 def _by_port(
@@ -181,13 +201,14 @@ def policy_matches(policy: Policy, dataplane: Dataplane, index: MeshIndex) -> bo
     return select(policy.resource, policy.target_ref, dataplane, gateway, index).matched
 
 
+def affected_dataplanes(index: MeshIndex, policy: Policy) -> list[Dataplane]:
+    """Every proxy the policy selects (Kuma's `PolicyMatches`), by store name."""
+    return [dp for _, dp in sorted(index.dataplanes.items()) if policy_matches(policy, dp, index)]
+
+
 def affected_dataplanes_body(index: MeshIndex, policy: Policy) -> dict[str, Any]:
     """`_resources/dataplanes` of a policy: every proxy it selects, by name."""
-    items = [
-        meta(dp.resource)
-        for _, dp in sorted(index.dataplanes.items())
-        if policy_matches(policy, dp, index)
-    ]
+    items = [meta(dp.resource) for dp in affected_dataplanes(index, policy)]
     return {"items": items, "total": len(items)}
 
 
@@ -195,12 +216,13 @@ def matched_policies_body(
     index: MeshIndex, dataplane: Dataplane, policy_type: str
 ) -> dict[str, Any]:
     """The policies of `policy_type` matched to the dataplane, lowest priority first."""
-    from meshtui.kinds.schemas import POLICY_SPECS
+    from meshtui.kinds.schemas import schemas_for
 
+    specs = schemas_for(index.version).policy_specs
     gateway = select_gateway(index, dataplane)
     rules = type_rules(index, dataplane, policy_type, gateway=gateway)
     items = [
-        {**meta(p.resource), "spec": canon(dict(p.resource.spec), POLICY_SPECS[policy_type])}
+        {**meta(p.resource), "spec": canon(dict(p.resource.spec), specs[policy_type])}
         for p in rules.matched
     ]
     return {"items": items, "total": len(items)}

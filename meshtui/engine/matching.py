@@ -1,10 +1,11 @@
-"""Does a policy's top-level targetRef select a data plane proxy? (Kuma 2.10.11)
+"""Does a policy's top-level targetRef select a data plane proxy? (Kuma 2.10-2.14)
 
 The answer is a `Selection`: the inbound listeners (and, for built-in gateways, the
 gateway listeners) the policy attaches to, whether it selects a delegated gateway, and
 — when it selects nothing — the first reason why, for the dashboard's "why not".
 A policy is matched for the whole proxy as soon as it selects anything: its `to[]`
 then applies to every outbound, its `from[]`/`rules[]` to the selected inbounds only.
+Where releases differ, the mesh index's `KumaVersion` decides (spec kuma-2.14.md §1).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from datetime import datetime
 
 from meshtui.engine.index import MeshIndex
 from meshtui.model import SERVICE_TAG, Dataplane, Resource, TargetRef
+from meshtui.versions import KumaVersion
 
 Listener = tuple[str, int]
 """Kuma's `InboundListener`: (address, port)."""
@@ -216,27 +218,53 @@ def _select(
     )
     if reason:
         return Selection(reason=reason)
+    return _kind_switch(policy, ref, dataplane, gateway, index, routes)
+
+
+def select_by_kind(
+    policy: Resource,
+    ref: TargetRef,
+    dataplane: Dataplane,
+    gateway: Resource | None,
+    index: MeshIndex,
+) -> Selection:
+    """What the targetRef's kind selects, leaving out the zone and namespace pre-filters
+    (for "why not": a policy can miss a proxy for several reasons at once)."""
+    return _kind_switch(policy, ref, dataplane, gateway, index, ())
+
+
+def _kind_switch(
+    policy: Resource,
+    ref: TargetRef,
+    dataplane: Dataplane,
+    gateway: Resource | None,
+    index: MeshIndex,
+    routes: tuple[str, ...],
+) -> Selection:
     kind = ref.kind
     if kind in ("Mesh", "MeshSubset"):
         if ref.proxy_types and proxy_type(dataplane) not in ref.proxy_types:
             return Selection(
                 reason=f"proxyTypes {list(ref.proxy_types)} excludes a {proxy_type(dataplane)}"
             )
+        version = index.version
         selector = dict(ref.tags or {}) if kind == "MeshSubset" else {}
-        return _by_tags(selector, dataplane, gateway, ref)
+        if kind == "Mesh" and version.zone_proxy_listeners and dataplane.listeners:
+            return _with_zone_listeners(
+                _by_tags(selector, dataplane, gateway, ref, version), dataplane
+            )
+        return _by_tags(selector, dataplane, gateway, ref, version)
     if kind == "MeshService":
         if not ref.name:
-            return Selection(
-                reason="a top-level MeshService selected by labels selects no proxy in 2.10"
-            )
-        return _by_tags({SERVICE_TAG: ref.name}, dataplane, gateway, ref)
+            return Selection(reason="a top-level MeshService selected by labels selects no proxy")
+        return _by_tags({SERVICE_TAG: ref.name}, dataplane, gateway, ref, index.version)
     if kind == "MeshServiceSubset":
         selector = {SERVICE_TAG: ref.name, **(ref.tags or {})}
-        return _by_tags(selector, dataplane, gateway, ref)
+        return _by_tags(selector, dataplane, gateway, ref, index.version)
     if kind == "MeshGateway":
-        return _by_mesh_gateway(policy, ref, dataplane, gateway)
+        return _by_mesh_gateway(policy, ref, dataplane, gateway, index.version)
     if kind == "Dataplane":
-        return _by_dataplane(policy, ref, dataplane, gateway)
+        return _by_dataplane(policy, ref, dataplane, gateway, index.version)
     if kind == "MeshHTTPRoute":
         route = index.routes_by_display_name.get(ref.name)
         if route is None or route.resource.mesh != policy.mesh:
@@ -307,12 +335,18 @@ def go_quote(text: str) -> str:
 
 
 def _by_tags(
-    selector: Mapping[str, str], dataplane: Dataplane, gateway: Resource | None, ref: TargetRef
+    selector: Mapping[str, str],
+    dataplane: Dataplane,
+    gateway: Resource | None,
+    ref: TargetRef,
+    version: KumaVersion,
 ) -> Selection:
+    with_ignored = version.ignored_inbounds_match_by_tags
     inbounds: list[Listener] = [
         inbound.listener
         for inbound in dataplane.inbounds
-        if inbound.state != "Ignored" and tag_selector_matches(selector, inbound.tags)
+        if (with_ignored or inbound.state != "Ignored")
+        and tag_selector_matches(selector, inbound.tags)
     ]
     listeners: list[tuple[str, int, str]] = []
     if gateway is not None:
@@ -339,8 +373,34 @@ def _by_tags(
     return Selection(reason=f"{ref.describe()} matches no inbound of this proxy")
 
 
+def mesh_inbounds(dataplane: Dataplane, version: KumaVersion) -> tuple[Listener, ...]:
+    """What a top-level `Mesh` without `proxyTypes` selects on a proxy that has no
+    MeshGateway: `_by_tags` with an empty selector, plus the zone-proxy listeners."""
+    with_ignored = version.ignored_inbounds_match_by_tags
+    found = [i.listener for i in dataplane.inbounds if with_ignored or i.state != "Ignored"]
+    if version.zone_proxy_listeners:
+        for listener in dataplane.listeners:
+            if listener.listener not in found:
+                found.append(listener.listener)
+    return tuple(found)
+
+
+def _with_zone_listeners(selection: Selection, dataplane: Dataplane) -> Selection:
+    """M5: a top-level `Mesh` also selects every embedded zone-proxy listener, after the
+    inbounds (a listener on an inbound's key is that key once)."""
+    inbounds = list(selection.inbounds)
+    for listener in dataplane.listeners:
+        if listener.listener not in inbounds:
+            inbounds.append(listener.listener)
+    return Selection(tuple(inbounds), selection.gateway_listeners, selection.delegated)
+
+
 def _by_mesh_gateway(
-    policy: Resource, ref: TargetRef, dataplane: Dataplane, gateway: Resource | None
+    policy: Resource,
+    ref: TargetRef,
+    dataplane: Dataplane,
+    gateway: Resource | None,
+    version: KumaVersion,
 ) -> Selection:
     if gateway is None or dataplane.gateway_type != "BUILTIN":
         return Selection(reason="a MeshGateway targetRef only selects built-in gateway proxies")
@@ -348,12 +408,16 @@ def _by_mesh_gateway(
         return Selection(
             reason=f"this proxy serves MeshGateway {gateway.display_name!r}, not {ref.name!r}"
         )
-    selection = _by_tags(dict(ref.tags or {}), dataplane, gateway, ref)
+    selection = _by_tags(dict(ref.tags or {}), dataplane, gateway, ref, version)
     return Selection(selection.inbounds, selection.gateway_listeners, False, selection.reason)
 
 
 def _by_dataplane(
-    policy: Resource, ref: TargetRef, dataplane: Dataplane, gateway: Resource | None
+    policy: Resource,
+    ref: TargetRef,
+    dataplane: Dataplane,
+    gateway: Resource | None,
+    version: KumaVersion,
 ) -> Selection:
     if gateway is not None:
         return Selection(
@@ -374,14 +438,25 @@ def _by_dataplane(
     )
     if not selected:
         return Selection(reason=f"{ref.describe()} does not select this proxy")
-    inbounds = tuple(
+    section = ref.section_name
+    by_port = version.section_name_by_port
+    with_ignored = version.ignored_inbounds_match_by_dataplane
+    inbounds = [
         inbound.listener
         for inbound in dataplane.inbounds
-        if inbound.state != "Ignored" and (not ref.section_name or inbound.name == ref.section_name)
-    )
-    if not inbounds:
+        if (with_ignored or inbound.state != "Ignored")
+        and (not section or (inbound.section_name if by_port else inbound.name) == section)
+    ]
+    if version.zone_proxy_listeners:
+        for listener in dataplane.listeners:
+            if (not section or listener.section_name == section) and (
+                listener.listener not in inbounds
+            ):
+                inbounds.append(listener.listener)
+    delegated = version.dataplane_ref_selects_delegated and dataplane.gateway_type == "DELEGATED"
+    if not inbounds and not delegated:
         return Selection(reason=f"{ref.describe()} selects no inbound of this proxy")
-    return Selection(inbounds)
+    return Selection(tuple(inbounds), delegated=delegated)
 
 
 def _gateway_listeners(gateway: Resource) -> list[Mapping[str, object]]:

@@ -37,8 +37,8 @@ def merge_confs(confs: Sequence[Any], struct: Struct, *, canonical: Canon = cano
     if not confs:
         return []
     results = []
-    for group in _group_by_merge_values(confs, struct):
-        typed = [canonical(conf, struct) for conf in group]
+    for group in typed_groups(confs, struct, canonical=canonical):
+        typed = [conf for _, conf in group]
         merged: Any = typed[0]
         for conf in typed[1:]:
             merged = merge_patch(merged, conf)
@@ -69,13 +69,24 @@ def _has_concatenated(struct: Struct, seen: frozenset[int] = frozenset()) -> boo
     return found
 
 
-def _group_by_merge_values(confs: Sequence[Any], struct: Struct) -> list[list[Any]]:
+def typed_groups(
+    confs: Sequence[Any], struct: Struct, *, canonical: Canon = canon
+) -> list[list[tuple[int, Any]]]:
+    """What `merge_confs` merges: the typed confs, one group per merged result (one group,
+    except per hostname for MeshHTTPRoute), each with its position in `confs`."""
+    return [
+        [(i, canonical(conf, struct)) for i, conf in group]
+        for group in _group_by_merge_values(confs, struct)
+    ]
+
+
+def _group_by_merge_values(confs: Sequence[Any], struct: Struct) -> list[list[tuple[int, Any]]]:
     """Split confs by the `mergeValues` field (MeshHTTPRoute `hostnames`), first-seen order."""
     key_field = _merge_values_field(struct)
     if key_field is None:
-        return [list(confs)]
-    groups: dict[str, list[Any]] = {}
-    for conf in confs:
+        return [list(enumerate(confs))]
+    groups: dict[str, list[tuple[int, Any]]] = {}
+    for i, conf in enumerate(confs):
         values = conf.get(key_field.json) if isinstance(conf, dict) else None
         keys = (
             [v for v in values if isinstance(v, str)]
@@ -86,7 +97,7 @@ def _group_by_merge_values(confs: Sequence[Any], struct: Struct) -> list[list[An
             copy_ = dict(conf) if isinstance(conf, dict) else {}
             if key:
                 copy_[key_field.json] = [key]
-            groups.setdefault(key, []).append(copy_)
+            groups.setdefault(key, []).append((i, copy_))
     return list(groups.values())
 
 

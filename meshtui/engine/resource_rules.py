@@ -1,10 +1,10 @@
-"""Per-resource outbound rules: `to[]` entries against real resources. (Kuma 2.10.11)
+"""Per-resource outbound rules: `to[]` entries against real resources. (Kuma 2.10-2.14)
 
 Each `to[]` entry of a matched policy is resolved to real resources (the Mesh, a
-MeshService, MeshExternalService or MeshMultiZoneService, and a port section). One
-rule is built per distinct (resource, section), merging, in entry order, every entry
-that is relevant to it: a `Mesh` entry feeds every key, a service-wide entry feeds all
-sections of its service.
+MeshService, MeshExternalService or MeshMultiZoneService, and a port section; from 2.11
+also a MeshHTTPRoute). One rule is built per distinct (resource, section), merging, in
+entry order, every entry that is relevant to it: a `Mesh` entry feeds every key, a
+service-wide entry feeds all sections of its service, a route entry only its route.
 """
 
 from __future__ import annotations
@@ -118,8 +118,10 @@ def legacy_service_name(name: str) -> tuple[str, str, int] | None:
 
 
 def resolve(ref: TargetRef, policy: Resource, index: MeshIndex) -> list[tuple[Resource, str]]:
-    """Kuma 2.10's `ResolveTargetRef`: the resources (and sections) a `to[]` targetRef names."""
+    """`ResolveTargetRef`: the resources (and sections) a `to[]` targetRef names."""
     kind = ref.kind
+    if kind == "MeshHTTPRoute":
+        return _resolve_route(ref, policy, index) if index.version.to_route_items else []
     if kind not in ("Mesh", "MeshService", "MeshExternalService", "MeshMultiZoneService"):
         return []
     labels: Mapping[str, str] | None = ref.labels
@@ -144,22 +146,55 @@ def resolve(ref: TargetRef, policy: Resource, index: MeshIndex) -> list[tuple[Re
         found = [hit] if hit is not None else []
     if port == 0 and not ref.section_name:
         return [(res, "") for res in found]
+    by_name = index.version.section_name_by_port
     out = []
     for res in found:
+        if res.type == "MeshExternalService" and by_name and not port:
+            # S6: a MeshExternalService is a destination with one port, named `match.port`
+            port_name = _external_port_name(res)
+            if port_name == ref.section_name:
+                out.append((res, port_name))
+            continue
         if res.type not in ("MeshService", "MeshMultiZoneService"):
             out.append((res, ""))
             continue
-        section = _find_section(res, port, ref.section_name)
+        section = _find_section(res, port, ref.section_name, by_name=by_name)
         if section is not None:
             out.append((res, section))
     return out
 
 
-def _find_section(resource: Resource, port: int, section_name: str) -> str | None:
-    """2.10 `query.findPort`, then `GetNameOrStringifyPort` of the port found.
+def _external_port_name(resource: Resource) -> str:
+    match = resource.spec.get("match")
+    port = match.get("port") if isinstance(match, Mapping) else None
+    return str(port) if isinstance(port, int) and not isinstance(port, bool) else ""
+
+
+def _resolve_route(
+    ref: TargetRef, policy: Resource, index: MeshIndex
+) -> list[tuple[Resource, str]]:
+    """S7 (2.11+): a `to[]` MeshHTTPRoute by labels (every route carrying them) or by
+    identity (zone and namespace defaulted from the policy); never a section."""
+    routes = [p.resource for p in index.policies_of("MeshHTTPRoute", include_shadow=True)]
+    if ref.labels:
+        return [(r, "") for r in routes if _has_all(r.labels, ref.labels)]
+    wanted = (policy.mesh, policy.zone, ref.namespace or policy.namespace, ref.name)
+    for route in routes:
+        if (route.mesh, route.zone, route.namespace, route.display_name) == wanted:
+            return [(route, "")]
+    return []
+
+
+def _has_all(labels: Mapping[str, str], wanted: Mapping[str, str]) -> bool:
+    return all(k in labels and labels[k] == v for k, v in wanted.items())
+
+
+def _find_section(resource: Resource, port: int, section_name: str, *, by_name: bool) -> str | None:
+    """`query.findPort`, then the found port's name, else its number as a string.
 
     With a port (legacy bridge): the first port with that number. With a section name:
-    the first port named so, or an unnamed port whose number `ParseUint` reads from it.
+    up to 2.11 the first port named so, or an unnamed port whose number `ParseUint`
+    reads from it; from 2.12 the first whose name, else decimal number, equals it.
     """
     ports = resource.spec.get("ports")
     if not isinstance(ports, list):
@@ -172,6 +207,8 @@ def _find_section(resource: Resource, port: int, section_name: str) -> str | Non
         name = item.get("name") or ""
         if port:
             found = number == port
+        elif by_name:
+            found = bool(section_name) and (str(name) if name else str(number)) == section_name
         else:
             found = bool(section_name) and (
                 name == section_name or (not name and parsed is not None and number == parsed)
@@ -206,7 +243,7 @@ def _resolved(entry: Entry, index: MeshIndex, cache: RuleCache) -> list[tuple[Re
 
 
 def _section_relevant(resolved_type: str, section: str, key_section: str) -> bool:
-    if resolved_type == "MeshExternalService":
+    if resolved_type in ("MeshExternalService", "MeshHTTPRoute"):
         return True
     return section == key_section or (section == "" and key_section != "")
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from meshtui.engine import subsets
 from meshtui.engine.index import MeshIndex, SlowCandidates, proxy_requirements
-from meshtui.engine.matching import Listener, select, zone_filter_reason
+from meshtui.engine.matching import Listener, mesh_inbounds, select, zone_filter_reason
 from meshtui.engine.memo import RuleCache
 from meshtui.engine.merging import merge_confs
 from meshtui.engine.ordering import (
@@ -33,9 +33,11 @@ from meshtui.engine.ordering import (
     sort_policies,
 )
 from meshtui.engine.resource_rules import Origin, ResourceRule, build_resource_rules
-from meshtui.kinds import POLICY_KINDS
+from meshtui.kinds import POLICY_KINDS, kinds_for
 from meshtui.kinds.gojson import canon
 from meshtui.kinds.gotypes import GoType, List, Ptr, Struct
+from meshtui.kinds.schemas import schemas_for
+from meshtui.kinds.schemas.common import MATCH
 from meshtui.model import (
     SERVICE_TAG,
     Dataplane,
@@ -45,6 +47,7 @@ from meshtui.model import (
     ResourceKey,
     TargetRef,
 )
+from meshtui.versions import DEFAULT, KumaVersion
 
 RULE_MATCHES_HASH_TAG = "__rule-matches-hash__"
 _OLD_KINDS = frozenset(
@@ -63,10 +66,13 @@ class LegacyRule:
 
 @dataclass(frozen=True, slots=True)
 class InboundRule:
-    """The merged `rules[]` (and from-as-rules) conf of one inbound."""
+    """An inbound rule: up to 2.11 the merged `rules[]` (and from-as-rules) conf of one
+    inbound; from 2.12 one entry's own conf, and from 2.14 one of its `matches`."""
 
     confs: tuple[Any, ...]
     origins: tuple[Origin, ...]
+    match: Any = None
+    """The `Match` this rule is for (2.14+); `None` for a catch-all rule."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -94,11 +100,16 @@ class _TagsError(ValueError):
     """A targetRef kind the legacy tag model cannot represent."""
 
 
-def conf_type(policy_type: str) -> Struct:
-    """The Go type merged for this policy type."""
-    from meshtui.kinds.schemas import POLICY_CONFS
+def conf_type(policy_type: str, version: KumaVersion = DEFAULT) -> Struct:
+    """The Go type merged for this policy type at this version (`to[]`/`from[]` items')."""
+    return schemas_for(version).conf(policy_type)
 
-    return POLICY_CONFS[policy_type]
+
+def rule_conf_type(policy_type: str, version: KumaVersion) -> Struct:
+    """The Go type of a `rules[]` entry's `default` (MeshTrafficPermission's differs from
+    its `from[]` conf)."""
+    schemas = schemas_for(version)
+    return schemas.rule_confs.get(policy_type) or schemas.conf(policy_type)
 
 
 def _merge_in_order(order: Mapping[int, int], *groups: Sequence[Policy]) -> list[Policy]:
@@ -193,7 +204,7 @@ def match_policies(
     shared, positions, slow_candidates = hit
     # the others, but for those that need what this proxy lacks (they would miss it silently)
     slow = slow_candidates.for_proxy(_requirements(dataplane, cache), sets.order)
-    listeners = [i.listener for i in dataplane.inbounds if i.state != "Ignored"]
+    listeners = mesh_inbounds(dataplane, index.version)
     if not listeners and dataplane.gateway_type != "DELEGATED":
         shared, positions = (), ()
     slow_matched, slow_inbound, warnings = _match_each(slow, dataplane, gateway, index)
@@ -322,8 +333,10 @@ def type_rules(
     per_inbound = {
         listener: _sorted(ps, cache, ranks).ordered for listener, ps in by_inbound.items()
     }
-    struct = conf_type(policy_type)
-    from_rules, inbound_rules = _from_side(policy_type, per_inbound, struct, warnings, cache)
+    struct = conf_type(policy_type, index.version)
+    from_rules, inbound_rules = _from_side(
+        policy_type, per_inbound, struct, warnings, cache, index.version
+    )
     to_rules, resource_rules = _to_side(policy_type, merge_order, index, struct, warnings, cache)
     # meshtui's own notes, never part of Kuma's warnings (the `_rules` body must not show them)
     notes = merge_order.notes
@@ -352,16 +365,32 @@ def type_rules(
 # inbound side
 
 
+def has_rules(policy_type: str, version: KumaVersion) -> bool:
+    """Whether the type has `rules[]` at this version (MeshTrafficPermission gained them in
+    2.12, MeshFaultInjection in 2.13)."""
+    return kinds_for(version).policies[policy_type].has_rules
+
+
 def _from_side(
     policy_type: str,
     per_inbound: Mapping[Listener, tuple[Policy, ...]],
     struct: Struct,
     warnings: list[str],
     cache: RuleCache,
+    version: KumaVersion,
 ) -> tuple[dict[Listener, tuple[LegacyRule, ...]], dict[Listener, tuple[InboundRule, ...]]]:
     info = POLICY_KINDS[policy_type]
     if not info.has_from:
         return {}, {}
+    build = _InboundBuild(
+        struct=struct,
+        rule_struct=rule_conf_type(policy_type, version),
+        has_rules=has_rules(policy_type, version),
+        from_as_rules=info.from_as_rules,
+        unmerged=version.unmerged_inbound_rules,
+        matches=version.inbound_rule_matches,
+        match_struct=schemas_for(version).match or MATCH,
+    )
     from_rules: dict[Listener, tuple[LegacyRule, ...]] = {}
     inbound_rules: dict[Listener, tuple[InboundRule, ...]] = {}
     for listener, matched in per_inbound.items():
@@ -370,44 +399,65 @@ def _from_side(
         key = (policy_type, tuple(map(id, policies)))
         hit = cache.from_side.get(key)
         if hit is None:
-            hit = (
-                policies,
-                *_from_one_inbound(policies, struct, info.has_rules, info.from_as_rules, cache),
-            )
+            hit = (policies, *_from_one_inbound(policies, build, cache))
             cache.from_side[key] = hit
-        _, legacy, merged = hit
+        _, legacy, rules = hit
         if isinstance(legacy, str):
             warnings.append(f"couldn't create From rules: {legacy}")
             return {}, {}
         from_rules[listener] = legacy
-        if merged is not None:
-            inbound_rules[listener] = (merged,)
+        if rules:
+            inbound_rules[listener] = rules
     return from_rules, inbound_rules
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _InboundBuild:
+    """How one policy type's inbound side is built at one Kuma version."""
+
+    struct: Struct
+    """The conf type of `from[]` entries (and the merged conf)."""
+    rule_struct: Struct
+    """The conf type of `rules[]` entries."""
+    has_rules: bool
+    from_as_rules: bool
+    unmerged: bool
+    """S3 (2.12+): one rule per entry instead of one merged rule."""
+    matches: bool
+    """S4 (2.14+): one rule per `matches[]` item, sorted by match specificity."""
+    match_struct: Struct
+    """The version's `Match` type."""
+
+
 def _from_one_inbound(
-    policies: Sequence[Policy],
-    struct: Struct,
-    has_rules: bool,
-    from_as_rules: bool,
-    cache: RuleCache,
-) -> tuple[tuple[LegacyRule, ...] | str, InboundRule | None]:
+    policies: Sequence[Policy], build: _InboundBuild, cache: RuleCache
+) -> tuple[tuple[LegacyRule, ...] | str, tuple[InboundRule, ...]]:
     try:
         items = [(p, item) for p in policies for item in p.from_]
         legacy: tuple[LegacyRule, ...] | str = tuple(
-            _legacy_rules(items, struct, cache, negations=True)
+            _legacy_rules(items, build.struct, cache, negations=True)
         )
     except _TagsError as err:
-        return str(err), None
-    merged = (
-        _inbound_rule(policies, struct, cache, from_as_rules=from_as_rules) if has_rules else None
-    )
-    return legacy, merged
+        return str(err), ()
+    if not build.has_rules:
+        return legacy, ()
+    entries = _inbound_entries(policies, from_as_rules=build.from_as_rules)
+    if not entries:
+        return legacy, ()
+    if build.unmerged:
+        return legacy, _unmerged_inbound_rules(entries, build, cache)
+    origins: dict[tuple[ResourceKey, int], Origin] = {}
+    for policy, item in entries:
+        origins.setdefault((policy.key, item.index), Origin(policy, item.index))
+    confs = cache.merge([item.conf for _, item in entries], build.struct, merge_confs)
+    return legacy, (InboundRule(tuple(confs), tuple(origins.values())),)
 
 
-def _inbound_rule(
-    policies: Sequence[Policy], struct: Struct, cache: RuleCache, *, from_as_rules: bool
-) -> InboundRule | None:
+def _inbound_entries(
+    policies: Sequence[Policy], *, from_as_rules: bool
+) -> list[tuple[Policy, PolicyItem]]:
+    """Each policy's `rules[]`, else (from-as-rules types) its `from[]` (targetRef
+    ignored), in entry order: attributes, then display name descending (stable)."""
     entries: list[tuple[Policy, PolicyItem]] = []
     for policy in policies:
         if policy.rules:
@@ -415,20 +465,49 @@ def _inbound_rule(
         elif from_as_rules and policy.from_:
             entries.extend((policy, item) for item in policy.from_)
     if not entries:
-        return None
+        return entries
 
     def compare(a: tuple[Policy, PolicyItem], b: tuple[Policy, PolicyItem]) -> int:
         return compare_attributes(a[0], b[0]) or compare_names_descending(a[0], b[0])
 
     if keyable([p for p, _ in entries]):
-        entries = keyed_sort(entries, lambda e: e[0], lambda e: attribute_key(e[0]))
-    else:
-        entries = go_stable_sort(entries, compare)
-    origins: dict[tuple[ResourceKey, int], Origin] = {}
+        return keyed_sort(entries, lambda e: e[0], lambda e: attribute_key(e[0]))
+    return go_stable_sort(entries, compare)
+
+
+def _unmerged_inbound_rules(
+    entries: Sequence[tuple[Policy, PolicyItem]], build: _InboundBuild, cache: RuleCache
+) -> tuple[InboundRule, ...]:
+    """S3/S4: one rule per entry with the entry's own conf (a `from[]` entry's conf has
+    the `from` type); from 2.14 one per match, then stably sorted by `match_key`."""
+    out: list[InboundRule] = []
     for policy, item in entries:
-        origins.setdefault((policy.key, item.index), Origin(policy, item.index))
-    confs = cache.merge([item.conf for _, item in entries], struct, merge_confs)
-    return InboundRule(tuple(confs), tuple(origins.values()))
+        struct = build.rule_struct if item.target_ref is None else build.struct
+        conf = cache.canon(item.conf, struct)
+        origin = (Origin(policy, item.index),)
+        if build.matches and item.matches:
+            out.extend(
+                InboundRule((conf,), origin, match=canon(match, build.match_struct))
+                for match in item.matches
+            )
+        else:
+            out.append(InboundRule((conf,), origin))
+    if build.matches:
+        out.sort(key=lambda rule: match_key(rule.match))
+    return tuple(out)
+
+
+def match_key(match: Any) -> tuple[int, int, int]:
+    """O2 (`CompareMatch`): a spiffeID before none, Exact before Prefix before any other
+    type; then an SNI before none. A catch-all (`None`) sorts last."""
+    spiffe = match.get("spiffeID") if isinstance(match, Mapping) else None
+    sni = match.get("sni") if isinstance(match, Mapping) else None
+    if isinstance(spiffe, Mapping):
+        score = {"Exact": 2, "Prefix": 1}.get(str(spiffe.get("type")), 0)
+        spiffe_key = (0, -score)
+    else:
+        spiffe_key = (1, 0)
+    return (*spiffe_key, 0 if isinstance(sni, Mapping) else 1)
 
 
 # ---------------------------------------------------------------------------------------
@@ -461,16 +540,32 @@ def _compute_to_side(
     ordered: Sequence[Policy], index: MeshIndex, struct: Struct, cache: RuleCache
 ) -> tuple[list[LegacyRule], list[ResourceRule], str]:
     try:
-        items: list[tuple[Policy, PolicyItem]] = []
-        for policy in ordered:
-            if policy.target_ref.kind == "MeshHTTPRoute":
-                items.extend(_route_items(policy, index))
-            else:
-                items.extend((policy, item) for item in policy.to)
-        legacy = _legacy_rules(items, struct, cache, negations=False)
+        legacy = _legacy_rules(legacy_to_items(ordered, index), struct, cache, negations=False)
     except _TagsError as err:
         return [], [], str(err)
     return legacy, build_resource_rules(ordered, index, struct, cache), ""
+
+
+def legacy_to_items(ordered: Sequence[Policy], index: MeshIndex) -> list[tuple[Policy, PolicyItem]]:
+    """The items the legacy to-rules are built from, in merge order.
+
+    Raises:
+        ValueError: A top-level MeshHTTPRoute policy whose route cannot be found.
+    """
+    skip_route_targets = index.version.to_route_items
+    items: list[tuple[Policy, PolicyItem]] = []
+    for policy in ordered:
+        if skip_route_targets and _targets_a_route(policy):
+            continue  # S2: the legacy to-rules leave out every policy with `to: MeshHTTPRoute`
+        if policy.target_ref.kind == "MeshHTTPRoute":
+            items.extend(_route_items(policy, index))
+        else:
+            items.extend((policy, item) for item in policy.to)
+    return items
+
+
+def _targets_a_route(policy: Policy) -> bool:
+    return any(item.target_ref and item.target_ref.kind == "MeshHTTPRoute" for item in policy.to)
 
 
 def _route_items(policy: Policy, index: MeshIndex) -> list[tuple[Policy, PolicyItem]]:
@@ -549,6 +644,24 @@ def target_subset(ref: TargetRef | None) -> subsets.Subset | None:
     return None
 
 
+def legacy_subset_items(
+    items: Sequence[tuple[Policy, PolicyItem]],
+) -> list[tuple[Policy, PolicyItem, subsets.Subset]]:
+    """The items the legacy tag model takes (old targetRef kinds), with their subsets.
+
+    Raises:
+        ValueError: A MeshGateway or MeshHTTPRoute item, which the tag model cannot hold.
+    """
+    out = []
+    for policy, item in items:
+        if item.target_ref is None or item.target_ref.kind not in _OLD_KINDS:
+            continue
+        subset = target_subset(item.target_ref)
+        if subset is not None:
+            out.append((policy, item, subset))
+    return out
+
+
 def _legacy_rules(
     items: Sequence[tuple[Policy, PolicyItem]],
     struct: Struct,
@@ -558,12 +671,7 @@ def _legacy_rules(
 ) -> list[LegacyRule]:
     policies: dict[ResourceKey, Policy] = {}
     subset_items = []
-    for policy, item in items:
-        if item.target_ref is None or item.target_ref.kind not in _OLD_KINDS:
-            continue
-        subset = target_subset(item.target_ref)
-        if subset is None:
-            continue
+    for policy, item, subset in legacy_subset_items(items):
         policies.setdefault(policy.key, policy)
         subset_items.append(subsets.SubsetItem(subset=subset, conf=item.conf, origin=policy.key))
     if not subset_items:

@@ -1,13 +1,23 @@
-"""The catalogue of Kuma 2.10.11 resource kinds meshtui understands.
+"""The catalogue of Kuma resource kinds meshtui understands, per release line.
 
-For each kind: its Kubernetes plural and short name, whether the CRD is namespaced,
-and for policies which sections it has (`to`, `from`, `rules`, a single top-level
-`default`) and where it sits in the control plane's plugin order. Pure data.
+For each kind: its Kubernetes plural and short name, its KRI short name, whether the CRD
+is namespaced, the release switch that introduced it (if after 2.10), and for policies
+which sections it has (`to`, `from`, `rules`, a single top-level `default`) and where it
+sits in the control plane's plugin order. Pure data.
+
+`kinds_for(version)` is the catalogue of one line; the module-level tables
+(`POLICY_KINDS`, `RESOURCE_KINDS`, `ALL_KINDS`) are Kuma 2.10.11's, and `EVERY_KIND`
+holds every kind any supported line knows.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from functools import cache
+from types import MappingProxyType
+
+from meshtui.versions import KumaVersion
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -17,7 +27,11 @@ class KindInfo:
     kind: str
     plural: str
     short: str
+    kri_short: str = ""
+    """The KRI short name (`kri_<short>_…`, spec §6 K2); empty for kinds without a KRI."""
     namespaced: bool = True
+    since: str = ""
+    """The `KumaVersion` switch that introduced the kind; empty when 2.10 has it."""
     is_policy: bool = False
     has_to: bool = False
     has_from: bool = False
@@ -27,6 +41,10 @@ class KindInfo:
     """2.10: `from[]` items also feed the merged inbound rules (§5.1 of the rules spec)."""
     order: int = 0
     """Position in the control plane's plugin order (the order of `_rules` blocks)."""
+
+    def available(self, version: KumaVersion) -> bool:
+        """Whether `version` has this kind."""
+        return not self.since or bool(getattr(version, self.since))
 
 
 _POLICIES = (
@@ -63,6 +81,7 @@ POLICY_KINDS: dict[str, KindInfo] = {
         kind=kind,
         plural=plural,
         short=short,
+        kri_short=short,
         is_policy=True,
         has_to=to,
         has_from=from_,
@@ -73,32 +92,174 @@ POLICY_KINDS: dict[str, KindInfo] = {
     )
     for i, (kind, plural, short, to, from_, rules, single, far) in enumerate(_POLICIES)
 }
-"""The 16 policy kinds of Kuma 2.10.11, in plugin order."""
+"""The 16 policy kinds of Kuma 2.10.11, in plugin order (no later line adds one)."""
 
 RESOURCE_KINDS: dict[str, KindInfo] = {
     info.kind: info
     for info in (
-        KindInfo(kind="Mesh", plural="meshes", short="mesh", namespaced=False),
-        KindInfo(kind="Dataplane", plural="dataplanes", short="dp"),
-        KindInfo(kind="MeshService", plural="meshservices", short="msvc"),
-        KindInfo(kind="MeshExternalService", plural="meshexternalservices", short="extsvc"),
-        KindInfo(kind="MeshMultiZoneService", plural="meshmultizoneservices", short="mzsvc"),
-        KindInfo(kind="MeshGateway", plural="meshgateways", short="mgw", namespaced=False),
+        KindInfo(kind="Mesh", plural="meshes", short="mesh", kri_short="m", namespaced=False),
+        KindInfo(kind="Dataplane", plural="dataplanes", short="dp", kri_short="dp"),
+        KindInfo(kind="MeshService", plural="meshservices", short="msvc", kri_short="msvc"),
+        KindInfo(
+            kind="MeshExternalService",
+            plural="meshexternalservices",
+            short="extsvc",
+            kri_short="extsvc",
+        ),
+        KindInfo(
+            kind="MeshMultiZoneService",
+            plural="meshmultizoneservices",
+            short="mzsvc",
+            kri_short="mzsvc",
+        ),
+        KindInfo(
+            kind="MeshGateway",
+            plural="meshgateways",
+            short="mgw",
+            kri_short="mgw",
+            namespaced=False,
+        ),
     )
 }
-"""Non-policy kinds that matching and rule building look at."""
+"""Non-policy kinds of Kuma 2.10.11 that matching and rule building look at."""
+
+LATER_KINDS: dict[str, KindInfo] = {
+    info.kind: info
+    for info in (
+        KindInfo(
+            kind="MeshIdentity",
+            plural="meshidentities",
+            short="mid",
+            kri_short="mid",
+            since="identity_kinds",
+        ),
+        KindInfo(
+            kind="MeshTrust",
+            plural="meshtrusts",
+            short="mtrust",
+            kri_short="mtrust",
+            since="identity_kinds",
+        ),
+        KindInfo(
+            kind="Workload", plural="workloads", short="wl", kri_short="wl", since="workload_kind"
+        ),
+        KindInfo(
+            kind="MeshOpenTelemetryBackend",
+            plural="meshopentelemetrybackends",
+            short="motb",
+            kri_short="motb",
+            since="otel_backend_kinds",
+        ),
+        KindInfo(
+            kind="MeshZoneAddress",
+            plural="meshzoneaddresses",
+            short="mza",
+            kri_short="mza",
+            since="otel_backend_kinds",
+        ),
+    )
+}
+"""Non-policy kinds added after 2.10 (spec §7): parsed and stored on the lines that have
+them; the engine reads only MeshIdentity."""
 
 ALL_KINDS: dict[str, KindInfo] = {**RESOURCE_KINDS, **POLICY_KINDS}
+"""Every kind of Kuma 2.10.11."""
+
+EVERY_KIND: dict[str, KindInfo] = {**RESOURCE_KINDS, **LATER_KINDS, **POLICY_KINDS}
+"""Every kind some supported line has (what a cluster may be asked to list)."""
 
 SERVICE_KINDS = ("MeshService", "MeshExternalService", "MeshMultiZoneService")
 
 KIND_BY_PLURAL: dict[str, KindInfo] = {info.plural: info for info in ALL_KINDS.values()}
 
+_OTHER_KRI_KINDS: tuple[tuple[str, str, str], ...] = (
+    # short name, kind, the switch that introduced it ("" = every line)
+    ("zi", "ZoneIngress", ""),
+    ("ze", "ZoneEgress", ""),
+    ("hg", "HostnameGenerator", ""),
+    ("z", "Zone", "zone_kri"),
+)
+"""KRI short names of kinds meshtui does not model (K2)."""
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Catalogue:
+    """The kinds of one Kuma release line."""
+
+    policies: Mapping[str, KindInfo]
+    """Policy kinds in plugin order."""
+    resources: Mapping[str, KindInfo]
+    """Non-policy kinds."""
+    all: Mapping[str, KindInfo]
+    """Every kind of the line (resources, then policies)."""
+    by_plural: Mapping[str, KindInfo]
+    kri_kinds: Mapping[str, str]
+    """KRI short name → kind, for every kind of the line that has one (spec §6 K2)."""
+
+    def lookup(self, name: str) -> KindInfo | None:
+        """Find a kind by kind name, plural, short or KRI short name, case-insensitively."""
+        return _lookup(self.all.values(), name)
+
+
+def kinds_for(version: KumaVersion) -> Catalogue:
+    """The catalogue of `version`'s line (memoised: the same object for the same facts).
+
+    Changes to 2.10: MeshTrafficPermission has `rules` from 2.12, MeshFaultInjection from
+    2.13 (neither feeds `from` into inbound rules: `from_as_rules` stays false); the
+    kinds of `LATER_KINDS` appear on the lines that introduced them.
+    """
+    return _catalogue(frozenset(name for name in _SWITCHES if getattr(version, name)))
+
+
+_RULES_SINCE = {
+    "MeshTrafficPermission": "mtp_rules",
+    "MeshFaultInjection": "mfi_rules",
+}
+"""Policies that gained `rules[]` after 2.10, with the switch that added them."""
+
+_SWITCHES = frozenset(
+    {
+        *_RULES_SINCE.values(),
+        *(info.since for info in LATER_KINDS.values()),
+        *(since for _, _, since in _OTHER_KRI_KINDS if since),
+    }
+)
+
+
+@cache
+def _catalogue(switches: frozenset[str]) -> Catalogue:
+    policies = {
+        kind: replace(info, has_rules=True) if _RULES_SINCE.get(kind) in switches else info
+        for kind, info in POLICY_KINDS.items()
+    }
+    later = {kind: info for kind, info in LATER_KINDS.items() if info.since in switches}
+    resources = {**RESOURCE_KINDS, **later}
+    everything = {**resources, **policies}
+    kri = {info.kri_short: info.kind for info in everything.values() if info.kri_short}
+    kri.update(
+        (short, kind) for short, kind, since in _OTHER_KRI_KINDS if not since or since in switches
+    )
+    return Catalogue(
+        policies=MappingProxyType(policies),
+        resources=MappingProxyType(resources),
+        all=MappingProxyType(everything),
+        by_plural=MappingProxyType({info.plural: info for info in everything.values()}),
+        kri_kinds=MappingProxyType(kri),
+    )
+
 
 def lookup(name: str) -> KindInfo | None:
-    """Find a kind by kind name, plural or short name, case-insensitively."""
+    """Find a Kuma 2.10.11 kind by kind name, plural or short name, case-insensitively."""
     lowered = name.lower()
     for info in ALL_KINDS.values():
         if lowered in (info.kind.lower(), info.plural, info.short):
+            return info
+    return None
+
+
+def _lookup(infos: Iterable[KindInfo], name: str) -> KindInfo | None:
+    lowered = name.lower()
+    for info in infos:
+        if lowered in (info.kind.lower(), info.plural, info.short, info.kri_short):
             return info
     return None

@@ -11,7 +11,9 @@ Two input forms are understood:
   with their body at the top level). Taken as stored: nothing is computed.
 
 Every spec is checked against its Go-typed schema (types, enums, durations, required
-fields) and gets its CRD defaults. A document that fails becomes a `Problem` naming the
+fields) and gets its CRD defaults, both as the control plane's Kuma release defines them
+(`ControlPlane.version`), which also decides the known kinds, the support matrix and the
+policy role. A document that fails becomes a `Problem` naming the
 file, the document and the field; the other documents load regardless.
 
 Pure: no I/O. Sources hand in `RawDocument`s.
@@ -24,7 +26,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from meshtui.kinds import ALL_KINDS, KindInfo
+from meshtui.kinds import EVERY_KIND, KindInfo, kinds_for
 from meshtui.kinds.gojson import apply_defaults, check
 from meshtui.kinds.gotypes import List, Map, Ptr, Scalar, Struct
 from meshtui.model import (
@@ -39,7 +41,7 @@ from meshtui.model import (
     SourceRef,
 )
 from meshtui.parse.labels import ZONE_AUTHORED_KINDS, ControlPlane, RoleError, computed_labels
-from meshtui.parse.policy_rules import support_problems
+from meshtui.parse.policy_rules import deprecations, support_problems
 from meshtui.raw import RawDocument
 from meshtui.versions import DEFAULT, KumaVersion
 
@@ -182,7 +184,7 @@ def parse_batch(documents: Iterable[RawDocument], cp: ControlPlane) -> Batch:
             if _context_mattered(res, _labels_of(candidate.body), cp):
                 context_used += 1
         for source, body in universal:
-            res = _from_universal(source, body, problems)
+            res = _from_universal(source, body, problems, cp.version)
             if res is not None:
                 resources.append(res)
     return Batch(tuple(resources), tuple(namespaces), tuple(problems), context_used)
@@ -195,7 +197,7 @@ def _context_mattered(res: Resource, written: Mapping[str, str], cp: ControlPlan
     global CP: a zone CP would have given it an origin, and the global one did not.
     """
     if cp.mode == "global":
-        info = ALL_KINDS.get(res.type)
+        info = EVERY_KIND.get(res.type)
         zone_authored = info is not None and (info.is_policy or res.type in ZONE_AUTHORED_KINDS)
         return zone_authored and ORIGIN not in written
     return any(k in res.labels and k not in written for k in (ORIGIN, ZONE, ENV))
@@ -368,16 +370,30 @@ def _from_kubernetes(
             )
         )
         return None
-    info = ALL_KINDS.get(kind)
+    info = kinds_for(cp.version).all.get(kind)
     if info is None:
         if kind in UNMODELLED_KUMA_KINDS:
             problems.append(_unmodelled(source, candidate.path, kind, name))
+        elif kind in EVERY_KIND:
+            problems.append(_too_new(source, candidate.path, kind, name, cp.version))
         else:
             problems.append(
                 _problem(source, prefix + "kind", f"unknown kind {kind!r} in {KUMA_API_VERSION}")
             )
         return None
     return _kube_resource(candidate, info, name, metadata, cp, problems)
+
+
+def _too_new(source: SourceRef, path: str, kind: str, name: str, version: KumaVersion) -> Problem:
+    return Problem(
+        severity="warning",
+        message=(
+            f"ignored {kind} {name}: Kuma {version} has no such kind (a later release added it)"
+        ),
+        file=source.file,
+        document=source.document,
+        path=path,
+    )
 
 
 def _unmodelled(source: SourceRef, path: str, kind: str, name: str) -> Problem:
@@ -430,10 +446,11 @@ def _kube_resource(
     who = f"{info.kind} {namespace}/{name}" if namespace else f"{info.kind} {name}"
     labels, label_problems = _string_map(metadata.get("labels"), prefix + "metadata.labels")
     raw_spec = body.get("spec")
+    version = cp.version
     if info.kind in _BODY_AT_TOP_LEVEL:
-        raw_spec = _proto_numbers(raw_spec, _spec_type(info))
+        raw_spec = _proto_numbers(raw_spec, _spec_type(info, version))
     spec_problems = label_problems + _check_spec(
-        info, {} if raw_spec is None else raw_spec, prefix + "spec"
+        info, {} if raw_spec is None else raw_spec, prefix + "spec", version
     )
     raw_mesh = body.get("mesh")
     if info.kind in ("Dataplane", "MeshGateway"):
@@ -472,13 +489,18 @@ def _kube_resource(
         )
         return None
     if info.is_policy:
-        unsupported = list(support_problems(info.kind, spec, labels.get(POLICY_ROLE) or "system"))
+        role = labels.get(POLICY_ROLE) or "system"
+        unsupported = list(support_problems(info.kind, spec, role, version))
         if unsupported:
             problems.extend(
                 _problem(source, prefix + path, f"rejected by Kuma's validation: {message}", who)
                 for path, message in unsupported
             )
             return None
+        problems.extend(
+            _deprecated(source, prefix + path, message, who)
+            for path, message in deprecations(info.kind, spec, version)
+        )
     # Kuma's `KubernetesMetaAdapter.GetLabels`: the annotation when it is there (even
     # empty), else the object's name; it replaces a `kuma.io/display-name` label.
     annotations = metadata.get("annotations")
@@ -489,7 +511,7 @@ def _kube_resource(
         mesh=mesh,
         name=f"{name}.{namespace}" if namespace else name,
         labels=labels,
-        spec=_defaulted(info, spec),
+        spec=_defaulted(info, spec, version),
         creation_time=str(metadata.get("creationTimestamp") or ""),
         source=source,
     )
@@ -500,17 +522,21 @@ def _kube_resource(
 
 
 def _from_universal(
-    source: SourceRef, body: Mapping[str, Any], problems: list[Problem]
+    source: SourceRef, body: Mapping[str, Any], problems: list[Problem], version: KumaVersion
 ) -> Resource | None:
     kind = body.get("type")
     name = body.get("name")
-    if not isinstance(kind, str) or kind not in ALL_KINDS:
+    known = kinds_for(version).all
+    if not isinstance(kind, str) or kind not in known:
+        shown = name if isinstance(name, str) else ""
         if isinstance(kind, str) and kind in UNMODELLED_KUMA_KINDS:
-            problems.append(_unmodelled(source, "", kind, name if isinstance(name, str) else ""))
+            problems.append(_unmodelled(source, "", kind, shown))
+        elif isinstance(kind, str) and kind in EVERY_KIND:
+            problems.append(_too_new(source, "", kind, shown, version))
         else:
             problems.append(_problem(source, "type", f"unknown resource type {kind!r}"))
         return None
-    info = ALL_KINDS[kind]
+    info = known[kind]
     if name is None or name == "":
         problems.append(_problem(source, "name", f"{kind} has no name"))
         return None
@@ -533,13 +559,14 @@ def _from_universal(
     labels, label_problems = _string_map(body.get("labels"), "labels")
     if kind in _BODY_AT_TOP_LEVEL:
         spec: Any = _proto_numbers(
-            {k: v for k, v in body.items() if k not in _UNIVERSAL_META_KEYS}, _spec_type(info)
+            {k: v for k, v in body.items() if k not in _UNIVERSAL_META_KEYS},
+            _spec_type(info, version),
         )
         path = ""
     else:
         spec = body.get("spec") if body.get("spec") is not None else {}
         path = "spec"
-    spec_problems = label_problems + _check_spec(info, spec, path)
+    spec_problems = label_problems + _check_spec(info, spec, path, version)
     if spec_problems:
         problems.extend(_located(source, who, spec_problems))
         return None
@@ -554,14 +581,18 @@ def _from_universal(
                 path=field_path,
                 resource=f"{kind} {name}",
             )
-            for field_path, message in support_problems(kind, spec, role)
+            for field_path, message in support_problems(kind, spec, role, version)
+        )
+        problems.extend(
+            _deprecated(source, field_path, message, f"{kind} {name}")
+            for field_path, message in deprecations(kind, spec, version)
         )
     return Resource(
         type=kind,
         mesh=mesh,
         name=name,
         labels=labels,
-        spec=_defaulted(info, spec),
+        spec=_defaulted(info, spec, version),
         creation_time=str(body.get("creationTime") or ""),
         source=source,
     )
@@ -571,25 +602,25 @@ def _from_universal(
 # helpers
 
 
-def _spec_type(info: KindInfo) -> Struct | None:
-    from meshtui.kinds.schemas import POLICY_SPECS, RESOURCE_SPECS
+def _spec_type(info: KindInfo, version: KumaVersion) -> Struct | None:
+    from meshtui.kinds.schemas import schemas_for
 
-    if info.is_policy:
-        return POLICY_SPECS.get(info.kind)
-    return RESOURCE_SPECS.get(info.kind)
+    return schemas_for(version).spec(info.kind)
 
 
-def _check_spec(info: KindInfo, spec: Any, path: str) -> list[tuple[str, str]]:
+def _check_spec(
+    info: KindInfo, spec: Any, path: str, version: KumaVersion
+) -> list[tuple[str, str]]:
     if not isinstance(spec, Mapping):
         return [(path or "spec", "must be an object")]
-    struct = _spec_type(info)
+    struct = _spec_type(info, version)
     if struct is None:
         return []
     return [(p.path, p.message) for p in check(spec, struct, path)]
 
 
-def _defaulted(info: KindInfo, spec: Mapping[str, Any]) -> dict[str, Any]:
-    struct = _spec_type(info)
+def _defaulted(info: KindInfo, spec: Mapping[str, Any], version: KumaVersion) -> dict[str, Any]:
+    struct = _spec_type(info, version)
     if struct is None:
         return dict(spec)
     result = apply_defaults(dict(spec), struct)
@@ -729,6 +760,18 @@ def _problem(source: SourceRef, path: str, message: str, resource: str = "") -> 
     return Problem(
         severity="error",
         message=message,
+        file=source.file,
+        document=source.document,
+        path=path,
+        resource=resource,
+    )
+
+
+def _deprecated(source: SourceRef, path: str, message: str, resource: str) -> Problem:
+    """A deprecation Kuma warns about on write: shown, never rejecting the policy."""
+    return Problem(
+        severity="warning",
+        message=f"Kuma warns on write: {message}",
         file=source.file,
         document=source.document,
         path=path,

@@ -1,10 +1,11 @@
-"""The labels Kuma's control plane computes when a resource is written (Kuma 2.10.11).
+"""The labels Kuma's control plane computes when a resource is written.
 
 On Kubernetes the admission webhook adds `k8s.kuma.io/namespace`, `kuma.io/origin`,
 `kuma.io/zone`, `kuma.io/env`, `kuma.io/mesh` and the policy role; reading an object
 synthesises `kuma.io/display-name` from its name. A folder of hand-written manifests
 lacks all of that, so `parse` recomputes it here, as `ComputeLabels` /
-`ComputePolicyRole` do, to reach the same result a cluster would.
+`ComputePolicyRole` do, to reach the same result a cluster would. The rules are Kuma
+2.10.11's; the policy role follows the control plane's release (spec kuma-2.14.md §2 R1).
 """
 
 from __future__ import annotations
@@ -17,7 +18,19 @@ from meshtui.model import ENV, MESH, NAMESPACE, ORIGIN, POLICY_ROLE, PROXY_TYPE,
 from meshtui.versions import DEFAULT, KumaVersion
 
 ZONE_AUTHORED_KINDS = frozenset(
-    {"Dataplane", "MeshService", "MeshExternalService", "MeshMultiZoneService", "MeshGateway"}
+    {
+        "Dataplane",
+        "MeshService",
+        "MeshExternalService",
+        "MeshMultiZoneService",
+        "MeshGateway",
+        # kinds of later lines (2.12-2.14), synced zone to global like the policies
+        "MeshIdentity",
+        "MeshTrust",
+        "Workload",
+        "MeshOpenTelemetryBackend",
+        "MeshZoneAddress",
+    }
 )
 """Non-policy kinds a zone CP may author (KDS "provided by zone"); every policy is too."""
 
@@ -45,13 +58,17 @@ class RoleError(ValueError):
     """The webhook rejects the policy: it mixes `to` and `from`, or producer and consumer items."""
 
 
-def compute_policy_role(spec: Mapping[str, Any], namespace: str, system_namespace: str) -> str:
-    """`ComputePolicyRole` of Kuma 2.10.11.
+def compute_policy_role(
+    spec: Mapping[str, Any], namespace: str, system_namespace: str, *, version: KumaVersion
+) -> str:
+    """`ComputePolicyRole` of the given Kuma release.
 
     Args:
         spec: The policy spec.
         namespace: The namespace the policy lives in (``""`` when unknown).
         system_namespace: The control plane's system namespace.
+        version: The release; since 2.11 a `to[]` item naming a MeshHTTPRoute in the
+            policy's namespace is a producer item, as one naming a MeshService is.
 
     Returns:
         `system`, `producer`, `consumer` or `workload-owner`.
@@ -70,7 +87,8 @@ def compute_policy_role(spec: Mapping[str, Any], namespace: str, system_namespac
     if has_from or not has_to:
         return PolicyRole.WORKLOAD_OWNER.value
     assert isinstance(to_items, list)
-    producer = [_is_producer_item(item, namespace) for item in to_items]
+    kinds = _producer_kinds(version)
+    producer = [_is_producer_item(item, namespace, kinds) for item in to_items]
     if all(producer):
         return PolicyRole.PRODUCER.value
     if not any(producer):
@@ -78,9 +96,16 @@ def compute_policy_role(spec: Mapping[str, Any], namespace: str, system_namespac
     raise RoleError("it's not allowed to mix producer and consumer items in the same policy")
 
 
-def _is_producer_item(item: Any, namespace: str) -> bool:
+def _producer_kinds(version: KumaVersion) -> tuple[str, ...]:
+    """The `to[]` kinds that, named in the policy's own namespace, make a producer item."""
+    if version.route_items_are_producer:
+        return ("MeshService", "MeshHTTPRoute")
+    return ("MeshService",)
+
+
+def _is_producer_item(item: Any, namespace: str, kinds: tuple[str, ...]) -> bool:
     ref = item.get("targetRef") if isinstance(item, dict) else None
-    if not isinstance(ref, dict) or ref.get("kind") != "MeshService":
+    if not isinstance(ref, dict) or ref.get("kind") not in kinds:
         return False
     if not ref.get("name"):
         return False
@@ -88,8 +113,14 @@ def _is_producer_item(item: Any, namespace: str) -> bool:
     return ref_namespace in ("", namespace)
 
 
-def role_explanation(spec: Mapping[str, Any], namespace: str, system_namespace: str) -> str:
-    """One line saying why `compute_policy_role` gives the role it gives."""
+def role_explanation(
+    spec: Mapping[str, Any],
+    namespace: str,
+    system_namespace: str,
+    *,
+    version: KumaVersion = DEFAULT,
+) -> str:
+    """One line saying why `compute_policy_role` gives the role it gives (for `version`)."""
     if not namespace:
         return "no namespace (Universal): every such policy is a system policy"
     if namespace == system_namespace:
@@ -100,23 +131,27 @@ def role_explanation(spec: Mapping[str, Any], namespace: str, system_namespace: 
         return "has from[] entries: it configures its own namespace's workloads"
     if not to_items:
         return "has no to[]: it configures its own namespace's workloads"
+    kinds = _producer_kinds(version)
     refs = [i.get("targetRef", {}) for i in to_items if isinstance(i, dict)]
-    if all(isinstance(r, dict) and _is_producer_item({"targetRef": r}, namespace) for r in refs):
-        return f"every to[] targets by name a MeshService in its own namespace {namespace}"
-    return _consumer_reason(refs, namespace)
+    if all(
+        isinstance(r, dict) and _is_producer_item({"targetRef": r}, namespace, kinds) for r in refs
+    ):
+        owned = " or ".join(f"a {kind}" for kind in kinds)
+        return f"every to[] targets by name {owned} in its own namespace {namespace}"
+    return _consumer_reason(refs, namespace, kinds)
 
 
-def _consumer_reason(refs: Sequence[Any], namespace: str) -> str:
+def _consumer_reason(refs: Sequence[Any], namespace: str, kinds: tuple[str, ...]) -> str:
     for ref in refs:
         if not isinstance(ref, dict):
             continue
         kind = ref.get("kind", "")
-        if kind != "MeshService":
+        if kind not in kinds:
             return f"to[] targets a {kind}, which only a consumer can configure"
         if not ref.get("name"):
-            return "to[] selects MeshServices by labels, which only a consumer can do"
+            return f"to[] selects {kind}s by labels, which only a consumer can do"
         if ref.get("namespace") not in (None, "", namespace):
-            return f"to[] targets a MeshService in another namespace ({ref.get('namespace')})"
+            return f"to[] targets a {kind} in another namespace ({ref.get('namespace')})"
     return "to[] targets services it does not own"
 
 
@@ -142,7 +177,7 @@ def computed_labels(
     cp: ControlPlane,
     gateway_type: str = "",
 ) -> dict[str, str]:
-    """The labels after Kuma's write path (`ComputeLabels`, 2.10.11) ran on a Kubernetes object.
+    """The labels after Kuma's write path (`ComputeLabels`) ran on a Kubernetes object.
 
     In Kuma's order: `kuma.io/mesh`; on a zone CP `kuma.io/origin` and, unless the
     origin is `global`, `kuma.io/zone` and `kuma.io/env` (whatever the origin, as Kuma
@@ -166,7 +201,9 @@ def computed_labels(
     if namespace and local:
         out.setdefault(NAMESPACE, namespace)
     if is_policy and namespace and local:
-        out[POLICY_ROLE] = compute_policy_role(spec, namespace, cp.system_namespace)
+        out[POLICY_ROLE] = compute_policy_role(
+            spec, namespace, cp.system_namespace, version=cp.version
+        )
     if kind == "Dataplane":
         out.setdefault(PROXY_TYPE, "gateway" if gateway_type == "BUILTIN" else "sidecar")
     return out

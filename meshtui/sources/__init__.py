@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from meshtui.inventory import Change
+from meshtui.sources.detection import Detection
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +47,10 @@ class StatusChanged:
     message: str = ""
     """One line for the header, e.g. `watching 35 files` or `cluster unreachable: ...`."""
     kinds: Mapping[str, KindStatus] = field(default_factory=dict)
+    control_plane: Detection | None = None
+    """What the cluster says about its Kuma control plane (cluster mode, once read): the
+    version to answer as (`profile`), the header's words (`short`), how it was found
+    (`how`), and the control plane's settings (mode, zone, system namespace, ...)."""
 
 
 SourceEvent = ChangesReady | StatusChanged

@@ -30,6 +30,7 @@ from meshtui.present.navigator import NavState
 from meshtui.sources.files import FolderSource
 from meshtui.views import DetailNode, ResourceRow, RowKey
 from meshtui.widgets.header import StatusHeader
+from tests.versions import V2_10
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "sample-cluster"
@@ -102,7 +103,7 @@ def fixed_clock() -> datetime:
 
 def folder_app(path: Path, *, watch: bool = False, **kwargs: object) -> MeshtuiApp:
     """The app over a folder, as `meshtui PATH` builds it."""
-    return MeshtuiApp(FolderSource(path, watch=watch), ContextOptions(), **kwargs)  # type: ignore[arg-type]
+    return MeshtuiApp(FolderSource(path, watch=watch), ContextOptions(version=V2_10), **kwargs)  # type: ignore[arg-type]
 
 
 # ---------------------------------------------------------------------- what is shown

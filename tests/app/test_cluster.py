@@ -44,7 +44,17 @@ from tests.app.harness import (
     state,
     wait_for,
 )
-from tests.fakekube import DEFAULT_RESOURCES, FakeKubeAPI, RequestRecord
+from tests.fakekube import (
+    DEFAULT_RESOURCES,
+    DEPLOYMENTS,
+    NAMESPACES,
+    SERVICES,
+    FakeKubeAPI,
+    RequestRecord,
+    kuma_resources,
+)
+from tests.fakekube.charts import control_plane
+from tests.versions import V2_10
 
 PLURALS = [rt.plural for rt in DEFAULT_RESOURCES]
 CONTEXT = "kind-meshtui"
@@ -87,7 +97,9 @@ def server_resources(fake: FakeKubeAPI) -> dict[ResourceKey, Resource]:
     """What the server holds, parsed the way the inventory parses it."""
     objects = [obj for plural in PLURALS for obj in fake.snapshot(plural)]
     docs = tuple(RawDocument(SourceRef("server", i), obj) for i, obj in enumerate(objects, 1))
-    inventory, _ = Inventory.empty(ContextOptions()).apply([OriginUpdate("server", docs)])
+    inventory, _ = Inventory.empty(ContextOptions(version=V2_10)).apply(
+        [OriginUpdate("server", docs)]
+    )
     return dict(inventory.resource_map)
 
 
@@ -148,7 +160,7 @@ async def cluster_app(
     """
     source = KubeSource(str(kubeconfig), tuning=tuning)
     namespace = first_namespace(_dashboard_parser().parse_args(argv), source)
-    app = MeshtuiApp(source, ContextOptions(), clock=fixed_clock, namespace=namespace)
+    app = MeshtuiApp(source, ContextOptions(version=V2_10), clock=fixed_clock, namespace=namespace)
     async with app.run_test(size=(200, 50)) as pilot:
         yield app, pilot
         assert app.is_running, "the app is still up before quitting"
@@ -228,6 +240,20 @@ async def test_initial_sync_shows_the_cluster(fake: FakeKubeAPI, kubeconfig: Pat
         assert dict(app.inventory.resource_map) == server_resources(fake)
         for plural in PLURALS:
             assert len(lists_of(fake, plural)) == 1
+
+
+async def test_the_header_names_the_detected_control_plane(tmp_path: Path) -> None:
+    """The control plane's Deployment (as Kuma's chart renders it) says which Kuma runs."""
+    served = [NAMESPACES, *kuma_resources("2.13"), DEPLOYMENTS, SERVICES]
+    with FakeKubeAPI.from_folder(SAMPLE, resources=served, bookmark_interval=0.1) as fake:
+        fake.upsert_many(control_plane("2.13.4", zone="zone-1"))
+        kubeconfig = fake.write_kubeconfig(tmp_path / "kc", context=CONTEXT)
+        async with cluster_app(kubeconfig, fake) as (app, pilot):
+            await synced(pilot, app, fake)
+            detection = app.status.control_plane
+            assert detection is not None and detection.zone == "zone-1"
+            assert "Kuma 2.13.4 (detected)" in header(app).status
+            assert "Kuma 2.13.4 (detected)" in header_text(app)
 
 
 # -- watch events -------------------------------------------------------------------------

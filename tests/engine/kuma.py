@@ -27,6 +27,7 @@ from meshtui.engine.rules import TypeRules, type_rules
 from meshtui.model import Dataplane, Policy, Resource, TargetRef
 from meshtui.parse import ContextOptions, ParseResult, parse_documents
 from meshtui.sources.files import parse_text
+from tests.versions import V2_10
 
 Doc = dict[str, Any]
 """One resource document, as it would be written in YAML."""
@@ -61,7 +62,9 @@ def load(text: str, **context: Any) -> ParseResult:
     """
     contents = parse_text(text, "test.yaml")
     assert not contents.problems, [str(p) for p in contents.problems]
-    return parse_documents(contents.documents, ContextOptions(**{"zone": ZONE, **context}))
+    return parse_documents(
+        contents.documents, ContextOptions(**{"zone": ZONE, **context}, version=V2_10)
+    )
 
 
 def errors(result: ParseResult) -> list[str]:
@@ -82,7 +85,7 @@ def index(docs: str | Sequence[Mapping[str, Any]], mesh: str = MESH, **context: 
     text = docs if isinstance(docs, str) else yaml_text(*docs)
     result = load(text, **context)
     assert not errors(result), errors(result)
-    return build_index(result.resources, mesh)
+    return build_index(result.resources, mesh, version=V2_10)
 
 
 def dataplane(idx: MeshIndex, name: str = "web-1.demo") -> Dataplane:

@@ -26,6 +26,7 @@ import yaml
 from meshtui.model import Problem, Resource
 from meshtui.parse import ContextOptions, ParseResult, parse_documents
 from meshtui.sources.files import load_path, parse_text
+from tests.versions import V2_10
 
 MESHTUI = Path(sys.executable).parent / "meshtui"
 
@@ -34,7 +35,7 @@ def load(text: str, **context: Any) -> ParseResult:
     """Parse YAML `text` (file `in.yaml`) with the given context flags (none by default)."""
     contents = parse_text(textwrap.dedent(text), "in.yaml")
     assert not contents.problems, [str(p) for p in contents.problems]
-    return parse_documents(contents.documents, ContextOptions(**context))
+    return parse_documents(contents.documents, ContextOptions(**context, version=V2_10))
 
 
 def only(result: ParseResult, type_: str) -> Resource:
@@ -676,7 +677,7 @@ def test_kind_list_items_are_located_by_index() -> None:
           - apiVersion: kuma.io/v1alpha1
             kind: MeshRetry
             metadata: {name: a, namespace: kuma-system}
-            spec: {}
+            spec: {to: [{targetRef: {kind: Mesh}}]}
           - apiVersion: kuma.io/v1alpha1
             kind: MeshRetry
             metadata: {name: b, namespace: kuma-system}
@@ -698,7 +699,7 @@ def test_tabs_break_one_file_but_not_the_others(tmp_path: Path) -> None:
     (tmp_path / "a.yaml").write_text("type: MeshRetry\nmesh: default\nname: ok\nspec: {}\n")
     (tmp_path / "b.yaml").write_text("type: MeshRetry\nmesh: default\nname: t\nspec:\n\tto: []\n")
     documents, read_problems = load_path(tmp_path)
-    result = parse_documents(documents, ContextOptions())
+    result = parse_documents(documents, ContextOptions(version=V2_10))
     assert [r.name for r in result.resources] == ["ok"]
     [problem] = read_problems
     assert problem.file.endswith("b.yaml") and problem.document == 1
@@ -888,12 +889,12 @@ def test_later_definition_wins_whatever_the_form() -> None:
         mesh: default
         name: r.demo
         labels: {v: universal}
-        spec: {}
+        spec: {to: [{targetRef: {kind: Mesh}}]}
         ---
         apiVersion: kuma.io/v1alpha1
         kind: MeshRetry
         metadata: {name: r, namespace: demo, labels: {v: kube}}
-        spec: {}
+        spec: {to: [{targetRef: {kind: Mesh}}]}
         """,
         **ZONE_1,
     )
@@ -974,6 +975,8 @@ spec:
 
 
 def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    if args[:1] == ("inspect",):
+        args = (*args, "--kuma-version", "2.10")
     return subprocess.run(
         [str(MESHTUI), *map(str, args)], capture_output=True, text=True, timeout=60, check=False
     )
@@ -1033,7 +1036,8 @@ def test_load_problems_go_to_stderr_and_keep_exit_0(scenes: dict[str, Path]) -> 
     assert any("bad.yaml" in line and "warning" in line for line in proc.stderr.splitlines())
     good = run("inspect", "rules", scenes["universal"], "--mesh", "default", "--dataplane", "dp-1")
     assert json.loads(good.stdout) == body
-    assert good.stderr == ""
+    # clean input: only the note naming the Kuma profile answered as
+    assert good.stderr == "meshtui: note: answering as Kuma 2.10.11 (--kuma-version 2.10)\n"
 
 
 def test_yaml_output_is_the_json_body(scenes: dict[str, Path]) -> None:
@@ -1096,11 +1100,14 @@ def test_kubernetes_scene_by_store_name_with_inferred_context(scenes: dict[str, 
         ],
         "total": 1,
     }
-    # the inferred context is said, as a note on stderr
-    [note] = proc.stderr.splitlines()
+    # the profile and the inferred context are said, as notes on stderr
+    profile, note = proc.stderr.splitlines()
+    assert "answering as Kuma 2.10.11" in profile
     assert "note" in note and "default" in note
     flagged = run("inspect", "policies", scenes["kube"], "--mesh", "default", "--dataplane",
                   "web-1.demo", "--type", "mt", "--zone", "z1", "--env", "kubernetes")  # fmt: skip
-    assert flagged.stderr == ""
+    assert flagged.stderr.splitlines() == [
+        "meshtui: note: answering as Kuma 2.10.11 (--kuma-version 2.10)"
+    ]
     labels = json.loads(flagged.stdout)["items"][0]["labels"]
     assert labels["kuma.io/zone"] == "z1"

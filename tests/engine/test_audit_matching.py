@@ -31,6 +31,7 @@ from meshtui.engine.rules import type_rules
 from meshtui.kinds import POLICY_KINDS
 from meshtui.parse import ContextOptions, parse_documents
 from meshtui.sources.files import parse_text
+from tests.versions import V2_10
 
 Doc = dict[str, Any]
 MESH = "default"
@@ -131,7 +132,7 @@ def write(tmp_path: Path, *docs: Doc) -> Path:
 
 
 def inspect(capsys: pytest.CaptureFixture[str], *argv: str) -> Any:
-    code = main(["inspect", *argv, "--mesh", MESH])
+    code = main(["inspect", *argv, "--mesh", MESH, "--kuma-version", "2.10"])
     out, err = capsys.readouterr()
     assert code == 0, err
     return json.loads(out)
@@ -1009,8 +1010,8 @@ def test_fast_path_equals_evaluating_every_candidate(seed: int) -> None:
     text = "\n---\n".join(json.dumps(d) for d in _random_mesh(seed))
     contents = parse_text(text, "random.yaml")
     assert not contents.problems
-    result = parse_documents(contents.documents, ContextOptions())
-    index = build_index(result.resources, MESH)
+    result = parse_documents(contents.documents, ContextOptions(version=V2_10))
+    index = build_index(result.resources, MESH, version=V2_10)
     for proxy in index.dataplanes.values():
         fast = [type_rules(index, proxy, kind, fast=True) for kind in POLICY_KINDS]
         slow = [type_rules(index, proxy, kind, fast=False) for kind in POLICY_KINDS]

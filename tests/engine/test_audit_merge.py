@@ -216,36 +216,34 @@ def test_mesh_fault_injection_list_replaced_and_values_typed() -> None:
 
 
 # ---------------------------------------------------------------------------------------
-# MeshHealthCheck: CRD defaults interval=1m, timeout=15s, unhealthyThreshold=5,
-# healthyThreshold=1, http.path="/" are applied at load, so a later policy's defaulted
-# values override an earlier policy's explicit ones (kumahq/kuma#6070 behaviour).
+# MeshHealthCheck: the CRD has no defaults (kuma.io_meshhealthchecks.yaml at every
+# supported tag): the documented interval=1m, timeout=15s, thresholds 5/1 and
+# http.path="/" are the Envoy configurer's fallbacks, so an earlier policy's values survive
+# a later policy that leaves them out.
 
 
-def test_mesh_health_check_defaults_are_applied_before_merging() -> None:
+def test_mesh_health_check_values_survive_a_later_policy_without_them() -> None:
     first = {"interval": "10s", "healthyThreshold": 3, "tcp": {"send": "cGluZw==", "receive": []}}
     second = {"timeout": "2s", "http": {"expectedStatuses": [200]}}
     assert loaded("MeshHealthCheck", "to", first) == [
         {
             "interval": "10s",
-            "timeout": "15s",
-            "unhealthyThreshold": 5,
             "healthyThreshold": 3,
             "tcp": {"send": "cGluZw==", "receive": []},  # *[]string: [] is not nil
         }
     ]
     assert loaded("MeshHealthCheck", "to", first, second) == [
         {
-            "interval": "1m0s",  # second's default "1m", printed the Go way
+            "interval": "10s",
             "timeout": "2s",
-            "unhealthyThreshold": 5,
-            "healthyThreshold": 1,
+            "healthyThreshold": 3,
             "tcp": {"send": "cGluZw==", "receive": []},
-            "http": {"path": "/", "expectedStatuses": [200]},
+            "http": {"expectedStatuses": [200]},
         }
     ]
 
 
-def test_mesh_health_check_rules_body_shows_defaults() -> None:
+def test_mesh_health_check_rules_body_adds_no_defaults() -> None:
     docs = [
         kuma.mesh_doc(),
         kuma.web_1(),
@@ -257,17 +255,7 @@ def test_mesh_health_check_rules_body_shows_defaults() -> None:
     ]
     body = kuma.body(docs)
     (block,) = [b for b in body["rules"] if b["type"] == "MeshHealthCheck"]
-    assert [r["conf"] for r in block["toResourceRules"]] == [
-        [
-            {
-                "interval": "1m0s",
-                "timeout": "15s",
-                "unhealthyThreshold": 5,
-                "healthyThreshold": 1,
-                "grpc": {"serviceName": "x"},
-            }
-        ]
-    ]
+    assert [r["conf"] for r in block["toResourceRules"]] == [[{"grpc": {"serviceName": "x"}}]]
 
 
 # ---------------------------------------------------------------------------------------
@@ -460,9 +448,9 @@ def test_mesh_load_balancing_strategy_objects_union_and_typed_values() -> None:
 
 # ---------------------------------------------------------------------------------------
 # MeshMetric: `sidecar.profiles.appendProfiles` concatenates (TV-8), `backends` and
-# `applications` are replaced. Defaults: sidecar.includeUnused=false,
-# application.path=/metrics/prometheus, prometheus.port=5670 and path=/metrics (plain
-# non-omitempty), tls.mode=Disabled (plain non-omitempty).
+# `applications` are replaced. CRD defaults: application.path=/metrics,
+# prometheus.port=5670 and path=/metrics (plain non-omitempty), tls.mode=Disabled (plain
+# non-omitempty); `sidecar.includeUnused` has none (kuma.io_meshmetrics.yaml).
 
 
 def test_mesh_metric_append_profiles_and_defaults() -> None:
@@ -503,9 +491,9 @@ def test_mesh_metric_append_profiles_and_defaults() -> None:
                     "appendProfiles": [{"name": "Basic"}, {"name": "All"}],
                     "exclude": [{"type": "Prefix", "match": "envoy_"}],
                 },
-                "includeUnused": False,  # second's schema default wins
+                "includeUnused": True,  # second says nothing, so first's value stays
             },
-            "applications": [{"path": "/metrics/prometheus", "port": 8080}],
+            "applications": [{"path": "/metrics", "port": 8080}],
             "backends": [
                 {
                     "type": "OpenTelemetry",
@@ -548,8 +536,8 @@ def test_mesh_metric_append_field_edges() -> None:
 
 
 # ---------------------------------------------------------------------------------------
-# MeshPassthrough: `appendMatch` ([]Match, omitempty) concatenates; defaults
-# passthroughMode=None (*PassthroughMode) and match protocol=tcp.
+# MeshPassthrough: `appendMatch` ([]Match, omitempty) concatenates; the match protocol
+# defaults to tcp; passthroughMode (*PassthroughMode) has no CRD default.
 
 
 def test_mesh_passthrough_append_match_and_defaults() -> None:
@@ -560,7 +548,7 @@ def test_mesh_passthrough_append_match_and_defaults() -> None:
     second = {"appendMatch": [{"type": "CIDR", "value": "10.0.0.0/8"}]}
     assert loaded("MeshPassthrough", "default", first, second) == [
         {
-            "passthroughMode": "None",  # second's schema default replaces "Matched"
+            "passthroughMode": "Matched",  # second sets none, so first's value stays
             "appendMatch": [
                 {"type": "Domain", "value": "a.com", "port": 443, "protocol": "tls"},
                 {"type": "CIDR", "value": "10.0.0.0/8", "protocol": "tcp"},
@@ -570,7 +558,7 @@ def test_mesh_passthrough_append_match_and_defaults() -> None:
     # A plain omitempty slice: no items at all → the field is absent, not null.
     assert loaded(
         "MeshPassthrough", "default", {"passthroughMode": "All"}, {"appendMatch": []}
-    ) == [{"passthroughMode": "None"}]
+    ) == [{"passthroughMode": "All"}]
 
 
 # ---------------------------------------------------------------------------------------
@@ -678,8 +666,9 @@ def test_mesh_rate_limit_non_omitempty_rate_erases() -> None:
 
 
 # ---------------------------------------------------------------------------------------
-# MeshRetry: defaults backOff.baseInterval=25ms, rateLimitedBackOff.maxInterval=300s,
-# hostSelection[].updateFrequency=2; retryOn lists are replaced (TV-8).
+# MeshRetry: CRD default hostSelection[].updateFrequency=2 (the docs' backOff 25ms and
+# rate-limited 300s are Envoy configurer fallbacks, not CRD defaults); retryOn lists are
+# replaced (TV-8).
 
 
 def test_mesh_retry_defaults_and_replaced_lists() -> None:
@@ -700,10 +689,9 @@ def test_mesh_retry_defaults_and_replaced_lists() -> None:
             "tcp": {"maxConnectAttempt": 2},
             "http": {
                 "numRetries": 3,
-                "backOff": {"baseInterval": "25ms", "maxInterval": "1s"},
+                "backOff": {"maxInterval": "1s"},
                 "rateLimitedBackOff": {
                     "resetHeaders": [{"name": "retry-after", "format": "Seconds"}],
-                    "maxInterval": "5m0s",
                 },
                 "retryOn": ["Reset"],
                 "hostSelection": [
@@ -805,7 +793,8 @@ def test_mesh_tls_version_defaults_and_plain_cipher_slice() -> None:
 # ---------------------------------------------------------------------------------------
 # MeshTrace: zipkin traceId128bit/apiVersion/sharedSpanContext and datadog splitService
 # are plain non-omitempty values (TV-9) with defaults false/httpJson/true/false;
-# sampling overall/client/random default to 100; backends is replaced.
+# sampling has no CRD default (the docs' 100% is the Envoy configurer's); backends is
+# replaced.
 
 
 def test_mesh_trace_typed_rendering_without_defaults() -> None:
@@ -850,7 +839,7 @@ def test_mesh_trace_defaults_and_merge() -> None:
                     },
                 }
             ],
-            "sampling": {"overall": 100, "client": 100, "random": 50},
+            "sampling": {"random": 50},
         }
     ]
     assert loaded("MeshTrace", "default", first, second) == [
@@ -858,7 +847,7 @@ def test_mesh_trace_defaults_and_merge() -> None:
             "backends": [
                 {"type": "Datadog", "datadog": {"url": "http://dd:8126", "splitService": False}}
             ],
-            "sampling": {"overall": 100, "client": 100, "random": 50},
+            "sampling": {"random": 50},
             "tags": [{"name": "team", "literal": "core"}],
         }
     ]

@@ -34,6 +34,7 @@ from meshtui.engine.subsets import (
     intersects,
     maximal_cliques,
 )
+from tests.versions import V2_10
 
 Json = dict[str, Any]
 
@@ -75,7 +76,9 @@ def inspect_rules(
     """`meshtui inspect rules` on one Universal-form file; the parsed JSON body."""
     path = tmp_path / "input.yaml"
     path.write_text(text)
-    status = main(["inspect", "rules", str(path), "--mesh", "m", "--dataplane", dp])
+    status = main(
+        ["inspect", "rules", str(path), "--mesh", "m", "--dataplane", dp, "--kuma-version", "2.10"]
+    )
     out, err = capsys.readouterr()
     assert status == 0, err
     body: Json = json.loads(out)
@@ -1784,8 +1787,8 @@ def test_ties_are_noted_for_display_but_not_reported_as_kuma_warnings() -> None:
         "      default: {{idleTimeout: 1s}}\n"
     )
     text = docs(MESH_DOC, DP_ONE_INBOUND, policy.format(ns="alpha"), policy.format(ns="beta"))
-    parsed = parse_documents(parse_text(text, "t.yaml").documents, ContextOptions())
-    idx = build_index(parsed.resources, "m")
+    parsed = parse_documents(parse_text(text, "t.yaml").documents, ContextOptions(version=V2_10))
+    idx = build_index(parsed.resources, "m", version=V2_10)
     rules = type_rules(idx, idx.dataplanes["dp"], MT)
     assert rules.kuma_warnings == ()
     assert len(rules.ties) == 1

@@ -19,13 +19,15 @@ from meshtui.kinds import POLICY_KINDS
 from meshtui.model import Resource
 from meshtui.parse import ContextOptions, parse_documents
 from meshtui.sources.files import load_path
+from meshtui.versions import KumaVersion
+from tests.versions import V2_10, V2_11, V2_12, V2_14
 
 SAMPLE = Path(__file__).resolve().parents[2] / "sample-cluster"
 
 
 def _sample_resources() -> tuple[Resource, ...]:
     documents, _ = load_path(SAMPLE)
-    return parse_documents(documents, ContextOptions()).resources
+    return parse_documents(documents, ContextOptions(version=V2_10)).resources
 
 
 def _reference(index: MeshIndex, name: str) -> dict[str, Any]:
@@ -38,7 +40,7 @@ def _reference(index: MeshIndex, name: str) -> dict[str, Any]:
 def test_fast_path_and_shared_cache_equal_the_plain_loop_for_every_sample_dataplane() -> None:
     resources = _sample_resources()
     for mesh in mesh_names(resources):
-        index = build_index(resources, mesh)
+        index = build_index(resources, mesh, version=V2_10)
         evaluation = MeshEvaluation(index)
         for name in sorted(index.dataplanes):
             assert evaluation.rules_body(name) == _reference(index, name), name
@@ -46,7 +48,7 @@ def test_fast_path_and_shared_cache_equal_the_plain_loop_for_every_sample_datapl
 
 def test_results_do_not_depend_on_which_dataplane_filled_the_cache() -> None:
     resources = _sample_resources()
-    index = build_index(resources, "shop")
+    index = build_index(resources, "shop", version=V2_10)
     names = sorted(index.dataplanes)
     expected = {name: MeshEvaluation(index).rules_body(name) for name in names}
     for seed in range(5):
@@ -59,7 +61,7 @@ def test_results_do_not_depend_on_which_dataplane_filled_the_cache() -> None:
 
 def test_incremental_index_and_carried_cache_equal_a_fresh_evaluation() -> None:
     resources = list(_sample_resources())
-    before = build_index(resources, "shop")
+    before = build_index(resources, "shop", version=V2_10)
     first = MeshEvaluation(before)
     for name in before.dataplanes:
         first.rules_body(name)
@@ -71,9 +73,9 @@ def test_incremental_index_and_carried_cache_equal_a_fresh_evaluation() -> None:
         )
         for r in resources
     ]
-    after = build_index(edited, "shop", previous=before)
+    after = build_index(edited, "shop", previous=before, version=V2_10)
     carried = MeshEvaluation.following(first, after)
-    fresh = MeshEvaluation(build_index(edited, "shop"))
+    fresh = MeshEvaluation(build_index(edited, "shop", version=V2_10))
     for name in sorted(after.dataplanes):
         assert carried.rules_body(name) == fresh.rules_body(name), name
     policy = next(p for p in after.all_policies() if p.type == "MeshTimeout")
@@ -83,7 +85,7 @@ def test_incremental_index_and_carried_cache_equal_a_fresh_evaluation() -> None:
 def test_carried_cache_survives_equal_but_new_objects_from_a_re_read_file() -> None:
     """Re-reading a file makes new objects for every resource in it, even unchanged ones."""
     resources = list(_sample_resources())
-    before = build_index(resources, "shop")
+    before = build_index(resources, "shop", version=V2_10)
     first = MeshEvaluation(before)
     for name in before.dataplanes:
         first.rules_body(name)
@@ -93,16 +95,16 @@ def test_carried_cache_survives_equal_but_new_objects_from_a_re_read_file() -> N
         else r
         for r in resources
     ]
-    after = build_index(copies, "shop", previous=before)
+    after = build_index(copies, "shop", previous=before, version=V2_10)
     carried = MeshEvaluation.following(first, after)
-    fresh = MeshEvaluation(build_index(copies, "shop"))
+    fresh = MeshEvaluation(build_index(copies, "shop", version=V2_10))
     for name in sorted(after.dataplanes):
         assert carried.rules_body(name) == fresh.rules_body(name), name
 
 
 def test_carried_affected_counts_equal_a_fresh_count_after_an_edit() -> None:
     resources = list(_sample_resources())
-    before = build_index(resources, "shop")
+    before = build_index(resources, "shop", version=V2_10)
     first = MeshEvaluation(before)
     counts_before = {p.key: first.affected_count(p) for p in before.all_policies()}
     target = next(r for r in resources if r.type == "MeshTimeout" and r.mesh == "shop")
@@ -114,11 +116,11 @@ def test_carried_affected_counts_equal_a_fresh_count_after_an_edit() -> None:
         spec={**target.spec, "targetRef": {"kind": "MeshSubset", "tags": {"no-such": "tag"}}},
     )
     edited = [narrowed if r is target else r for r in resources]
-    after = build_index(edited, "shop", previous=before)
+    after = build_index(edited, "shop", previous=before, version=V2_10)
     carried = MeshEvaluation.following(first, after)
     reused = {k for k, (p, _) in carried._counted.items() if p is after.find_policy(k.type, k.name)}
     assert reused == set(counts_before) - {narrowed.key}, "unchanged policies are not recounted"
-    fresh = MeshEvaluation(build_index(edited, "shop"))
+    fresh = MeshEvaluation(build_index(edited, "shop", version=V2_10))
     counts_after = {p.key: carried.affected_count(p) for p in after.all_policies()}
     assert counts_after == {p.key: fresh.affected_count(p) for p in after.all_policies()}
     assert counts_after[narrowed.key] == 0 < counts_before[narrowed.key]
@@ -174,12 +176,14 @@ def test_an_index_built_from_the_previous_one_equals_one_built_afresh() -> None:
     for seed in range(40):
         rng = random.Random(seed)
         resources = pool[:]
-        index = build_index(resources, "shop")
+        index = build_index(resources, "shop", version=V2_10)
         assert index.candidate_sets and index.dataplanes_by_tag and index.routes_by_display_name
         for _ in range(4):
             resources = _edited(rng, resources, pool)
-            index = build_index(resources, "shop", previous=index)
-            assert _index_shape(index) == _index_shape(build_index(resources, "shop")), seed
+            index = build_index(resources, "shop", previous=index, version=V2_10)
+            assert _index_shape(index) == _index_shape(
+                build_index(resources, "shop", version=V2_10)
+            ), seed
 
 
 def test_an_index_built_from_inventory_groups_equals_one_built_afresh() -> None:
@@ -192,7 +196,7 @@ def test_an_index_built_from_inventory_groups_equals_one_built_afresh() -> None:
     files = {str(p): read_file(p, str(p)) for p in yaml_files(SAMPLE / "shop")}
     for seed in range(15):
         rng = random.Random(seed)
-        inventory = Inventory.empty(ContextOptions())
+        inventory = Inventory.empty(ContextOptions(version=V2_10))
         inventory, _ = inventory.apply(
             [OriginUpdate(f, c.documents, c.problems) for f, c in files.items()]
         )
@@ -203,8 +207,11 @@ def test_an_index_built_from_inventory_groups_equals_one_built_afresh() -> None:
                 inventory.groups_of("").get("Mesh", {}).values(),
                 "shop",
                 previous=index,
+                version=V2_10,
             )
-            assert _index_shape(index) == _index_shape(build_index(inventory.resources, "shop"))
+            assert _index_shape(index) == _index_shape(
+                build_index(inventory.resources, "shop", version=V2_10)
+            )
             name = rng.choice(sorted(files))
             gone = rng.random() < 0.3 and name in inventory.origins
             again = read_file(Path(name), name)  # new, equal objects
@@ -234,6 +241,12 @@ def _random_policies_mesh(seed: int) -> str:
         networking: dict[str, Any] = {"address": f"10.0.0.{i}", "inbound": inbounds}
         if rng.random() < 0.2:
             networking["gateway"] = {"type": "DELEGATED", "tags": {"kuma.io/service": "a"}}
+        if rng.random() < 0.3:
+            networking["listeners"] = [
+                {"type": rng.choice(["ZoneIngress", "ZoneEgress"]), "port": 10000 + k,
+                 "name": rng.choice(["", "http", "zi"])}
+                for k in range(rng.randint(1, 2))
+            ]  # fmt: skip
         labels = {k: v for k, v in (("app", rng.choice(["w", "x", ""])),) if rng.random() < 0.7}
         if rng.random() < 0.5:
             labels["kuma.io/display-name"] = rng.choice(["d1", "d2"])
@@ -257,6 +270,8 @@ def _random_policies_mesh(seed: int) -> str:
         {"kind": "Dataplane", "name": "d1"},
         {"kind": "Dataplane", "namespace": "x"},
         {"kind": "Dataplane", "sectionName": "http"},
+        {"kind": "Dataplane", "sectionName": "8001"},
+        {"kind": "Dataplane", "sectionName": "10000"},
         {"kind": "Mesh", "proxyTypes": ["Sidecar"]},
         {"kind": "MeshHTTPRoute", "name": "missing"},
     ]
@@ -271,13 +286,20 @@ def _random_policies_mesh(seed: int) -> str:
     return "\n---\n".join(json.dumps(d) for d in docs)
 
 
+@pytest.mark.parametrize("version", [V2_10, V2_11, V2_12, V2_14], ids=str)
 @pytest.mark.parametrize("seed", range(25))
-def test_slow_candidates_pruned_by_requirement_equal_trying_every_policy(seed: int) -> None:
+def test_slow_candidates_pruned_by_requirement_equal_trying_every_policy(
+    seed: int, version: KumaVersion
+) -> None:
     from meshtui.sources.files import parse_text
 
     contents = parse_text(_random_policies_mesh(seed), "random.yaml")
     assert not contents.problems
-    index = build_index(parse_documents(contents.documents, ContextOptions()).resources, "m")
+    index = build_index(
+        parse_documents(contents.documents, ContextOptions(version=version)).resources,
+        "m",
+        version=version,
+    )
     cache = RuleCache()
     for proxy in index.dataplanes.values():
         for kind in ("MeshTimeout",):

@@ -84,7 +84,9 @@ def cluster(tmp_path: Path) -> Path:
 
 
 def inspect(capsys: pytest.CaptureFixture[str], *args: str) -> Any:
-    code = main(["inspect", *args, "--mesh", "default", "--zone", "zone-1"])
+    code = main(
+        ["inspect", *args, "--mesh", "default", "--zone", "zone-1", "--kuma-version", "2.10"]
+    )
     out = capsys.readouterr().out
     assert code == 0
     return json.loads(out)

@@ -11,6 +11,7 @@ import pytest
 
 from meshtui.model import Resource
 from meshtui.parse.labels import RoleError, compute_policy_role
+from meshtui.versions import KumaVersion
 from tests.engine.kuma import (
     MESH_REF,
     errors,
@@ -23,6 +24,7 @@ from tests.engine.kuma import (
 )
 
 SYS = "kuma-system"
+V2_10 = KumaVersion.profile("2.10")
 CONF = {"idleTimeout": "1s"}
 
 
@@ -67,11 +69,14 @@ STEP_1 = [
 def test_role_is_system_in_system_or_unknown_namespace(
     spec: dict[str, Any], namespace: str, system_ns: str
 ) -> None:
-    assert compute_policy_role(spec, namespace, system_ns) == "system"
+    assert compute_policy_role(spec, namespace, system_ns, version=V2_10) == "system"
 
 
 def test_default_system_namespace_is_an_app_namespace_when_another_is_configured() -> None:
-    assert compute_policy_role({"to": [ref("Mesh")]}, "kuma-system", "kuma") == "consumer"
+    assert (
+        compute_policy_role({"to": [ref("Mesh")]}, "kuma-system", "kuma", version=V2_10)
+        == "consumer"
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -127,7 +132,7 @@ ROLES = [
 
 @pytest.mark.parametrize(("spec", "expected"), ROLES)
 def test_role_in_application_namespace(spec: dict[str, Any], expected: str) -> None:
-    assert compute_policy_role(spec, "backend", SYS) == expected
+    assert compute_policy_role(spec, "backend", SYS, version=V2_10) == expected
 
 
 REJECTED = [
@@ -158,7 +163,7 @@ REJECTED = [
 def test_role_rejections(spec: dict[str, Any], message: str) -> None:
     # Kuma 2.10.11 `ComputePolicyRole` error strings (pkg/core/resources/model/resource.go).
     with pytest.raises(RoleError) as raised:
-        compute_policy_role(spec, "backend", SYS)
+        compute_policy_role(spec, "backend", SYS, version=V2_10)
     assert str(raised.value) == message
 
 

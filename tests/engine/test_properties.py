@@ -23,6 +23,7 @@ from meshtui.kinds import POLICY_KINDS
 from meshtui.model import Resource, SourceRef
 from meshtui.parse import ContextOptions, parse_documents
 from meshtui.raw import RawDocument
+from tests.versions import V2_10
 
 NAMESPACES = ("a", "b", "kuma-system")
 ZONES = ("z1", "z2")
@@ -166,11 +167,11 @@ def meshes(draw: st.DrawFn) -> list[dict[str, Any]]:
 
 def _resources(docs: list[dict[str, Any]]) -> tuple[Resource, ...]:
     raw = [RawDocument(SourceRef("gen.yaml", i + 1), d) for i, d in enumerate(docs)]
-    return parse_documents(raw, ContextOptions()).resources
+    return parse_documents(raw, ContextOptions(version=V2_10)).resources
 
 
 def _bodies(resources: tuple[Resource, ...]) -> dict[str, str]:
-    index = build_index(resources, "m")
+    index = build_index(resources, "m", version=V2_10)
     evaluation = MeshEvaluation(index)
     return {name: to_json(evaluation.rules_body(name)) for name in sorted(index.dataplanes)}
 
@@ -192,7 +193,7 @@ def test_input_order_never_changes_the_output(
 @SETTINGS
 @given(meshes())
 def test_fast_path_equals_evaluating_every_candidate(docs: list[dict[str, Any]]) -> None:
-    index = build_index(_resources(docs), "m")
+    index = build_index(_resources(docs), "m", version=V2_10)
     evaluation = MeshEvaluation(index)
     for name, dp in sorted(index.dataplanes.items()):
         gateway = select_gateway(index, dp)
@@ -203,7 +204,7 @@ def test_fast_path_equals_evaluating_every_candidate(docs: list[dict[str, Any]])
 @SETTINGS
 @given(meshes())
 def test_indexed_affected_dataplanes_equal_a_full_scan(docs: list[dict[str, Any]]) -> None:
-    index = build_index(_resources(docs), "m")
+    index = build_index(_resources(docs), "m", version=V2_10)
     evaluation = MeshEvaluation(index)
     for policy in index.all_policies():
         scan = tuple(

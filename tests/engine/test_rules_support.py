@@ -18,6 +18,8 @@ from meshtui.engine.index import MeshIndex, build_index
 from meshtui.engine.inspect import rules_body, to_json
 from meshtui.parse import ContextOptions, parse_documents
 from meshtui.sources.files import parse_text
+from meshtui.versions import KumaVersion
+from tests.versions import V2_10
 
 Json = Any
 Doc = dict[str, Any]
@@ -131,7 +133,12 @@ def yaml_text(*docs: Mapping[str, Any]) -> str:
     return "\n---\n".join(json.dumps(d) for d in docs) + "\n"
 
 
-def load(*docs: Mapping[str, Any], mesh_name: str = MESH, allow_invalid: bool = False) -> MeshIndex:
+def load(
+    *docs: Mapping[str, Any],
+    mesh_name: str = MESH,
+    allow_invalid: bool = False,
+    version: KumaVersion = V2_10,
+) -> MeshIndex:
     """Parse the documents like the CLI does.
 
     Any load error fails the test; so does a validation warning unless `allow_invalid`
@@ -139,18 +146,22 @@ def load(*docs: Mapping[str, Any], mesh_name: str = MESH, allow_invalid: bool = 
     """
     contents = parse_text(yaml_text(*docs), "input.yaml")
     assert not contents.problems, contents.problems
-    result = parse_documents(contents.documents, ContextOptions())
+    result = parse_documents(contents.documents, ContextOptions(version=version))
     allowed = {"info", "warning"} if allow_invalid else {"info"}
     bad = [str(p) for p in result.problems if p.severity not in allowed]
     assert not bad, bad
-    return build_index(result.resources, mesh_name)
+    return build_index(result.resources, mesh_name, version=version)
 
 
 def rules(
-    *docs: Mapping[str, Any], dp: str = "dp-1", mesh_name: str = MESH, allow_invalid: bool = False
+    *docs: Mapping[str, Any],
+    dp: str = "dp-1",
+    mesh_name: str = MESH,
+    allow_invalid: bool = False,
+    version: KumaVersion = V2_10,
 ) -> Json:
     """The `_rules` body for `dp`, as printed (parsed back from `to_json`)."""
-    index = load(*docs, mesh_name=mesh_name, allow_invalid=allow_invalid)
+    index = load(*docs, mesh_name=mesh_name, allow_invalid=allow_invalid, version=version)
     return json.loads(to_json(rules_body(index, index.dataplanes[dp])))
 
 

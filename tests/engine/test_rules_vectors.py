@@ -452,11 +452,8 @@ def test_tv8_metric_profiles_append_backends_replace() -> None:
         ),
     )
     conf = {
-        # `includeUnused` is the schema default (§3.7) of each stored `sidecar`
-        "sidecar": {
-            "profiles": {"appendProfiles": [{"name": "Basic"}, {"name": "All"}]},
-            "includeUnused": False,
-        },
+        # `includeUnused` has no CRD default, so no stored `sidecar` carries it
+        "sidecar": {"profiles": {"appendProfiles": [{"name": "Basic"}, {"name": "All"}]}},
         "backends": [prom_2],
     }
     assert block(body, "MeshMetric") == proxy_block(
@@ -593,7 +590,7 @@ def test_tv9_mesh_trace_plain_bools_and_schema_defaults() -> None:
                     },
                 }
             ],
-            "sampling": {"overall": 50, "client": 100, "random": 100},
+            "sampling": {"overall": 50},  # no CRD default for client/random
         },
         [meta("MeshTrace", "b-backend"), meta("MeshTrace", "a-sampling")],
     )

@@ -3,7 +3,11 @@
 The official `kubernetes` client talks to it through a kubeconfig it writes, so
 list/watch code is tested exactly as it runs against a cluster: global
 resourceVersions, history replay, 410 Expired, bookmarks, paging, selectors,
-clean disconnects and TCP resets, 403/404 per resource, and a request log.
+clean disconnects and TCP resets, requests held without an answer, etcd restored
+from a backup (versions going back), 403/404 per resource, and a request log.
+
+Served on request: apps/v1 Deployments and v1 Services (with the service proxy to a
+backend such as `FakeControlPlane`), and the `kuma.io` kinds of later Kuma lines.
 
     with FakeKubeAPI.from_folder("sample-cluster") as fake:
         kubeconfig = fake.write_kubeconfig(tmp_path / "kubeconfig")
@@ -14,14 +18,27 @@ Standalone: `python -m tests.fakekube serve FOLDER --kubeconfig PATH`.
 """
 
 from tests.fakekube.cluster import RequestRecord
-from tests.fakekube.resources import DEFAULT_RESOURCES, KUMA_RESOURCES, NAMESPACES, ResourceType
+from tests.fakekube.controlplane import FakeControlPlane
+from tests.fakekube.resources import (
+    DEFAULT_RESOURCES,
+    DEPLOYMENTS,
+    KUMA_RESOURCES,
+    NAMESPACES,
+    SERVICES,
+    ResourceType,
+    kuma_resources,
+)
 from tests.fakekube.server import FakeKubeAPI
 
 __all__ = [
     "DEFAULT_RESOURCES",
+    "DEPLOYMENTS",
     "KUMA_RESOURCES",
     "NAMESPACES",
+    "SERVICES",
+    "FakeControlPlane",
     "FakeKubeAPI",
     "RequestRecord",
     "ResourceType",
+    "kuma_resources",
 ]

@@ -24,6 +24,7 @@ from pathlib import Path
 from types import FrameType
 
 from tests.fakekube.loading import yaml_files
+from tests.fakekube.resources import DEPLOYMENTS, NAMESPACES, SERVICES, kuma_resources
 from tests.fakekube.server import FakeKubeAPI
 
 
@@ -52,6 +53,13 @@ def _parser() -> argparse.ArgumentParser:
         help="resourceVersion of the empty store (default: microseconds since the epoch)",
     )
     serve.add_argument(
+        "--kuma-line",
+        default=None,
+        metavar="X.Y",
+        help="serve that Kuma line's kuma.io kinds, plus apps/v1 Deployments and v1 Services "
+        "(default: Kuma 2.10's kinds and namespaces only)",
+    )
+    serve.add_argument(
         "--reload",
         type=float,
         default=1.0,
@@ -69,8 +77,12 @@ def _signature(folder: Path) -> tuple[tuple[str, int, int], ...]:
 def serve(args: argparse.Namespace) -> int:
     """Serve until SIGINT/SIGTERM; returns the exit status."""
     initial_rv = args.initial_rv if args.initial_rv is not None else time.time_ns() // 1000
+    resources = None
+    if args.kuma_line:
+        resources = [NAMESPACES, *kuma_resources(args.kuma_line), DEPLOYMENTS, SERVICES]
     fake = FakeKubeAPI.from_folder(
         args.folder,
+        resources=resources,
         host=args.host,
         port=args.port,
         bookmark_interval=args.bookmark_interval,

@@ -11,13 +11,14 @@ Not thread-safe: `FakeKubeAPI` marshals every call onto the event-loop thread.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from tests.fakekube.protocol import ApiError, Obj, expired
-from tests.fakekube.resources import NAMESPACES, ResourceType, catalogue
+from tests.fakekube.resources import DEFAULT_RESOURCES, NAMESPACES, ResourceType, catalogue
 from tests.fakekube.store import Key, Store, deep_copy, encode_event, to_json_object
 from tests.fakekube.watch import Close, WatchRegistry
 
@@ -32,7 +33,8 @@ class RequestRecord:
     verb: str
     """Kubernetes verb: get, list, watch, create, update, patch, delete, deletecollection."""
     status: int
-    """HTTP status code of the response (200 for a watch that was established)."""
+    """HTTP status code of the response (200 for a watch that was established; 0 for a
+    held request the client gave up on)."""
     at: float = field(default_factory=time.monotonic, compare=False)
     """`time.monotonic()` when the fake answered."""
 
@@ -51,7 +53,8 @@ class Cluster:
         resources = None if resources is None else list(resources)
         extra = [r for r in resources or () if isinstance(r, ResourceType)]
         self.known = catalogue(extra)
-        names = list(self.known) if resources is None else [_plural(r) for r in resources]
+        defaults = [rt.plural for rt in DEFAULT_RESOURCES]
+        names = defaults if resources is None else [_plural(r) for r in resources]
         unknown = [n for n in names if n not in self.known]
         if unknown:
             raise ValueError(f"unknown resource types: {unknown}")
@@ -59,6 +62,11 @@ class Cluster:
         self.forbidden: set[str] = set()
         self.failures: dict[tuple[str, str], deque[ApiError]] = {}
         """Errors to answer the next requests with, by (plural, verb), oldest first."""
+        self.endpoints: dict[tuple[str, str, str], str] = {}
+        """Where the service proxy sends `(namespace, service, port)`: a backend's base URL."""
+        self.stalls: dict[tuple[str, str], int] = {}
+        """How many of the next requests, by (plural, verb), get no answer until released."""
+        self._released: asyncio.Event | None = None
         self.store = Store(initial_rv=initial_rv, history_limit=history_limit)
         self.watches = WatchRegistry()
         self.requests: list[RequestRecord] = []
@@ -174,6 +182,33 @@ class Cluster:
         """The error to answer this request with, if one is queued."""
         queued = self.failures.get((plural, verb))
         return queued.popleft() if queued else None
+
+    # -- stalled requests ---------------------------------------------------------------
+
+    def stall(self, plural: str, verb: str, times: int) -> None:
+        """Hold the next `times` `verb` requests of `plural` without an answer."""
+        self.stalls[(plural, verb)] = self.stalls.get((plural, verb), 0) + times
+
+    def take_stall(self, plural: str, verb: str) -> bool:
+        """Whether this request is to be held (counts it off)."""
+        left = self.stalls.get((plural, verb), 0)
+        if left <= 0:
+            return False
+        self.stalls[(plural, verb)] = left - 1
+        return True
+
+    async def held(self) -> None:
+        """Wait until `release_stalls` (a held request is then answered as usual)."""
+        if self._released is None:
+            self._released = asyncio.Event()
+        await self._released.wait()
+
+    def release_stalls(self) -> None:
+        """Answer every held request now, and hold no more."""
+        self.stalls.clear()
+        if self._released is not None:
+            self._released.set()
+            self._released = None
 
     # -- reads for hooks ----------------------------------------------------------------
 

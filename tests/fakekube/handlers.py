@@ -10,10 +10,12 @@ before the response starts streaming.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 from collections.abc import Callable, Mapping
 
+import aiohttp
 from aiohttp import web
 
 from tests.fakekube import protocol
@@ -109,12 +111,17 @@ class ApiHandlers:
                 rt = self._resolve(route)
                 if request.method != "GET":
                     raise protocol.method_not_allowed()
-                if rt.plural in self._cluster.forbidden:
-                    raise protocol.forbidden(rt, verb, route.namespace, self._user)
+                self._authorize(rt, route, verb)
+                if route.subresource is not None:
+                    response = await self._proxy(request, route)
+                    self._log(request, verb, response.status)
+                    return response
                 query_bool(query, "watch")  # 400 on a value Go's ParseBool rejects
                 injected = self._cluster.take_failure(rt.plural, verb)
                 if injected is not None:
                     raise injected
+                if self._cluster.take_stall(rt.plural, verb):
+                    await self._hold(request, verb)
                 if verb == "watch":
                     return await self._watch(request, rt, route, query)
                 response = json_response(self._read(rt, route, query))
@@ -124,6 +131,15 @@ class ApiHandlers:
                 response.headers["Retry-After"] = str(err.retry_after)
         self._log(request, verb, response.status)
         return response
+
+    async def _hold(self, request: web.Request, verb: str) -> None:
+        """No answer until the stalls are released; a client that gives up first is logged
+        with status 0 (aiohttp cancels the handler when its connection closes)."""
+        try:
+            await self._cluster.held()
+        except asyncio.CancelledError:
+            self._log(request, verb, 0)
+            raise
 
     def _log(self, request: web.Request, verb: str, status: int) -> None:
         query = dict(request.query)
@@ -135,10 +151,28 @@ class ApiHandlers:
         if request.headers.get("Authorization", "") != f"Bearer {self.token}":
             raise protocol.unauthorized()
 
+    def _authorize(self, rt: ResourceType, route: ResourcePath, verb: str) -> None:
+        """RBAC: a resource (or `services/proxy`) made forbidden by the test is a 403."""
+        resource = f"{rt.plural}/{route.subresource}" if route.subresource else rt.plural
+        if resource in self._cluster.forbidden:
+            raise protocol.forbidden(
+                rt,
+                verb,
+                route.namespace,
+                self._user,
+                name=route.name,
+                subresource=route.subresource,
+            )
+
     def _resolve(self, route: ResourcePath) -> ResourceType:
         rt = self._cluster.served_type(route.group, route.version, route.plural)
         if rt is None:
             raise not_found_resource()
+        if route.subresource is not None and (rt.plural, route.subresource) != (
+            "services",
+            "proxy",
+        ):
+            raise not_found_resource()  # `/status`, `/scale`, ... are not served
         if route.namespace is not None and not rt.namespaced:
             raise not_found_resource()
         if route.namespace is None and route.name is not None and rt.namespaced:
@@ -202,8 +236,42 @@ class ApiHandlers:
             "apiVersion": rt.api_version,
             "kind": rt.list_kind,
             "metadata": meta,
-            "items": page.items if rt.group else [_untyped(obj) for obj in page.items],
+            "items": page.items if rt.custom else [_untyped(obj) for obj in page.items],
         }
+
+    # -- the service proxy --------------------------------------------------------------
+
+    async def _proxy(self, request: web.Request, route: ResourcePath) -> web.Response:
+        """`GET .../services/[scheme:]name[:port]/proxy/{path}`: the Service's backend answers
+        (status, body and content type passed through), or the apiserver's own error."""
+        namespace, target = route.namespace or "", route.name or ""
+        name, port = protocol.service_target(target)
+        if self._cluster.store.get("services", (namespace, name)) is None:
+            raise ApiError(
+                404,
+                "NotFound",
+                f'services "{name}" not found',
+                details={"name": name, "kind": "services"},
+            )
+        backend = self._cluster.endpoints.get((namespace, name, port))
+        if backend is None:
+            raise protocol.service_unavailable(f'no endpoints available for service "{target}"')
+        url = f"{backend.rstrip('/')}/{route.subpath}"
+        try:
+            async with (
+                aiohttp.ClientSession() as session,
+                session.get(url, params=request.query, allow_redirects=False) as answer,
+            ):
+                body = await answer.read()
+                content_type = answer.headers.get("Content-Type", "application/octet-stream")
+                return web.Response(
+                    body=body, status=answer.status, headers={"Content-Type": content_type}
+                )
+        except aiohttp.ClientConnectionError as err:
+            where = backend.split("://", 1)[-1].rstrip("/")
+            raise protocol.service_unavailable(
+                f"error trying to reach service: dial tcp {where}: {err}"
+            ) from None
 
     # -- watch --------------------------------------------------------------------------
 

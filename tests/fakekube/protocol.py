@@ -112,6 +112,10 @@ class ResourcePath:
     plural: str
     namespace: str | None
     name: str | None
+    subresource: str | None = None
+    """`proxy` in `/namespaces/{ns}/services/{name}/proxy/...` (the only one served)."""
+    subpath: str = ""
+    """What follows the subresource, e.g. `meshes/default` (without the leading slash)."""
 
 
 def parse_path(path: str) -> DiscoveryPath | ResourcePath | None:
@@ -149,7 +153,22 @@ def _resource_path(group: str, version: str, rest: list[str]) -> ResourcePath | 
             return ResourcePath(group, version, plural, namespace, None)
         case ["namespaces", namespace, plural, name]:
             return ResourcePath(group, version, plural, namespace, name)
-    return None  # subresources (`/status`, `/scale`) are not served
+        case ["namespaces", namespace, plural, name, subresource, *rest]:
+            subpath = "/".join(rest)
+            return ResourcePath(group, version, plural, namespace, name, subresource, subpath)
+    return None
+
+
+def service_target(target: str) -> tuple[str, str]:
+    """`[scheme:]name[:port]` of a service proxy URL as (name, port); port `""` when none."""
+    parts = target.split(":")
+    if len(parts) == 3:
+        return parts[1], parts[2]
+    if len(parts) == 2 and parts[0] in ("http", "https"):
+        return parts[1], ""
+    if len(parts) == 2:
+        return parts[0], parts[1]
+    return target, ""
 
 
 # ---------------------------------------------------------------------------------------
@@ -250,14 +269,32 @@ def api_resource_list(group: str, version: str, served: Iterable[ResourceType]) 
     }
 
 
-def forbidden(rt: ResourceType, verb: str, namespace: str | None, user: str) -> ApiError:
-    """403 as RBAC words it."""
+def forbidden(
+    rt: ResourceType,
+    verb: str,
+    namespace: str | None,
+    user: str,
+    *,
+    name: str | None = None,
+    subresource: str | None = None,
+) -> ApiError:
+    """403 as RBAC words it (`services "x" is forbidden: ... resource "services/proxy"`)."""
     scope = f'in the namespace "{namespace}"' if namespace else "at the cluster scope"
+    what = f'{rt.qualified} "{name}"' if name else rt.qualified
+    resource = f"{rt.plural}/{subresource}" if subresource else rt.plural
     message = (
-        f'{rt.qualified} is forbidden: User "{user}" cannot {verb} resource '
-        f'"{rt.plural}" in API group "{rt.group}" {scope}'
+        f'{what} is forbidden: User "{user}" cannot {verb} resource '
+        f'"{resource}" in API group "{rt.group}" {scope}'
     )
-    return ApiError(403, "Forbidden", message, details={"group": rt.group, "kind": rt.plural})
+    details: Obj = {"group": rt.group, "kind": rt.plural}
+    if name:
+        details["name"] = name
+    return ApiError(403, "Forbidden", message, details=details)
+
+
+def service_unavailable(message: str) -> ApiError:
+    """503 from the apiserver's service proxy (no endpoints, the backend unreachable)."""
+    return ApiError(503, "ServiceUnavailable", message, details={})
 
 
 def method_not_allowed() -> ApiError:

@@ -36,6 +36,8 @@ class ResourceType:
     short_names: tuple[str, ...] = ()
     categories: tuple[str, ...] = ("kuma",)
     verbs: tuple[str, ...] = CRD_VERBS
+    custom: bool = True
+    """Defined by a CRD; a built-in type's list items carry no `kind`/`apiVersion`."""
 
     @property
     def singular(self) -> str:
@@ -86,6 +88,7 @@ NAMESPACES = ResourceType(
     short_names=("ns",),
     categories=(),
     verbs=NAMESPACE_VERBS,
+    custom=False,
 )
 
 KUMA_RESOURCES: tuple[ResourceType, ...] = (
@@ -119,9 +122,57 @@ KUMA_RESOURCES: tuple[ResourceType, ...] = (
 DEFAULT_RESOURCES: tuple[ResourceType, ...] = (NAMESPACES, *KUMA_RESOURCES)
 """Everything the fake serves unless told otherwise."""
 
+NEWER_KUMA_RESOURCES: dict[str, tuple[ResourceType, ...]] = {
+    "2.12": (_kuma("meshidentities", "MeshIdentity", "mid"), _kuma("meshtrusts", "MeshTrust")),
+    "2.13": (_kuma("workloads", "Workload", "wl"),),
+    "2.14": (
+        _kuma("meshopentelemetrybackends", "MeshOpenTelemetryBackend", "motb"),
+        _kuma("meshzoneaddresses", "MeshZoneAddress", "mza"),
+    ),
+}
+"""The `kuma.io` kinds each later line's chart adds to 2.10's (all namespaced)."""
+
+DEPLOYMENTS = ResourceType(
+    plural="deployments",
+    kind="Deployment",
+    namespaced=True,
+    group="apps",
+    version="v1",
+    short_names=("deploy",),
+    categories=("all",),
+    verbs=NAMESPACE_VERBS,
+    custom=False,
+)
+SERVICES = ResourceType(
+    plural="services",
+    kind="Service",
+    namespaced=True,
+    group="",
+    version="v1",
+    short_names=("svc",),
+    categories=("all",),
+    verbs=NAMESPACE_VERBS,
+    custom=False,
+)
+"""Served on request (`resources=`), e.g. for control-plane detection and its API proxy."""
+
+
+def kuma_resources(line: str) -> tuple[ResourceType, ...]:
+    """The `kuma.io` kinds a Kuma line's chart installs (`"2.10"` to `"2.14"`)."""
+
+    def key(text: str) -> tuple[int, ...]:
+        return tuple(int(part) for part in text.split("."))
+
+    newer = (
+        rt for since, rts in NEWER_KUMA_RESOURCES.items() if key(since) <= key(line) for rt in rts
+    )
+    return (*KUMA_RESOURCES, *newer)
+
 
 def catalogue(extra: Iterable[ResourceType] = ()) -> dict[str, ResourceType]:
-    """The known types by plural: the defaults, overridden or extended by `extra`."""
+    """The known types by plural: the defaults and the ones served on request, overridden
+    or extended by `extra`."""
     known = {rt.plural: rt for rt in DEFAULT_RESOURCES}
-    known.update((rt.plural, rt) for rt in extra)
+    known.update((rt.plural, rt) for rts in NEWER_KUMA_RESOURCES.values() for rt in rts)
+    known.update((rt.plural, rt) for rt in (DEPLOYMENTS, SERVICES, *extra))
     return known

@@ -27,6 +27,7 @@ from tests.fakekube.handlers import ApiHandlers
 from tests.fakekube.loading import Document, kubeconfig, read_folder, write_yaml
 from tests.fakekube.protocol import ApiError, Obj
 from tests.fakekube.resources import NAMESPACES, ResourceType
+from tests.fakekube.store import StoreBackup
 from tests.fakekube.watch import Close
 
 T = TypeVar("T")
@@ -192,6 +193,7 @@ class FakeKubeAPI:
     async def _shutdown(self) -> None:
         runner = self._runner
         self._closing = True
+        self._cluster.release_stalls()
         if runner is None:
             return
         for site in list(runner.sites):
@@ -330,6 +332,16 @@ class FakeKubeAPI:
         """Drop all history: watches and continue tokens older than now get 410."""
         self._call(self._cluster.store.compact)
 
+    def backup(self) -> StoreBackup:
+        """A snapshot of every object, the resourceVersion and the history (an etcd backup)."""
+        return self._call(self._cluster.store.backup)
+
+    def restore(self, backup: StoreBackup) -> None:
+        """Restore the store from `backup`, as etcd restored from a snapshot: the state and
+        resourceVersions go back, writes made since are gone, and no watch is told (stop
+        the server around it, as an apiserver is restarted around an etcd restore)."""
+        self._call(lambda: self._cluster.store.restore(backup))
+
     def set_token(self, token: str | None) -> None:
         """Require another bearer token from now on (a rotated credential); None: no auth.
 
@@ -358,8 +370,33 @@ class FakeKubeAPI:
         error = ApiError(code, reason, message, details=details)
         self._call(lambda: self._cluster.fail(plural, verb, error, times))
 
+    def stall_next(self, plural: str, verb: str, *, times: int = 1) -> None:
+        """Give the next `times` `verb` ("list", "watch", "get") requests of `plural` no
+        answer at all (a hung apiserver or etcd) until `release_stalls()` or `stop()`; a
+        client that gives up first is logged with status 0."""
+        self._call(lambda: self._cluster.stall(plural, verb, times))
+
+    def release_stalls(self) -> None:
+        """Answer every held request now (as usual), and hold no more."""
+        self._call(self._cluster.release_stalls)
+
+    def route_service(self, namespace: str, name: str, port: int | str, url: str | None) -> None:
+        """Make `url` (e.g. a fake control plane's `http://127.0.0.1:PORT`) the backend the
+        service proxy reaches for that Service port, as its endpoints; None: no endpoints
+        (503). The Service object itself is upserted like any other."""
+        key = (namespace, name, str(port))
+
+        def apply() -> None:
+            if url is None:
+                self._cluster.endpoints.pop(key, None)
+            else:
+                self._cluster.endpoints[key] = url
+
+        self._call(apply)
+
     def forbid(self, plural: str) -> None:
-        """Answer every request for `plural` with 403 (open watches keep streaming)."""
+        """Answer every request for `plural` with 403 (open watches keep streaming); a
+        subresource is forbidden on its own, e.g. `services/proxy`."""
         self._call(lambda: self._cluster.forbidden.add(plural))
 
     def permit(self, plural: str) -> None:

@@ -125,6 +125,16 @@ def encode_event(event_type: str, obj: Obj) -> bytes:
 
 
 @dataclass(frozen=True, slots=True)
+class StoreBackup:
+    """A snapshot of the store (see `Store.backup`)."""
+
+    rv: int
+    compacted_rv: int
+    history: tuple[Event, ...]
+    objects: dict[str, dict[Key, Obj]]
+
+
+@dataclass(frozen=True, slots=True)
 class Page:
     """One list response's worth of objects."""
 
@@ -223,6 +233,24 @@ class Store:
         return self._record(
             Event(self.rv, "DELETED", plural, with_resource_version(old, self.rv), old)
         )
+
+    def backup(self) -> StoreBackup:
+        """The whole store as it is now (objects, resourceVersion, history), as an etcd
+        snapshot holds it; objects are shared, never mutated in place."""
+        return StoreBackup(
+            self.rv,
+            self.compacted_rv,
+            tuple(self._history),
+            {plural: dict(objects) for plural, objects in self._objects.items()},
+        )
+
+    def restore(self, backup: StoreBackup) -> None:
+        """Go back to `backup`, as an etcd restored from that snapshot (without
+        `--bump-revision` or `--mark-compacted`): resourceVersions continue from the
+        backup's, and history back to its compaction is served again."""
+        self.rv, self.compacted_rv = backup.rv, backup.compacted_rv
+        self._history = deque(backup.history)
+        self._objects = {plural: dict(objects) for plural, objects in backup.objects.items()}
 
     def compact(self) -> None:
         """Drop all history: only watches from the current resourceVersion remain possible."""

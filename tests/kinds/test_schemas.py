@@ -225,10 +225,11 @@ def test_meshtrace_zipkin_scalars_are_not_omitempty() -> None:
         assert f is not None and not f.omitempty and not isinstance(f.type, Ptr), name
         assert _scalar(f).kind == "bool"
     sampling = _struct(_field(POLICY_CONFS["MeshTrace"], "sampling").type)
+    # The docs' 100% is applied by the Envoy configurer; the CRD has no default.
     assert {f.json: f.default for f in sampling.fields} == {
-        "overall": 100,
-        "client": 100,
-        "random": 100,
+        "overall": NO_DEFAULT,
+        "client": NO_DEFAULT,
+        "random": NO_DEFAULT,
     }
 
 
@@ -255,17 +256,22 @@ def test_meshtrafficpermission_action_enum() -> None:
 def test_durations_and_defaults_where_2_10_has_them() -> None:
     health = POLICY_CONFS["MeshHealthCheck"]
     interval = _field(health, "interval")
-    assert _scalar(interval).kind == "duration" and interval.default == "1m"
-    assert _field(health, "http.path").default == "/"
+    # `interval: 1m`, `timeout: 15s`, the thresholds and `http.path: /` are documented
+    # fallbacks of the Envoy configurer, not CRD defaults (kuma.io_meshhealthchecks.yaml).
+    assert _scalar(interval).kind == "duration" and interval.default is NO_DEFAULT
+    assert _field(health, "http.path").default is NO_DEFAULT
     assert _field(health, "healthyPanicThreshold").type == Ptr(Scalar("intorstring"))
     breaker = POLICY_CONFS["MeshCircuitBreaker"]
     assert _scalar(_field(breaker, "outlierDetection.healthyPanicThreshold")).kind == "intorstring"
     retry = POLICY_CONFS["MeshRetry"]
-    assert _field(retry, "http.backOff.baseInterval").default == "25ms"
-    assert _field(retry, "http.rateLimitedBackOff.maxInterval").default == "300s"
+    assert _field(retry, "http.backOff.baseInterval").default is NO_DEFAULT
+    assert _field(retry, "http.rateLimitedBackOff.maxInterval").default is NO_DEFAULT
     metric = POLICY_CONFS["MeshMetric"]
     port = _field(metric, "backends.prometheus.port")
     assert port.default == 5670 and not port.omitempty
+    assert _field(metric, "applications.path").default == "/metrics"
+    assert _field(metric, "sidecar.includeUnused").default is NO_DEFAULT
+    assert _field(POLICY_CONFS["MeshPassthrough"], "passthroughMode").default is NO_DEFAULT
     assert _field(POLICY_CONFS["MeshPassthrough"], "appendMatch.protocol").default == "tcp"
     assert _field(POLICY_CONFS["MeshTLS"], "tlsVersion.min").default == "TLSAuto"
     timeout = POLICY_CONFS["MeshTimeout"]

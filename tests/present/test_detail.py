@@ -13,6 +13,7 @@ from meshtui.present.dataplane import dataplane_detail
 from meshtui.present.detail import tree_changes
 from meshtui.sources.files import load_path
 from meshtui.views import DetailNode, DetailView
+from tests.versions import V2_10
 
 SEED = Path(__file__).resolve().parents[2] / "sample-cluster" / "producer-consumer"
 CONSUMER = "consumer.first-consumer"
@@ -62,12 +63,12 @@ def test_a_cache_computes_once_per_distinct_key_and_starts_over_when_full() -> N
 
 def _resources() -> list[Resource]:
     documents, _ = load_path(SEED)
-    return list(parse_documents(documents, ContextOptions()).resources)
+    return list(parse_documents(documents, ContextOptions(version=V2_10)).resources)
 
 
 def test_an_edit_redraws_only_the_rules_it_changed() -> None:
     resources = _resources()
-    before = build_index(resources, "default")
+    before = build_index(resources, "default", version=V2_10)
     first = MeshEvaluation(before)
     opened = frozenset({"tags", "tags/MeshTimeout"})  # the legacy view, opened by the user
     old = dataplane_detail(first, CONSUMER, opened)
@@ -82,7 +83,7 @@ def test_an_edit_redraws_only_the_rules_it_changed() -> None:
             type=r.type, mesh=r.mesh, name=r.name, labels=r.labels, spec={**r.spec, "to": [item]}
         )
 
-    after = build_index([edited(r) for r in resources], "default", previous=before)
+    after = build_index([edited(r) for r in resources], "default", previous=before, version=V2_10)
     carried = MeshEvaluation.following(first, after)
     new = dataplane_detail(carried, CONSUMER, opened)
     assert old.tree is not None and new.tree is not None

@@ -1,4 +1,4 @@
-"""Types shared by the policies (Kuma 2.10.11): `api/common/v1alpha1` and its `tls` package.
+"""Types shared by the policies: `api/common/v1alpha1` and its `tls` package.
 
 `TargetRef`, `BackendRef`, `HeaderMatch`, `JsonPatchBlock` and the TLS version block. At
 2.10 these are plain Go values with `omitempty` (the pointer-everywhere shape and the
@@ -50,10 +50,11 @@ TARGET_REF = Struct(
         Field("SectionName", "sectionName", STRING),
     ),
 )
-"""`common_api.TargetRef`: plain (non-pointer) fields, all `omitempty`, none CRD-required.
+"""`common_api.TargetRef`: plain (non-pointer) fields, all `omitempty`.
 
-The CRD lists no `required` for a targetRef at 2.10 (the Go validator still rejects a
-missing `kind`). An empty string, map or list is dropped when marshalled.
+The CRD requires `kind`; the table leaves that to `parse.policy_rules`, which reports a
+missing or unsupported kind with the policy's context. An empty string, map or list is
+dropped when marshalled. The shape is the same on every supported line (2.10-2.14).
 """
 
 BACKEND_REF = Struct(
@@ -121,3 +122,43 @@ TLS_CIPHERS = (
     "ECDHE-RSA-CHACHA20-POLY1305",
 )
 """`tls.TlsCipher` enum values."""
+
+# ---------------------------------------------------------------------------------------
+# Added after 2.10 (the schema registry picks them per version)
+
+SPIFFE_ID_MATCH = Struct(
+    "SpiffeIDMatch",
+    (
+        req("Type", "type", enum("Exact", "Prefix")),
+        req("Value", "value", STRING),
+    ),
+)
+
+SNI_MATCH = Struct(
+    "SNIMatch",
+    (
+        req("Type", "type", enum("Exact")),
+        req("Value", "value", STRING),
+    ),
+)
+
+MATCH_SPIFFE = Struct("Match", (opt("SpiffeID", "spiffeID", SPIFFE_ID_MATCH),))
+"""`common_api.Match` of 2.12-2.13: a client matched by SPIFFE ID only."""
+
+MATCH = Struct(
+    "Match",
+    (
+        opt("SpiffeID", "spiffeID", SPIFFE_ID_MATCH),
+        opt("SNI", "sni", SNI_MATCH),
+    ),
+)
+"""`common_api.Match` of 2.14: by SPIFFE ID (`Exact`/`Prefix`) or SNI (`Exact`)."""
+
+BACKEND_RESOURCE_REF = Struct(
+    "BackendResourceRef",
+    (
+        req("Kind", "kind", enum("MeshOpenTelemetryBackend")),
+        Field("Labels", "labels", Map(STRING)),
+    ),
+)
+"""`common_api.BackendResourceRef` (2.14): an OpenTelemetry backend chosen by labels."""

@@ -1,9 +1,15 @@
-"""MeshAccessLog (Kuma 2.10.11): `pkg/plugins/policies/meshaccesslog/api/v1alpha1`."""
+"""MeshAccessLog: `pkg/plugins/policies/meshaccesslog/api/v1alpha1`.
+
+`SPEC`/`CONF` are the Kuma 2.10.11 shapes; `conf_for` and `spec_for` build the 2.14 ones
+(OpenTelemetry `backendRef`, `rules[].matches`).
+"""
 
 from __future__ import annotations
 
+from functools import cache
+
 from meshtui.kinds.gotypes import BOOL, JSON, STRING, Field, List, Struct, enum, opt, req
-from meshtui.kinds.schemas.common import TARGET_REF
+from meshtui.kinds.schemas.common import BACKEND_RESOURCE_REF, TARGET_REF
 
 JSON_VALUE = Struct(
     "JsonValue",
@@ -87,3 +93,73 @@ SPEC = Struct(
     ),
 )
 """The whole `spec`, for validation, structural defaulting and display."""
+
+OTEL_BACKEND_WITH_REF = Struct(
+    "OtelBackend",
+    (
+        Field("Attributes", "attributes", List(JSON_VALUE)),
+        opt("Body", "body", JSON),
+        Field("Endpoint", "endpoint", STRING, omitempty=False, default=""),
+        opt("BackendRef", "backendRef", BACKEND_RESOURCE_REF),
+    ),
+)
+"""2.14: `endpoint` is optional (CRD default `""`), or a `backendRef` names the backend."""
+
+CONF_WITH_BACKEND_REF = Struct(
+    "Conf",
+    (
+        opt(
+            "Backends",
+            "backends",
+            List(
+                Struct(
+                    "Backend",
+                    (
+                        req("Type", "type", enum("Tcp", "File", "OpenTelemetry")),
+                        opt("Tcp", "tcp", TCP_BACKEND),
+                        opt("File", "file", FILE_BACKEND),
+                        opt("OpenTelemetry", "openTelemetry", OTEL_BACKEND_WITH_REF),
+                    ),
+                )
+            ),
+        ),
+    ),
+)
+"""The 2.14 conf: OpenTelemetry backends may name a MeshOpenTelemetryBackend."""
+
+
+def conf_for(*, otel_backend_ref: bool) -> Struct:
+    """The conf of the version: 2.10's, or 2.14's with OpenTelemetry `backendRef`."""
+    return CONF_WITH_BACKEND_REF if otel_backend_ref else CONF
+
+
+@cache
+def spec_for(conf: Struct, match: Struct | None) -> Struct:
+    """The `spec` around `conf`; with a `match` type, `rules[]` items carry `matches`."""
+    if conf is CONF and match is None:
+        return SPEC
+    to = Struct(
+        "To",
+        (
+            Field("TargetRef", "targetRef", TARGET_REF, omitempty=False, required=True),
+            Field("Default", "default", conf, omitempty=True),
+        ),
+    )
+    from_ = Struct(
+        "From",
+        (
+            Field("TargetRef", "targetRef", TARGET_REF, omitempty=False, required=True),
+            Field("Default", "default", conf, omitempty=True),
+        ),
+    )
+    matches = () if match is None else (opt("Matches", "matches", List(match)),)
+    rule = Struct("Rule", (*matches, Field("Default", "default", conf, omitempty=True)))
+    return Struct(
+        "MeshAccessLog",
+        (
+            opt("TargetRef", "targetRef", TARGET_REF),
+            Field("To", "to", List(to), omitempty=True),
+            Field("From", "from", List(from_), omitempty=True),
+            Field("Rules", "rules", List(rule), omitempty=True),
+        ),
+    )

@@ -1,6 +1,12 @@
-"""MeshFaultInjection (Kuma 2.10.11): `pkg/plugins/policies/meshfaultinjection/api/v1alpha1`."""
+"""MeshFaultInjection: `pkg/plugins/policies/meshfaultinjection/api/v1alpha1`.
+
+`SPEC` is the Kuma 2.10.11 shape; `spec_with_rules` adds the `rules[]` (with `matches`) of
+2.13.
+"""
 
 from __future__ import annotations
+
+from functools import cache
 
 from meshtui.kinds.gotypes import (
     DURATION,
@@ -75,3 +81,24 @@ SPEC = Struct(
     ),
 )
 """The whole `spec`, for validation, structural defaulting and display."""
+
+
+@cache
+def spec_with_rules(match: Struct) -> Struct:
+    """The 2.13 `spec`: `rules[]` items with optional `matches` and a required `default`."""
+    rule = Struct(
+        "Rule",
+        (
+            opt("Matches", "matches", List(match)),
+            req("Default", "default", CONF),
+        ),
+    )
+    return Struct(
+        "MeshFaultInjection",
+        (
+            opt("TargetRef", "targetRef", TARGET_REF),
+            Field("From", "from", List(_FROM), omitempty=True),
+            Field("To", "to", List(_TO), omitempty=True),
+            Field("Rules", "rules", List(rule), omitempty=True),
+        ),
+    )

@@ -36,7 +36,7 @@ HTTP_HEALTH_CHECK = Struct(
     "HttpHealthCheck",
     (
         opt("Disabled", "disabled", BOOL),
-        opt("Path", "path", STRING, default="/"),
+        opt("Path", "path", STRING),
         opt("RequestHeadersToAdd", "requestHeadersToAdd", HEADER_MODIFIER),
         opt("ExpectedStatuses", "expectedStatuses", List(INT)),
     ),
@@ -54,10 +54,10 @@ GRPC_HEALTH_CHECK = Struct(
 CONF = Struct(
     "Conf",
     (
-        opt("Interval", "interval", DURATION, default="1m"),
-        opt("Timeout", "timeout", DURATION, default="15s"),
-        opt("UnhealthyThreshold", "unhealthyThreshold", INT, default=5),
-        opt("HealthyThreshold", "healthyThreshold", INT, default=1),
+        opt("Interval", "interval", DURATION),
+        opt("Timeout", "timeout", DURATION),
+        opt("UnhealthyThreshold", "unhealthyThreshold", INT),
+        opt("HealthyThreshold", "healthyThreshold", INT),
         opt("InitialJitter", "initialJitter", DURATION),
         opt("IntervalJitter", "intervalJitter", DURATION),
         opt("IntervalJitterPercent", "intervalJitterPercent", INT),
@@ -75,7 +75,9 @@ CONF = Struct(
 """The conf merged for `to[]` items.
 
 `healthyPanicThreshold` is deprecated at 2.10 (MeshCircuitBreaker has it now) but still
-accepted. `interval`, `timeout`, the thresholds and `http.path` carry CRD defaults.
+accepted. No field has a CRD default: the values the docs give for `interval` (1m),
+`timeout` (15s), the thresholds and `http.path` are applied by the Envoy configurer, so
+they never appear in a merged conf.
 """
 
 _TO = Struct(

@@ -1,6 +1,8 @@
-"""MeshLoadBalancingStrategy (Kuma 2.10.11).
+"""MeshLoadBalancingStrategy.
 
-Go package: `pkg/plugins/policies/meshloadbalancingstrategy/api/v1alpha1`.
+Go package: `pkg/plugins/policies/meshloadbalancingstrategy/api/v1alpha1`. `SPEC`/`CONF`
+are the Kuma 2.10.11 shapes; `SPEC_WITH_HASH_POLICIES`/`CONF_WITH_HASH_POLICIES` add the
+`to[].default.hashPolicies` of 2.12.
 """
 
 from __future__ import annotations
@@ -98,7 +100,11 @@ FILTER_STATE = Struct("FilterState", (req("Key", "key", STRING),))
 HASH_POLICY = Struct(
     "HashPolicy",
     (
-        req("Type", "type", enum("Header", "Cookie", "SourceIP", "QueryParameter", "FilterState")),
+        req(
+            "Type",
+            "type",
+            enum("Header", "Cookie", "Connection", "SourceIP", "QueryParameter", "FilterState"),
+        ),
         opt("Terminal", "terminal", BOOL),
         opt("Header", "header", HEADER),
         opt("Cookie", "cookie", COOKIE),
@@ -165,3 +171,34 @@ SPEC = Struct(
     ),
 )
 """The whole `spec`, for validation, structural defaulting and display."""
+
+CONF_WITH_HASH_POLICIES = Struct(
+    "Conf",
+    (
+        opt("LocalityAwareness", "localityAwareness", LOCALITY_AWARENESS),
+        opt("LoadBalancer", "loadBalancer", LOAD_BALANCER),
+        opt("HashPolicies", "hashPolicies", List(HASH_POLICY)),
+    ),
+)
+"""The 2.12 conf: hash policies of their own, also allowed on a `to: MeshHTTPRoute` item."""
+
+SPEC_WITH_HASH_POLICIES = Struct(
+    "MeshLoadBalancingStrategy",
+    (
+        opt("TargetRef", "targetRef", TARGET_REF),
+        Field(
+            "To",
+            "to",
+            List(
+                Struct(
+                    "To",
+                    (
+                        Field("TargetRef", "targetRef", TARGET_REF, omitempty=False, required=True),
+                        Field("Default", "default", CONF_WITH_HASH_POLICIES, omitempty=True),
+                    ),
+                )
+            ),
+            omitempty=True,
+        ),
+    ),
+)

@@ -1,6 +1,7 @@
-"""MeshMetric (Kuma 2.10.11): `pkg/plugins/policies/meshmetric/api/v1alpha1`.
+"""MeshMetric: `pkg/plugins/policies/meshmetric/api/v1alpha1`.
 
-A single-item policy: the top-level `default` is the merged conf.
+A single-item policy: the top-level `default` is the merged conf. `SPEC`/`CONF` are the
+Kuma 2.10.11 shapes; `CONF_WITH_BACKEND_REF`/`SPEC_WITH_BACKEND_REF` the 2.14 ones.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from meshtui.kinds.gotypes import (
     opt,
     req,
 )
-from meshtui.kinds.schemas.common import TARGET_REF
+from meshtui.kinds.schemas.common import BACKEND_RESOURCE_REF, TARGET_REF
 
 PROFILE = Struct("Profile", (req("Name", "name", enum("All", "Basic", "None")),))
 
@@ -43,7 +44,7 @@ SIDECAR = Struct(
     "Sidecar",
     (
         opt("Profiles", "profiles", PROFILES),
-        opt("IncludeUnused", "includeUnused", BOOL, default=False),
+        opt("IncludeUnused", "includeUnused", BOOL),
     ),
 )
 
@@ -51,7 +52,7 @@ APPLICATION = Struct(
     "Application",
     (
         opt("Name", "name", STRING),
-        opt("Path", "path", STRING, default="/metrics/prometheus"),
+        opt("Path", "path", STRING, default="/metrics"),
         opt("Address", "address", STRING),
         req("Port", "port", UINT),
     ),
@@ -115,3 +116,43 @@ SPEC = Struct(
     ),
 )
 """The whole `spec`, for validation, structural defaulting and display."""
+
+OPEN_TELEMETRY_BACKEND_WITH_REF = Struct(
+    "OpenTelemetryBackend",
+    (
+        Field("Endpoint", "endpoint", STRING, omitempty=False, default=""),
+        opt("BackendRef", "backendRef", BACKEND_RESOURCE_REF),
+        opt("RefreshInterval", "refreshInterval", DURATION),
+    ),
+)
+"""2.14: `endpoint` is optional (CRD default `""`), or a `backendRef` names the backend."""
+
+CONF_WITH_BACKEND_REF = Struct(
+    "Conf",
+    (
+        opt("Sidecar", "sidecar", SIDECAR),
+        opt("Applications", "applications", List(APPLICATION)),
+        opt(
+            "Backends",
+            "backends",
+            List(
+                Struct(
+                    "Backend",
+                    (
+                        req("Type", "type", enum("Prometheus", "OpenTelemetry")),
+                        opt("Prometheus", "prometheus", PROMETHEUS_BACKEND),
+                        opt("OpenTelemetry", "openTelemetry", OPEN_TELEMETRY_BACKEND_WITH_REF),
+                    ),
+                )
+            ),
+        ),
+    ),
+)
+
+SPEC_WITH_BACKEND_REF = Struct(
+    "MeshMetric",
+    (
+        opt("TargetRef", "targetRef", TARGET_REF),
+        Field("Default", "default", CONF_WITH_BACKEND_REF, omitempty=True),
+    ),
+)

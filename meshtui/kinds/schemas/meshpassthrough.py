@@ -14,7 +14,12 @@ MATCH = Struct(
         Field("Type", "type", enum("Domain", "IP", "CIDR")),
         Field("Value", "value", STRING),
         opt("Port", "port", UINT),
-        Field("Protocol", "protocol", enum("tcp", "tls", "grpc", "http", "http2"), default="tcp"),
+        Field(
+            "Protocol",
+            "protocol",
+            enum("tcp", "tls", "grpc", "http", "http2", "mysql"),
+            default="tcp",
+        ),
     ),
 )
 """Every field is `omitempty`; `protocol` defaults to `tcp`."""
@@ -22,7 +27,7 @@ MATCH = Struct(
 CONF = Struct(
     "Conf",
     (
-        opt("PassthroughMode", "passthroughMode", enum("All", "Matched", "None"), default="None"),
+        opt("PassthroughMode", "passthroughMode", enum("All", "Matched", "None")),
         Field("AppendMatch", "appendMatch", List(MATCH)),
     ),
 )

@@ -1,6 +1,11 @@
-"""MeshRateLimit (Kuma 2.10.11): `pkg/plugins/policies/meshratelimit/api/v1alpha1`."""
+"""MeshRateLimit: `pkg/plugins/policies/meshratelimit/api/v1alpha1`.
+
+`SPEC` is the Kuma 2.10.11 shape; `spec_with_matches` adds the `rules[].matches` of 2.14.
+"""
 
 from __future__ import annotations
+
+from functools import cache
 
 from meshtui.kinds.gotypes import BOOL, DURATION, UINT, Field, List, Struct, opt, req
 from meshtui.kinds.schemas.common import HEADER_KEY_VALUE, TARGET_REF
@@ -83,3 +88,24 @@ SPEC = Struct(
     ),
 )
 """The whole `spec`, for validation, structural defaulting and display."""
+
+
+@cache
+def spec_with_matches(match: Struct) -> Struct:
+    """The 2.14 `spec`: each `rules[]` item may carry `matches` (a list of `match`)."""
+    rule = Struct(
+        "Rule",
+        (
+            opt("Matches", "matches", List(match)),
+            Field("Default", "default", CONF, omitempty=True),
+        ),
+    )
+    return Struct(
+        "MeshRateLimit",
+        (
+            opt("TargetRef", "targetRef", TARGET_REF),
+            Field("From", "from", List(_FROM), omitempty=True),
+            Field("To", "to", List(_TO), omitempty=True),
+            Field("Rules", "rules", List(rule), omitempty=True),
+        ),
+    )

@@ -24,7 +24,7 @@ TCP = Struct("TCP", (opt("MaxConnectAttempt", "maxConnectAttempt", UINT),))
 BACK_OFF = Struct(
     "BackOff",
     (
-        opt("BaseInterval", "baseInterval", DURATION, default="25ms"),
+        opt("BaseInterval", "baseInterval", DURATION),
         opt("MaxInterval", "maxInterval", DURATION),
     ),
 )
@@ -41,7 +41,7 @@ RATE_LIMITED_BACK_OFF = Struct(
     "RateLimitedBackOff",
     (
         opt("ResetHeaders", "resetHeaders", List(RESET_HEADER)),
-        opt("MaxInterval", "maxInterval", DURATION, default="300s"),
+        opt("MaxInterval", "maxInterval", DURATION),
     ),
 )
 

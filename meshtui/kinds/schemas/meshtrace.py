@@ -1,6 +1,7 @@
-"""MeshTrace (Kuma 2.10.11): `pkg/plugins/policies/meshtrace/api/v1alpha1`.
+"""MeshTrace: `pkg/plugins/policies/meshtrace/api/v1alpha1`.
 
-A single-item policy: the top-level `default` is the merged conf.
+A single-item policy: the top-level `default` is the merged conf. `SPEC`/`CONF` are the
+Kuma 2.10.11 shapes; `CONF_WITH_BACKEND_REF`/`SPEC_WITH_BACKEND_REF` the 2.14 ones.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from meshtui.kinds.gotypes import (
     opt,
     req,
 )
-from meshtui.kinds.schemas.common import TARGET_REF
+from meshtui.kinds.schemas.common import BACKEND_RESOURCE_REF, TARGET_REF
 
 ZIPKIN_BACKEND = Struct(
     "ZipkinBackend",
@@ -61,9 +62,9 @@ BACKEND = Struct(
 SAMPLING = Struct(
     "Sampling",
     (
-        opt("Overall", "overall", INT_OR_STRING, default=100),
-        opt("Client", "client", INT_OR_STRING, default=100),
-        opt("Random", "random", INT_OR_STRING, default=100),
+        opt("Overall", "overall", INT_OR_STRING),
+        opt("Client", "client", INT_OR_STRING),
+        opt("Random", "random", INT_OR_STRING),
     ),
 )
 
@@ -102,3 +103,43 @@ SPEC = Struct(
     ),
 )
 """The whole `spec`, for validation, structural defaulting and display."""
+
+OPEN_TELEMETRY_BACKEND_WITH_REF = Struct(
+    "OpenTelemetryBackend",
+    (
+        Field("Endpoint", "endpoint", STRING, omitempty=False, default=""),
+        opt("BackendRef", "backendRef", BACKEND_RESOURCE_REF),
+    ),
+)
+"""2.14: `endpoint` is optional (CRD default `""`), or a `backendRef` names the backend."""
+
+CONF_WITH_BACKEND_REF = Struct(
+    "Conf",
+    (
+        opt(
+            "Backends",
+            "backends",
+            List(
+                Struct(
+                    "Backend",
+                    (
+                        req("Type", "type", enum("Zipkin", "Datadog", "OpenTelemetry")),
+                        opt("Zipkin", "zipkin", ZIPKIN_BACKEND),
+                        opt("Datadog", "datadog", DATADOG_BACKEND),
+                        opt("OpenTelemetry", "openTelemetry", OPEN_TELEMETRY_BACKEND_WITH_REF),
+                    ),
+                )
+            ),
+        ),
+        opt("Sampling", "sampling", SAMPLING),
+        opt("Tags", "tags", List(TAG)),
+    ),
+)
+
+SPEC_WITH_BACKEND_REF = Struct(
+    "MeshTrace",
+    (
+        opt("TargetRef", "targetRef", TARGET_REF),
+        Field("Default", "default", CONF_WITH_BACKEND_REF, omitempty=True),
+    ),
+)

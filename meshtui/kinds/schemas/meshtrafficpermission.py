@@ -1,11 +1,15 @@
-"""MeshTrafficPermission (Kuma 2.10.11).
+"""MeshTrafficPermission.
 
-Go package: `pkg/plugins/policies/meshtrafficpermission/api/v1alpha1`.
+Go package: `pkg/plugins/policies/meshtrafficpermission/api/v1alpha1`. `SPEC` is the Kuma
+2.10.11 shape (`from` only); `spec_with_rules` builds the 2.12 one, whose `rules[]` items
+carry a `RuleConf` of allow/deny lists of matches.
 """
 
 from __future__ import annotations
 
-from meshtui.kinds.gotypes import Field, List, Struct, enum, opt
+from functools import cache
+
+from meshtui.kinds.gotypes import Field, List, Struct, enum, opt, req
 from meshtui.kinds.schemas.common import TARGET_REF
 
 ACTIONS = ("Allow", "Deny", "AllowWithShadowDeny")
@@ -29,3 +33,30 @@ SPEC = Struct(
     ),
 )
 """The whole `spec`, for validation, structural defaulting and display."""
+
+
+@cache
+def rule_conf(match: Struct) -> Struct:
+    """`RuleConf` (2.12): the conf of a `rules[]` item, lists of `match` (replaced on merge)."""
+    return Struct(
+        "RuleConf",
+        (
+            opt("Deny", "deny", List(match)),
+            opt("AllowWithShadowDeny", "allowWithShadowDeny", List(match)),
+            opt("Allow", "allow", List(match)),
+        ),
+    )
+
+
+@cache
+def spec_with_rules(match: Struct) -> Struct:
+    """The 2.12 `spec`: `from` and `rules` are pointers to slices (`[]` is kept)."""
+    rule = Struct("Rule", (req("Default", "default", rule_conf(match)),))
+    return Struct(
+        "MeshTrafficPermission",
+        (
+            opt("TargetRef", "targetRef", TARGET_REF),
+            opt("From", "from", List(_FROM)),
+            opt("Rules", "rules", List(rule)),
+        ),
+    )
