@@ -132,8 +132,7 @@ class DashboardScreen(Screen[None]):
         self.table.focus()
         self._fit(self.app.size.width)
         self.set_interval(0.5, self._tick)
-        self.nav.ensure_mesh(self.snapshot.inventory.mesh_names)
-        self._ask_evaluation()
+        self._ensure_mesh()
         self._refresh()
 
     def on_resize(self, event: Resize) -> None:
@@ -153,8 +152,7 @@ class DashboardScreen(Screen[None]):
         if not self.is_mounted:
             return  # `on_mount` shows the latest
         before = self.nav.state
-        self.nav.ensure_mesh(snapshot.inventory.mesh_names)
-        self._ask_evaluation()
+        self._ensure_mesh()
         if old.differs_only_in_status(snapshot) and before == self.nav.state:
             self._refresh_header()  # only the source's health changed
             if self._evaluation() is None:
@@ -373,6 +371,13 @@ class DashboardScreen(Screen[None]):
 
     def _evaluation(self) -> MeshEvaluation | None:
         return self.snapshot.evaluation_of(self.nav.state.mesh)
+
+    def _ensure_mesh(self) -> None:
+        """Once the source has loaded, show a mesh it has (the one asked for if it can),
+        and ask for its evaluation."""
+        if self.snapshot.loaded:
+            self.nav.ensure_mesh(self.snapshot.inventory.mesh_names)
+            self._ask_evaluation()
 
     def _ask_evaluation(self) -> None:
         wanted = (self.nav.state.mesh, self.snapshot.inventory)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -9,6 +10,9 @@ from rich.text import Text
 from textual.pilot import Pilot
 
 from meshtui.app import MeshtuiApp
+from meshtui.parse import ContextOptions
+from meshtui.sources import Emit
+from meshtui.sources.files import FolderSource
 from meshtui.views import DetailNode
 from meshtui.widgets.sidelist import SideList
 from tests.app.harness import (
@@ -18,6 +22,7 @@ from tests.app.harness import (
     MTP,
     PRODUCER_TIMEOUT,
     REDIS,
+    SAMPLE,
     SECOND,
     SEED,
     SEED_DATAPLANES,
@@ -27,7 +32,9 @@ from tests.app.harness import (
     focused,
     focused_id,
     folder_app,
+    header_text,
     press,
+    row_names,
     rows,
     seed_copy,
     settle,
@@ -37,6 +44,7 @@ from tests.app.harness import (
     wait_for,
     write_namespaces,
 )
+from tests.versions import V2_10
 
 
 def cursor_node(app: MeshtuiApp) -> DetailNode | None:
@@ -334,3 +342,33 @@ async def test_side_lists_move_with_j_k_g_and_big_lists_keep_their_counts_whole(
         await settle(pilot)
         await press(pilot, "j", "j", "enter")
         assert state(app).role == "producer" and state(app).view == "policies"
+
+
+class GatedFolder(FolderSource):
+    """A folder source that starts reading only once `gate` is set (the dashboard is up
+    before anything is loaded, as on a real terminal)."""
+
+    def __init__(self, path: Path, gate: threading.Event) -> None:
+        super().__init__(path, watch=False)
+        self.gate = gate
+
+    def run(self, emit: Emit, stop: threading.Event) -> None:
+        self.gate.wait(10)
+        super().run(emit, stop)
+
+
+async def test_the_mesh_and_namespace_asked_for_on_the_command_line_are_shown_first() -> None:
+    gate = threading.Event()
+    source = GatedFolder(SAMPLE, gate)
+    app = MeshtuiApp(source, ContextOptions(version=V2_10), mesh="shop", namespace="shop-payments")
+    async with app.run_test(size=(160, 45)) as pilot:
+        await wait_for(pilot, lambda: app.dashboard.is_mounted)
+        await settle(pilot)
+        assert state(app).mesh == "shop", "kept while nothing is loaded"
+        gate.set()
+        await started(pilot, app)
+        assert state(app).mesh == "shop" and app.evaluation is not None
+        assert app.evaluation.mesh == "shop"
+        assert state(app).namespaces == {"shop-payments"}
+        assert row_names(app) and all(n.endswith(".shop-payments") for n in row_names(app))
+        assert "mesh shop (2 of 2" in header_text(app)
