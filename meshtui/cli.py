@@ -19,12 +19,15 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from meshtui import __version__
-from meshtui.errors import MeshtuiError, NotFoundError
+from meshtui.errors import MeshtuiError, NotFoundError, SourceError
 from meshtui.parse import ContextOptions
 from meshtui.versions import DEFAULT, PROFILES, KumaVersion
+
+if TYPE_CHECKING:
+    from meshtui.sources import Source
 
 EXIT_OUTPUT = 1
 EXIT_USAGE = 2
@@ -353,4 +356,32 @@ def _discard_stdout() -> None:
 def _run_dashboard(args: argparse.Namespace) -> int:
     from meshtui.app import run_dashboard
 
-    return run_dashboard(args, context_options(args))
+    source = dashboard_source(args)
+    return run_dashboard(
+        source,
+        context_options(args),
+        mesh=args.mesh or "",
+        namespace=first_namespace(args, source),
+    )
+
+
+def dashboard_source(args: argparse.Namespace) -> Source:
+    """The folder (or file) named on the command line, else the kubeconfig's cluster."""
+    if args.path is not None:
+        path: Path = args.path
+        if not path.exists():
+            raise SourceError(f"{path}: no such file or directory")
+        from meshtui.sources.files import FolderSource
+
+        return FolderSource(path, poll=args.poll)
+    from meshtui.sources.kube import KubeSource
+
+    return KubeSource(kubeconfig=args.kubeconfig, context=args.context)
+
+
+def first_namespace(args: argparse.Namespace, source: Source) -> str:
+    """The namespace to focus first: `-n`, else the source's (in cluster mode the one
+    kubectl would use without `-n`: the context's, or the pod's; a folder has none)."""
+    if args.namespace is not None:  # `-n ''`: all namespaces whatever the context says
+        return str(args.namespace)
+    return source.default_namespace

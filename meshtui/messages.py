@@ -1,4 +1,5 @@
-"""App-wide Textual messages: facts that workers report to the app.
+"""App-wide Textual messages: what workers report to the app, and the work the
+dashboard asks the app for.
 
 Workers only post these; the app's handlers own every state change.
 """
@@ -12,6 +13,7 @@ from textual.message import Message
 from meshtui.engine.evaluation import MeshEvaluation
 from meshtui.inventory import Diff, Inventory
 from meshtui.model import ResourceKey
+from meshtui.present.detail import DetailBuilt, DetailRequest
 from meshtui.sources import StatusChanged
 
 
@@ -46,10 +48,48 @@ class EvaluationReady(Message):
         self.evaluation = evaluation
 
 
-class AffectedCountsReady(Message):
-    """How many dataplanes each policy affects, for one evaluation."""
+class CountsReady(Message):
+    """What a table counts for one evaluation: the dataplanes each policy affects, or the
+    policies using each service."""
 
-    def __init__(self, evaluation: MeshEvaluation, counts: Mapping[ResourceKey, int]) -> None:
+    def __init__(
+        self, evaluation: MeshEvaluation, view: str, counts: Mapping[ResourceKey, int]
+    ) -> None:
         super().__init__()
         self.evaluation = evaluation
+        self.view = view
         self.counts = counts
+
+
+class DetailReady(Message):
+    """A detail was built for a request."""
+
+    def __init__(self, built: DetailBuilt) -> None:
+        super().__init__()
+        self.built = built
+
+
+class EvaluationWanted(Message):
+    """The dashboard shows this mesh of this inventory: it needs an evaluation."""
+
+    def __init__(self, mesh: str, inventory: Inventory) -> None:
+        super().__init__()
+        self.mesh = mesh
+        self.inventory = inventory
+
+
+class CountsWanted(Message):
+    """A table shown counts something for this evaluation (AFFECTS, POLICIES)."""
+
+    def __init__(self, evaluation: MeshEvaluation, view: str) -> None:
+        super().__init__()
+        self.evaluation = evaluation
+        self.view = view
+
+
+class DetailWanted(Message):
+    """The detail pane needs this built."""
+
+    def __init__(self, request: DetailRequest) -> None:
+        super().__init__()
+        self.request = request

@@ -12,13 +12,42 @@ Styles are semantic tags that widgets map to theme colours: ``""``, `added`,
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
+
+VIEWS = ("dataplanes", "policies", "services", "problems")
+"""What the central table can list."""
+
+
+class ResourceRow(NamedTuple):
+    """The row of one resource, which is also what a jump to it names."""
+
+    view: str
+    """The table that lists it: `dataplanes`, `policies` or `services`."""
+    type: str
+    """The resource type (`Dataplane`, `MeshTimeout`, `MeshService`, ...)."""
+    name: str
+    """The store name."""
+
+
+class ProblemRow(NamedTuple):
+    """The row of one problem: its position in the problems list."""
+
+    position: int
+
+    @property
+    def view(self) -> str:
+        return "problems"
+
+
+RowKey = ResourceRow | ProblemRow
+"""What identifies a table row across updates (the cursor and the selection follow it)."""
 
 
 @dataclass(frozen=True, slots=True)
 class Row:
     """One table row. `key` identifies it across updates (the cursor follows it)."""
 
-    key: str
+    key: RowKey
     cells: tuple[str, ...]
     style: str = ""
 
@@ -28,6 +57,7 @@ class TableView:
     """The central table: dataplanes, policies, services or problems."""
 
     kind: str
+    """One of `VIEWS`."""
     title: str
     columns: tuple[str, ...]
     rows: tuple[Row, ...]
@@ -35,44 +65,52 @@ class TableView:
 
 
 @dataclass(frozen=True, slots=True)
-class ListItem:
+class SideListItem:
     """One entry of a side list (a namespace, a role)."""
 
     key: str
+    """What choosing it selects: a namespace or a role name; ``""`` for the `all` entry."""
     label: str
     counts: str = ""
     selected: bool = False
     hint: str = ""
-    """A one-line explanation shown as a tooltip."""
+    """A one-line explanation shown under the list while the entry is highlighted."""
 
 
 @dataclass(frozen=True, slots=True)
-class ListView:
+class SideListView:
     """A side list with a title."""
 
     title: str
-    items: tuple[ListItem, ...]
+    items: tuple[SideListItem, ...]
 
 
 @dataclass(frozen=True, slots=True)
-class TreeNode:
-    """One node of the detail tree.
+class DetailNode:
+    """One line of the detail tree, with the lines under it.
 
     `node_id` is stable across updates, so expansion and the cursor survive a refresh;
-    `target` names what `enter` jumps to (`policy:<Type>/<name>`, `dataplane:<name>`,
-    `service:<Type>/<name>`), or is empty.
+    `target` names the row `enter` jumps to, if any.
     """
 
     node_id: str
     label: str
-    children: tuple[TreeNode, ...] = ()
-    target: str = ""
+    children: tuple[DetailNode, ...] = ()
+    target: ResourceRow | None = None
     style: str = ""
     expanded: bool = True
+    lazy: bool = False
+    """Its children are built only once the user opens it: `children` is empty until the
+    detail is built again with this node among the opened ones."""
 
-    def walk(self) -> tuple[TreeNode, ...]:
+    @property
+    def expandable(self) -> bool:
+        """Whether it can be opened: it has children, or will have once opened."""
+        return self.lazy or bool(self.children)
+
+    def walk(self) -> tuple[DetailNode, ...]:
         """This node and all descendants, depth first."""
-        out: list[TreeNode] = [self]
+        out: list[DetailNode] = [self]
         for child in self.children:
             out.extend(child.walk())
         return tuple(out)
@@ -84,9 +122,11 @@ class DetailView:
 
     title: str
     subtitle: str = ""
-    tree: TreeNode | None = None
+    tree: DetailNode | None = None
     text: str = ""
     empty_text: str = ""
+    syntax: str = ""
+    """The language `text` is written in (`yaml`), for highlighting; ``""``: plain text."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,16 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from meshtui.app import MeshtuiApp
-from tests.app.harness import REPO, fixed_clock, folder_app, loaded, wait_for
+from meshtui.views import ResourceRow
+from tests.app.harness import (
+    REPO,
+    dataplane,
+    fixed_clock,
+    folder_app,
+    jumped,
+    loaded,
+    policy,
+)
 
 Compare = Callable[..., bool]
 
@@ -29,15 +38,14 @@ def _app(folder: str) -> MeshtuiApp:
 
 
 def _prepare(
-    app: MeshtuiApp, *, jump: str = "", keys: str = ""
+    app: MeshtuiApp, *, jump: ResourceRow | None = None, keys: str = ""
 ) -> Callable[[Pilot[None]], Awaitable[None]]:
     async def run_before(pilot: Pilot[None]) -> None:
         for field in app.query(Input):
             field.cursor_blink = False
         await loaded(pilot, app)
-        if jump:
-            app.jump(jump)
-            await wait_for(pilot, lambda: app.ui.selected_key == jump)
+        if jump is not None:
+            await jumped(pilot, app, jump)
         for key in keys.split():
             await pilot.press(key)
         await pilot.pause()
@@ -47,13 +55,13 @@ def _prepare(
 
 def test_seed_scenario_first_consumer(snap_compare: Compare) -> None:
     app = _app("sample-cluster")
-    run_before = _prepare(app, jump="dataplane:consumer.first-consumer")
+    run_before = _prepare(app, jump=dataplane("consumer.first-consumer"))
     assert snap_compare(app, terminal_size=(160, 45), run_before=run_before)
 
 
 def test_policy_detail(snap_compare: Compare) -> None:
     app = _app("sample-cluster")
-    run_before = _prepare(app, jump="policy:MeshTimeout/consumer-timeout.first-consumer")
+    run_before = _prepare(app, jump=policy("MeshTimeout", "consumer-timeout.first-consumer"))
     assert snap_compare(app, terminal_size=(160, 45), run_before=run_before)
 
 
@@ -72,5 +80,5 @@ def test_help(snap_compare: Compare) -> None:
 
 def test_narrow_terminal(snap_compare: Compare) -> None:
     app = _app("sample-cluster")
-    run_before = _prepare(app, jump="dataplane:consumer.first-consumer")
+    run_before = _prepare(app, jump=dataplane("consumer.first-consumer"))
     assert snap_compare(app, terminal_size=(80, 30), run_before=run_before)

@@ -1,8 +1,15 @@
 """Presentation: turn an evaluation and the user's choices into view models.
 
 Pure and headless (no Textual, no Rich): every function takes data (the inventory,
-a `MeshEvaluation`, the `UIState`, the time) and returns frozen `views`. Sorting,
-filtering, counting and formatting all happen here, never in widgets.
+a `MeshEvaluation`, the `NavState`, the time) and returns frozen `views`. Sorting,
+filtering, counting and formatting all happen here, never in widgets. Every string
+that comes from input goes through `text.literal` on its way into a view.
+
+Modules: `navigator` (where the user is), `tables` (the central table), `dataplane`
+and `detail` (the detail pane, built in a worker), `nodes` (detail lines shared by
+both), `highlights` (recent changes), `requests` (one detail build at a time),
+`commands` (the `:` line), `snapshot` (what the app knows, and the dashboard's views of it),
+`cache` (the memo helper), `text` (escaping and YAML).
 """
 
 from __future__ import annotations
@@ -12,14 +19,12 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from meshtui.engine.evaluation import MeshEvaluation
 from meshtui.model import PolicyRole, Problem, Resource
-from meshtui.present.state import Highlights, UIState
+from meshtui.present.navigator import NavState
 from meshtui.present.tables import NO_NAMESPACE, in_namespaces, namespace_label
 from meshtui.present.text import literal
-from meshtui.views import HeaderView, ListItem, ListView
+from meshtui.views import HeaderView, SideListItem, SideListView
 
 __all__ = [
-    "Highlights",
-    "UIState",
     "header_view",
     "kind_states",
     "namespaces_view",
@@ -53,25 +58,31 @@ def kind_states(kinds: Mapping[str, tuple[str, float]]) -> tuple[tuple[str, str]
             if since:
                 label = f"reconnecting since {time.strftime('%H:%M:%S', time.localtime(since))}"
         if len(members) > 3:
-            out.append((f"{len(members)} kinds", label))
+            out.append((f"{len(members)} kinds", literal(label)))
         else:
-            out.extend((kind, label) for kind, _ in members)
+            out.extend((literal(kind), literal(label)) for kind, _ in members)
     return tuple(out)
 
 
-def waiting_text(*, loaded: bool, status: str, has_meshes: bool) -> str:
-    """Why a table is empty before there is anything to evaluate."""
+def waiting_text(*, loaded: bool, status: str, has_meshes: bool, failed: str = "") -> str:
+    """Why a table is empty before there is an evaluation to show.
+
+    Args:
+        failed: What went wrong evaluating the mesh, if it did.
+    """
     status = literal(status)
     if not loaded:
         return f"loading… {status}" if status else "loading…"
     if not has_meshes:
         return f"no mesh found ({status})" if status else "no mesh found"
+    if failed:
+        return f"{literal(failed)} (! lists the problems)"
     return "evaluating…"
 
 
 def namespaces_view(
-    ev: MeshEvaluation | None, known: Iterable[Resource], state: UIState
-) -> ListView:
+    ev: MeshEvaluation | None, known: Iterable[Resource], state: NavState
+) -> SideListView:
     """Namespaces with their dataplane and policy counts in the current mesh."""
     dataplanes: dict[str, int] = {}
     policies: dict[str, int] = {}
@@ -84,27 +95,27 @@ def namespaces_view(
             policies[ns] = policies.get(ns, 0) + 1
     names = set(dataplanes) | set(policies)
     names.update(ns.name for ns in known if ns.name == "kuma-system" and (dataplanes or policies))
-    # Fix: a focused namespace with nothing in this mesh (`-n typo`, a context's `default`)
-    # was in no entry, so the list showed nothing selected and no way to see why.
+    # a focused namespace with nothing in this mesh (`-n typo`, a context's `default`) is
+    # listed, with its zero counts, so that the selection shows
     names.update(state.namespaces)
     all_dataplanes, all_policies = sum(dataplanes.values()), sum(policies.values())
     widths = (max(3, len(str(all_dataplanes))), max(3, len(str(all_policies))))
-    total = ListItem(
-        "ns:",
+    total = SideListItem(
+        "",
         "all",  # short: a big mesh's wide counts cut a longer label (`all namespa…`)
         _counts(all_dataplanes, all_policies, widths),
         selected=not state.namespaces,
     )
     items = [total] + [
-        ListItem(
-            f"ns:{name}",
+        SideListItem(
+            name,
             literal(name),
             _counts(dataplanes.get(name, 0), policies.get(name, 0), widths),
             selected=name in state.namespaces,
         )
         for name in sorted(names, key=lambda n: (n == NO_NAMESPACE, n))
     ]
-    return ListView("Namespaces", tuple(items))
+    return SideListView("Namespaces", tuple(items))
 
 
 def _counts(dataplanes: int, policies: int, widths: tuple[int, int]) -> str:
@@ -112,7 +123,7 @@ def _counts(dataplanes: int, policies: int, widths: tuple[int, int]) -> str:
     return f"{dataplanes:>{widths[0]}} dp {policies:>{widths[1]}} pol"
 
 
-def roles_view(ev: MeshEvaluation | None, state: UIState) -> ListView:
+def roles_view(ev: MeshEvaluation | None, state: NavState) -> SideListView:
     """Policy roles with counts for the selected namespaces."""
     counts = dict.fromkeys((r.value for r in PolicyRole), 0)
     if ev is not None:
@@ -120,18 +131,18 @@ def roles_view(ev: MeshEvaluation | None, state: UIState) -> ListView:
             if in_namespaces(policy.resource, state.namespaces):
                 role = policy.resource.role
                 counts[role] = counts.get(role, 0) + 1
-    items = [ListItem("role:", "all roles", str(sum(counts.values())), selected=not state.role)]
+    items = [SideListItem("", "all roles", str(sum(counts.values())), selected=not state.role)]
     items += [
-        ListItem(
-            f"role:{role}",
+        SideListItem(
             role,
+            literal(role),
             str(count),
             selected=state.role == role,
             hint=ROLE_HINTS.get(role, ""),
         )
         for role, count in counts.items()
     ]
-    return ListView("Policy roles", tuple(items))
+    return SideListView("Policy roles", tuple(items))
 
 
 def header_view(
@@ -153,8 +164,7 @@ def header_view(
         index = ev.index
         services = sum(len(v) for v in index.services.values())
         policies = len(index.all_policies())
-        # Fix: the policies list also shows shadow policies, so its count exceeded this
-        # one with nothing to say why.
+        # the policies list shows shadow policies too: counted apart, so both add up
         shadow = sum(len(group) for group in index.shadow_policies.values())
         extra = f" (+{shadow} shadow)" if shadow else ""
         counts = (

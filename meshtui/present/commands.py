@@ -1,4 +1,8 @@
-"""The `:` command line, in k9s' vocabulary: what a command does to the UI state (pure)."""
+"""The `:` command line, in k9s' vocabulary: what a command does to the navigation state.
+
+Pure. Error texts name what was typed and what exists (mesh and namespace names come
+from input): every such name is escaped with `literal`.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,8 @@ from dataclasses import dataclass, replace
 
 from meshtui.kinds import lookup
 from meshtui.model import PolicyRole
-from meshtui.present.state import UIState
+from meshtui.present.navigator import NavState
+from meshtui.present.text import literal
 
 _VIEWS = {
     "dp": "dataplanes",
@@ -30,14 +35,14 @@ _VIEWS = {
 class CommandResult:
     """The new state (or `None` when unchanged), an app action, or an error to show."""
 
-    state: UIState | None = None
+    state: NavState | None = None
     action: str = ""
     """`quit` or `help`."""
     error: str = ""
 
 
 def run_command(
-    text: str, state: UIState, *, meshes: Sequence[str], namespaces: Sequence[str] = ()
+    text: str, state: NavState, *, meshes: Sequence[str], namespaces: Sequence[str] = ()
 ) -> CommandResult:
     """Interpret one command line (without the leading `:`)."""
     words = text.strip().split()
@@ -65,31 +70,41 @@ def run_command(
     if info is not None:
         view = "dataplanes" if info.kind == "Dataplane" else "services"
         return CommandResult(replace(state, view=view, filter=""))
-    return CommandResult(error=f"unknown command {head!r} (try :help)")
+    return CommandResult(error=f"unknown command {_quoted(head)} (try :help)")
 
 
-def _namespaces(state: UIState, args: Sequence[str], known: Sequence[str]) -> CommandResult:
+def _namespaces(state: NavState, args: Sequence[str], known: Sequence[str]) -> CommandResult:
     names = {n for arg in args for n in arg.split(",") if n}
     if not names or "all" in names or "-A" in names:
         return CommandResult(replace(state, namespaces=frozenset()))
     unknown = sorted(names - set(known)) if known else []
     if unknown:
-        return CommandResult(error=f"no namespace {', '.join(unknown)} in this mesh")
+        return CommandResult(error=f"no namespace {_names(unknown)} in this mesh")
     return CommandResult(replace(state, namespaces=frozenset(names)))
 
 
-def _mesh(state: UIState, args: Sequence[str], meshes: Sequence[str]) -> CommandResult:
+def _mesh(state: NavState, args: Sequence[str], meshes: Sequence[str]) -> CommandResult:
     if not args:
-        return CommandResult(error=f"meshes: {', '.join(meshes) or 'none'}")
+        return CommandResult(error=f"meshes: {_names(meshes) or 'none'}")
     if args[0] not in meshes:
-        return CommandResult(error=f"no mesh {args[0]!r} (meshes: {', '.join(meshes) or 'none'})")
+        return CommandResult(
+            error=f"no mesh {_quoted(args[0])} (meshes: {_names(meshes) or 'none'})"
+        )
     return CommandResult(replace(state, mesh=args[0], namespaces=frozenset(), selected={}))
 
 
-def _role(state: UIState, args: Sequence[str]) -> CommandResult:
+def _role(state: NavState, args: Sequence[str]) -> CommandResult:
     if not args or args[0] == "all":
         return CommandResult(replace(state, role=""))
     roles = [r.value for r in PolicyRole]
     if args[0] not in roles:
-        return CommandResult(error=f"no role {args[0]!r} (roles: {', '.join(roles)})")
+        return CommandResult(error=f"no role {_quoted(args[0])} (roles: {', '.join(roles)})")
     return CommandResult(replace(state, view="policies", role=args[0]))
+
+
+def _quoted(name: str) -> str:
+    return f"'{literal(name)}'"
+
+
+def _names(names: Sequence[str]) -> str:
+    return ", ".join(literal(name) for name in names)

@@ -1,27 +1,66 @@
-"""Rows of the central table: dataplanes, policies, services and problems."""
+"""Rows of the central table: dataplanes, policies, services and problems.
+
+Built on the UI thread from data already computed: what needs the engine to count
+(dataplanes a policy affects, policies using a service) arrives from a worker as
+`counts` and shows `…` until then.
+"""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
+from functools import partial
 
 from meshtui.engine.evaluation import MeshEvaluation
+from meshtui.inventory import Inventory
 from meshtui.model import SERVICE_TAG, Dataplane, Policy, Problem, Resource, ResourceKey
-from meshtui.present.state import Highlights, UIState
+from meshtui.present.cache import Cache
+from meshtui.present.highlights import Highlights
+from meshtui.present.navigator import NavState
 from meshtui.present.text import literal
-from meshtui.views import Row, TableView
+from meshtui.views import ProblemRow, ResourceRow, Row, TableView
 
 NO_NAMESPACE = "(none)"
+SERVICE_TYPES = ("MeshService", "MeshExternalService", "MeshMultiZoneService")
 
 
-def row_key(resource: Resource) -> str:
-    """The table key (and jump target) of a resource."""
+def row_key(resource: Resource) -> ResourceRow:
+    """The table row (and jump target) of a resource."""
     if resource.type == "Dataplane":
-        return f"dataplane:{resource.name}"
-    if resource.type in ("MeshService", "MeshExternalService", "MeshMultiZoneService"):
-        return f"service:{resource.type}/{resource.name}"
-    return f"policy:{resource.type}/{resource.name}"
+        view = "dataplanes"
+    elif resource.type in SERVICE_TYPES:
+        view = "services"
+    else:
+        view = "policies"
+    return ResourceRow(view, resource.type, resource.name)
+
+
+def table_for(
+    state: NavState,
+    ev: MeshEvaluation | None,
+    inventory: Inventory,
+    problems: Sequence[Problem],
+    highlights: Highlights,
+    now: float,
+    counts: Mapping[ResourceKey, int],
+) -> TableView:
+    """The central table for the current view.
+
+    Args:
+        problems: Every problem to list: the inventory's, then what failed at run time.
+        counts: Per resource, what the policies (`AFFECTS`) and services (`POLICIES`)
+            tables count; a resource without one shows `…`.
+    """
+    stale = inventory.stale_keys
+    if state.view == "policies":
+        return policies_table(ev, state, highlights, now, stale, counts)
+    if state.view == "services":
+        return services_table(ev, state, highlights, now, stale, counts)
+    if state.view == "problems":
+        files = inventory.origins
+        return problems_table(problems, state, source_root(files) if files else "")
+    return dataplanes_table(ev, state, highlights, now, stale)
 
 
 def namespace_label(resource: Resource) -> str:
@@ -52,9 +91,9 @@ def matches_filter(cells: Sequence[str], text: str) -> bool:
 
 
 def _style(
-    key: ResourceKey, row: str, highlights: Highlights, now: float, stale: frozenset[ResourceKey]
+    key: ResourceKey, highlights: Highlights, now: float, stale: frozenset[ResourceKey]
 ) -> str:
-    return highlights.style_of_row(row, now) or ("stale" if key in stale else "")
+    return highlights.style_of_row(key, now) or ("stale" if key in stale else "")
 
 
 STALE_MARK = "  (stale)"
@@ -62,8 +101,7 @@ STALE_MARK = "  (stale)"
 
 
 def _marked_stale(row: Row, key: ResourceKey, stale: frozenset[ResourceKey], name: int) -> Row:
-    """Fix: a stale row was only dimmed, which says nothing to whoever has not read the
-    detail's subtitle; its name now says so (and `/stale` finds them all)."""
+    """A stale row's name says so (not only its dim style), and `/stale` finds them all."""
     if key not in stale:
         return row
     cells = list(row.cells)
@@ -77,13 +115,13 @@ def _table(
     columns: tuple[str, ...],
     rows: Iterable[Row],
     total: int,
-    state: UIState,
+    state: NavState,
     empty: str,
 ) -> TableView:
     kept = tuple(r for r in rows if matches_filter(r.cells, state.filter))
     if state.namespaces and kind != "problems":
-        # Fix: nothing on the list said it was scoped to some namespaces (the sidebar that
-        # does is hidden on a narrow terminal); k9s names the namespace in the title too.
+        # The title names the namespace scope, as k9s does: the sidebar that shows it is
+        # hidden on a narrow terminal.
         title += " · " + namespaces_text(state.namespaces)
     heading = f"{title} ({len(kept)}/{total})" if state.filter else f"{title} ({total})"
     if state.filter:
@@ -104,7 +142,7 @@ def services_of(dataplane: Dataplane) -> str:
 
 def dataplanes_table(
     ev: MeshEvaluation | None,
-    state: UIState,
+    state: NavState,
     highlights: Highlights,
     now: float,
     stale: frozenset[ResourceKey],
@@ -118,24 +156,20 @@ def dataplanes_table(
         res = dp.resource
         if not in_namespaces(res, state.namespaces):
             continue
-        plain = _dataplane_row(dp)
-        style = _style(res.key, plain.key, highlights, now, stale)
+        plain = _DATAPLANE_ROWS.get(res, partial(_dataplane_row, dp))
+        style = _style(res.key, highlights, now, stale)
         row = _marked_stale(plain, res.key, stale, 0)
         rows.append(replace(row, style=style) if style else row)
-    if len(_DATAPLANE_ROWS) > 2 * len(ev.index.dataplanes) + 1000:
-        _DATAPLANE_ROWS.clear()  # proxies gone or replaced; the next table refills it
     return _table("dataplanes", "Dataplanes", columns, rows, len(rows), state, "no dataplanes here")
 
 
-_DATAPLANE_ROWS: dict[int, tuple[Dataplane, Row]] = {}
-"""The unstyled row of each proxy object seen (the index reuses unchanged proxies, so a
-refresh of a 10k table formats only the proxies that changed)."""
+_DATAPLANE_ROWS: Cache[Resource, Row] = Cache("dataplane rows", limit=100_000)
+"""The unstyled row of each proxy, by its resource's value: a proxy is decoded from its
+resource alone (`engine.decode.decode_dataplane`), so a refresh of a 10k table formats
+only the proxies that changed."""
 
 
 def _dataplane_row(dp: Dataplane) -> Row:
-    known = _DATAPLANE_ROWS.get(id(dp))
-    if known is not None and known[0] is dp:
-        return known[1]
     res = dp.resource
     cells = (
         literal(res.display_name),
@@ -145,9 +179,7 @@ def _dataplane_row(dp: Dataplane) -> Row:
         str(len(dp.inbounds)) if not dp.is_gateway else f"{dp.gateway_type.lower()} gw",
         literal(dp.address),
     )
-    row = Row(row_key(res), cells)
-    _DATAPLANE_ROWS[id(dp)] = (dp, row)
-    return row
+    return Row(row_key(res), cells)
 
 
 def target_summary(policy: Policy) -> str:
@@ -166,11 +198,11 @@ def policy_rows_source(ev: MeshEvaluation) -> list[tuple[Policy, bool]]:
 
 def policies_table(
     ev: MeshEvaluation | None,
-    state: UIState,
+    state: NavState,
     highlights: Highlights,
     now: float,
     stale: frozenset[ResourceKey],
-    affected: Mapping[ResourceKey, int],
+    counts: Mapping[ResourceKey, int],
 ) -> TableView:
     """Policies of every kind in one list, filtered by namespace, role and kind."""
     columns = ("KIND", "NAME", "NAMESPACE", "ROLE", "ORIGIN", "ZONE", "TARGET", "AFFECTS")
@@ -185,25 +217,24 @@ def policies_table(
             continue
         if state.kind and policy.type != state.kind:
             continue
-        key = row_key(res)
-        count = affected.get(res.key)
+        count = counts.get(res.key)
         cells = (
             policy.type,
             literal(res.display_name),
             literal(namespace_label(res)),
-            res.role + (" (shadow)" if shadow else ""),
+            literal(res.role) + (" (shadow)" if shadow else ""),
             literal(res.origin or "-"),
             literal(res.zone or "-"),
             literal(target_summary(policy)),
             "…" if count is None else str(count),
         )
-        style = _style(res.key, key, highlights, now, stale) or ("muted" if shadow else "")
-        rows.append(_marked_stale(Row(key, cells, style), res.key, stale, 1))
+        style = _style(res.key, highlights, now, stale) or ("muted" if shadow else "")
+        rows.append(_marked_stale(Row(row_key(res), cells, style), res.key, stale, 1))
     title = "Policies"
     if state.kind:
         title += f" · {state.kind}"
     if state.role:
-        title += f" · {state.role}"
+        title += f" · {literal(state.role)}"
     return _table("policies", title, columns, rows, len(rows), state, "no policies here")
 
 
@@ -246,47 +277,44 @@ def ports_of(service: Resource) -> str:
 
 def services_table(
     ev: MeshEvaluation | None,
-    state: UIState,
+    state: NavState,
     highlights: Highlights,
     now: float,
     stale: frozenset[ResourceKey],
-    uses: Callable[[Resource], int],
+    counts: Mapping[ResourceKey, int],
 ) -> TableView:
     """MeshServices, MeshExternalServices and MeshMultiZoneServices of the mesh."""
     columns = ("KIND", "NAME", "NAMESPACE", "ZONE", "PORTS", "POLICIES")
     if ev is None:
         return TableView("services", "Services", columns, (), "no mesh selected")
     rows = []
-    for kind in ("MeshService", "MeshExternalService", "MeshMultiZoneService"):
+    for kind in SERVICE_TYPES:
         for res in ev.index.services.get(kind, ()):
             if not in_namespaces(res, state.namespaces):
                 continue
-            key = row_key(res)
+            count = counts.get(res.key)
             cells = (
                 kind,
                 literal(res.display_name),
                 literal(namespace_label(res)),
                 literal(res.zone or "-"),
                 literal(ports_of(res)),
-                str(uses(res)),
+                "…" if count is None else str(count),
             )
-            row = Row(key, cells, _style(res.key, key, highlights, now, stale))
+            row = Row(row_key(res), cells, _style(res.key, highlights, now, stale))
             rows.append(_marked_stale(row, res.key, stale, 1))
     return _table("services", "Services", columns, rows, len(rows), state, "no services here")
 
 
-def problems_table(problems: Sequence[Problem], state: UIState, root: str = "") -> TableView:
-    """Every load problem with its location (files relative to `root`, the watched folder).
-
-    Fix: files were shown whole, and an absolute path cut at the column's width showed
-    only the folder everyone shares (`/home/me/cluster/…`), never the file's name.
-    """
+def problems_table(problems: Sequence[Problem], state: NavState, root: str = "") -> TableView:
+    """Every problem with its location; files are named relative to `root` (the watched
+    folder), so a cut column still shows the file's name rather than the folder."""
     columns = ("SEVERITY", "MESSAGE", "FILE", "DOC", "FIELD", "RESOURCE")
     rows = [
         Row(
-            f"problem:{i}",
+            ProblemRow(i),
             (
-                p.severity,
+                literal(p.severity),
                 literal(p.message),
                 literal(relative_to(p.file, root)),
                 str(p.document) if p.document else "",
@@ -302,3 +330,19 @@ def problems_table(problems: Sequence[Problem], state: UIState, root: str = "") 
     return _table(
         "problems", "Problems", columns, rows, len(rows), state, "no problems: everything loaded"
     )
+
+
+def table_counts(ev: MeshEvaluation, view: str) -> dict[ResourceKey, int]:
+    """What a table counts with the engine (run in a worker): for `policies`, how many
+    dataplanes each policy affects; for `services`, how many policy entries use each."""
+    index = ev.index
+    if view == "policies":
+        shadow = (p for group in index.shadow_policies.values() for p in group)
+        return {p.key: ev.affected_count(p) for p in (*index.all_policies(), *shadow)}
+    if view == "services":
+        return {
+            res.key: len(ev.service_uses(res))
+            for kind in SERVICE_TYPES
+            for res in index.services.get(kind, ())
+        }
+    return {}

@@ -1,22 +1,32 @@
 """Text safety and YAML rendering for the views (pure, no yaml library).
 
-`literal` makes any resource-provided string safe to print on one line: control
-characters (ANSI escapes included) and bidirectional-text controls (which reorder what
-a terminal shows, e.g. U+202E) become visible escapes. `yaml_lines` renders
-JSON-like data as block YAML in the style `kubectl get -o yaml` uses, quoting every
-string that would not read back as itself.
+`literal` makes any resource-provided string safe to print on one line: control and
+format characters (ANSI and OSC escapes, bidi overrides such as U+202E, zero-width
+characters, line separators, lone surrogates) become visible escapes. `yaml_lines`
+renders JSON-like data as block YAML in the style `kubectl get -o yaml` uses, quoting
+every string a YAML 1.1 reader would not read back as the same string.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
 from typing import Any
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
+_CONTROL = re.compile(
+    "[\x00-\x1f\x7f-\x9f\xad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e"
+    "\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ud800-\udfff\ufeff\ufff9-\ufffb"
+    "\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
+    "\U000e0001\U000e0020-\U000e007f]"
+)
+"""Unicode's control (Cc), format (Cf: bidi controls, zero-width characters), surrogate
+(Cs) and line/paragraph separator (Zl, Zp) characters: none of them may reach the
+terminal as they are."""
 _PLAIN_SAFE = re.compile(r"^[A-Za-z0-9_./][A-Za-z0-9_./: @+=,()\-*]*$")
 _LOOKS_SPECIAL = re.compile(
-    r"^(?:[-+]?(?:\d[\d_]*(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?|0x[0-9a-fA-F]+|0o?[0-7]+"
+    r"^(?:[-+]?(?:\d[\d_]*(?:\.[\d_]*)?|\.\d+)(?:[eE][-+]?\d+)?|[-+]?0x[0-9a-fA-F_]+"
+    r"|[-+]?0o?[0-7_]+|[-+]?0b[01_]+|[-+]?\d[\d_]*(?::[0-5]?\d)+(?:\.[\d_]*)?"
     r"|\d{4}-\d\d-\d\d.*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)"
     r"|(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF"
     r"|null|Null|NULL|~))$"
@@ -24,7 +34,8 @@ _LOOKS_SPECIAL = re.compile(
 
 
 def literal(text: str) -> str:
-    """`text` with control and bidi characters shown as escapes, safe to print on one line."""
+    """`text` with control and format characters shown as escapes (`\\x1b`, `\\u202e`),
+    safe to print on one line."""
     return _CONTROL.sub(_escape, text)
 
 
@@ -37,15 +48,20 @@ def _escape(match: re.Match[str]) -> str:
         return "\\t"
     if code < 0x100:
         return f"\\x{code:02x}"
-    return f"\\u{code:04x}"
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    return f"\\U{code:08x}"
 
 
 def scalar(value: Any) -> str:
-    """One YAML scalar: plain when it reads back as itself, JSON-quoted otherwise."""
+    """One YAML scalar: plain when it reads back as itself, double-quoted otherwise, and
+    safe to print either way."""
     if value is None:
         return "null"
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, float) and not math.isfinite(value):
+        return ".nan" if math.isnan(value) else (".inf" if value > 0 else "-.inf")
     if isinstance(value, int | float):
         return json.dumps(value)
     text = str(value)
@@ -59,7 +75,9 @@ def scalar(value: Any) -> str:
     )
     if plain:
         return text
-    return json.dumps(text, ensure_ascii=False)
+    # JSON escapes only what is below U+0020; the rest (C1 controls, bidi controls) becomes
+    # `\x..` / `\u....`, which a YAML double-quoted scalar reads back as the same character.
+    return literal(json.dumps(text, ensure_ascii=False))
 
 
 def yaml_lines(value: Any, indent: int = 0) -> list[str]:

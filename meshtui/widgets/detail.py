@@ -3,12 +3,14 @@
 The tree follows each `DetailView`: a new subject replaces it, an update of the same
 subject is patched in place (by stable node id), keeping which nodes are expanded and
 where the cursor is; children of a collapsed node are only added when it is expanded.
-`enter` on a node with a target posts `Jump`; nodes recently changed are drawn in the
-`changed` style.
+A `lazy` node has no children yet: opening it shows `…` and posts `Opened`, and the
+children arrive with the next view. `enter` on a node with a target posts `Jump`;
+nodes recently changed are drawn in the `changed` style. YAML is syntax-highlighted.
 """
 
 from __future__ import annotations
 
+from rich.syntax import Syntax
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -19,21 +21,34 @@ from textual.reactive import reactive
 from textual.widgets import Static, Tree
 from textual.widgets.tree import TreeNode as UINode
 
-from meshtui.views import DetailView, TreeNode
+from meshtui.views import DetailNode, DetailView, ResourceRow
 from meshtui.widgets.scroll import TextScroll
 from meshtui.widgets.styles import rich_style
 
+PENDING = "…"
+"""Shown under a lazy node while its lines are being built."""
 
-class RulesTree(Tree[TreeNode]):
-    """A tree of `views.TreeNode`s."""
+
+class RulesTree(Tree[DetailNode]):
+    """A tree of `views.DetailNode`s."""
+
+    HELP = """
+    ## The detail
+
+    For a dataplane, the merged rules Kuma computes: proxy, inbounds, outbounds
+    (each conf with its origins in merge order), the matched policies and the
+    ones that do not apply, with why. Underlined lines open what they name
+    (`enter` or a double click); `esc` comes back. Folded sections are built
+    when opened (`space`, `l`). `y` shows the YAML as read.
+    """
 
     BINDINGS = [
         Binding("enter", "jump", "Open", show=True),
         Binding("space", "toggle_node", "Expand", show=True),
         Binding("j", "cursor_down", show=False),
         Binding("k", "cursor_up", show=False),
-        # Fix: Textual's Tree binds none of these, so a long tree (a proxy of a big mesh)
-        # could only be walked a line at a time.
+        # Textual's Tree binds none of these; a long tree (a proxy of a big mesh) is walked
+        # by the page, jumped to its ends and folded with them.
         Binding("pagedown", "page_down", show=False),
         Binding("pageup", "page_up", show=False),
         Binding("home,g", "scroll_home", show=False),
@@ -45,9 +60,16 @@ class RulesTree(Tree[TreeNode]):
     class Jump(Message):
         """The user asked to open what a node points at."""
 
-        def __init__(self, target: str) -> None:
+        def __init__(self, target: ResourceRow) -> None:
             super().__init__()
             self.target = target
+
+    class Opened(Message):
+        """The user opened a lazy node: its lines are wanted."""
+
+        def __init__(self, node_id: str) -> None:
+            super().__init__()
+            self.node_id = node_id
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__("", id=id)
@@ -59,13 +81,13 @@ class RulesTree(Tree[TreeNode]):
         self._root_id = ""
         self._filled: set[int] = set()
         """UI nodes whose children were added (a collapsed node gets them when expanded)."""
-        self._drawn: dict[int, tuple[str, str, str]] = {}
+        self._drawn: dict[int, tuple[str, str, ResourceRow | None]] = {}
         """What each UI node's label was drawn from: (label, style, target)."""
         self._changed: frozenset[str] = frozenset()
         self._unchanged_marks = False
         """Whether this update marks the same nodes as changed as the one before."""
 
-    def show(self, root: TreeNode | None, changed: frozenset[str]) -> None:
+    def show(self, root: DetailNode | None, changed: frozenset[str]) -> None:
         """Show `root`'s children, keeping expansion, the cursor and the scroll by node id.
 
         The same tree again (same root id) is patched in place: labels that differ are
@@ -99,7 +121,7 @@ class RulesTree(Tree[TreeNode]):
         if target is not None and target is not self.cursor_node:
             self.move_cursor(target, animate=False)  # scrolls only if it is out of sight
 
-    def _label(self, node: TreeNode) -> Text:
+    def _label(self, node: DetailNode) -> Text:
         style = "changed" if node.node_id in self._changed else node.style
         text = Text(
             node.label, style=rich_style(self.app, style), no_wrap=True, overflow="ellipsis"
@@ -108,19 +130,24 @@ class RulesTree(Tree[TreeNode]):
             text.stylize("underline", 0, len(node.label))
         return text
 
-    def _drawn_from(self, node: TreeNode) -> tuple[str, str, str]:
+    def _drawn_from(self, node: DetailNode) -> tuple[str, str, ResourceRow | None]:
         return (node.label, "changed" if node.node_id in self._changed else node.style, node.target)
 
-    def _fill(self, parent: UINode[TreeNode], node: TreeNode) -> None:
-        """Add the UI children of `parent` (which shows `node`)."""
+    def _fill(self, parent: UINode[DetailNode], node: DetailNode) -> None:
+        """Add the UI children of `parent` (which shows `node`); for a lazy node, a `…`
+        line, and ask for its children."""
         self._filled.add(parent.id)
+        if node.lazy and not node.children:
+            self._add(parent, DetailNode(f"{node.node_id}/…", PENDING, style="muted"))
+            self.post_message(self.Opened(node.node_id))
+            return
         for child in node.children:
             self._add(parent, child)
 
     def _add(
-        self, parent: UINode[TreeNode], node: TreeNode, before: int | None = None
-    ) -> UINode[TreeNode]:
-        if node.children:
+        self, parent: UINode[DetailNode], node: DetailNode, before: int | None = None
+    ) -> UINode[DetailNode]:
+        if node.expandable:
             ui = parent.add(self._label(node), data=node, expand=False, before=before)
             if self._expanded.get(node.node_id, node.expanded):
                 self._fill(ui, node)
@@ -130,7 +157,7 @@ class RulesTree(Tree[TreeNode]):
         self._drawn[ui.id] = self._drawn_from(node)
         return ui
 
-    def _patch(self, parent: UINode[TreeNode], node: TreeNode) -> bool:
+    def _patch(self, parent: UINode[DetailNode], node: DetailNode) -> bool:
         """Bring `parent`'s shown children in line with `node`'s; True if any were added
         or removed.
 
@@ -142,13 +169,13 @@ class RulesTree(Tree[TreeNode]):
         shown = list(parent.children)
         wanted = node.children
         keys = [(c.data.node_id if c.data else "", c.allow_expand) for c in shown]
-        if keys == [(n.node_id, bool(n.children)) for n in wanted]:
+        if keys == [(n.node_id, n.expandable) for n in wanted]:
             return self._update_all(shown, wanted)
         later = {key: i for i, key in reversed(list(enumerate(keys)))}
         changed = False
         j = 0  # the next shown child not yet matched or removed
         for new in wanted:
-            key = (new.node_id, bool(new.children))
+            key = (new.node_id, new.expandable)
             at = later.get(key, -1)
             if at >= j:
                 for stale in shown[j:at]:  # gone (or moved: drawn again where it now is)
@@ -167,22 +194,22 @@ class RulesTree(Tree[TreeNode]):
             changed = True
         return changed
 
-    def _update_all(self, shown: list[UINode[TreeNode]], wanted: tuple[TreeNode, ...]) -> bool:
+    def _update_all(self, shown: list[UINode[DetailNode]], wanted: tuple[DetailNode, ...]) -> bool:
         """Point each UI node at its new view node; redraw labels that changed."""
         rebuilt = False
         for ui, new in zip(shown, wanted, strict=True):
             if ui.data is new and self._unchanged_marks:
-                continue  # the very same subtree (see `present.memo`), drawn as it was
+                continue  # the very same subtree (see `present.cache`), drawn as it was
             ui.data = new
             drawn = self._drawn_from(new)
             if self._drawn.get(ui.id) != drawn:
                 ui.set_label(self._label(new))
                 self._drawn[ui.id] = drawn
-            if ui.id in self._filled:
+            if ui.id in self._filled and new.expandable and not (new.lazy and not new.children):
                 rebuilt = self._patch(ui, new) or rebuilt
         return rebuilt
 
-    def _forget(self, ui: UINode[TreeNode]) -> None:
+    def _forget(self, ui: UINode[DetailNode]) -> None:
         """Remember the expansion of `ui` and its shown descendants before they go."""
         if ui.data is not None and ui.allow_expand:
             self._expanded[ui.data.node_id] = ui.is_expanded
@@ -191,18 +218,18 @@ class RulesTree(Tree[TreeNode]):
         for child in ui.children:
             self._forget(child)
 
-    def on_tree_node_expanded(self, event: Tree.NodeExpanded[TreeNode]) -> None:
+    def on_tree_node_expanded(self, event: Tree.NodeExpanded[DetailNode]) -> None:
         node = event.node
         if node.id not in self._filled and node.data is not None:
             self._fill(node, node.data)
 
-    def _walk_ui(self, node: UINode[TreeNode]) -> list[UINode[TreeNode]]:
+    def _walk_ui(self, node: UINode[DetailNode]) -> list[UINode[DetailNode]]:
         out = [node]
         for child in node.children:
             out.extend(self._walk_ui(child))
         return out
 
-    def _find(self, node_id: str) -> UINode[TreeNode] | None:
+    def _find(self, node_id: str) -> UINode[DetailNode] | None:
         for node in self._walk_ui(self.root):
             if node.data is not None and node.data.node_id == node_id:
                 return node
@@ -212,20 +239,17 @@ class RulesTree(Tree[TreeNode]):
         node = self.cursor_node
         if node is None or node.data is None:
             return
-        if node.data.target:
+        if node.data.target is not None:
             self.post_message(self.Jump(node.data.target))
         elif node.children:
             node.toggle()
 
-    def on_tree_node_selected(self, event: Tree.NodeSelected[TreeNode]) -> None:
+    def on_tree_node_selected(self, event: Tree.NodeSelected[DetailNode]) -> None:
         event.stop()
 
     def on_click(self, event: Click) -> None:
-        """A double click opens what the line points at, as `enter` does.
-
-        Fix: origin lines are underlined like links, but clicking them only moved the
-        cursor; the table already opened a row on a double click.
-        """
+        """A double click opens what the line points at, as `enter` does (origin lines are
+        underlined like links; the table opens a row on a double click too)."""
         if event.chain >= 2:
             self.action_jump()
 
@@ -252,6 +276,13 @@ class RulesTree(Tree[TreeNode]):
 
 class YamlText(TextScroll):
     """The scrolling YAML (or problem) text, moved with the same keys as the tree."""
+
+    HELP = """
+    ## YAML
+
+    The resource as it was read (or a problem and its document). `y` or `esc`
+    returns to the tree; `j`/`k`, `g`/`G` and the page keys scroll.
+    """
 
 
 class DetailPane(Vertical):
@@ -288,9 +319,8 @@ class DetailPane(Vertical):
         return self.query_one(RulesTree)
 
     def _keep_focus_in_pane(self, text_mode: bool) -> None:
-        """Fix: `y` with the tree focused hid the tree and left the focus nowhere (j/k, the
-        footer's pane keys and `f` stopped working); the focus now moves to what replaces
-        what had it, and back."""
+        """The focus goes with what is shown: from the tree to the text that replaces it,
+        and back (a hidden widget keeping the focus would leave the keys nowhere)."""
         text = self.query_one(YamlText)
         if text_mode and self.rules_tree.has_focus:
             self.screen.set_focus(text)
@@ -320,8 +350,16 @@ class DetailPane(Vertical):
         self._keep_focus_in_pane(text_mode)
         self.set_class(text_mode, "-text")
         if text_mode:
-            # the empty text goes where the title would be, once (it was shown twice)
+            # the empty text goes where the title would be, once
             body = view.text or (view.empty_text if view.title else "")
-            self.query_one("#detail-yaml", Static).update(Text(body))
+            self.query_one("#detail-yaml", Static).update(self._text(body, view.syntax))
         else:
             self.rules_tree.show(view.tree, changed)
+
+    def _text(self, body: str, syntax: str) -> Text | Syntax:
+        """`body` as it reads (never parsed as markup), highlighted when it is code."""
+        if not syntax or not body:
+            return Text(body)
+        theme = "ansi_dark" if self.app.current_theme.dark else "ansi_light"
+        background = self.query_one("#detail-yaml", Static).background_colors[1].hex
+        return Syntax(body, syntax, theme=theme, background_color=background, word_wrap=False)

@@ -29,8 +29,8 @@ class StatusHeader(Static):
             return text
         text.append(f" {view.mode} ", style=rich_style(self.app, "accent") + Style(reverse=True))
         text.append(f" {view.source}  ")
-        # Fix: the problem counts (and kinds not being watched) came after the mesh and the
-        # counts, and a 120-column terminal cut them off; they come first now.
+        # Problems and kinds not being watched come before the mesh and the counts, so that
+        # a narrow terminal cuts the counts rather than them.
         if view.errors:
             text.append(f"✖ {view.errors} problem(s)  ", style=rich_style(self.app, "error"))
         if view.warnings:
@@ -41,7 +41,6 @@ class StatusHeader(Static):
             text.append("mesh ", style="dim")
             text.append(view.mesh, style="bold")
             if len(view.meshes) > 1:
-                # Fix: the position was always printed as "1 of N".
                 place = view.meshes.index(view.mesh) + 1 if view.mesh in view.meshes else 1
                 text.append(f" ({place} of {len(view.meshes)}, m to switch)", style="dim")
             text.append("  ")

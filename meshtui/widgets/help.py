@@ -22,6 +22,7 @@ Keys
   1 2 3        dataplanes, policies, services              !  problems
   m            next mesh                 space       pick several namespaces
   ?            this help                 ctrl+p      command palette
+  F1           the focused pane's keys and what it shows, in a side panel
   q            quit
   j k  g G     down, up, first, last     pgup pgdn   a page (lists and the tree)
   h l          fold or go to the parent, unfold or go to the first child (tree)

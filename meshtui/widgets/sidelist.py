@@ -10,68 +10,73 @@ from textual.reactive import reactive
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from meshtui.views import ListView
+from meshtui.views import SideListView
+
+
+class EntryMessage(Message):
+    """Something the user did to an entry of a side list: `key` says which."""
+
+    def __init__(self, sidelist: SideList, key: str) -> None:
+        super().__init__()
+        self.sidelist = sidelist
+        self.key = key
+
+    @property
+    def control(self) -> SideList:
+        """The list the entry belongs to (for `@on` selectors)."""
+        return self.sidelist
 
 
 class SideList(OptionList):
-    """Renders a `ListView`; `enter` posts `Chosen`, `space` posts `Toggled`."""
+    """Renders a `SideListView`; `enter` posts `Chosen`, `space` posts `Toggled`, and moving
+    onto an entry posts `Highlighted`, each with the entry's key."""
+
+    HELP = """
+    ## Namespaces and roles
+
+    `enter` shows only the entry under the cursor, `space` adds or removes a
+    namespace of a selection (`all` clears it). A role shows the policies of
+    that role; what the role means is written under the list.
+    """
 
     BINDINGS = [
-        # Fix: the footer offered only `space`; `enter` (this entry alone) was unlisted.
         Binding("enter", "select", "Choose", show=True),
         Binding("space", "toggle_entry", "Select", show=True),
-        # Fix: the table and the tree move with j/k, g/G; these lists did not.
+        # the keys the table and the tree move with
         Binding("j", "cursor_down", show=False),
         Binding("k", "cursor_up", show=False),
         Binding("g", "first", show=False),
         Binding("G", "last", show=False),
     ]
 
-    view: reactive[ListView | None] = reactive(None)
+    view: reactive[SideListView | None] = reactive(None)
     _drawn_width = 0
     """The entry width the options were cut to."""
 
     ASSUMED_WIDTH = 32
     """Entry width before the first layout: the sidebar's 38 columns, less border, padding
-    and scrollbar. (Fix: it was 34, the width *without* a scrollbar, so on a big mesh, whose
-    namespaces list scrolls, every entry lost the end of its counts: `10 …` for `10 pol`.)"""
+    and a scrollbar (counted whether or not one is shown, so that a long list's counts
+    keep their end)."""
 
-    class Chosen(Message):
+    class Highlighted(EntryMessage):
+        """The user moved onto an entry."""
+
+    class Chosen(EntryMessage):
         """The user picked an entry (enter or click)."""
 
-        def __init__(self, sidelist: SideList, key: str) -> None:
-            super().__init__()
-            self.sidelist = sidelist
-            self.key = key
-
-        @property
-        def control(self) -> SideList:
-            """The list the entry belongs to (for `@on` selectors)."""
-            return self.sidelist
-
-    class Toggled(Message):
+    class Toggled(EntryMessage):
         """The user toggled an entry in or out of a multi-selection (space)."""
-
-        def __init__(self, sidelist: SideList, key: str) -> None:
-            super().__init__()
-            self.sidelist = sidelist
-            self.key = key
-
-        @property
-        def control(self) -> SideList:
-            """The list the entry belongs to (for `@on` selectors)."""
-            return self.sidelist
 
     def on_resize(self, event: Resize) -> None:
         """Entries are cut to the width: cut them again when it changes."""
         if self.view is not None and self._drawn_width != self._line_width():
-            self.watch_view(self.view)
+            self.watch_view(self.view, self.view)
 
-    def watch_view(self, view: ListView | None) -> None:
+    def watch_view(self, old: SideListView | None, view: SideListView | None) -> None:
         highlighted = self.highlighted
-        highlighted_id = None
-        if highlighted is not None and 0 <= highlighted < self.option_count:
-            highlighted_id = self.get_option_at_index(highlighted).id
+        highlighted_key = None
+        if old is not None and highlighted is not None and 0 <= highlighted < len(old.items):
+            highlighted_key = old.items[highlighted].key
         with self.prevent(OptionList.OptionHighlighted):
             self.clear_options()
             if view is None:
@@ -90,34 +95,42 @@ class SideList(OptionList):
                 line.append("● " if item.selected else "  ", style="bold")
                 line.append(label.ljust(width), style="bold" if item.selected else "")
                 line.append(" " + item.counts.rjust(counts), style="dim")
-                options.append(Option(line, id=item.key))
+                options.append(Option(line))
             self.add_options(options)
-            ids = [item.key for item in view.items]
-            if highlighted_id in ids:
-                self.highlighted = ids.index(highlighted_id)
-            elif ids:
+            keys = [item.key for item in view.items]
+            if highlighted_key in keys:
+                self.highlighted = keys.index(highlighted_key)
+            elif keys:
                 self.highlighted = 0
 
     def _line_width(self) -> int:
-        """Room for one entry, leaving space for a scrollbar whether or not it is shown.
-
-        Fix: `scrollbar_size_vertical` is 0 while no scrollbar is shown, and the content
-        region is measured before the scrollbar a long list gets: entries were cut 2
-        columns too wide, and a big mesh's counts lost their end.
-        """
+        """Room for one entry, leaving space for a scrollbar whether or not it is shown
+        (`scrollbar_size_vertical` is 0 until a long list gets its scrollbar, and the
+        content region is measured before that)."""
         width = self.size.width
         if not width:
             return self.ASSUMED_WIDTH
         return width - self.styles.scrollbar_size_vertical
 
+    def _key_at(self, index: int | None) -> str | None:
+        view = self.view
+        if view is None or index is None or not 0 <= index < len(view.items):
+            return None
+        return view.items[index].key
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        event.stop()
+        key = self._key_at(event.option_index)
+        if key is not None:
+            self.post_message(self.Highlighted(self, key))
+
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
-        if event.option.id is not None:
-            self.post_message(self.Chosen(self, event.option.id))
+        key = self._key_at(event.option_index)
+        if key is not None:
+            self.post_message(self.Chosen(self, key))
 
     def action_toggle_entry(self) -> None:
-        if self.highlighted is None:
-            return
-        option_id = self.get_option_at_index(self.highlighted).id
-        if option_id is not None:
-            self.post_message(self.Toggled(self, option_id))
+        key = self._key_at(self.highlighted)
+        if key is not None:
+            self.post_message(self.Toggled(self, key))

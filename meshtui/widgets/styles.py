@@ -31,9 +31,8 @@ _STYLES: dict[tuple[str, str], Style] = {}
 def rich_style(app: App[Any], semantic: str) -> Style:
     """The Rich style for a semantic tag (`added`, `changed`, `stale`, ...) in the current theme.
 
-    Fix: the cache was keyed by theme *name*, and a theme's variables only change at the
-    app's next CSS refresh, so a style worked out in between kept the previous theme's
-    colour for good; it is keyed by the colour itself now.
+    Styles are remembered by the colour the theme gives the tag, not by the theme's name:
+    a theme's variables change only at the app's next CSS refresh.
     """
     coloured = _COLOURED.get(semantic)
     if coloured is None:
@@ -54,9 +53,9 @@ def rich_style(app: App[Any], semantic: str) -> Style:
 def _rich_colour(value: str, fallback: str) -> RichColor:
     """A theme colour as Rich takes it.
 
-    Fix: theme variables are in Textual's colour syntax, which Rich does not always read:
-    the `ansi-dark` and `ansi-light` themes use names like `ansi_magenta`, and handing
-    those to `rich.style.Style` raised in the middle of a render, which froze the app.
+    Theme variables are in Textual's colour syntax, which Rich does not always read (the
+    `ansi-*` themes name colours like `ansi_magenta`): they go through Textual's parser,
+    and a colour neither reads falls back to `fallback`, never raising inside a render.
     """
     try:
         return Color.parse(value).rich_color

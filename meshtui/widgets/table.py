@@ -5,8 +5,9 @@ rows one at a time (slow at that size), so meshtui draws its own: a `ScrollView`
 whose `render_line` formats just the visible rows of the `TableView` it is given.
 Replacing the view is O(rows) for column widths and key lookup, nothing more.
 
-The cursor follows its row's *key* across updates. Only the user's own moves (keys,
-mouse) post `Highlighted`; `enter` or a double click posts `Chosen`.
+The cursor follows its row's *key* across updates, and moves elsewhere only when the
+screen says so (`select_key`). Only the user's own moves (keys, mouse) post
+`Highlighted`; `enter` or a double click posts `Chosen`.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from meshtui.views import Row, TableView
+from meshtui.views import Row, RowKey, TableView
 from meshtui.widgets.styles import rich_style
 
 GAP = 2
@@ -32,6 +33,15 @@ MAX_COLUMN_WIDTH = 48
 
 class ResourceTable(ScrollView, can_focus=True):
     """Renders a `TableView`; posts `Highlighted` on cursor moves, `Chosen` on enter."""
+
+    HELP = """
+    ## The list
+
+    Dataplanes (`1`), policies (`2`), services (`3`) or problems (`!`) of the mesh,
+    in the namespaces chosen on the left. The detail below follows the cursor;
+    `enter` moves into it. `/` filters the rows (`!` first inverts), `:` runs a
+    command (`:mt`, `:ns NAME`, `:mesh NAME`), `esc` goes back.
+    """
 
     COMPONENT_CLASSES = {
         "resource-table--header",
@@ -65,30 +75,27 @@ class ResourceTable(ScrollView, can_focus=True):
     cursor_row: reactive[int] = reactive(0, init=False)
 
     class Highlighted(Message):
-        """The cursor is on another row (a user move)."""
+        """The user moved the cursor onto another row."""
 
-        def __init__(self, key: str) -> None:
+        def __init__(self, key: RowKey) -> None:
             super().__init__()
             self.key = key
 
     class Chosen(Message):
         """The user pressed enter (or double-clicked) on a row."""
 
-        def __init__(self, key: str) -> None:
+        def __init__(self, key: RowKey) -> None:
             super().__init__()
             self.key = key
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.now_rows: dict[str, Row] = {}
+        self.now_rows: dict[RowKey, Row] = {}
         """The rows shown, by key."""
-        self._order: list[str] = []
-        self._position: dict[str, int] = {}
+        self._order: list[RowKey] = []
+        self._position: dict[RowKey, int] = {}
         self._widths: list[int] = []
         self._quiet = False
-        self.pending_key = ""
-        """The row the user last moved to, until the app has handled its `Highlighted`:
-        a refresh in between must not put the cursor back on the previous selection."""
 
     # ---------------------------------------------------------------- public API
 
@@ -97,13 +104,13 @@ class ResourceTable(ScrollView, can_focus=True):
         """How many rows are shown."""
         return len(self._order)
 
-    def current_key(self) -> str:
-        """The key of the row under the cursor (``""`` when empty)."""
+    def current_key(self) -> RowKey | None:
+        """The key of the row under the cursor (`None` when empty)."""
         if 0 <= self.cursor_row < len(self._order):
             return self._order[self.cursor_row]
-        return ""
+        return None
 
-    def select_key(self, key: str) -> bool:
+    def select_key(self, key: RowKey) -> bool:
         """Put the cursor on `key` without posting a message; False when it is not shown."""
         position = self._position.get(key)
         if position is None:
@@ -115,12 +122,10 @@ class ResourceTable(ScrollView, can_focus=True):
 
     def watch_view(self, old: TableView | None, view: TableView | None) -> None:
         same_kind = old is not None and view is not None and old.kind == view.kind
-        current = self.current_key() if same_kind else ""
-        if not same_kind:
-            self.pending_key = ""
+        current = self.current_key() if same_kind else None
         rows = view.rows if view is not None else ()
-        # Fix: a `str` border title is parsed as markup, and the title carries the user's
-        # `/` filter text (e.g. `/[bold]`); a `Text` is shown literally.
+        # A `Text` title: the title carries the user's `/` filter text, which a `str` title
+        # would parse as markup.
         self.border_title = Text(view.title) if view is not None else ""
         self._order = [row.key for row in rows]
         self._position = {key: i for i, key in enumerate(self._order)}
@@ -128,7 +133,7 @@ class ResourceTable(ScrollView, can_focus=True):
         self._widths = _column_widths(view) if view is not None else []
         width = sum(self._widths) + GAP * max(len(self._widths) - 1, 0) + 1
         self.virtual_size = Size(width, len(rows) + 1)
-        if current in self._position:
+        if current is not None and current in self._position:
             self._move_quietly(self._position[current])
         else:
             self._move_quietly(min(self.cursor_row, max(len(rows) - 1, 0)) if same_kind else 0)
@@ -148,8 +153,7 @@ class ResourceTable(ScrollView, can_focus=True):
             return
         self._scroll_to_cursor()
         key = self.current_key()
-        if key:
-            self.pending_key = key
+        if key is not None:
             self.post_message(self.Highlighted(key))
 
     def _scroll_to_cursor(self) -> None:
@@ -175,12 +179,12 @@ class ResourceTable(ScrollView, can_focus=True):
 
     def action_choose(self) -> None:
         key = self.current_key()
-        if key:
+        if key is not None:
             self.post_message(self.Chosen(key))
 
     def on_click(self, event: Click) -> None:
-        # Fix: `event.y` counts from the border, so a click selected the row below the
-        # one under the mouse; measure from the content area (line 0 is the header).
+        # Rows are counted from the content area (`event.y` counts from the border), where
+        # line 0 is the header.
         offset = event.get_content_offset(self)
         if offset is None:
             return

@@ -24,18 +24,26 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
-from meshtui.app import MeshtuiApp, first_namespace
-from meshtui.cli import _dashboard_parser
+from meshtui.app import MeshtuiApp
+from meshtui.cli import _dashboard_parser, first_namespace
 from meshtui.inventory import Inventory, OriginUpdate
 from meshtui.model import Resource, ResourceKey, SourceRef
 from meshtui.parse import ContextOptions
 from meshtui.raw import RawDocument
 from meshtui.sources.files import FolderSource
 from meshtui.sources.kube import KubeSource, KubeTuning
-from meshtui.views import HeaderView
+from meshtui.views import HeaderView, RowKey
 from meshtui.widgets.header import StatusHeader
 from meshtui.widgets.sidelist import SideList
-from tests.app.harness import SAMPLE, detail_labels, fixed_clock, wait_for
+from tests.app.harness import (
+    SAMPLE,
+    dataplane,
+    detail_labels,
+    fixed_clock,
+    policy,
+    state,
+    wait_for,
+)
 from tests.fakekube import (
     DEFAULT_RESOURCES,
     DEPLOYMENTS,
@@ -50,13 +58,13 @@ from tests.versions import V2_10
 
 PLURALS = [rt.plural for rt in DEFAULT_RESOURCES]
 CONTEXT = "kind-meshtui"
-CONSUMER = "dataplane:consumer.first-consumer"
-CONSUMER_TIMEOUT = "policy:MeshTimeout/consumer-timeout.first-consumer"
+CONSUMER = dataplane("consumer.first-consumer")
+CONSUMER_TIMEOUT = policy("MeshTimeout", "consumer-timeout.first-consumer")
 DEFAULT_DATAPLANES = {
-    "dataplane:consumer.first-consumer",
-    "dataplane:consumer.second-consumer",
-    "dataplane:demo-app-5d8c6b9f47-xk2lp.kuma-demo",
-    "dataplane:redis-7b9c6f5d8-4mzqt.kuma-demo",
+    dataplane("consumer.first-consumer"),
+    dataplane("consumer.second-consumer"),
+    dataplane("demo-app-5d8c6b9f47-xk2lp.kuma-demo"),
+    dataplane("redis-7b9c6f5d8-4mzqt.kuma-demo"),
 }
 
 FAST = KubeTuning(
@@ -179,13 +187,13 @@ def header_text(app: MeshtuiApp) -> str:
     return app.query_one(StatusHeader).render().plain
 
 
-def row_keys(app: MeshtuiApp) -> set[str]:
-    view = app.table.view
+def row_keys(app: MeshtuiApp) -> set[RowKey]:
+    view = app.dashboard.table.view
     return {row.key for row in view.rows} if view is not None else set()
 
 
 def empty_text(app: MeshtuiApp) -> str:
-    view = app.table.view
+    view = app.dashboard.table.view
     return view.empty_text if view is not None else ""
 
 
@@ -257,38 +265,39 @@ async def test_seed_scenario_editing_consumer_timeout_on_the_server(
     """MODIFIED on the server reaches the open rules, highlighted, without a keypress."""
     async with cluster_app(kubeconfig, fake) as (app, pilot):
         await synced(pilot, app, fake)
-        app.jump(CONSUMER)
+        app.dashboard.jump(CONSUMER)
         await wait_for(pilot, lambda: timeout_shown(app, "3s"))
-        assert not app.detail.changed
+        assert not app.dashboard.detail.changed
         fake.upsert(with_request_timeout(consumer_timeout(fake), "7s"))  # MODIFIED
         await wait_for(pilot, lambda: timeout_shown(app, "7s"))
         assert not timeout_shown(app, "3s")
-        assert app.table.current_key() == CONSUMER, "the cursor stays on the proxy"
-        assert app.detail.changed, "the changed rule is highlighted"
-        assert app.highlights.rows[CONSUMER_TIMEOUT][0] == "changed"
-        app.action_show("policies")
+        assert app.dashboard.table.current_key() == CONSUMER, "the cursor stays on the proxy"
+        assert app.dashboard.detail.changed, "the changed rule is highlighted"
+        edited = ResourceKey("MeshTimeout", "default", CONSUMER_TIMEOUT.name)
+        assert app.dashboard.highlights.rows[edited][0] == "changed"
+        app.dashboard.action_show("policies")
         await pilot.pause()
-        assert app.table.now_rows[CONSUMER_TIMEOUT].style == "changed"
+        assert app.dashboard.table.now_rows[CONSUMER_TIMEOUT].style == "changed"
 
 
 async def test_added_and_deleted_policies_and_dataplanes(
     fake: FakeKubeAPI, kubeconfig: Path
 ) -> None:
     """ADDED and DELETED policies and proxies appear in and vanish from their views."""
-    extra_key = "policy:MeshTimeout/extra-timeout.first-consumer"
+    extra_key = policy("MeshTimeout", "extra-timeout.first-consumer")
     async with cluster_app(kubeconfig, fake) as (app, pilot):
         await synced(pilot, app, fake)
-        app.action_show("policies")
+        app.dashboard.action_show("policies")
         extra = consumer_timeout(fake)
         extra["metadata"]["name"] = "extra-timeout"
         fake.upsert(extra)  # ADDED
         await wait_for(pilot, lambda: extra_key in row_keys(app))
-        assert app.table.now_rows[extra_key].style == "added"
+        assert app.dashboard.table.now_rows[extra_key].style == "added"
         fake.delete("meshtimeouts", "first-consumer", "extra-timeout")  # DELETED
         await wait_for(pilot, lambda: extra_key not in row_keys(app))
         assert CONSUMER_TIMEOUT in row_keys(app)
 
-        app.action_show("dataplanes")
+        app.dashboard.action_show("dataplanes")
         await pilot.pause()
         (second,) = fake.snapshot("dataplanes", "second-consumer")
         third = copy.deepcopy(second)
@@ -296,7 +305,7 @@ async def test_added_and_deleted_policies_and_dataplanes(
         for field in ("resourceVersion", "uid", "creationTimestamp", "generation"):
             third["metadata"].pop(field, None)
         fake.upsert(third)
-        await wait_for(pilot, lambda: "dataplane:consumer-2.second-consumer" in row_keys(app))
+        await wait_for(pilot, lambda: dataplane("consumer-2.second-consumer") in row_keys(app))
         assert header(app).counts.startswith("5 dataplanes")
         fake.delete("dataplanes", "second-consumer", "consumer-2")
         await wait_for(pilot, lambda: row_keys(app) == DEFAULT_DATAPLANES)
@@ -312,7 +321,7 @@ async def test_410_relists_and_the_app_equals_the_server(
     """410 after compaction: every kind re-lists, then the app holds what the server does."""
     async with cluster_app(kubeconfig, fake) as (app, pilot):
         await synced(pilot, app, fake)
-        app.jump(CONSUMER)
+        app.dashboard.jump(CONSUMER)
         await wait_for(pilot, lambda: timeout_shown(app, "3s"))
         fake.upsert(with_request_timeout(consumer_timeout(fake), "6s"))
         fake.delete("meshtimeouts", "kuma-demo", "producer-timeout")
@@ -336,7 +345,7 @@ async def test_dropped_watches_resume_without_a_relist(
     """A clean end of stream or a TCP reset resumes the watch: no second list, changes arrive."""
     async with cluster_app(kubeconfig, fake) as (app, pilot):
         await synced(pilot, app, fake)
-        app.jump(CONSUMER)
+        app.dashboard.jump(CONSUMER)
         await wait_for(pilot, lambda: timeout_shown(app, "3s"))
         assert getattr(fake, drop)() == len(PLURALS)
         await wait_for(pilot, all_watched(fake))
@@ -368,7 +377,7 @@ async def test_forbidden_and_not_installed_kinds_are_shown_while_the_rest_works(
             assert "MeshRetry: forbidden" in text and "MeshTrace: not installed" in text
             assert "cannot list" in header(app).status  # why it is forbidden
             assert row_keys(app) == DEFAULT_DATAPLANES
-            app.jump(CONSUMER)
+            app.dashboard.jump(CONSUMER)
             fake.upsert(with_request_timeout(consumer_timeout(fake), "9s"))
             await wait_for(pilot, lambda: timeout_shown(app, "9s"))
 
@@ -401,7 +410,9 @@ async def test_unreachable_cluster_says_so_and_keeps_retrying(
         await wait_for(pilot, lambda: "unreachable" in empty_text(app))
         assert not row_keys(app)
         assert empty_text(app).startswith("loading… cluster unreachable at ")
-        assert "cluster unreachable" in app.table.render_line(1).text  # what the user sees
+        assert (
+            "cluster unreachable" in app.dashboard.table.render_line(1).text
+        )  # what the user sees
         await pilot.pause(0.5)  # a few more rounds of retries: still running, still saying so
         assert app.is_running and "unreachable" in header(app).status
         fake.start()
@@ -428,7 +439,7 @@ async def test_lost_cluster_shows_reconnecting_since_then_recovers(
         assert "reconnecting since" in header_text(app)
         fake.start()
         await wait_for(pilot, lambda: header(app).kinds == (), timeout=10)
-        app.jump(CONSUMER)
+        app.dashboard.jump(CONSUMER)
         fake.upsert(with_request_timeout(consumer_timeout(fake), "2s"))
         await wait_for(pilot, lambda: timeout_shown(app, "2s"))
 
@@ -447,7 +458,7 @@ async def test_quitting_stops_every_loop_within_a_second(
         fake.expire_watches()  # a re-list,
         fake.abort_watches()  # a reset,
         await wait_for(pilot, all_watched(fake))
-        app.action_show("policies")
+        app.dashboard.action_show("policies")
         fake.upsert(with_request_timeout(consumer_timeout(fake), "4s"))  # and a change in flight
     assert fake.watcher_count() == 0, "every watch connection is closed"
     assert {r.verb for r in fake.requests} == {"get", "list", "watch"}
@@ -474,12 +485,12 @@ async def test_first_focus_is_the_contexts_namespace(
     kubeconfig = fake.write_kubeconfig(tmp_path / "kc", CONTEXT, context_namespace)
     async with cluster_app(kubeconfig, fake, argv=argv) as (app, pilot):
         await wait_for(pilot, lambda: all_counts(app).startswith(f"{len(DEFAULT_DATAPLANES)} dp"))
-        assert app.ui.namespaces == (frozenset({focused}) if focused else frozenset())
+        assert state(app).namespaces == (frozenset({focused}) if focused else frozenset())
         view = app.query_one("#namespaces", SideList).view
         assert view is not None
         selected = [item.key for item in view.items if item.selected]
-        assert selected == [f"ns:{focused}"]
-        expected = {k for k in DEFAULT_DATAPLANES if not focused or k.endswith(f".{focused}")}
+        assert selected == [f"{focused}"]
+        expected = {k for k in DEFAULT_DATAPLANES if not focused or k.name.endswith(f".{focused}")}
         await wait_for(pilot, lambda: row_keys(app) == expected)
 
 

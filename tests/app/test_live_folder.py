@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import threading
 from pathlib import Path
 
@@ -10,7 +9,17 @@ import pytest
 
 import meshtui.sources.files as files_module
 from meshtui.app import MeshtuiApp
-from tests.app.harness import SAMPLE, detail_labels, folder_app, loaded, wait_for
+from meshtui.views import RowKey
+from tests.app.harness import (
+    SAMPLE,
+    dataplane,
+    detail_labels,
+    folder_app,
+    loaded,
+    policy,
+    seed_copy,
+    wait_for,
+)
 
 SEED = SAMPLE / "producer-consumer"
 CONSUMER_TIMEOUT = Path("first-consumer") / "consumer-timeout.yaml"
@@ -23,29 +32,27 @@ def _timeout_shown(app: MeshtuiApp, value: str) -> bool:
 async def test_editing_a_policy_on_disk_updates_the_rules_without_a_keypress(
     tmp_path: Path,
 ) -> None:
-    folder = tmp_path / "seed"
-    shutil.copytree(SEED, folder)
+    folder = seed_copy(tmp_path)
     app = folder_app(folder, watch=True)
     async with app.run_test(size=(160, 45)) as pilot:
         await loaded(pilot, app)
-        app.jump("dataplane:consumer.first-consumer")
+        app.dashboard.jump(dataplane("consumer.first-consumer"))
         await wait_for(pilot, lambda: _timeout_shown(app, "3s"))
         path = folder / CONSUMER_TIMEOUT
         path.write_text(path.read_text().replace("requestTimeout: 3s", "requestTimeout: 4s"))
         await wait_for(pilot, lambda: _timeout_shown(app, "4s"), timeout=10)
-        assert app.table.current_key() == "dataplane:consumer.first-consumer"
-        assert app.highlights.nodes, "the changed rule is highlighted"
+        assert app.dashboard.table.current_key() == dataplane("consumer.first-consumer")
+        assert app.dashboard.highlights.nodes, "the changed rule is highlighted"
 
 
 async def test_a_broken_file_shows_a_problem_and_keeps_the_last_good_version(
     tmp_path: Path,
 ) -> None:
-    folder = tmp_path / "seed"
-    shutil.copytree(SEED, folder)
+    folder = seed_copy(tmp_path)
     app = folder_app(folder, watch=True)
     async with app.run_test(size=(160, 45)) as pilot:
         await loaded(pilot, app)
-        app.jump("dataplane:consumer.first-consumer")
+        app.dashboard.jump(dataplane("consumer.first-consumer"))
         await wait_for(pilot, lambda: _timeout_shown(app, "3s"))
         path = folder / CONSUMER_TIMEOUT
         good = path.read_text()
@@ -73,26 +80,34 @@ async def test_a_broken_file_shows_a_problem_and_keeps_the_last_good_version(
 
 
 async def test_new_and_deleted_files_add_and_remove_resources(tmp_path: Path) -> None:
-    folder = tmp_path / "seed"
-    shutil.copytree(SEED, folder)
+    folder = seed_copy(tmp_path)
     app = folder_app(folder, watch=True)
     async with app.run_test(size=(160, 45)) as pilot:
         await loaded(pilot, app)
-        app.action_show("policies")
+        app.dashboard.action_show("policies")
         extra = (folder / CONSUMER_TIMEOUT).read_text().replace("consumer-timeout", "extra-timeout")
         (folder / "extra.yaml").write_text(extra)
         await wait_for(
             pilot,
-            lambda: "policy:MeshTimeout/extra-timeout.first-consumer" in app.table.now_rows,
+            lambda: (
+                policy("MeshTimeout", "extra-timeout.first-consumer")
+                in app.dashboard.table.now_rows
+            ),
             timeout=10,
         )
         assert (
-            app.table.now_rows["policy:MeshTimeout/extra-timeout.first-consumer"].style == "added"
+            app.dashboard.table.now_rows[
+                policy("MeshTimeout", "extra-timeout.first-consumer")
+            ].style
+            == "added"
         )
         (folder / "extra.yaml").unlink()
         await wait_for(
             pilot,
-            lambda: "policy:MeshTimeout/extra-timeout.first-consumer" not in app.table.now_rows,
+            lambda: (
+                policy("MeshTimeout", "extra-timeout.first-consumer")
+                not in app.dashboard.table.now_rows
+            ),
             timeout=10,
         )
 
@@ -115,15 +130,15 @@ async def test_a_big_folder_decoded_by_worker_processes_loads_in_the_app(
     app = folder_app(SEED)
     async with app.run_test(size=(160, 45)) as pilot:
         await loaded(pilot, app)
-        app.jump("dataplane:consumer.first-consumer")
+        app.dashboard.jump(dataplane("consumer.first-consumer"))
         await wait_for(pilot, lambda: _timeout_shown(app, "3s"))
         assert not app.status.message.startswith("source failed")
     assert len(answers) == 2 and None not in answers
 
 
-def _affects(app: MeshtuiApp) -> dict[str, str]:
+def _affects(app: MeshtuiApp) -> dict[RowKey, str]:
     """The AFFECTS column of the policies table, by row key."""
-    view = app.table.view
+    view = app.dashboard.table.view
     assert view is not None and view.columns[-1] == "AFFECTS"
     return {row.key: row.cells[-1] for row in view.rows}
 
@@ -131,16 +146,15 @@ def _affects(app: MeshtuiApp) -> dict[str, str]:
 async def test_affected_counts_are_computed_for_the_policies_view_and_follow_edits(
     tmp_path: Path,
 ) -> None:
-    folder = tmp_path / "seed"
-    shutil.copytree(SEED, folder)
+    folder = seed_copy(tmp_path)
     app = folder_app(folder, watch=True)
     async with app.run_test(size=(160, 45)) as pilot:
         await loaded(pilot, app)
         await pilot.pause(0.3)
         assert app.affected == {}, "not counted while no view shows the counts"
         await pilot.press("2")
-        consumer = "policy:MeshTimeout/consumer-timeout.first-consumer"
-        producer = "policy:MeshTimeout/producer-timeout.kuma-demo"
+        consumer = policy("MeshTimeout", "consumer-timeout.first-consumer")
+        producer = policy("MeshTimeout", "producer-timeout.kuma-demo")
         await wait_for(pilot, lambda: "…" not in _affects(app).values())
         assert _affects(app)[consumer] == "1" and _affects(app)[producer] == "4"
 

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from tests.app.harness import SAMPLE, detail_labels, fixed_clock, folder_app, loaded, wait_for
+from tests.app.harness import (
+    SAMPLE,
+    dataplane,
+    detail_labels,
+    fixed_clock,
+    folder_app,
+    jumped,
+    loaded,
+)
 
 
 def _outbound_demo_app(labels: list[str]) -> list[str]:
@@ -16,10 +24,7 @@ async def test_first_consumer_gets_3s_from_producer_then_consumer() -> None:
     app = folder_app(SAMPLE, clock=fixed_clock)
     async with app.run_test(size=(160, 45)) as pilot:
         await loaded(pilot, app)
-        app.jump("dataplane:consumer.first-consumer")
-        await wait_for(
-            pilot, lambda: any("Outbound MeshService demo-app" in x for x in detail_labels(app))
-        )
+        await jumped(pilot, app, dataplane("consumer.first-consumer"))
         block = _outbound_demo_app(detail_labels(app))
         assert block[1] == "MeshTimeout"
         assert block[2:4] == ["http:", "  requestTimeout: 3s"]
@@ -31,10 +36,7 @@ async def test_second_consumer_gets_1s_from_the_producer_only() -> None:
     app = folder_app(SAMPLE, clock=fixed_clock)
     async with app.run_test(size=(160, 45)) as pilot:
         await loaded(pilot, app)
-        app.jump("dataplane:consumer.second-consumer")
-        await wait_for(
-            pilot, lambda: any("Outbound MeshService demo-app" in x for x in detail_labels(app))
-        )
+        await jumped(pilot, app, dataplane("consumer.second-consumer"))
         block = _outbound_demo_app(detail_labels(app))
         assert block[2:4] == ["http:", "  requestTimeout: 1s"]
         assert block[4].startswith("← MeshTimeout producer-timeout (kuma-demo · producer")

@@ -43,7 +43,7 @@ def frame_ready(app: Any) -> bool:
     """Evaluation ready, dataplane rows in the table, a tree in the detail pane."""
     if app.evaluation is None:
         return False
-    table, detail = app.table.view, app.detail.view
+    table, detail = app.dashboard.table.view, app.dashboard.detail.view
     return (
         table is not None and len(table.rows) > 0 and detail is not None and detail.tree is not None
     )
@@ -71,7 +71,9 @@ async def run(folder: Path, affected_timeout: float, out: dict[str, Any]) -> Non
         out["rss_kb"] = peak_rss_kb()
         out["rss_children_kb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         out["live_children"], out["live_children_rss_kb"] = live_descendants()
-        out["rows"] = len(app.table.view.rows) if app.table.view is not None else 0
+        out["rows"] = (
+            len(app.dashboard.table.view.rows) if app.dashboard.table.view is not None else 0
+        )
         out["problems"] = len(app.inventory.problems)
         out["resources"] = len(app.inventory.resources)
         out["affected"] = None

@@ -5,9 +5,9 @@ MeshTimeout in an application namespace with one `to` item, and a dataplane of t
 namespace whose merged outbound rules take their `requestTimeout` from it (the policy is
 the last origin of that resource rule). The real app then runs headless in this process
 (`MeshtuiApp(FolderSource(copy, watch=True), ContextOptions())`, 160x45), loads, and
-`app.jump("dataplane:<name>")` selects the dataplane. Each edit rewrites the policy's
+a jump (`app.dashboard.jump`) selects the dataplane. Each edit rewrites the policy's
 file in place with the value switched between `41s` and `43s` (values the generator
-never uses) and times, from just before the write, until a node of `app.detail.view`'s
+never uses) and times, from just before the write, until a node of the detail view's
 tree reads `requestTimeout: <new value>` (polled every 5 ms).
 
 Before each edit the app is left to settle: until the process uses under 15 % of a core
@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from meshtui.views import ResourceRow
 from tests.perf.common import (
     Figure,
     at_reference,
@@ -63,12 +64,15 @@ class EditTarget:
     dataplane: str
     shown: str
     """The value the detail shows before any edit (canonical Go duration)."""
+    section: str
+    """The detail's outbound section showing it (opened, as a user would, when folded)."""
 
 
 def pick_target(folder: Path) -> EditTarget:
     """The first MeshTimeout (by name) whose `requestTimeout` a dataplane's rules show."""
     from meshtui.engine.evaluation import MeshEvaluation
     from meshtui.engine.index import build_index
+    from meshtui.present.dataplane import outbound_id
 
     index = build_index(load_inventory(folder).resources, "default")
     evaluation = MeshEvaluation(index)
@@ -103,8 +107,14 @@ def pick_target(folder: Path) -> EditTarget:
                 if value and value not in VALUES:
                     source = policy.resource.source
                     assert source is not None
+                    section = outbound_id(rule.resource.type, rule.resource.name, rule.section)
                     return EditTarget(
-                        Path(source.file), source.document, policy.resource.name, name, str(value)
+                        Path(source.file),
+                        source.document,
+                        policy.resource.name,
+                        name,
+                        str(value),
+                        section,
                     )
     raise RuntimeError("no MeshTimeout whose requestTimeout a dataplane's rules show")
 
@@ -129,7 +139,7 @@ def shows(app: Any, value: str) -> bool:
     Views are immutable, so the answer for the view last looked at is kept: polling does
     not walk a big tree again and again on the app's thread (which would slow it down).
     """
-    view = app.detail.view
+    view = app.dashboard.detail.view
     if view is None or view.tree is None:
         return False
     if _LAST_LOOK.get("view") is view and _LAST_LOOK.get("value") == value:
@@ -167,7 +177,8 @@ async def _drive(
         )
         if loaded is None or app.evaluation is None:
             raise RuntimeError(f"the app did not load: {app.status.message!r}")
-        app.jump(f"dataplane:{target.dataplane}")
+        app.dashboard.jump(ResourceRow("dataplanes", "Dataplane", target.dataplane))
+        app.dashboard.open_section(target.section)
         if await wait_until(lambda: shows(app, target.shown), 60) is None:
             raise RuntimeError(f"{target.dataplane}'s detail never showed {target.shown}")
         began = time.monotonic()

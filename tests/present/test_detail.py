@@ -1,4 +1,4 @@
-"""The detail views: dataplane trees redrawn only where an edit changed the rules."""
+"""The detail views: built from explicit inputs, redrawn only where an edit changed the rules."""
 
 from __future__ import annotations
 
@@ -8,50 +8,57 @@ from meshtui.engine.evaluation import MeshEvaluation
 from meshtui.engine.index import build_index
 from meshtui.model import Resource
 from meshtui.parse import ContextOptions, parse_documents
-from meshtui.present.detail import dataplane_detail
-from meshtui.present.memo import IdentityMemo
-from meshtui.present.screen import tree_changes
+from meshtui.present.cache import Cache
+from meshtui.present.dataplane import dataplane_detail
+from meshtui.present.detail import tree_changes
 from meshtui.sources.files import load_path
-from meshtui.views import DetailView, TreeNode
+from meshtui.views import DetailNode, DetailView
 from tests.versions import V2_10
 
-SEED = Path(__file__).resolve().parents[1] / "sample-cluster" / "producer-consumer"
+SEED = Path(__file__).resolve().parents[2] / "sample-cluster" / "producer-consumer"
 CONSUMER = "consumer.first-consumer"
 DEMO = "demo-app-5d8c6b9f47-xk2lp.kuma-demo"
 
 
-def _view(*children: TreeNode) -> DetailView:
-    return DetailView(title="t", tree=TreeNode("root", "r", children))
+def _view(*children: DetailNode) -> DetailView:
+    return DetailView(title="t", tree=DetailNode("root", "r", children))
 
 
 def test_tree_changes_flags_relabelled_and_new_nodes_only() -> None:
-    kept = TreeNode("a", "A", (TreeNode("a/1", "x: 1"),))
-    old = _view(kept, TreeNode("b", "B", (TreeNode("b/1", "y: 1"),)), TreeNode("gone", "G"))
+    kept = DetailNode("a", "A", (DetailNode("a/1", "x: 1"),))
+    old = _view(kept, DetailNode("b", "B", (DetailNode("b/1", "y: 1"),)), DetailNode("gone", "G"))
     new = _view(
         kept,
-        TreeNode("b", "B", (TreeNode("b/1", "y: 2"),)),
-        TreeNode("c", "C", (TreeNode("c/1", "z"),)),
+        DetailNode("b", "B", (DetailNode("b/1", "y: 2"),)),
+        DetailNode("c", "C", (DetailNode("c/1", "z"),)),
     )
     assert tree_changes(old, new) == {"b/1", "c", "c/1"}
     assert tree_changes(new, new) == set()
 
 
-def test_identity_memo_recomputes_for_a_new_object_even_if_equal() -> None:
-    memo: IdentityMemo[str] = IdentityMemo(limit=3)
-    first, equal = ["v"], ["v"]
+def test_opening_a_folded_section_marks_none_of_its_lines_changed() -> None:
+    folded = _view(DetailNode("s", "S", expanded=False, lazy=True))
+    opened = _view(DetailNode("s", "S", (DetailNode("s/1", "x: 1"),)))
+    assert tree_changes(folded, opened) == set()
+    relabelled = _view(DetailNode("s", "S (2)", (DetailNode("s/1", "x: 2"),)))
+    assert tree_changes(opened, relabelled) == {"s", "s/1"}
+
+
+def test_a_cache_computes_once_per_distinct_key_and_starts_over_when_full() -> None:
+    cache: Cache[tuple[str, str], str] = Cache("test", limit=3)
     calls: list[str] = []
 
     def compute(tag: str) -> str:
         calls.append(tag)
         return tag
 
-    assert memo.get(first, "k", lambda: compute("1")) == "1"
-    assert memo.get(first, "k", lambda: compute("2")) == "1"
-    assert memo.get(equal, "k", lambda: compute("3")) == "3"
-    assert memo.get(first, "other", lambda: compute("4")) == "4"
-    assert calls == ["1", "3", "4"]
-    memo.get(["w"], "k", lambda: "5")  # the limit: the memo starts over
-    assert len(memo) == 1
+    assert cache.get(("a", "k"), lambda: compute("1")) == "1"
+    assert cache.get(("a", "k"), lambda: compute("2")) == "1", "an equal key is a hit"
+    assert cache.get(("a", "other"), lambda: compute("3")) == "3"
+    assert calls == ["1", "3"]
+    cache.get(("b", "k"), lambda: "4")
+    cache.get(("c", "k"), lambda: "5")  # the limit: the cache starts over
+    assert len(cache) == 1
 
 
 def _resources() -> list[Resource]:
@@ -63,7 +70,8 @@ def test_an_edit_redraws_only_the_rules_it_changed() -> None:
     resources = _resources()
     before = build_index(resources, "default", version=V2_10)
     first = MeshEvaluation(before)
-    old = dataplane_detail(first, CONSUMER)
+    opened = frozenset({"tags", "tags/MeshTimeout"})  # the legacy view, opened by the user
+    old = dataplane_detail(first, CONSUMER, opened)
     old_demo = dataplane_detail(first, DEMO)
 
     def edited(r: Resource) -> Resource:
@@ -77,7 +85,7 @@ def test_an_edit_redraws_only_the_rules_it_changed() -> None:
 
     after = build_index([edited(r) for r in resources], "default", previous=before, version=V2_10)
     carried = MeshEvaluation.following(first, after)
-    new = dataplane_detail(carried, CONSUMER)
+    new = dataplane_detail(carried, CONSUMER, opened)
     assert old.tree is not None and new.tree is not None
     changed = tree_changes(old, new)
     labels = {n.node_id: n.label for n in new.tree.walk()}

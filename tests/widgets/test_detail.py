@@ -11,29 +11,36 @@ from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.widgets.tree import TreeNode as UINode
 
-from meshtui.views import TreeNode
+from meshtui.views import DetailNode
 from meshtui.widgets.detail import RulesTree
 
 
 class TreeApp(App[None]):
+    def __init__(self) -> None:
+        super().__init__()
+        self.opened: list[str] = []
+
     def compose(self) -> ComposeResult:
         yield RulesTree(id="rules")
 
-
-def section(name: str, lines: tuple[str, ...], *, expanded: bool = True) -> TreeNode:
-    kids = tuple(TreeNode(f"{name}/l{i}", line) for i, line in enumerate(lines))
-    return TreeNode(name, f"Section {name}", kids, expanded=expanded)
+    def on_rules_tree_opened(self, message: RulesTree.Opened) -> None:
+        self.opened.append(message.node_id)
 
 
-def root(*sections: TreeNode, node_id: str = "root:dp-1") -> TreeNode:
-    return TreeNode(node_id, "dp-1", sections)
+def section(name: str, lines: tuple[str, ...], *, expanded: bool = True) -> DetailNode:
+    kids = tuple(DetailNode(f"{name}/l{i}", line) for i, line in enumerate(lines))
+    return DetailNode(name, f"Section {name}", kids, expanded=expanded)
+
+
+def root(*sections: DetailNode, node_id: str = "root:dp-1") -> DetailNode:
+    return DetailNode(node_id, "dp-1", sections)
 
 
 def shown(tree: RulesTree) -> list[str]:
     """Labels of the UI nodes that exist, depth first, indented by depth."""
     out: list[str] = []
 
-    def walk(node: UINode[TreeNode], depth: int) -> None:
+    def walk(node: UINode[DetailNode], depth: int) -> None:
         for child in node.children:
             out.append("  " * depth + str(child.label))
             walk(child, depth + 1)
@@ -42,7 +49,7 @@ def shown(tree: RulesTree) -> list[str]:
     return out
 
 
-def ui_node(tree: RulesTree, node_id: str) -> UINode[TreeNode]:
+def ui_node(tree: RulesTree, node_id: str) -> UINode[DetailNode]:
     found = tree._find(node_id)
     assert found is not None, node_id
     return found
@@ -153,3 +160,27 @@ async def test_adding_and_removing_sections_touches_only_those() -> None:
         tree.show(root(*(section(n, ("x",), expanded=False) for n in moved)), frozenset())
         await pilot.pause()
         assert [str(c.label) for c in tree.root.children] == [f"Section {n}" for n in moved]
+
+
+async def test_a_lazy_node_asks_for_its_lines_when_opened_and_shows_them_when_they_come() -> None:
+    app = TreeApp()
+    async with app.run_test() as pilot:
+        tree = app.query_one(RulesTree)
+        folded = DetailNode("s", "Section s", expanded=False, lazy=True)
+        tree.show(root(folded, section("t", ("y: 2",))), frozenset())
+        await pilot.pause()
+        assert shown(tree) == ["Section s", "Section t", "  y: 2"]
+        assert ui_node(tree, "s").allow_expand, "it can be opened though it has no lines yet"
+        assert app.opened == []
+        ui_node(tree, "s").expand()
+        await pilot.pause()
+        assert app.opened == ["s"]
+        assert shown(tree) == ["Section s", "  …", "Section t", "  y: 2"]
+
+        tree.show(root(folded, section("t", ("y: 3",))), frozenset())  # built before the open
+        await pilot.pause()
+        assert shown(tree) == ["Section s", "  …", "Section t", "  y: 3"], "still waiting"
+        tree.show(root(section("s", ("x: 1", "z: 2")), section("t", ("y: 3",))), frozenset())
+        await pilot.pause()
+        assert shown(tree) == ["Section s", "  x: 1", "  z: 2", "Section t", "  y: 3"]
+        assert app.opened == ["s"], "asked once"

@@ -1,0 +1,362 @@
+"""A dataplane's merged rules as the detail tree (built in a worker, never on the UI thread).
+
+The tree follows what Kuma computes: the proxy-wide rule of single-item policies, each
+inbound (merged `rules[]`/`from[]` confs and the legacy `from` tag rules), each
+outbound resource (merged `to[]` confs per MeshService, external or multi-zone service,
+or the Mesh), the legacy `to` tag rules, the matched policies in merge order, the
+policies that do not apply and why, and warnings. Every conf is shown as YAML with its
+origins in merge order; an origin's `target` lets the user jump to the policy.
+
+Sections that start folded are built only once opened (`opened`): a proxy of a big
+mesh has hundreds of outbounds and tag rules, tens of thousands of lines in all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from functools import partial
+from typing import Any
+
+from meshtui.engine.evaluation import DataplaneRules, MeshEvaluation
+from meshtui.engine.matching import Listener, Selection
+from meshtui.engine.resource_rules import Origin, ResourceRule
+from meshtui.engine.rules import InboundRule, LegacyRule, TypeRules
+from meshtui.engine.subsets import Subset
+from meshtui.model import Dataplane, Policy, Resource
+from meshtui.present.cache import Cache
+from meshtui.present.nodes import conf_key, conf_nodes, folded, policy_node, who
+from meshtui.present.tables import namespace_label, row_key, services_of, target_summary
+from meshtui.present.text import literal
+from meshtui.views import DetailNode, DetailView, ResourceRow
+
+OPEN_INBOUND_LINES = 150
+"""An inbound whose merged rules take more lines than this lists its policy kinds folded
+(an allow list of many clients can merge hundreds of lines), each built when opened."""
+
+OPEN_OUTBOUNDS = 8
+"""Outbound sections start open when a proxy has at most this many (else folded)."""
+
+OPEN_WARNINGS = 8
+"""A warnings section starts open when it has at most this many lines."""
+
+_RULE_NODES: Cache[tuple[Any, ...], DetailNode] = Cache("rule subtrees", limit=200_000)
+"""Subtrees drawn from a rule, by everything they show: the place (node id, label,
+section), the confs and the origins. Equal rules give the very same subtree."""
+
+
+def matchers_text(subset: Subset) -> str:
+    """`k=v, k!=v` or `all traffic` for an empty subset."""
+    if not subset:
+        return "all traffic"
+    return ", ".join(f"{t.key}{'!=' if t.not_ else '='}{t.value}" for t in subset)
+
+
+def _origin_node(node_id: str, origin: Origin, section: str) -> DetailNode:
+    policy = origin.policy
+    return DetailNode(
+        f"{node_id}/o:{policy.key.name}#{origin.index}",
+        f"← {policy.type} {who(policy.resource)}  {section}[{origin.index}]",
+        target=row_key(policy.resource),
+    )
+
+
+def _merged_node(
+    node_id: str, label: str, confs: Sequence[Any], origins: Sequence[Origin], section: str
+) -> DetailNode:
+    children: list[DetailNode] = []
+    for i, conf in enumerate(confs):
+        if len(confs) > 1:
+            children.append(
+                DetailNode(f"{node_id}/c{i}", f"conf {i + 1} of {len(confs)}:", style="muted")
+            )
+        children.extend(conf_nodes(f"{node_id}/c{i}", conf))
+    children.extend(_origin_node(node_id, o, section) for o in origins)
+    return DetailNode(node_id, label, tuple(children))
+
+
+def _rule_node(
+    node_id: str, label: str, rule: ResourceRule | InboundRule, section: str
+) -> DetailNode:
+    key = (node_id, label, section, conf_key(rule.confs), rule.origins)
+    return _RULE_NODES.get(
+        key, lambda: _merged_node(node_id, label, rule.confs, rule.origins, section)
+    )
+
+
+def _legacy_node(node_id: str, rule: LegacyRule) -> DetailNode:
+    key = (node_id, "", "legacy", conf_key(rule.conf), rule.subset, rule.origins)
+    return _RULE_NODES.get(key, lambda: _draw_legacy(node_id, rule))
+
+
+def _draw_legacy(node_id: str, rule: LegacyRule) -> DetailNode:
+    children = list(conf_nodes(node_id, rule.conf))
+    children.extend(policy_node(node_id, p) for p in rule.origins)
+    return DetailNode(node_id, literal(matchers_text(rule.subset)), tuple(children))
+
+
+def _inbound_label(dataplane: Dataplane, listener: Listener) -> str:
+    inbound = dataplane.inbound_for_port(listener[1])
+    text = f"Inbound :{listener[1]}"
+    if inbound is not None and inbound.name:
+        text += f" ({literal(inbound.name)})"
+    if inbound is not None:
+        service = inbound.tags.get("kuma.io/service")
+        if service:
+            text += f"  {literal(service)}"
+        if inbound.state != "Ready":
+            text += f"  [{literal(inbound.state)}]"
+    elif dataplane.is_gateway:
+        text += "  gateway listener"
+    return text
+
+
+def _listeners(rules: DataplaneRules) -> list[Listener]:
+    seen: dict[Listener, None] = {i.listener: None for i in rules.dataplane.inbounds}
+    for t in rules.types:
+        seen.update(dict.fromkeys(t.by_inbound))
+    return list(seen)
+
+
+def _inbound_section(
+    rules: DataplaneRules, listener: Listener, opened: frozenset[str]
+) -> DetailNode:
+    node_id = f"in:{listener[1]}"
+    children: list[DetailNode] = []
+    for t in rules.types:
+        for i, rule in enumerate(t.inbound_rules.get(listener, ())):
+            children.append(
+                _rule_node(f"{node_id}/{t.type}/r{i}", f"{t.type}  (rules)", rule, "rules")
+            )
+        legacy = t.from_rules.get(listener, ())
+        if legacy:
+            kids = tuple(_legacy_node(f"{node_id}/{t.type}/f{i}", r) for i, r in enumerate(legacy))
+            children.append(
+                DetailNode(f"{node_id}/{t.type}/from", f"{t.type}  (from, by client tags)", kids)
+            )
+    if not children:
+        children.append(DetailNode(f"{node_id}/none", "no inbound policy", style="muted"))
+    elif sum(len(child.walk()) for child in children) > OPEN_INBOUND_LINES:
+        children = [_fold(child, opened) for child in children]
+    return DetailNode(node_id, _inbound_label(rules.dataplane, listener), tuple(children))
+
+
+def _fold(node: DetailNode, opened: frozenset[str]) -> DetailNode:
+    """`node` folded, its lines left out until the user opens it."""
+    if node.node_id in opened or not node.children:
+        return node
+    return replace(node, children=(), expanded=False, lazy=True)
+
+
+def _resource_label(rule: ResourceRule) -> str:
+    res = rule.resource
+    if res.type == "Mesh":
+        return f"Mesh {literal(res.name)}  (every destination)"
+    text = f"{res.type} {literal(res.display_name)}"
+    if res.namespace:
+        text += f" · {literal(res.namespace)}"
+    if res.zone:
+        text += f" · zone {literal(res.zone)}"
+    if rule.section:
+        text += f"  :{literal(rule.section)}"
+    return text
+
+
+def _outbound_sections(rules: DataplaneRules, opened: frozenset[str]) -> list[DetailNode]:
+    by_target: dict[tuple[str, str, str], list[tuple[TypeRules, ResourceRule]]] = {}
+    for t in rules.types:
+        for rule in t.resource_rules:
+            key = (rule.resource.type, rule.resource.name, rule.section)
+            by_target.setdefault(key, []).append((t, rule))
+    order = sorted(by_target, key=lambda k: (k[0] != "Mesh", k[0], k[1], k[2]))
+    nodes = []
+    for key in order:
+        entries = by_target[key]
+        node_id = outbound_id(*key)
+        first = entries[0][1]
+        lines = partial(_outbound_lines, node_id, tuple(entries))
+        label = "Outbound " + _resource_label(first)
+        target = _service_target(first.resource)
+        if len(order) <= OPEN_OUTBOUNDS:
+            nodes.append(DetailNode(node_id, label, lines(), target=target))
+        else:
+            nodes.append(folded(node_id, label, lines, opened=opened, target=target))
+    return nodes
+
+
+def outbound_id(resource_type: str, name: str, section: str) -> str:
+    """The node id of the outbound section of one destination (and section of it)."""
+    return f"out:{resource_type}/{name}:{section}"
+
+
+def _outbound_lines(
+    node_id: str, entries: tuple[tuple[TypeRules, ResourceRule], ...]
+) -> tuple[DetailNode, ...]:
+    return tuple(_rule_node(f"{node_id}/{t.type}", t.type, rule, "to") for t, rule in entries)
+
+
+def _service_target(resource: Resource) -> ResourceRow | None:
+    return row_key(resource) if resource.type != "Mesh" else None
+
+
+def _proxy_section(rules: DataplaneRules) -> DetailNode | None:
+    kids = []
+    for t in rules.types:
+        if t.single_rules:
+            rule = t.single_rules[0]
+            children = list(conf_nodes(f"proxy/{t.type}", rule.conf))
+            children.extend(policy_node(f"proxy/{t.type}", p) for p in rule.origins)
+            kids.append(DetailNode(f"proxy/{t.type}", t.type, tuple(children)))
+    if not kids:
+        return None
+    return DetailNode("proxy", "Proxy  (single-item policies)", tuple(kids))
+
+
+def _legacy_to_section(rules: DataplaneRules, opened: frozenset[str]) -> DetailNode | None:
+    typed = [t for t in rules.types if t.to_rules]
+    if not typed:
+        return None
+
+    def kinds() -> tuple[DetailNode, ...]:
+        return tuple(
+            folded(f"tags/{t.type}", t.type, partial(_legacy_lines, t), opened=opened)
+            for t in typed
+        )
+
+    return folded(
+        "tags", "Outbounds by kuma.io/service tag  (legacy toRules)", kinds, opened=opened
+    )
+
+
+def _legacy_lines(t: TypeRules) -> tuple[DetailNode, ...]:
+    return tuple(_legacy_node(f"tags/{t.type}/{i}", r) for i, r in enumerate(t.to_rules))
+
+
+def _matched_section(rules: DataplaneRules, opened: frozenset[str]) -> DetailNode:
+    count = sum(len(t.matched) for t in rules.types)
+    return folded(
+        "matched",
+        f"Matched policies, merge order  ({count})",
+        lambda: tuple(_matched_of(t) for t in rules.types if t.matched),
+        opened=opened,
+    )
+
+
+def _matched_of(t: TypeRules) -> DetailNode:
+    return DetailNode(
+        f"matched/{t.type}",
+        f"{t.type}  ({len(t.matched)})",
+        tuple(
+            DetailNode(
+                f"matched/{t.type}/{p.key.name}",
+                f"{i + 1}. {who(p.resource)}  targetRef {literal(target_summary(p))}",
+                target=row_key(p.resource),
+            )
+            for i, p in enumerate(t.matched)
+        ),
+    )
+
+
+def _unmatched_section(
+    ev: MeshEvaluation, rules: DataplaneRules, opened: frozenset[str]
+) -> DetailNode | None:
+    name = rules.dataplane.resource.name
+    missing = [m for t in rules.types for m in ev.not_matching(name, t.type)]
+    if not missing:
+        return None
+    return folded(
+        "unmatched",
+        f"Policies that do not apply, and why  ({len(missing)})",
+        partial(_unmatched_lines, missing),
+        opened=opened,
+    )
+
+
+def _unmatched_lines(missing: Sequence[tuple[Policy, Selection]]) -> tuple[DetailNode, ...]:
+    return tuple(
+        DetailNode(
+            f"unmatched/{policy.type}/{policy.key.name}",
+            f"{policy.type} {who(policy.resource)}: {literal(selection.reason)}",
+            target=row_key(policy.resource),
+        )
+        for policy, selection in missing
+    )
+
+
+def _warning_sections(rules: DataplaneRules, opened: frozenset[str]) -> list[DetailNode]:
+    """Kuma's own warnings, then meshtui's notes on merge-order ties, apart: a big mesh
+    can have hundreds of ties (equal names in many namespaces) and only a few warnings."""
+    kuma = [w for t in rules.types for w in t.kuma_warnings]
+    ties = [w for t in rules.types for w in t.warnings[len(t.kuma_warnings) :]]
+    out = []
+    for node_id, title, lines, style in (
+        ("warnings", "Warnings", kuma, "warning"),
+        ("ties", "Merge-order ties  (Kuma's order is undefined)", ties, "muted"),
+    ):
+        if not lines:
+            continue
+        label = f"{title}  ({len(lines)})"
+        section_style = "warning" if style == "warning" else ""
+        build = partial(_warning_lines, node_id, tuple(lines), style)
+        if len(lines) <= OPEN_WARNINGS:
+            out.append(DetailNode(node_id, label, build(), style=section_style))
+        else:
+            out.append(folded(node_id, label, build, opened=opened, style=section_style))
+    return out
+
+
+def _warning_lines(node_id: str, lines: tuple[str, ...], style: str) -> tuple[DetailNode, ...]:
+    return tuple(DetailNode(f"{node_id}/{i}", literal(w), style=style) for i, w in enumerate(lines))
+
+
+def dataplane_detail(
+    ev: MeshEvaluation, name: str, opened: frozenset[str] = frozenset()
+) -> DetailView:
+    """The merged rules of one dataplane as Kuma computes them.
+
+    Args:
+        opened: Ids of the folded sections the user opened: only those are built.
+    """
+    rules = ev.rules(name)
+    if rules is None:
+        return DetailView(title="", empty_text=f"dataplane {literal(name)} is gone")
+    dp = rules.dataplane
+    res = dp.resource
+    sections: list[DetailNode] = []
+    proxy = _proxy_section(rules)
+    if proxy is not None:
+        sections.append(proxy)
+    sections.extend(_inbound_section(rules, listener, opened) for listener in _listeners(rules))
+    sections.extend(_outbound_sections(rules, opened))
+    if not _exclusive(ev):
+        legacy = _legacy_to_section(rules, opened)
+        if legacy is not None:
+            sections.append(legacy)
+    sections.append(_matched_section(rules, opened))
+    unmatched = _unmatched_section(ev, rules, opened)
+    if unmatched is not None:
+        sections.append(unmatched)
+    sections.extend(_warning_sections(rules, opened))
+    root = DetailNode(root_id(row_key(res)), literal(res.display_name), tuple(sections))
+    where = f"{literal(namespace_label(res))} · zone {literal(res.zone or '-')}"
+    subtitle = f"Dataplane · {where} · {literal(dp.address)}"
+    if dp.is_gateway:
+        subtitle += f" · {literal(dp.gateway_type.lower())} gateway"
+    if rules.gateway is not None:
+        subtitle += f" · MeshGateway {literal(rules.gateway.display_name)}"
+    return DetailView(
+        title=f"{literal(res.display_name)}  {literal(services_of(dp))}",
+        subtitle=subtitle,
+        tree=root,
+    )
+
+
+def _exclusive(ev: MeshEvaluation) -> bool:
+    """Whether the mesh uses MeshServices only (`meshServices.mode: Exclusive`)."""
+    mode = ev.index.mesh.spec.get("meshServices", {}) if ev.index.mesh is not None else {}
+    return isinstance(mode, Mapping) and mode.get("mode") == "Exclusive"
+
+
+def root_id(key: ResourceRow) -> str:
+    """The id of a detail tree's root: one per subject, so another subject starts afresh."""
+    return f"root:{key.view}/{key.type}/{key.name}"

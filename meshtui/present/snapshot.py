@@ -1,0 +1,98 @@
+"""What the app knows at one moment, and the dashboard's views of it (pure).
+
+The app replaces its `Snapshot` whole after every change and hands it to the dashboard
+screen, which draws it with these functions, as its `NavState` says.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+
+from meshtui.engine.evaluation import MeshEvaluation
+from meshtui.inventory import Inventory
+from meshtui.model import Problem, ResourceKey
+from meshtui.present import header_view, namespaces_view, roles_view, waiting_text
+from meshtui.present.highlights import Highlights
+from meshtui.present.navigator import NavState
+from meshtui.present.tables import table_for
+from meshtui.views import HeaderView, SideListView, TableView
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """Everything the dashboard draws from; replaced whole on every change."""
+
+    inventory: Inventory
+    evaluation: MeshEvaluation | None = None
+    """The latest evaluation (of the mesh last asked for)."""
+    counts: Mapping[ResourceKey, int] = field(default_factory=dict)
+    """What the policies and services tables count, for `evaluation`'s mesh."""
+    failures: tuple[Problem, ...] = ()
+    """Work that failed at run time, listed with the load problems."""
+    evaluation_failed: str = ""
+    """What went wrong evaluating the mesh, until an evaluation succeeds."""
+    loaded: bool = False
+    updated: str = ""
+    """When the inventory last changed (`HH:MM:SS`)."""
+    status: str = "starting"
+    """The source's status line."""
+    kinds: Mapping[str, tuple[str, float]] = field(default_factory=dict)
+    """(state, since) of each watched kind (cluster mode)."""
+
+    @property
+    def problems(self) -> tuple[Problem, ...]:
+        """What the problems table lists: load problems, then run-time failures."""
+        return (*self.inventory.problems, *self.failures)
+
+    def evaluation_of(self, mesh: str) -> MeshEvaluation | None:
+        """The evaluation of `mesh` (none while the latest is another mesh's)."""
+        ev = self.evaluation
+        return ev if ev is not None and ev.mesh == mesh else None
+
+    def differs_only_in_status(self, other: Snapshot) -> bool:
+        """Whether `other` is this snapshot but for the source's health."""
+        return (
+            self.inventory is other.inventory
+            and self.evaluation is other.evaluation
+            and self.counts is other.counts
+            and self.failures is other.failures
+            and replace(self, status=other.status, kinds=other.kinds) == other
+        )
+
+
+def header_of(snap: Snapshot, state: NavState, *, mode: str, source: str) -> HeaderView:
+    """The top line."""
+    return header_view(
+        mode=mode,
+        source=source,
+        ev=snap.evaluation_of(state.mesh),
+        meshes=snap.inventory.mesh_names,
+        problems=snap.problems,
+        updated=snap.updated,
+        status=snap.status,
+        kinds=snap.kinds,
+        loading=not snap.loaded,
+    )
+
+
+def sides_of(snap: Snapshot, state: NavState) -> tuple[SideListView, SideListView]:
+    """The namespaces and the policy roles lists."""
+    ev = snap.evaluation_of(state.mesh)
+    return namespaces_view(ev, snap.inventory.namespaces, state), roles_view(ev, state)
+
+
+def table_of(snap: Snapshot, state: NavState, highlights: Highlights, now: float) -> TableView:
+    """The central table; empty, it says why (loading, no mesh, evaluating, failed)."""
+    ev = snap.evaluation_of(state.mesh)
+    counts = snap.counts if ev is not None else {}
+    view = table_for(state, ev, snap.inventory, snap.problems, highlights, now, counts)
+    if ev is None and not view.rows and state.view != "problems":
+        why = waiting_text(
+            loaded=snap.loaded,
+            status=snap.status,
+            has_meshes=bool(snap.inventory.mesh_names),
+            failed=snap.evaluation_failed,
+        )
+        view = replace(view, empty_text=why)
+    return view
