@@ -34,6 +34,16 @@ EXIT_USAGE = 2
 EXIT_NOT_FOUND = 3
 
 
+def _add_cluster_flags(parser: argparse.ArgumentParser) -> argparse._ArgumentGroup:
+    group = parser.add_argument_group("cluster mode (without a path)")
+    group.add_argument(
+        "--kubeconfig",
+        help="kubeconfig file(s), colon-separated (default: $KUBECONFIG or ~/.kube/config)",
+    )
+    group.add_argument("--context", help="the kubeconfig context to use")
+    return group
+
+
 def _kuma_version(text: str) -> KumaVersion:
     try:
         return KumaVersion.profile(text)
@@ -134,11 +144,18 @@ def _explain_parser() -> argparse.ArgumentParser:
             " --policy why that policy does (not) apply and what it changes there."
         ),
     )
-    parser.add_argument("path", metavar="PATH", type=Path, help="a YAML file or a folder of them")
+    parser.add_argument(
+        "path",
+        metavar="PATH",
+        type=Path,
+        nargs="?",
+        help="a YAML file or a folder of them; without it, the kubeconfig context's cluster",
+    )
     parser.add_argument("--mesh", required=True, help="the mesh")
     parser.add_argument(
         "--dataplane", required=True, metavar="NAME", help="the Dataplane's store name"
     )
+    _add_cluster_flags(parser)
     parser.add_argument(
         "--type", metavar="TYPE", help="only this policy kind (e.g. MeshTimeout or mt)"
     )
@@ -162,7 +179,14 @@ def _diff_parser() -> argparse.ArgumentParser:
             " changes, 2 error."
         ),
     )
-    parser.add_argument("base", metavar="BASE", type=Path, help="a YAML file or a folder")
+    parser.add_argument(
+        "base",
+        metavar="BASE",
+        type=Path,
+        nargs="?",
+        help="a YAML file or a folder; without it, the kubeconfig context's cluster",
+    )
+    _add_cluster_flags(parser)
     parser.add_argument(
         "--with",
         dest="with_",
@@ -207,12 +231,7 @@ def _dashboard_parser() -> argparse.ArgumentParser:
         help="a folder or file of YAML to watch; without it, attach to the kubeconfig context",
     )
     parser.add_argument("--version", action="version", version=f"meshtui {__version__}")
-    cluster = parser.add_argument_group("cluster mode")
-    cluster.add_argument(
-        "--kubeconfig",
-        help="kubeconfig file(s), colon-separated (default: $KUBECONFIG or ~/.kube/config)",
-    )
-    cluster.add_argument("--context", help="the kubeconfig context to use")
+    cluster = _add_cluster_flags(parser)
     cluster.add_argument(
         "-n",
         "--namespace",

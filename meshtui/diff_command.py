@@ -17,9 +17,12 @@ from meshtui.engine.diff import MeshDiff, diff_json, diff_meshes
 from meshtui.engine.index import build_index, mesh_names
 from meshtui.errors import ConfigError, NotFoundError, SourceError
 from meshtui.inspect_command import report_problems
+from meshtui.inventory import Inventory, OriginUpdate
 from meshtui.kinds import lookup
+from meshtui.loading import Loaded, cluster, folder
 from meshtui.model import EFFECT, Problem, Resource
-from meshtui.parse import ContextOptions, ParseResult, parse_documents
+from meshtui.parse import ContextOptions
+from meshtui.parse.labels import ControlPlane
 from meshtui.present.diff import diff_text
 from meshtui.raw import RawDocument
 
@@ -32,9 +35,8 @@ def _documents(path: Path) -> tuple[list[RawDocument], list[Problem]]:
     return load_path(path)
 
 
-def _pinned(result: ParseResult, options: ContextOptions) -> ContextOptions:
+def _pinned(cp: ControlPlane, options: ContextOptions) -> ContextOptions:
     """The base's control-plane context, so that a draft is labelled as the base was."""
-    cp = result.control_plane
     return ContextOptions(
         cp_mode=cp.mode,
         zone=cp.zone if cp.mode == "zone" else None,
@@ -66,36 +68,42 @@ def _unshadowed(resources: Iterable[Resource]) -> tuple[Resource, ...]:
     return tuple(out)
 
 
+DRAFT_ORIGIN = "what-if:"
+"""Origin keys of draft files: after every `file:` origin, so a draft replaces a base
+resource with the same store key."""
+
+
+def _drafts(paths: Sequence[Path]) -> list[OriginUpdate]:
+    updates = []
+    for path in paths:
+        if not path.exists():
+            raise SourceError(f"{path}: no such file or directory")
+        documents, problems = _documents(path)
+        updates.append(OriginUpdate(f"{DRAFT_ORIGIN}{path}", tuple(documents), tuple(problems)))
+    return updates
+
+
 def run_diff(args: argparse.Namespace, options: ContextOptions) -> tuple[int, str, Any]:
     """(exit status, `text` or `json`, output) of `meshtui diff`."""
-    base_docs, read_problems = _documents(args.base)
-    before = parse_documents(base_docs, options)
-    pinned = _pinned(before, options)
-    after_docs = list(base_docs)
-    more_problems: list[Problem] = []
+    base = _base(args, options)
+    before = base.inventory
+    pinned = _pinned(before.control_plane, base.options)
     if args.against is not None:
-        after_docs, more_problems = _documents(args.against)
-    for path in args.with_ or ():
-        docs, problems = _documents(path)
-        after_docs += docs
-        more_problems += problems
-    after = parse_documents(after_docs, pinned)
+        after = folder(args.against, pinned).inventory
+    else:
+        after, _ = Inventory.empty(pinned).apply([*base.changes, *_drafts(args.with_ or ())])
     after_resources = after.resources
     if args.without:
         after_resources = _without(after_resources, args.without)
     if args.shadow:
         after_resources = _unshadowed(after_resources)
+    version = base.options.version
     report_problems(
-        [*read_problems, *before.problems],
-        errors_only=False,
-        options=options,
-        given=args.kuma_version,
+        list(before.problems), errors_only=False, options=base.options, given=args.kuma_version
     )
-    known = {p.describe() for p in [*read_problems, *before.problems]}
+    known = {p.describe() for p in before.problems}
     introduced = [
-        p.describe()
-        for p in [*more_problems, *after.problems]
-        if p.severity != "info" and p.describe() not in known
+        p.describe() for p in after.problems if p.severity != "info" and p.describe() not in known
     ]
     meshes = sorted(set(mesh_names(before.resources)) | set(mesh_names(after_resources)))
     if args.mesh:
@@ -104,8 +112,8 @@ def run_diff(args: argparse.Namespace, options: ContextOptions) -> tuple[int, st
         meshes = [args.mesh]
     diffs: list[MeshDiff] = []
     for mesh in meshes:
-        old = build_index(before.resources, mesh, version=options.version)
-        new = build_index(after_resources, mesh, version=options.version)
+        old = build_index(before.resources, mesh, version=version)
+        new = build_index(after_resources, mesh, version=version)
         diffs.append(diff_meshes(old, new, dataplanes=args.dataplane or ()))
     changed = bool(introduced) or any(
         d.changes or d.added or d.removed or d.role_changes for d in diffs
@@ -116,9 +124,16 @@ def run_diff(args: argparse.Namespace, options: ContextOptions) -> tuple[int, st
             status,
             "json",
             {
-                "kumaVersion": str(options.version),
+                "kumaVersion": str(version),
                 "meshes": [diff_json(d) for d in diffs],
                 "introducedProblems": introduced,
             },
         )
     return status, "text", diff_text(diffs, introduced)
+
+
+def _base(args: argparse.Namespace, options: ContextOptions) -> Loaded:
+    """BASE: the folder, or without one the cluster of the kubeconfig context."""
+    if args.base is not None:
+        return folder(args.base, options)
+    return cluster(args, options)

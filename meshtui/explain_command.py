@@ -12,7 +12,7 @@ from typing import Any
 
 from meshtui.engine.explain import RuleExplanation, WhyNot, explain_dataplane, why_not
 from meshtui.errors import NotFoundError
-from meshtui.inspect_command import load, mesh_index, policy_type, report_problems
+from meshtui.inspect_command import load_for, mesh_index, policy_type, report_problems
 from meshtui.kinds import POLICY_KINDS
 from meshtui.parse import ContextOptions
 from meshtui.present.explain import explain_json, rule_text, why_text
@@ -20,7 +20,7 @@ from meshtui.present.explain import explain_json, rule_text, why_text
 
 def run_explain(args: argparse.Namespace, options: ContextOptions) -> tuple[str, Any]:
     """The output (`text` lines or a JSON document) of `meshtui explain`."""
-    result, problems = load(args.path, options)
+    result, problems, options = load_for(args, options)
     try:
         index = mesh_index(result, args.mesh)
         dataplane = index.dataplanes.get(args.dataplane)
@@ -40,7 +40,7 @@ def run_explain(args: argparse.Namespace, options: ContextOptions) -> tuple[str,
     except NotFoundError:
         report_problems(problems, errors_only=True)
         raise
-    report_problems(problems, errors_only=False, options=options, given=args.kuma_version)
+    report_problems(problems, errors_only=False)
     rules: list[RuleExplanation] = [
         rule for kind in types for rule in explain_dataplane(index, dataplane, kind)
     ]

@@ -16,27 +16,37 @@ from typing import Any
 from meshtui.engine.api import InspectApi, exit_status
 from meshtui.engine.index import MeshIndex, build_index, mesh_names
 from meshtui.engine.inspect import affected_dataplanes_body, matched_policies_body, rules_body
-from meshtui.errors import NotFoundError, SourceError
+from meshtui.errors import NotFoundError
+from meshtui.inventory import Inventory
 from meshtui.kinds import LEGACY_POLICIES, POLICY_KINDS, lookup
+from meshtui.loading import cluster, folder
 from meshtui.model import Problem
-from meshtui.parse import ContextOptions, ParseResult, parse_documents
+from meshtui.parse import ContextOptions, ParseResult
 from meshtui.present.text import literal
+from meshtui.sources.detection import Detection
 from meshtui.versions import DEFAULT as DEFAULT_FOR_SELECTION
 
 
 def load(path: Path, options: ContextOptions) -> tuple[ParseResult, list[Problem]]:
-    """Read and parse everything under `path`.
+    """Read everything under `path` once, as the dashboard does (one load path).
 
     Returns:
-        The parse result and every problem met on the way (reading first), for stderr.
+        What it parsed into and every problem met on the way, for stderr.
     """
-    from meshtui.sources.files import load_path
+    return as_result(folder(path, options).inventory)
 
-    if not path.exists():
-        raise SourceError(f"{path}: no such file or directory")
-    documents, read_problems = load_path(path)
-    result = parse_documents(documents, options)
-    return result, [*read_problems, *result.problems]
+
+def as_result(inventory: Inventory) -> tuple[ParseResult, list[Problem]]:
+    """An inventory's resources, problems and context, as the commands read them."""
+    result = ParseResult(
+        resources=inventory.resources,
+        problems=inventory.problems,
+        control_plane=inventory.control_plane,
+        context_note=inventory.context_note,
+        namespaces=inventory.namespaces,
+        legacy=inventory.legacy,
+    )
+    return result, list(result.problems)
 
 
 def _report(problem: Problem) -> None:
@@ -60,9 +70,28 @@ def policy_type(name: str) -> str:
     return info.kind
 
 
-def _profile_note(options: ContextOptions, given: bool) -> Problem:
-    how = f"--kuma-version {options.version.line}" if given else "the default"
+def _profile_note(
+    options: ContextOptions, given: bool, detection: Detection | None = None
+) -> Problem:
+    if given:
+        how = f"--kuma-version {options.version.line}"
+    elif detection is not None and detection.version is not None:
+        how = "detected on the cluster"
+    else:
+        how = "the default"
     return Problem(severity="info", message=f"answering as Kuma {options.version} ({how})")
+
+
+def load_for(
+    args: argparse.Namespace, options: ContextOptions
+) -> tuple[ParseResult, list[Problem], ContextOptions]:
+    """`args.path` once, or without a path the cluster (`--kubeconfig`, `--context`): what
+    it holds, its problems with the profile note first, and the options it was read with."""
+    loaded = folder(args.path, options) if args.path is not None else cluster(args, options)
+    result, problems = as_result(loaded.inventory)
+    given = args.kuma_version is not None
+    problems.insert(0, _profile_note(loaded.options, given, loaded.detection))
+    return result, problems, loaded.options
 
 
 def report_problems(
@@ -72,8 +101,8 @@ def report_problems(
     options: ContextOptions | None = None,
     given: object = None,
 ) -> None:
-    """Load problems on stderr: all of them (after the profile note), or only warnings and
-    errors when the query named something unknown."""
+    """Load problems on stderr: all of them (after the profile note, when `options` are
+    given), or only warnings and errors when the query named something unknown."""
     if not errors_only and options is not None:
         _report(_profile_note(options, given is not None))
     for problem in problems:

@@ -204,6 +204,11 @@ class Inventory:
         return tuple(sorted(self.resource_map.values(), key=lambda r: r.key))
 
     @cached_property
+    def legacy(self) -> tuple[Resource, ...]:
+        """Selector-based legacy policies seen (only `_resources/dataplanes` reads them)."""
+        return dedupe((r for s in self.origins.values() for r in s.batch.legacy), [])
+
+    @cached_property
     def namespaces(self) -> tuple[Resource, ...]:
         """Kubernetes Namespace objects seen."""
         return self._namespaces_and([])
