@@ -259,14 +259,6 @@ class MeshEvaluation:
         self.cache.unmatched[key] = (policies, dataplane, found)
         return found
 
-    def explain(self, policy: Policy, dataplane_name: str) -> Selection | None:
-        """How the policy's top-level targetRef fares on one dataplane (bulk-path gateway)."""
-        dataplane = self.index.dataplanes.get(dataplane_name)
-        if dataplane is None:
-            return None
-        gateway = select_gateway(self.index, dataplane)
-        return select(policy.resource, policy.target_ref, dataplane, gateway, self.index)
-
     def service_uses(self, service: Resource) -> tuple[ServiceUse, ...]:
         """Policy `to[]` entries that resolve to `service`, by policy type then name."""
         if self._service_uses is None:

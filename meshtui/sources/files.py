@@ -20,7 +20,7 @@ import selectors
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -337,12 +337,6 @@ def watch_paths(
             paths = {p for p in paths if absolute(Path(p)) == root}
         if paths:
             on_change(paths)
-
-
-def iter_documents(paths: Iterable[Path], root: Path) -> Iterator[FileContents]:
-    """Read several files (relative names shown as under `root`)."""
-    for path in paths:
-        yield read_file(path, display_path(path, root))
 
 
 class FolderSource:
