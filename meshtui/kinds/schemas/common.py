@@ -57,6 +57,46 @@ missing or unsupported kind with the policy's context. An empty string, map or l
 dropped when marshalled. The shape is the same on every supported line (2.10-2.14).
 """
 
+
+def targeted_item(name: str, conf: Struct) -> Struct:
+    """A `to[]` or `from[]` item: its required `targetRef` and its `default` conf."""
+    return Struct(
+        name,
+        (
+            Field("TargetRef", "targetRef", TARGET_REF, omitempty=False, required=True),
+            Field("Default", "default", conf, omitempty=True),
+        ),
+    )
+
+
+def rule_item(
+    conf: Struct, *, matches: Struct | None = None, required_default: bool = False
+) -> Struct:
+    """A `rules[]` item: `matches` (a list of `matches`, when the line has them), then its
+    `default` conf (`omitempty`, or CRD-required)."""
+    default = (
+        req("Default", "default", conf)
+        if required_default
+        else Field("Default", "default", conf, omitempty=True)
+    )
+    head = () if matches is None else (opt("Matches", "matches", List(matches)),)
+    return Struct("Rule", (*head, default))
+
+
+def policy_spec(kind: str, *sections: tuple[str, Struct], pointers: bool = False) -> Struct:
+    """A policy's `spec`: an optional top-level `targetRef`, then each section (`to`,
+    `from`, `rules`) as a list of its items, in the Go struct's field order; `pointers`
+    makes the lists pointers (an empty list is kept, not omitted)."""
+    fields = [opt("TargetRef", "targetRef", TARGET_REF)]
+    for json_name, item in sections:
+        go_name = json_name[:1].upper() + json_name[1:]
+        if pointers:
+            fields.append(opt(go_name, json_name, List(item)))
+        else:
+            fields.append(Field(go_name, json_name, List(item), omitempty=True))
+    return Struct(kind, tuple(fields))
+
+
 BACKEND_REF = Struct(
     "BackendRef",
     (

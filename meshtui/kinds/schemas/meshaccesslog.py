@@ -9,7 +9,12 @@ from __future__ import annotations
 from functools import cache
 
 from meshtui.kinds.gotypes import BOOL, JSON, STRING, Field, List, Struct, enum, opt, req
-from meshtui.kinds.schemas.common import BACKEND_RESOURCE_REF, TARGET_REF
+from meshtui.kinds.schemas.common import (
+    BACKEND_RESOURCE_REF,
+    policy_spec,
+    rule_item,
+    targeted_item,
+)
 
 JSON_VALUE = Struct(
     "JsonValue",
@@ -67,30 +72,11 @@ BACKEND = Struct(
 CONF = Struct("Conf", (opt("Backends", "backends", List(BACKEND)),))
 """The conf merged for `to[]`, `from[]` and `rules[]` items; `backends` is replaced."""
 
-_TO = Struct(
-    "To",
-    (
-        Field("TargetRef", "targetRef", TARGET_REF, omitempty=False, required=True),
-        Field("Default", "default", CONF, omitempty=True),
-    ),
-)
-_FROM = Struct(
-    "From",
-    (
-        Field("TargetRef", "targetRef", TARGET_REF, omitempty=False, required=True),
-        Field("Default", "default", CONF, omitempty=True),
-    ),
-)
-_RULE = Struct("Rule", (Field("Default", "default", CONF, omitempty=True),))
-
-SPEC = Struct(
+SPEC = policy_spec(
     "MeshAccessLog",
-    (
-        opt("TargetRef", "targetRef", TARGET_REF),
-        Field("To", "to", List(_TO), omitempty=True),
-        Field("From", "from", List(_FROM), omitempty=True),
-        Field("Rules", "rules", List(_RULE), omitempty=True),
-    ),
+    ("to", targeted_item("To", CONF)),
+    ("from", targeted_item("From", CONF)),
+    ("rules", rule_item(CONF)),
 )
 """The whole `spec`, for validation, structural defaulting and display."""
 
@@ -138,28 +124,9 @@ def spec_for(conf: Struct, match: Struct | None) -> Struct:
     """The `spec` around `conf`; with a `match` type, `rules[]` items carry `matches`."""
     if conf is CONF and match is None:
         return SPEC
-    to = Struct(
-        "To",
-        (
-            Field("TargetRef", "targetRef", TARGET_REF, omitempty=False, required=True),
-            Field("Default", "default", conf, omitempty=True),
-        ),
-    )
-    from_ = Struct(
-        "From",
-        (
-            Field("TargetRef", "targetRef", TARGET_REF, omitempty=False, required=True),
-            Field("Default", "default", conf, omitempty=True),
-        ),
-    )
-    matches = () if match is None else (opt("Matches", "matches", List(match)),)
-    rule = Struct("Rule", (*matches, Field("Default", "default", conf, omitempty=True)))
-    return Struct(
+    return policy_spec(
         "MeshAccessLog",
-        (
-            opt("TargetRef", "targetRef", TARGET_REF),
-            Field("To", "to", List(to), omitempty=True),
-            Field("From", "from", List(from_), omitempty=True),
-            Field("Rules", "rules", List(rule), omitempty=True),
-        ),
+        ("to", targeted_item("To", conf)),
+        ("from", targeted_item("From", conf)),
+        ("rules", rule_item(conf, matches=match)),
     )

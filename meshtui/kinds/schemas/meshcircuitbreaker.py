@@ -7,12 +7,10 @@ from meshtui.kinds.gotypes import (
     DURATION,
     INT_OR_STRING,
     UINT,
-    Field,
-    List,
     Struct,
     opt,
 )
-from meshtui.kinds.schemas.common import TARGET_REF
+from meshtui.kinds.schemas.common import policy_spec, rule_item, targeted_item
 
 CONNECTION_LIMITS = Struct(
     "ConnectionLimits",
@@ -85,29 +83,10 @@ CONF = Struct(
 )
 """The conf merged for `to[]`, `from[]` and `rules[]` items."""
 
-_TO = Struct(
-    "To",
-    (
-        Field("TargetRef", "targetRef", TARGET_REF, omitempty=False, required=True),
-        Field("Default", "default", CONF, omitempty=True),
-    ),
-)
-_FROM = Struct(
-    "From",
-    (
-        Field("TargetRef", "targetRef", TARGET_REF, omitempty=False, required=True),
-        Field("Default", "default", CONF, omitempty=True),
-    ),
-)
-_RULE = Struct("Rule", (Field("Default", "default", CONF, omitempty=True),))
-
-SPEC = Struct(
+SPEC = policy_spec(
     "MeshCircuitBreaker",
-    (
-        opt("TargetRef", "targetRef", TARGET_REF),
-        Field("To", "to", List(_TO), omitempty=True),
-        Field("From", "from", List(_FROM), omitempty=True),
-        Field("Rules", "rules", List(_RULE), omitempty=True),
-    ),
+    ("to", targeted_item("To", CONF)),
+    ("from", targeted_item("From", CONF)),
+    ("rules", rule_item(CONF)),
 )
 """The whole `spec`, for validation, structural defaulting and display."""

@@ -13,13 +13,12 @@ from meshtui.kinds.gotypes import (
     INT,
     INT_OR_STRING,
     STRING,
-    Field,
     List,
     Struct,
     opt,
     req,
 )
-from meshtui.kinds.schemas.common import TARGET_REF
+from meshtui.kinds.schemas.common import policy_spec, rule_item, targeted_item
 
 ABORT_CONF = Struct(
     "AbortConf",
@@ -57,48 +56,15 @@ FAULT_INJECTION_CONF = Struct(
 CONF = Struct("Conf", (opt("Http", "http", List(FAULT_INJECTION_CONF)),))
 """The conf merged for `from[]` and `to[]` items; `http` is replaced, not appended."""
 
-_FROM = Struct(
-    "From",
-    (
-        Field("TargetRef", "targetRef", TARGET_REF, omitempty=False, required=True),
-        Field("Default", "default", CONF, omitempty=True),
-    ),
-)
-_TO = Struct(
-    "To",
-    (
-        Field("TargetRef", "targetRef", TARGET_REF, omitempty=False, required=True),
-        Field("Default", "default", CONF, omitempty=True),
-    ),
-)
+_FROM = targeted_item("From", CONF)
+_TO = targeted_item("To", CONF)
 
-SPEC = Struct(
-    "MeshFaultInjection",
-    (
-        opt("TargetRef", "targetRef", TARGET_REF),
-        Field("From", "from", List(_FROM), omitempty=True),
-        Field("To", "to", List(_TO), omitempty=True),
-    ),
-)
+SPEC = policy_spec("MeshFaultInjection", ("from", _FROM), ("to", _TO))
 """The whole `spec`, for validation, structural defaulting and display."""
 
 
 @cache
 def spec_with_rules(match: Struct) -> Struct:
     """The 2.13 `spec`: `rules[]` items with optional `matches` and a required `default`."""
-    rule = Struct(
-        "Rule",
-        (
-            opt("Matches", "matches", List(match)),
-            req("Default", "default", CONF),
-        ),
-    )
-    return Struct(
-        "MeshFaultInjection",
-        (
-            opt("TargetRef", "targetRef", TARGET_REF),
-            Field("From", "from", List(_FROM), omitempty=True),
-            Field("To", "to", List(_TO), omitempty=True),
-            Field("Rules", "rules", List(rule), omitempty=True),
-        ),
-    )
+    rules = rule_item(CONF, matches=match, required_default=True)
+    return policy_spec("MeshFaultInjection", ("from", _FROM), ("to", _TO), ("rules", rules))

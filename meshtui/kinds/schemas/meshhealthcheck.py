@@ -13,7 +13,11 @@ from meshtui.kinds.gotypes import (
     Struct,
     opt,
 )
-from meshtui.kinds.schemas.common import HEADER_KEY_VALUE, TARGET_REF
+from meshtui.kinds.schemas.common import (
+    HEADER_KEY_VALUE,
+    policy_spec,
+    targeted_item,
+)
 
 HEADER_MODIFIER = Struct(
     "HeaderModifier",
@@ -80,19 +84,5 @@ accepted. No field has a CRD default: the values the docs give for `interval` (1
 they never appear in a merged conf.
 """
 
-_TO = Struct(
-    "To",
-    (
-        Field("TargetRef", "targetRef", TARGET_REF, omitempty=False, required=True),
-        Field("Default", "default", CONF, omitempty=True),
-    ),
-)
-
-SPEC = Struct(
-    "MeshHealthCheck",
-    (
-        opt("TargetRef", "targetRef", TARGET_REF),
-        Field("To", "to", List(_TO), omitempty=True),
-    ),
-)
+SPEC = policy_spec("MeshHealthCheck", ("to", targeted_item("To", CONF)))
 """The whole `spec`, for validation, structural defaulting and display."""

@@ -8,7 +8,12 @@ from __future__ import annotations
 from functools import cache
 
 from meshtui.kinds.gotypes import BOOL, DURATION, UINT, Field, List, Struct, opt, req
-from meshtui.kinds.schemas.common import HEADER_KEY_VALUE, TARGET_REF
+from meshtui.kinds.schemas.common import (
+    HEADER_KEY_VALUE,
+    policy_spec,
+    rule_item,
+    targeted_item,
+)
 
 RATE = Struct(
     "Rate",
@@ -62,50 +67,15 @@ LOCAL = Struct(
 CONF = Struct("Conf", (opt("Local", "local", LOCAL),))
 """The conf merged for `from[]`, `to[]` and `rules[]` items."""
 
-_FROM = Struct(
-    "From",
-    (
-        Field("TargetRef", "targetRef", TARGET_REF, omitempty=False, required=True),
-        Field("Default", "default", CONF, omitempty=True),
-    ),
-)
-_TO = Struct(
-    "To",
-    (
-        Field("TargetRef", "targetRef", TARGET_REF, omitempty=False, required=True),
-        Field("Default", "default", CONF, omitempty=True),
-    ),
-)
-_RULE = Struct("Rule", (Field("Default", "default", CONF, omitempty=True),))
+_FROM = targeted_item("From", CONF)
+_TO = targeted_item("To", CONF)
 
-SPEC = Struct(
-    "MeshRateLimit",
-    (
-        opt("TargetRef", "targetRef", TARGET_REF),
-        Field("From", "from", List(_FROM), omitempty=True),
-        Field("To", "to", List(_TO), omitempty=True),
-        Field("Rules", "rules", List(_RULE), omitempty=True),
-    ),
-)
+SPEC = policy_spec("MeshRateLimit", ("from", _FROM), ("to", _TO), ("rules", rule_item(CONF)))
 """The whole `spec`, for validation, structural defaulting and display."""
 
 
 @cache
 def spec_with_matches(match: Struct) -> Struct:
     """The 2.14 `spec`: each `rules[]` item may carry `matches` (a list of `match`)."""
-    rule = Struct(
-        "Rule",
-        (
-            opt("Matches", "matches", List(match)),
-            Field("Default", "default", CONF, omitempty=True),
-        ),
-    )
-    return Struct(
-        "MeshRateLimit",
-        (
-            opt("TargetRef", "targetRef", TARGET_REF),
-            Field("From", "from", List(_FROM), omitempty=True),
-            Field("To", "to", List(_TO), omitempty=True),
-            Field("Rules", "rules", List(rule), omitempty=True),
-        ),
-    )
+    rules = rule_item(CONF, matches=match)
+    return policy_spec("MeshRateLimit", ("from", _FROM), ("to", _TO), ("rules", rules))

@@ -15,7 +15,12 @@ from meshtui.kinds.gotypes import (
     opt,
     req,
 )
-from meshtui.kinds.schemas.common import HEADER_MATCH, HEADER_NAME, TARGET_REF
+from meshtui.kinds.schemas.common import (
+    HEADER_MATCH,
+    HEADER_NAME,
+    policy_spec,
+    targeted_item,
+)
 
 GRPC_RETRY_ON = ("Canceled", "DeadlineExceeded", "Internal", "ResourceExhausted", "Unavailable")
 
@@ -95,19 +100,5 @@ CONF = Struct(
 )
 """The conf merged for `to[]` items; `retryOn` lists are replaced, not appended."""
 
-_TO = Struct(
-    "To",
-    (
-        Field("TargetRef", "targetRef", TARGET_REF, omitempty=False, required=True),
-        Field("Default", "default", CONF, omitempty=True),
-    ),
-)
-
-SPEC = Struct(
-    "MeshRetry",
-    (
-        opt("TargetRef", "targetRef", TARGET_REF),
-        Field("To", "to", List(_TO), omitempty=True),
-    ),
-)
+SPEC = policy_spec("MeshRetry", ("to", targeted_item("To", CONF)))
 """The whole `spec`, for validation, structural defaulting and display."""

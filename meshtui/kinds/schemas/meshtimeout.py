@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from functools import cache
 
-from meshtui.kinds.gotypes import DURATION, Field, List, Struct, opt
-from meshtui.kinds.schemas.common import TARGET_REF
+from meshtui.kinds.gotypes import DURATION, Struct, opt
+from meshtui.kinds.schemas.common import policy_spec, rule_item, targeted_item
 
 HTTP = Struct(
     "Http",
@@ -31,50 +31,15 @@ CONF = Struct(
 )
 """The conf merged for `to[]`, `from[]` and `rules[]` items."""
 
-_TO = Struct(
-    "To",
-    (
-        Field("TargetRef", "targetRef", TARGET_REF, omitempty=False, required=True),
-        Field("Default", "default", CONF, omitempty=True),
-    ),
-)
-_FROM = Struct(
-    "From",
-    (
-        Field("TargetRef", "targetRef", TARGET_REF, omitempty=False, required=True),
-        Field("Default", "default", CONF, omitempty=True),
-    ),
-)
-_RULE = Struct("Rule", (Field("Default", "default", CONF, omitempty=True),))
+_TO = targeted_item("To", CONF)
+_FROM = targeted_item("From", CONF)
 
-SPEC = Struct(
-    "MeshTimeout",
-    (
-        opt("TargetRef", "targetRef", TARGET_REF),
-        Field("To", "to", List(_TO), omitempty=True),
-        Field("From", "from", List(_FROM), omitempty=True),
-        Field("Rules", "rules", List(_RULE), omitempty=True),
-    ),
-)
+SPEC = policy_spec("MeshTimeout", ("to", _TO), ("from", _FROM), ("rules", rule_item(CONF)))
 """The whole `spec`, for validation, structural defaulting and display."""
 
 
 @cache
 def spec_with_matches(match: Struct) -> Struct:
     """The 2.14 `spec`: each `rules[]` item may carry `matches` (a list of `match`)."""
-    rule = Struct(
-        "Rule",
-        (
-            opt("Matches", "matches", List(match)),
-            Field("Default", "default", CONF, omitempty=True),
-        ),
-    )
-    return Struct(
-        "MeshTimeout",
-        (
-            opt("TargetRef", "targetRef", TARGET_REF),
-            Field("To", "to", List(_TO), omitempty=True),
-            Field("From", "from", List(_FROM), omitempty=True),
-            Field("Rules", "rules", List(rule), omitempty=True),
-        ),
-    )
+    rules = rule_item(CONF, matches=match)
+    return policy_spec("MeshTimeout", ("to", _TO), ("from", _FROM), ("rules", rules))

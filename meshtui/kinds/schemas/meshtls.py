@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from meshtui.kinds.gotypes import Field, List, Struct, enum, opt
-from meshtui.kinds.schemas.common import TARGET_REF, TLS_CIPHERS, TLS_VERSION
+from meshtui.kinds.schemas.common import (
+    TLS_CIPHERS,
+    TLS_VERSION,
+    policy_spec,
+    rule_item,
+    targeted_item,
+)
 
 CONF = Struct(
     "Conf",
@@ -15,21 +21,5 @@ CONF = Struct(
 )
 """The conf merged for `from[]` and `rules[]` items; `tlsCiphers` is a plain slice."""
 
-_FROM = Struct(
-    "From",
-    (
-        Field("TargetRef", "targetRef", TARGET_REF, omitempty=False, required=True),
-        Field("Default", "default", CONF, omitempty=True),
-    ),
-)
-_RULE = Struct("Rule", (Field("Default", "default", CONF, omitempty=True),))
-
-SPEC = Struct(
-    "MeshTLS",
-    (
-        opt("TargetRef", "targetRef", TARGET_REF),
-        Field("From", "from", List(_FROM), omitempty=True),
-        Field("Rules", "rules", List(_RULE), omitempty=True),
-    ),
-)
+SPEC = policy_spec("MeshTLS", ("from", targeted_item("From", CONF)), ("rules", rule_item(CONF)))
 """The whole `spec`, for validation, structural defaulting and display."""

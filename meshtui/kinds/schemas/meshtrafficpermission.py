@@ -9,29 +9,17 @@ from __future__ import annotations
 
 from functools import cache
 
-from meshtui.kinds.gotypes import Field, List, Struct, enum, opt, req
-from meshtui.kinds.schemas.common import TARGET_REF
+from meshtui.kinds.gotypes import List, Struct, enum, opt
+from meshtui.kinds.schemas.common import policy_spec, rule_item, targeted_item
 
 ACTIONS = ("Allow", "Deny", "AllowWithShadowDeny")
 
 CONF = Struct("Conf", (opt("Action", "action", enum(*ACTIONS)),))
 """The conf merged for `from[]` items: a single `action`, replaced like any scalar."""
 
-_FROM = Struct(
-    "From",
-    (
-        Field("TargetRef", "targetRef", TARGET_REF, omitempty=False, required=True),
-        Field("Default", "default", CONF, omitempty=True),
-    ),
-)
+_FROM = targeted_item("From", CONF)
 
-SPEC = Struct(
-    "MeshTrafficPermission",
-    (
-        opt("TargetRef", "targetRef", TARGET_REF),
-        Field("From", "from", List(_FROM), omitempty=True),
-    ),
-)
+SPEC = policy_spec("MeshTrafficPermission", ("from", _FROM))
 """The whole `spec`, for validation, structural defaulting and display."""
 
 
@@ -51,12 +39,5 @@ def rule_conf(match: Struct) -> Struct:
 @cache
 def spec_with_rules(match: Struct) -> Struct:
     """The 2.12 `spec`: `from` and `rules` are pointers to slices (`[]` is kept)."""
-    rule = Struct("Rule", (req("Default", "default", rule_conf(match)),))
-    return Struct(
-        "MeshTrafficPermission",
-        (
-            opt("TargetRef", "targetRef", TARGET_REF),
-            opt("From", "from", List(_FROM)),
-            opt("Rules", "rules", List(rule)),
-        ),
-    )
+    rules = rule_item(rule_conf(match), required_default=True)
+    return policy_spec("MeshTrafficPermission", ("from", _FROM), ("rules", rules), pointers=True)
