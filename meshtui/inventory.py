@@ -27,6 +27,7 @@ from meshtui.parse import (
     dataplane_zones,
     dedupe,
     duplicate_problem,
+    is_kubernetes_form,
     parse_batch,
 )
 from meshtui.parse.labels import ControlPlane
@@ -249,10 +250,7 @@ class Inventory:
 
 
 def _has_kube(documents: Iterable[RawDocument]) -> bool:
-    return any(
-        isinstance(d.body, Mapping) and ("apiVersion" in d.body or "metadata" in d.body)
-        for d in documents
-    )
+    return any(is_kubernetes_form(d.body) for d in documents)
 
 
 def _pending(update: OriginUpdate) -> OriginState:

@@ -252,10 +252,15 @@ def _context_mattered(res: Resource, written: Mapping[str, str], cp: ControlPlan
     return any(k in res.labels and k not in written for k in (ORIGIN, ZONE, ENV))
 
 
+def is_kubernetes_form(body: Any) -> bool:
+    """A Kubernetes object (`apiVersion` or `metadata`), not a Universal resource."""
+    return isinstance(body, Mapping) and ("apiVersion" in body or "metadata" in body)
+
+
 def _kube_bodies(documents: Iterable[RawDocument]) -> Iterable[Mapping[str, Any]]:
     for doc in documents:
         body = doc.body
-        if not isinstance(body, Mapping) or not ("apiVersion" in body or "metadata" in body):
+        if not is_kubernetes_form(body):
             continue
         if body.get("kind") == "List" and isinstance(body.get("items"), list):
             yield from (item for item in body["items"] if isinstance(item, Mapping))
@@ -329,7 +334,7 @@ def _classify(
             _problem(doc.source, "", "the document is not a mapping; expected a resource")
         )
         return
-    if "apiVersion" in body or "metadata" in body:
+    if is_kubernetes_form(body):
         kube.append(_Candidate(doc.source, "", body))
     elif "type" in body:
         universal.append((doc.source, body))
@@ -342,8 +347,7 @@ def _classify(
 def _is_list(body: Any) -> bool:
     """A Kubernetes `kind: List`, whose items are objects of their own."""
     return (
-        isinstance(body, Mapping)
-        and ("apiVersion" in body or "metadata" in body)
+        is_kubernetes_form(body)
         and body.get("kind") == "List"
         and isinstance(body.get("items"), list)
     )
