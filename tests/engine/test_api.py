@@ -15,7 +15,7 @@ from meshtui.engine.kri import Kri, KriError
 from meshtui.parse import ContextOptions, parse_documents
 from meshtui.sources.files import parse_text
 from meshtui.versions import KumaVersion
-from tests.engine.test_rules_support import yaml_text
+from tests.engine.rules_support import yaml_text
 from tests.versions import V2_10, V2_11, V2_12, V2_13, V2_14
 
 LABELS = {"kuma.io/zone": "zone-1", "k8s.kuma.io/namespace": "demo"}

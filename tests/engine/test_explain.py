@@ -25,7 +25,7 @@ from meshtui.engine.merging import merge_confs
 from meshtui.engine.rules import conf_type
 from meshtui.model import MESH_REF, Policy, Resource
 from meshtui.versions import KumaVersion
-from tests.engine.test_rules_support import (
+from tests.engine.rules_support import (
     WEB,
     dataplane,
     external_service,

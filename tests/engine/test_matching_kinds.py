@@ -16,7 +16,7 @@ import pytest
 
 from meshtui.engine.inspect import affected_dataplanes_body
 from meshtui.engine.matching import Selection
-from tests.engine.kuma import (
+from tests.engine.matching_support import (
     ABSENT,
     MESH_REF,
     dataplane_doc,

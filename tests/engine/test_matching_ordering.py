@@ -14,7 +14,7 @@ import pytest
 
 from meshtui.engine.ordering import compare_policies, sort_policies
 from meshtui.model import Policy
-from tests.engine.kuma import (
+from tests.engine.matching_support import (
     ABSENT,
     MESH_REF,
     dataplane_doc,

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from meshtui.engine.inspect import affected_dataplanes_body
-from tests.engine.kuma import (
+from tests.engine.matching_support import (
     ABSENT,
     MESH_REF,
     dataplane_doc,

@@ -13,7 +13,7 @@ import pytest
 
 from meshtui.engine.matching import Selection, select, select_gateway
 from meshtui.versions import KumaVersion
-from tests.engine.test_rules_support import MESH_REF, dataplane, inbound, load, mesh, policy
+from tests.engine.rules_support import MESH_REF, dataplane, inbound, load, mesh, policy
 from tests.versions import V2_10, V2_11, V2_12, V2_13, V2_14
 
 MT = "MeshTimeout"

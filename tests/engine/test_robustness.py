@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.engine.kuma import index, load, rules_for
+from tests.engine.matching_support import index, load, rules_for
 
 ROUTE_LOOP = """
 type: Mesh

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.engine.test_rules_support import (
+from tests.engine.rules_support import (
     MESH_REF,
     WEB,
     WEB_INBOUND,

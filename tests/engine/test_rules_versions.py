@@ -13,7 +13,7 @@ import pytest
 
 from meshtui.engine.rules import match_key, type_rules
 from meshtui.versions import KumaVersion
-from tests.engine.test_rules_support import (
+from tests.engine.rules_support import (
     MESH_REF,
     WEB,
     WEB_INBOUND,

@@ -14,7 +14,7 @@ import pytest
 
 from meshtui.engine.inspect import to_json
 from meshtui.engine.rules import hash_matches
-from tests.engine.test_rules_support import (
+from tests.engine.rules_support import (
     MESH_REF,
     WEB,
     WEB_INBOUND,

@@ -12,7 +12,7 @@ import pytest
 from meshtui.model import Resource
 from meshtui.parse.labels import RoleError, compute_policy_role
 from meshtui.versions import KumaVersion
-from tests.engine.kuma import (
+from tests.engine.matching_support import (
     MESH_REF,
     errors,
     k8s_policy,

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.engine.kuma import (
+from tests.engine.matching_support import (
     MESH_REF,
     dataplane_doc,
     errors,

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from meshtui.cli import main
-from tests.engine.kuma import (
+from tests.engine.matching_support import (
     MESH_REF,
     k8s_policy,
     mesh_doc,

@@ -29,7 +29,7 @@ from meshtui.kinds.gojson import canon
 from meshtui.kinds.gotypes import Field, List, Map, Ptr, Struct
 from meshtui.kinds.schemas import POLICY_CONFS
 from meshtui.kinds.schemas.common import BACKEND_REF
-from tests.engine import kuma
+from tests.engine import matching_support as kuma
 
 Conf = dict[str, Any]
 
