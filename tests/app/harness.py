@@ -130,6 +130,11 @@ def detail_labels(app: MeshtuiApp) -> list[str]:
     return [node.label for node in view.tree.walk()]
 
 
+def conf_line(label: str) -> str:
+    """A conf line of the rules tree without its blame (`  ← policy to[0] ...`)."""
+    return label.split("  ← ")[0]
+
+
 def find_node(app: MeshtuiApp, predicate: Callable[[DetailNode], bool]) -> DetailNode:
     """The first detail node satisfying `predicate`."""
     view = app.dashboard.detail.view
