@@ -29,7 +29,7 @@ from meshtui.inventory import Diff, Inventory
 from meshtui.messages import CountsWanted, DetailWanted, EvaluationWanted
 from meshtui.present.commands import run_command
 from meshtui.present.detail import DetailBuilt, DetailRequest
-from meshtui.present.explaining import EXPLAIN, WHY, subject, unavailable
+from meshtui.present.explaining import EXPLAIN, EXPLAINED_VIEWS, WHY, subject, unavailable
 from meshtui.present.highlights import Highlights
 from meshtui.present.navigator import Navigator, NavState
 from meshtui.present.requests import DetailFeed
@@ -266,6 +266,8 @@ class DashboardScreen(Screen[None]):
             # `/` and `:` are priority bindings: in a field they are typed, and over the
             # help screen they do nothing
             return self.app.screen is self and not isinstance(self.focused, Input)
+        if action in ("explain", "why"):
+            return self.nav.state.view in EXPLAINED_VIEWS  # not offered over services, problems
         return True
 
     def action_help(self) -> None:
@@ -368,6 +370,8 @@ class DashboardScreen(Screen[None]):
         state = self.nav.state
         if state.mesh != before.mesh:
             self._ask_evaluation()
+        if state.view != before.view:
+            self.refresh_bindings()
         if replace(state, selected=before.selected, detail_mode=before.detail_mode) != before:
             self._sync_filter_field()
             if (state.mesh, state.namespaces, state.role) != (

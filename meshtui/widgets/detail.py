@@ -3,7 +3,8 @@
 The tree follows each `DetailView`: a new subject replaces it, an update of the same
 subject is patched in place (by stable node id), keeping which nodes are expanded and
 where the cursor is; children of a collapsed node are only added when it is expanded.
-The tree shown just before comes back as it was left (`esc` after a jump, `e` twice).
+A new tree puts the cursor (once there is one) on its first line; the tree shown just
+before comes back as it was left (`esc` after a jump, `e` twice).
 A `lazy` node has no children yet: opening it shows `…` and posts `Opened`, and the
 children arrive with the next view. `enter` on a node with a target posts `Jump`;
 nodes recently changed are drawn in the `changed` style. YAML is syntax-highlighted.
@@ -120,6 +121,8 @@ class RulesTree(Tree[DetailNode]):
                 self.root.expand()
             if back is not None and back[2]:
                 self.call_after_refresh(self._restore, back[2], back[3])
+            elif self.cursor_line != -1:
+                self.cursor_line = 0  # a new tree is read from its top
             return
         cursor = self.cursor_node.data.node_id if self.cursor_node and self.cursor_node.data else ""
         scroll_y = self.scroll_y
