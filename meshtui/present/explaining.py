@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
+from typing import Any
 
 from meshtui.engine.evaluation import DataplaneRules, MeshEvaluation
 from meshtui.engine.explain import (
@@ -53,7 +54,7 @@ from meshtui.present.explain import path_text
 from meshtui.present.navigator import NavState
 from meshtui.present.nodes import folded, who
 from meshtui.present.tables import namespace_label, row_key
-from meshtui.present.text import literal
+from meshtui.present.text import literal, yaml_lines
 from meshtui.views import DetailNode, DetailView, ResourceRow
 
 EXPLAIN = "explain"
@@ -277,7 +278,7 @@ def _explained_rules(
         if flat and len(explanations) == 1:
             return list(parts)
         where = literal(rule.where)
-        label = rule.type if where == section else f"{rule.type}  {where}"
+        label = rule.type if where in (section, "proxy") else f"{rule.type}  {where}"
         if len(explanations) > 1:
             label += f"  (conf {i + 1} of {len(explanations)})"
         out.append(DetailNode(node_id, label, parts))
@@ -317,24 +318,53 @@ def _explanation_parts(node_id: str, rule: RuleExplanation) -> tuple[DetailNode,
     return tuple(nodes)
 
 
+SHORT_VALUE = 40
+"""Values quoted inside a line (what a field overrode, what it lost to) are cut to this
+many characters, so the policy named after them stays in sight."""
+
+
+def short_value(value: Any) -> str:
+    """`value_text(value)`, cut to `SHORT_VALUE` characters."""
+    text = value_text(value)
+    return text if len(text) <= SHORT_VALUE else text[: SHORT_VALUE - 1] + "…"
+
+
+def _named(policy: Policy) -> str:
+    """`consumer-timeout (first-consumer)`: short enough to keep a field's line in sight
+    (the merge order below names role, origin and zone too)."""
+    res = policy.resource
+    return f"{literal(res.display_name)} ({literal(namespace_label(res))})"
+
+
 def _field_node(node_id: str, blamed: FieldBlame) -> DetailNode:
-    label = f"{path_text(blamed.path)}: {value_text(blamed.value)}"
+    """`path: value  ← winner entry`; a list or object value is drawn as YAML under it."""
+    value = blamed.value
+    block = isinstance(value, dict | list) and bool(value)
+    label = f"{path_text(blamed.path)}:" + ("" if block else f" {value_text(value)}")
+    lines = (
+        tuple(
+            DetailNode(f"{node_id}/v{i}", literal(line), style="muted")
+            for i, line in enumerate(yaml_lines(value))
+        )
+        if block
+        else ()
+    )
     winner = blamed.winner
     if winner is None:
-        return DetailNode(node_id, label + "  (no entry sets it: the merge wrote it)")
-    label += f"  ← {who(winner.policy.resource)}  {winner.entry}"
+        return DetailNode(node_id, label + "  (no entry sets it: the merge wrote it)", lines)
+    label += f"  ← {_named(winner.policy)}  {winner.entry}"
     if blamed.appended:
         label += "  (appended)"
     overridden = tuple(
         DetailNode(
             f"{node_id}/x{i}",
-            f"overrides {value_text(s.value)}  from {who(s.policy.resource)}  {s.entry}",
+            f"overrides {short_value(s.value)}  from {_named(s.policy)}  {s.entry}",
             target=row_key(s.policy.resource),
             style="muted",
         )
         for i, s in enumerate(reversed(blamed.overridden))
     )
-    return DetailNode(node_id, label, overridden, target=row_key(winner.policy.resource))
+    return DetailNode(node_id, label, (*overridden, *lines), target=row_key(winner.policy.resource))
 
 
 # ---------------------------------------------------------------------------------------
@@ -394,7 +424,9 @@ def _why_nodes(why: WhyNot) -> list[DetailNode]:
             )
         )
     wins = tuple(
-        DetailNode(f"why/wins/{i}", f"{literal(where)}  {path_text(f.path)}: {value_text(f.value)}")
+        DetailNode(
+            f"why/wins/{i}", f"{literal(where)}  {path_text(f.path)}: {short_value(f.value)}"
+        )
         for i, (where, f) in enumerate(why.wins)
     )
     loses = tuple(
@@ -413,13 +445,13 @@ def _why_nodes(why: WhyNot) -> list[DetailNode]:
 
 def _lost_node(node_id: str, why: WhyNot, where: str, blamed: FieldBlame) -> DetailNode:
     mine = next((s for s in blamed.overridden if s.policy is why.policy), None)
-    value = value_text(mine.value) if mine is not None else "?"
+    value = short_value(mine.value) if mine is not None else "?"
     label = f"{literal(where)}  {path_text(blamed.path)}: {value}"
     winner = blamed.winner
     if winner is None:
         return DetailNode(node_id, label)
     label += (
-        f"  → {value_text(blamed.value)} from {literal(winner.policy.resource.display_name)}"
+        f"  → {short_value(blamed.value)} from {literal(winner.policy.resource.display_name)}"
         f" {winner.entry}"
     )
     return DetailNode(node_id, label, target=row_key(winner.policy.resource))
