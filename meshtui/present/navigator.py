@@ -100,7 +100,8 @@ class Navigator:
         self._state = replace(self._state, detail_mode=mode)
 
     def toggle_detail_mode(self) -> None:
-        mode = "yaml" if self._state.detail_mode == "tree" else "tree"
+        """`y`: the YAML, or back to the tree from it."""
+        mode = "tree" if self._state.detail_mode == "yaml" else "yaml"
         self._state = replace(self._state, detail_mode=mode)
 
     def choose_namespace(self, name: str) -> None:
