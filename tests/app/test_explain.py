@@ -7,10 +7,12 @@ import threading
 from pathlib import Path
 
 import pytest
+from textual.pilot import Pilot
 from textual.widgets import HelpPanel, Markdown
 
+from meshtui.app import MeshtuiApp
 from meshtui.present.detail import DetailBuilt, DetailRequest, build_detail
-from meshtui.views import DetailView
+from meshtui.views import DetailNode, DetailView
 from tests.app.harness import (
     CONSUMER_TIMEOUT,
     FIRST,
@@ -30,12 +32,20 @@ from tests.app.harness import (
     started,
     state,
     wait_for,
+    write_team,
 )
 from tests.app.test_navigation import cursor_node, tree_cursor_to
 
 OUTBOUND_TITLE = (
     "Explain  consumer (first-consumer)  ·  MeshTimeout outbound MeshService kuma-demo/demo-app"
 )
+
+
+async def on_the_seed_timeout(pilot: Pilot[None], app: MeshtuiApp) -> DetailNode:
+    """Load the seed, open first-consumer's tree and put the cursor on its requestTimeout."""
+    await started(pilot, app)
+    await press(pilot, "enter")
+    return await tree_cursor_to(pilot, app, lambda n: "requestTimeout: 3s" in n.label)
 
 
 def shown(app: object) -> DetailView:
@@ -47,9 +57,7 @@ def shown(app: object) -> DetailView:
 async def test_a_conf_line_names_its_winning_entry_and_enter_opens_that_policy() -> None:
     app = folder_app(SEED)
     async with app.run_test(size=(160, 45)) as pilot:
-        await started(pilot, app)
-        await press(pilot, "enter")
-        line = await tree_cursor_to(pilot, app, lambda n: "requestTimeout: 3s" in n.label)
+        line = await on_the_seed_timeout(pilot, app)
         assert line.label == "  requestTimeout: 3s  ← consumer-timeout to[0] · overrides 1s"
         await press(pilot, "enter")
         assert state(app).selected_key == CONSUMER_TIMEOUT
@@ -60,9 +68,7 @@ async def test_a_conf_line_names_its_winning_entry_and_enter_opens_that_policy()
 async def test_e_explains_the_rule_under_the_cursor_and_e_again_returns_to_that_line() -> None:
     app = folder_app(SEED)
     async with app.run_test(size=(160, 45)) as pilot:
-        await started(pilot, app)
-        await press(pilot, "enter")
-        line = await tree_cursor_to(pilot, app, lambda n: "requestTimeout: 3s" in n.label)
+        line = await on_the_seed_timeout(pilot, app)
         await press(pilot, "e")
         assert state(app).detail_mode == "explain"
         view = shown(app)
@@ -96,9 +102,7 @@ async def test_e_from_the_list_explains_the_whole_dataplane_and_esc_returns() ->
 async def test_enter_on_a_winner_opens_the_policy_and_esc_comes_back_to_the_explanation() -> None:
     app = folder_app(SEED)
     async with app.run_test(size=(160, 45)) as pilot:
-        await started(pilot, app)
-        await press(pilot, "enter")
-        await tree_cursor_to(pilot, app, lambda n: "requestTimeout: 3s" in n.label)
+        await on_the_seed_timeout(pilot, app)
         await press(pilot, "e")
         field = await tree_cursor_to(pilot, app, lambda n: n.label.startswith("http."))
         await press(pilot, "enter")
@@ -192,20 +196,7 @@ async def test_explanations_are_built_in_the_detail_worker_for_the_row_a_held_ke
 ) -> None:
     """As for the tree: 30 presses of j in explain mode build one explanation, the last
     row's, and never on the UI thread."""
-    docs = ["apiVersion: kuma.io/v1alpha1\nkind: Mesh\nmetadata:\n  name: default\n"]
-    docs += [
-        f"""apiVersion: kuma.io/v1alpha1
-kind: Dataplane
-mesh: default
-metadata: {{name: app-{i:02d}, namespace: team}}
-spec:
-  networking:
-    address: 10.0.0.{i + 1}
-    inbound: [{{port: 8080, tags: {{kuma.io/service: app-{i:02d}_team_svc_8080}}}}]
-"""
-        for i in range(40)
-    ]
-    (tmp_path / "mesh.yaml").write_text("---\n".join(docs))
+    write_team(tmp_path, 40)
     built: list[tuple[str, str, bool]] = []
     build = build_detail
 
