@@ -317,3 +317,25 @@ def test_names_from_resources_are_escaped(tmp_path: Path) -> None:
     assert any("← [red]timeout[/red] ((none))  to[0]" in t for t in _labels(explained))
     assert why.title.endswith("→  esc-\\x1b[31m-dp ((none))")
     assert "Dataplane  esc-\\x1b[31m-dp ((none))" in _labels(why)
+
+
+@pytest.mark.parametrize("version", PROFILES.values(), ids=str)
+def test_why_says_applies_exactly_for_the_policies_the_rules_matched(version: KumaVersion) -> None:
+    """Under every profile, for every policy and proxy of the sample, the why view's verdict
+    agrees with the merged rules (a policy applies if and only if it is matched there)."""
+    pairs = 0
+    for ev in _evaluations(version):
+        policies = [p for typed in ev.index.policies.values() for p in typed]
+        for name, dataplane in sorted(ev.index.dataplanes.items()):
+            rules = ev.rules(name)
+            assert rules is not None
+            matched = {p.key for t in rules.types for p in t.matched}
+            for policy in policies:
+                view = why_detail(ev, policy, dataplane)
+                assert view.subtitle.startswith("applies") == (policy.key in matched), (
+                    version,
+                    name,
+                    policy.key,
+                )
+                pairs += 1
+    assert pairs > 100
