@@ -156,7 +156,9 @@ def _inbound_section(
                 for i, r in enumerate(legacy)
             )
             children.append(
-                DetailNode(f"{node_id}/{t.type}/from", f"{t.type}  (from, by client tags)", kids)
+                DetailNode(
+                    inbound_from_id(listener, t.type), f"{t.type}  (from, by client tags)", kids
+                )
             )
     if not children:
         children.append(DetailNode(f"{node_id}/none", "no inbound policy", style="muted"))
@@ -234,6 +236,11 @@ def inbound_id(listener: Listener) -> str:
 def inbound_rule_id(listener: Listener, policy_type: str, position: int) -> str:
     """The node id of an inbound rule (`rules[]`/`from[]` merged) of one policy type."""
     return f"{inbound_id(listener)}/{policy_type}/r{position}"
+
+
+def inbound_from_id(listener: Listener, policy_type: str) -> str:
+    """The node id of the line that groups an inbound's legacy `from` rules of one type."""
+    return f"{inbound_id(listener)}/{policy_type}/from"
 
 
 def inbound_legacy_id(listener: Listener, policy_type: str, position: int) -> str:

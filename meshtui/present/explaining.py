@@ -41,6 +41,7 @@ from meshtui.present.blame import RuleBlame, value_text
 from meshtui.present.dataplane import (
     OPEN_OUTBOUNDS,
     exclusive_services,
+    inbound_from_id,
     inbound_id,
     inbound_legacy_id,
     inbound_rule_id,
@@ -150,6 +151,9 @@ class _Part:
     section: str
     """That section, in words."""
     explain: Callable[[], list[RuleExplanation]]
+    group: str = ""
+    """The node id of a tree line that groups it with others and is not a prefix of its own
+    (an inbound's legacy `from` rules of one type)."""
 
 
 def _parts(ev: MeshEvaluation, rules: DataplaneRules) -> list[_Part]:
@@ -168,7 +172,11 @@ def _parts(ev: MeshEvaluation, rules: DataplaneRules) -> list[_Part]:
                 parts.append(_Part(inbound_rule_id(listener, t.type, i), *section, explain))
             for i in range(len(t.from_rules.get(listener, ()))):
                 explain = partial(blame.legacy_rule, t, listener, i)
-                parts.append(_Part(inbound_legacy_id(listener, t.type, i), *section, explain))
+                node_id, group = (
+                    inbound_legacy_id(listener, t.type, i),
+                    inbound_from_id(listener, t.type),
+                )
+                parts.append(_Part(node_id, *section, explain, group))
     outbounds = [(t, rule) for t in rules.types for rule in t.resource_rules]
     outbounds.sort(key=lambda e: (e[1].resource.type != "Mesh", _target(e[1])))
     for t, rule in outbounds:
@@ -200,7 +208,7 @@ def scope(parts: Sequence[_Part], focus: str) -> tuple[list[_Part], str]:
         inside = [p for p in parts if _within(focus, p.node_id)]
         if inside:
             return inside[-1:], ""
-        under = [p for p in parts if _within(p.node_id, focus)]
+        under = [p for p in parts if _within(p.node_id, focus) or p.group == focus]
         if under:
             return under, ""
     return list(parts), "every merged conf"

@@ -170,6 +170,18 @@ networking:
 """
 
 
+def test_e_on_the_line_grouping_an_inbounds_tag_rules_explains_those(
+    seed: MeshEvaluation,
+) -> None:
+    redis = "redis-7b9c6f5d8-4mzqt.kuma-demo"
+    view = explain_detail(seed, redis, "in:6379/MeshTrafficPermission/from")
+    assert view.title == (
+        "Explain  redis-7b9c6f5d8-4mzqt (kuma-demo)  ·"
+        "  MeshTrafficPermission from-tags 10.244.0.13:6379 [every kuma.io/service]"
+    )
+    assert "action: Allow  ← mtp (kuma-demo)  from[0]" in _labels(view)
+
+
 def test_a_proxy_without_merged_confs_says_so(tmp_path: Path) -> None:
     ev = _folder_evaluation(tmp_path, LONELY)
     view = explain_detail(ev, "lonely", "")
