@@ -29,6 +29,7 @@ from meshtui.inventory import Diff, Inventory
 from meshtui.messages import CountsWanted, DetailWanted, EvaluationWanted
 from meshtui.present.commands import run_command
 from meshtui.present.detail import DetailBuilt, DetailRequest
+from meshtui.present.explaining import EXPLAIN, EXPLAINED_VIEWS, WHY, subject, unavailable
 from meshtui.present.highlights import Highlights
 from meshtui.present.navigator import Navigator, NavState
 from meshtui.present.requests import DetailFeed
@@ -57,6 +58,8 @@ class DashboardScreen(Screen[None]):
         Binding("slash", "filter", "Filter", priority=True),
         Binding("colon", "command", "Command", priority=True),
         Binding("y", "toggle_yaml", "YAML"),
+        Binding("e", "explain", "Explain"),
+        Binding("w", "why", "Why (not)"),
         Binding("f", "toggle_full_screen", "Full screen"),
         Binding("escape", "go_back", "Back"),
         Binding("1", "show('dataplanes')", "Dataplanes", show=False),
@@ -88,6 +91,8 @@ class DashboardScreen(Screen[None]):
         self._detail_asked = False
         self._asked_evaluation: tuple[str, Inventory] | None = None
         self._counting: dict[str, MeshEvaluation] = {}
+        self._explain_focus = ""
+        """The rules tree line `e` was pressed on (``""``: the whole dataplane)."""
 
     # ------------------------------------------------------------------ layout
 
@@ -261,6 +266,8 @@ class DashboardScreen(Screen[None]):
             # `/` and `:` are priority bindings: in a field they are typed, and over the
             # help screen they do nothing
             return self.app.screen is self and not isinstance(self.focused, Input)
+        if action in ("explain", "why"):
+            return self.nav.state.view in EXPLAINED_VIEWS  # not offered over services, problems
         return True
 
     def action_help(self) -> None:
@@ -304,6 +311,32 @@ class DashboardScreen(Screen[None]):
     def action_toggle_yaml(self) -> None:
         self._navigate(self.nav.toggle_detail_mode)
 
+    def action_explain(self) -> None:
+        """`e`: explain the conf under the rules tree's cursor (the whole dataplane when
+        the tree is not focused): who set each field, what it overrode, the merge order.
+        Again: back to the tree."""
+        self._explaining(EXPLAIN)
+
+    def action_why(self) -> None:
+        """`w`: why the selected policy does (not) apply to the dataplane selected last, or
+        the selected dataplane to the policy selected last. Again: back to the tree."""
+        self._explaining(WHY)
+
+    def _explaining(self, mode: str) -> None:
+        if self.nav.state.detail_mode == mode:
+            self._navigate(lambda: self.nav.set_detail_mode("tree"))
+            return
+        problem = unavailable(self.nav.state, mode)
+        if problem:
+            self.say(problem)
+            return
+        if mode == EXPLAIN:
+            tree = self.detail.rules_tree
+            line = tree.cursor_node.data if tree.cursor_node is not None else None
+            on_rules = self.nav.state.detail_mode == "tree" and tree.has_focus
+            self._explain_focus = line.node_id if on_rules and line is not None else ""
+        self._navigate(lambda: self.nav.set_detail_mode(mode))
+
     def action_next_mesh(self) -> None:
         if not self._navigate(lambda: self.nav.next_mesh(self.snapshot.inventory.mesh_names)):
             self.say("this source has only one mesh")
@@ -316,8 +349,8 @@ class DashboardScreen(Screen[None]):
         elif self._input("filter").has_class("-active") or self.nav.state.filter:
             self._close_field("filter")
             self._navigate(lambda: self.nav.set_filter(""))
-        elif self.nav.state.detail_mode == "yaml":
-            self.action_toggle_yaml()
+        elif self.nav.state.detail_mode != "tree":
+            self._navigate(lambda: self.nav.set_detail_mode("tree"))
         elif self.detail.rules_tree.has_focus:
             self._focus(self.table)  # drilling into a row (enter) is not a history step
         elif self._navigate(self.nav.back):
@@ -337,6 +370,8 @@ class DashboardScreen(Screen[None]):
         state = self.nav.state
         if state.mesh != before.mesh:
             self._ask_evaluation()
+        if state.view != before.view:
+            self.refresh_bindings()
         if replace(state, selected=before.selected, detail_mode=before.detail_mode) != before:
             self._sync_filter_field()
             if (state.mesh, state.namespaces, state.role) != (
@@ -406,6 +441,7 @@ class DashboardScreen(Screen[None]):
     def _ask_detail(self) -> None:
         self._detail_asked = False
         state, snapshot = self.nav.state, self.snapshot
+        focus, other = subject(state, self._explain_focus)
         request = self._details.ask(
             state.selected_key,
             state.detail_mode,
@@ -413,6 +449,8 @@ class DashboardScreen(Screen[None]):
             self._evaluation(),
             snapshot.inventory,
             snapshot.problems,
+            focus=focus,
+            other=other,
         )
         if request is not None:
             self.post_message(DetailWanted(request))

@@ -82,3 +82,20 @@ def test_narrow_terminal(snap_compare: Compare) -> None:
     app = _app("sample-cluster")
     run_before = _prepare(app, jump=dataplane("consumer.first-consumer"))
     assert snap_compare(app, terminal_size=(80, 30), run_before=run_before)
+
+
+def test_explain_view(snap_compare: Compare) -> None:
+    """`e` on the seed's requestTimeout line: who set it, what it overrode, the order."""
+    app = _app("sample-cluster")
+    run_before = _prepare(
+        app, jump=dataplane("consumer.first-consumer"), keys="enter down down down down down e"
+    )
+    assert snap_compare(app, terminal_size=(160, 45), run_before=run_before)
+
+
+def test_why_not_view(snap_compare: Compare) -> None:
+    """`w` on producer-timeout, for the dataplane selected before: it applies, wins on the
+    legacy tag rule and loses the outbound's requestTimeout to consumer-timeout."""
+    app = _app("sample-cluster")
+    run_before = _prepare(app, jump=policy("MeshTimeout", "producer-timeout.kuma-demo"), keys="w")
+    assert snap_compare(app, terminal_size=(160, 45), run_before=run_before)

@@ -37,7 +37,7 @@ from meshtui.engine.ordering import (
     origin_rank,
     role_rank,
 )
-from meshtui.engine.resource_rules import Origin, resolve
+from meshtui.engine.resource_rules import Origin, ResourceRule, resolve
 from meshtui.engine.rules import (
     InboundRule,
     LegacyRule,
@@ -472,87 +472,138 @@ def subset_words(subset: subsets.Subset) -> str:
     return ", ".join(f"{t.key}{'!=' if t.not_ else '='}{t.value}" for t in subset)
 
 
+def _explained(
+    policy_type: str,
+    where: str,
+    conf: Any,
+    contributions: Sequence[Contribution],
+    steps: tuple[OrderStep, ...],
+    struct: Struct,
+) -> RuleExplanation:
+    return RuleExplanation(
+        policy_type, where, conf, blame(conf, contributions, struct), tuple(contributions), steps
+    )
+
+
+def explain_proxy(index: MeshIndex, rules: TypeRules) -> list[RuleExplanation]:
+    """The proxy-wide rule of a single-item policy type (none or one)."""
+    struct = conf_type(rules.type, index.version)
+    out = []
+    for rule in rules.single_rules[:1]:
+        contributions = [Contribution(p, "default", p.default) for p in rule.origins]
+        out.append(
+            _explained(
+                rules.type, "proxy", rule.conf, contributions, order_steps(rule.origins), struct
+            )
+        )
+    return out
+
+
+def explain_inbound(
+    index: MeshIndex, rules: TypeRules, listener: Listener, position: int
+) -> list[RuleExplanation]:
+    """The inbound rule at `position` of `listener`'s rules, one explanation per conf."""
+    inbound_rules = rules.inbound_rules.get(listener, ())
+    if not 0 <= position < len(inbound_rules):
+        return []
+    inbound_rule = inbound_rules[position]
+    contributions = [_origin_contribution(o, "inbound") for o in inbound_rule.origins]
+    from_ = any(c.entry.startswith("from") for c in contributions)
+    struct = (conf_type if from_ else rule_conf_type)(rules.type, index.version)
+    where = inbound_place(listener, inbound_rule, position, len(inbound_rules))
+    steps = order_steps([c.policy for c in contributions])
+    return [
+        _explained(rules.type, where, conf, contributions, steps, struct)
+        for conf in inbound_rule.confs
+    ]
+
+
+def explain_resource(
+    index: MeshIndex, rules: TypeRules, resource_rule: ResourceRule
+) -> list[RuleExplanation]:
+    """One outbound (resource) rule, one explanation per conf (MeshHTTPRoute: per group)."""
+    struct = conf_type(rules.type, index.version)
+    contributions = [_origin_contribution(o, "to") for o in resource_rule.origins]
+    where = resource_words(resource_rule.resource, resource_rule.section)
+    steps = _entry_steps(contributions)
+    return [
+        _explained(rules.type, where, conf, contributions, steps, struct)
+        for conf in resource_rule.confs
+    ]
+
+
 def explain_rules(
     index: MeshIndex, dataplane: Dataplane, rules: TypeRules
 ) -> list[RuleExplanation]:
     """Every merged rule of one policy type on one proxy, with blame and merge order."""
-    policy_type = rules.type
-    struct = conf_type(policy_type, index.version)
-    out: list[RuleExplanation] = []
-
-    def add(
-        where: str,
-        conf: Any,
-        contributions: Sequence[Contribution],
-        steps: tuple[OrderStep, ...],
-        s: Struct = struct,
-    ) -> None:
-        out.append(
-            RuleExplanation(
-                policy_type, where, conf, blame(conf, contributions, s), tuple(contributions), steps
-            )
-        )
-
-    for rule in rules.single_rules[:1]:
-        contributions = [Contribution(p, "default", p.default) for p in rule.origins]
-        add("proxy", rule.conf, contributions, order_steps(rule.origins))
+    out = explain_proxy(index, rules)
     for listener, inbound_rules in sorted(
         rules.inbound_rules.items(), key=lambda i: (i[0][1], i[0][0])
     ):
-        for position, inbound_rule in enumerate(inbound_rules):
-            contributions = [_origin_contribution(o, "inbound") for o in inbound_rule.origins]
-            rule_struct = rule_conf_type(policy_type, index.version)
-            s = struct if any(c.entry.startswith("from") for c in contributions) else rule_struct
-            where = inbound_place(listener, inbound_rule, position, len(inbound_rules))
-            for conf in inbound_rule.confs:
-                add(where, conf, contributions, order_steps([c.policy for c in contributions]), s)
+        for position in range(len(inbound_rules)):
+            out.extend(explain_inbound(index, rules, listener, position))
     for resource_rule in rules.resource_rules:
-        contributions = [_origin_contribution(o, "to") for o in resource_rule.origins]
-        where = resource_words(resource_rule.resource, resource_rule.section)
-        for conf in resource_rule.confs:
-            add(where, conf, contributions, _entry_steps(contributions))
-    out.extend(_legacy_explanations(index, rules, struct))
+        out.extend(explain_resource(index, rules, resource_rule))
+    out.extend(explain_legacy_to(index, rules))
+    for listener in sorted(rules.from_rules, key=lambda listener: (listener[1], listener[0])):
+        out.extend(explain_legacy_from(index, rules, listener))
     return out
 
 
-def _legacy_explanations(
-    index: MeshIndex, rules: TypeRules, struct: Struct
-) -> list[RuleExplanation]:
-    out: list[RuleExplanation] = []
+def explain_legacy_to(index: MeshIndex, rules: TypeRules) -> list[RuleExplanation]:
+    """The legacy `to` tag rules, one explanation per rule (in `rules.to_rules` order)."""
+    if not rules.to_rules:
+        return []
     try:
         to_items = legacy_subset_items(legacy_to_items(rules.matched, index))
     except ValueError:
         to_items = []
-    sections: list[tuple[str, Sequence[LegacyRule], Sequence[Any]]] = [
-        ("to-tags", rules.to_rules, to_items)
-    ]
-    for listener, legacy in sorted(rules.from_rules.items(), key=lambda i: (i[0][1], i[0][0])):
-        policies = rules.by_inbound.get(listener, ())
-        try:
-            from_items = legacy_subset_items([(p, item) for p in policies for item in p.from_])
-        except ValueError:
-            from_items = []
-        sections.append((f"from-tags {listener[0]}:{listener[1]}", legacy, from_items))
-    for label, legacy_rules, subset_items in sections:
-        for rule in legacy_rules:
-            relevant = [
-                Contribution(
-                    p, f"{'to' if label == 'to-tags' else 'from'}[{item.index}]", item.conf
-                )
-                for p, item, subset in subset_items
-                if subsets.covers(subset, rule.subset)
-            ]
-            where = f"{label} [{subset_words(rule.subset)}]"
-            out.append(
-                RuleExplanation(
-                    rules.type,
-                    where,
-                    rule.conf,
-                    blame(rule.conf, relevant, struct),
-                    tuple(relevant),
-                    order_steps(list(dict.fromkeys(c.policy for c in relevant))),
-                )
+    return _legacy_explanations(index, rules, "to-tags", rules.to_rules, to_items)
+
+
+def explain_legacy_from(
+    index: MeshIndex, rules: TypeRules, listener: Listener
+) -> list[RuleExplanation]:
+    """The legacy `from` tag rules of one inbound, one explanation per rule (in
+    `rules.from_rules[listener]` order)."""
+    legacy = rules.from_rules.get(listener, ())
+    if not legacy:
+        return []
+    policies = rules.by_inbound.get(listener, ())
+    try:
+        from_items = legacy_subset_items([(p, item) for p in policies for item in p.from_])
+    except ValueError:
+        from_items = []
+    label = f"from-tags {listener[0]}:{listener[1]}"
+    return _legacy_explanations(index, rules, label, legacy, from_items)
+
+
+def _legacy_explanations(
+    index: MeshIndex,
+    rules: TypeRules,
+    label: str,
+    legacy_rules: Sequence[LegacyRule],
+    subset_items: Sequence[Any],
+) -> list[RuleExplanation]:
+    struct = conf_type(rules.type, index.version)
+    out: list[RuleExplanation] = []
+    for rule in legacy_rules:
+        relevant = [
+            Contribution(p, f"{'to' if label == 'to-tags' else 'from'}[{item.index}]", item.conf)
+            for p, item, subset in subset_items
+            if subsets.covers(subset, rule.subset)
+        ]
+        where = f"{label} [{subset_words(rule.subset)}]"
+        out.append(
+            RuleExplanation(
+                rules.type,
+                where,
+                rule.conf,
+                blame(rule.conf, relevant, struct),
+                tuple(relevant),
+                order_steps(list(dict.fromkeys(c.policy for c in relevant))),
             )
+        )
     return out
 
 

@@ -5,7 +5,8 @@ inbound (merged `rules[]`/`from[]` confs and the legacy `from` tag rules), each
 outbound resource (merged `to[]` confs per MeshService, external or multi-zone service,
 or the Mesh), the legacy `to` tag rules, the matched policies in merge order, the
 policies that do not apply and why, and warnings. Every conf is shown as YAML with its
-origins in merge order; an origin's `target` lets the user jump to the policy.
+origins in merge order; an origin's `target` lets the user jump to the policy. Each leaf of
+a conf names the entry whose value is final (`present.blame`) and jumps to its policy.
 
 Sections that start folded are built only once opened (`opened`): a proxy of a big
 mesh has hundreds of outbounds and tag rules, tens of thousands of lines in all.
@@ -24,8 +25,9 @@ from meshtui.engine.resource_rules import Origin, ResourceRule
 from meshtui.engine.rules import InboundRule, LegacyRule, TypeRules
 from meshtui.engine.subsets import Subset
 from meshtui.model import Dataplane, Policy, Resource
+from meshtui.present.blame import BlameOf, RuleBlame, blamed_conf_nodes, conf_lines
 from meshtui.present.cache import Cache
-from meshtui.present.nodes import conf_key, conf_nodes, folded, policy_node, who
+from meshtui.present.nodes import conf_key, folded, policy_node, who
 from meshtui.present.tables import namespace_label, row_key, services_of, target_summary
 from meshtui.present.text import literal
 from meshtui.views import DetailNode, DetailView, ResourceRow
@@ -42,7 +44,8 @@ OPEN_WARNINGS = 8
 
 _RULE_NODES: Cache[tuple[Any, ...], DetailNode] = Cache("rule subtrees", limit=200_000)
 """Subtrees drawn from a rule, by everything they show: the place (node id, label,
-section), the confs and the origins. Equal rules give the very same subtree."""
+section), the confs, the origins and the Kuma version (the blame follows its schemas).
+Equal rules give the very same subtree."""
 
 
 def matchers_text(subset: Subset) -> str:
@@ -62,35 +65,40 @@ def _origin_node(node_id: str, origin: Origin, section: str) -> DetailNode:
 
 
 def _merged_node(
-    node_id: str, label: str, confs: Sequence[Any], origins: Sequence[Origin], section: str
+    node_id: str,
+    label: str,
+    confs: Sequence[Any],
+    origins: Sequence[Origin],
+    section: str,
+    blame: BlameOf,
 ) -> DetailNode:
-    children: list[DetailNode] = []
-    for i, conf in enumerate(confs):
-        if len(confs) > 1:
-            children.append(
-                DetailNode(f"{node_id}/c{i}", f"conf {i + 1} of {len(confs)}:", style="muted")
-            )
-        children.extend(conf_nodes(f"{node_id}/c{i}", conf))
+    children = conf_lines(node_id, confs, blame())
     children.extend(_origin_node(node_id, o, section) for o in origins)
     return DetailNode(node_id, label, tuple(children))
 
 
 def _rule_node(
-    node_id: str, label: str, rule: ResourceRule | InboundRule, section: str
+    node_id: str,
+    label: str,
+    rule: ResourceRule | InboundRule,
+    section: str,
+    blame: BlameOf,
+    version: object,
 ) -> DetailNode:
-    key = (node_id, label, section, conf_key(rule.confs), rule.origins)
+    key = (node_id, label, section, conf_key(rule.confs), rule.origins, version)
     return _RULE_NODES.get(
-        key, lambda: _merged_node(node_id, label, rule.confs, rule.origins, section)
+        key, lambda: _merged_node(node_id, label, rule.confs, rule.origins, section, blame)
     )
 
 
-def _legacy_node(node_id: str, rule: LegacyRule) -> DetailNode:
-    key = (node_id, "", "legacy", conf_key(rule.conf), rule.subset, rule.origins)
-    return _RULE_NODES.get(key, lambda: _draw_legacy(node_id, rule))
+def _legacy_node(node_id: str, rule: LegacyRule, blame: BlameOf, version: object) -> DetailNode:
+    key = (node_id, "", "legacy", conf_key(rule.conf), rule.subset, rule.origins, version)
+    return _RULE_NODES.get(key, lambda: _draw_legacy(node_id, rule, blame))
 
 
-def _draw_legacy(node_id: str, rule: LegacyRule) -> DetailNode:
-    children = list(conf_nodes(node_id, rule.conf))
+def _draw_legacy(node_id: str, rule: LegacyRule, blame: BlameOf) -> DetailNode:
+    fields = blame()
+    children = list(blamed_conf_nodes(node_id, rule.conf, fields[0] if fields else ()))
     children.extend(policy_node(node_id, p) for p in rule.origins)
     return DetailNode(node_id, literal(matchers_text(rule.subset)), tuple(children))
 
@@ -111,7 +119,8 @@ def _inbound_label(dataplane: Dataplane, listener: Listener) -> str:
     return text
 
 
-def _listeners(rules: DataplaneRules) -> list[Listener]:
+def listeners(rules: DataplaneRules) -> list[Listener]:
+    """The inbounds the tree shows: the proxy's own, then any a policy selected besides."""
     seen: dict[Listener, None] = {i.listener: None for i in rules.dataplane.inbounds}
     for t in rules.types:
         seen.update(dict.fromkeys(t.by_inbound))
@@ -119,20 +128,37 @@ def _listeners(rules: DataplaneRules) -> list[Listener]:
 
 
 def _inbound_section(
-    rules: DataplaneRules, listener: Listener, opened: frozenset[str]
+    rules: DataplaneRules, listener: Listener, opened: frozenset[str], blame: RuleBlame
 ) -> DetailNode:
-    node_id = f"in:{listener[1]}"
+    node_id = inbound_id(listener)
     children: list[DetailNode] = []
     for t in rules.types:
         for i, rule in enumerate(t.inbound_rules.get(listener, ())):
             children.append(
-                _rule_node(f"{node_id}/{t.type}/r{i}", f"{t.type}  (rules)", rule, "rules")
+                _rule_node(
+                    inbound_rule_id(listener, t.type, i),
+                    f"{t.type}  (rules)",
+                    rule,
+                    "rules",
+                    blame.inbound(t, listener, i),
+                    blame.version,
+                )
             )
         legacy = t.from_rules.get(listener, ())
         if legacy:
-            kids = tuple(_legacy_node(f"{node_id}/{t.type}/f{i}", r) for i, r in enumerate(legacy))
+            kids = tuple(
+                _legacy_node(
+                    inbound_legacy_id(listener, t.type, i),
+                    r,
+                    blame.legacy(t, listener, i),
+                    blame.version,
+                )
+                for i, r in enumerate(legacy)
+            )
             children.append(
-                DetailNode(f"{node_id}/{t.type}/from", f"{t.type}  (from, by client tags)", kids)
+                DetailNode(
+                    inbound_from_id(listener, t.type), f"{t.type}  (from, by client tags)", kids
+                )
             )
     if not children:
         children.append(DetailNode(f"{node_id}/none", "no inbound policy", style="muted"))
@@ -162,7 +188,9 @@ def _resource_label(rule: ResourceRule) -> str:
     return text
 
 
-def _outbound_sections(rules: DataplaneRules, opened: frozenset[str]) -> list[DetailNode]:
+def _outbound_sections(
+    rules: DataplaneRules, opened: frozenset[str], blame: RuleBlame
+) -> list[DetailNode]:
     by_target: dict[tuple[str, str, str], list[tuple[TypeRules, ResourceRule]]] = {}
     for t in rules.types:
         for rule in t.resource_rules:
@@ -174,7 +202,7 @@ def _outbound_sections(rules: DataplaneRules, opened: frozenset[str]) -> list[De
         entries = by_target[key]
         node_id = outbound_id(*key)
         first = entries[0][1]
-        lines = partial(_outbound_lines, node_id, tuple(entries))
+        lines = partial(_outbound_lines, node_id, tuple(entries), blame)
         label = "Outbound " + _resource_label(first)
         target = _service_target(first.resource)
         if len(order) <= OPEN_OUTBOUNDS:
@@ -190,36 +218,75 @@ def outbound_id(resource_type: str, name: str, section: str) -> str:
 
 
 def _outbound_lines(
-    node_id: str, entries: tuple[tuple[TypeRules, ResourceRule], ...]
+    node_id: str, entries: tuple[tuple[TypeRules, ResourceRule], ...], blame: RuleBlame
 ) -> tuple[DetailNode, ...]:
-    return tuple(_rule_node(f"{node_id}/{t.type}", t.type, rule, "to") for t, rule in entries)
+    return tuple(
+        _rule_node(
+            f"{node_id}/{t.type}", t.type, rule, "to", blame.resource(t, rule), blame.version
+        )
+        for t, rule in entries
+    )
+
+
+def inbound_id(listener: Listener) -> str:
+    """The node id of an inbound's section."""
+    return f"in:{listener[1]}"
+
+
+def inbound_rule_id(listener: Listener, policy_type: str, position: int) -> str:
+    """The node id of an inbound rule (`rules[]`/`from[]` merged) of one policy type."""
+    return f"{inbound_id(listener)}/{policy_type}/r{position}"
+
+
+def inbound_from_id(listener: Listener, policy_type: str) -> str:
+    """The node id of the line that groups an inbound's legacy `from` rules of one type."""
+    return f"{inbound_id(listener)}/{policy_type}/from"
+
+
+def inbound_legacy_id(listener: Listener, policy_type: str, position: int) -> str:
+    """The node id of an inbound's legacy `from` tag rule."""
+    return f"{inbound_id(listener)}/{policy_type}/f{position}"
+
+
+def proxy_rule_id(policy_type: str) -> str:
+    """The node id of a single-item policy type's proxy-wide conf."""
+    return f"proxy/{policy_type}"
+
+
+def legacy_to_id(policy_type: str, position: int) -> str:
+    """The node id of a legacy `to` tag rule."""
+    return f"tags/{policy_type}/{position}"
 
 
 def _service_target(resource: Resource) -> ResourceRow | None:
     return row_key(resource) if resource.type != "Mesh" else None
 
 
-def _proxy_section(rules: DataplaneRules) -> DetailNode | None:
+def _proxy_section(rules: DataplaneRules, blame: RuleBlame) -> DetailNode | None:
     kids = []
     for t in rules.types:
         if t.single_rules:
             rule = t.single_rules[0]
-            children = list(conf_nodes(f"proxy/{t.type}", rule.conf))
-            children.extend(policy_node(f"proxy/{t.type}", p) for p in rule.origins)
-            kids.append(DetailNode(f"proxy/{t.type}", t.type, tuple(children)))
+            node_id = proxy_rule_id(t.type)
+            fields = blame.proxy(t)()
+            children = list(blamed_conf_nodes(node_id, rule.conf, fields[0] if fields else ()))
+            children.extend(policy_node(node_id, p) for p in rule.origins)
+            kids.append(DetailNode(node_id, t.type, tuple(children)))
     if not kids:
         return None
     return DetailNode("proxy", "Proxy  (single-item policies)", tuple(kids))
 
 
-def _legacy_to_section(rules: DataplaneRules, opened: frozenset[str]) -> DetailNode | None:
+def _legacy_to_section(
+    rules: DataplaneRules, opened: frozenset[str], blame: RuleBlame
+) -> DetailNode | None:
     typed = [t for t in rules.types if t.to_rules]
     if not typed:
         return None
 
     def kinds() -> tuple[DetailNode, ...]:
         return tuple(
-            folded(f"tags/{t.type}", t.type, partial(_legacy_lines, t), opened=opened)
+            folded(f"tags/{t.type}", t.type, partial(_legacy_lines, t, blame), opened=opened)
             for t in typed
         )
 
@@ -228,8 +295,11 @@ def _legacy_to_section(rules: DataplaneRules, opened: frozenset[str]) -> DetailN
     )
 
 
-def _legacy_lines(t: TypeRules) -> tuple[DetailNode, ...]:
-    return tuple(_legacy_node(f"tags/{t.type}/{i}", r) for i, r in enumerate(t.to_rules))
+def _legacy_lines(t: TypeRules, blame: RuleBlame) -> tuple[DetailNode, ...]:
+    return tuple(
+        _legacy_node(legacy_to_id(t.type, i), r, blame.legacy(t, None, i), blame.version)
+        for i, r in enumerate(t.to_rules)
+    )
 
 
 def _matched_section(rules: DataplaneRules, opened: frozenset[str]) -> DetailNode:
@@ -323,13 +393,16 @@ def dataplane_detail(
     dp = rules.dataplane
     res = dp.resource
     sections: list[DetailNode] = []
-    proxy = _proxy_section(rules)
+    blame = RuleBlame(ev.index)
+    proxy = _proxy_section(rules, blame)
     if proxy is not None:
         sections.append(proxy)
-    sections.extend(_inbound_section(rules, listener, opened) for listener in _listeners(rules))
-    sections.extend(_outbound_sections(rules, opened))
-    if not _exclusive(ev):
-        legacy = _legacy_to_section(rules, opened)
+    sections.extend(
+        _inbound_section(rules, listener, opened, blame) for listener in listeners(rules)
+    )
+    sections.extend(_outbound_sections(rules, opened, blame))
+    if not exclusive_services(ev):
+        legacy = _legacy_to_section(rules, opened, blame)
         if legacy is not None:
             sections.append(legacy)
     sections.append(_matched_section(rules, opened))
@@ -351,7 +424,7 @@ def dataplane_detail(
     )
 
 
-def _exclusive(ev: MeshEvaluation) -> bool:
+def exclusive_services(ev: MeshEvaluation) -> bool:
     """Whether the mesh uses MeshServices only (`meshServices.mode: Exclusive`)."""
     mode = ev.index.mesh.spec.get("meshServices", {}) if ev.index.mesh is not None else {}
     return isinstance(mode, Mapping) and mode.get("mode") == "Exclusive"

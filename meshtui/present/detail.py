@@ -18,6 +18,7 @@ from meshtui.inventory import Inventory
 from meshtui.model import Policy, Problem, Resource, SourceRef
 from meshtui.parse.labels import role_explanation
 from meshtui.present.dataplane import dataplane_detail, root_id
+from meshtui.present.explaining import MODES, explained_detail
 from meshtui.present.nodes import conf_nodes, folded, who
 from meshtui.present.tables import namespace_label, ports_of, row_key, target_summary
 from meshtui.present.text import literal, yaml_lines, yaml_text
@@ -39,7 +40,7 @@ class DetailRequest:
 
     key: RowKey | None
     mode: str
-    """`tree` or `yaml`."""
+    """`tree`, `yaml`, or one of `explaining.MODES`."""
     opened: frozenset[str]
     """Folded sections of this subject the user opened."""
     evaluation: MeshEvaluation | None
@@ -48,6 +49,11 @@ class DetailRequest:
     """The problems the problems table lists (a `ProblemRow` indexes into them)."""
     previous: DetailView | None = None
     """What the pane shows now for the same subject: nodes that differ are marked."""
+    focus: str = ""
+    """In the `explain` mode: the rules tree line to explain (``""``: all of it)."""
+    other: ResourceRow | None = None
+    """In the `why` and `explain` modes: the other half of the pair explained
+    (`explaining.counterpart`)."""
 
     def same_as(self, other: DetailRequest | None) -> bool:
         """Whether `other` would build the same view from the same data."""
@@ -59,6 +65,8 @@ class DetailRequest:
             and self.evaluation is other.evaluation
             and self.inventory is other.inventory
             and self.problems == other.problems
+            and self.focus == other.focus
+            and self.other == other.other
         )
 
 
@@ -99,6 +107,10 @@ def detail_for(request: DetailRequest) -> DetailView:
         return DetailView(title="", empty_text=f"{literal(key.name)} is gone")
     if request.mode == "yaml":
         view = _yaml_detail(resource, request.inventory)
+    elif request.mode in MODES:
+        view = explained_detail(
+            ev, key, request.mode, focus=request.focus, other=request.other, opened=request.opened
+        )
     elif key.view == "dataplanes":
         view = dataplane_detail(ev, resource.name, request.opened)
     elif key.view == "services":
@@ -292,8 +304,8 @@ def tree_changes(old: DetailView, new: DetailView) -> set[str]:
     the very same object in both (see `present.cache`) is skipped, and so are the lines
     of a section that was folded and unbuilt in `old` (opening it changes nothing).
     """
-    if new.tree is None or old.tree is None:
-        return set()
+    if new.tree is None or old.tree is None or new.tree.node_id != old.tree.node_id:
+        return set()  # another tree (another mode of the subject) is not a change of this one
     changed: set[str] = set()
     _compare(old.tree.children, new.tree.children, changed)
     return changed

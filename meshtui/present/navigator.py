@@ -35,7 +35,7 @@ class NavState:
     selected: Mapping[str, RowKey] = field(default_factory=dict)
     """Selected row per view."""
     detail_mode: str = "tree"
-    """`tree` or `yaml`."""
+    """`tree`, `yaml`, `explain` (`e`) or `why` (`w`)."""
 
     def with_selected(self, key: RowKey) -> NavState:
         """Select `key` in the current view."""
@@ -95,8 +95,13 @@ class Navigator:
     def set_filter(self, text: str) -> None:
         self._state = replace(self._state, filter=text)
 
+    def set_detail_mode(self, mode: str) -> None:
+        """Draw the detail as `mode` (see `NavState.detail_mode`)."""
+        self._state = replace(self._state, detail_mode=mode)
+
     def toggle_detail_mode(self) -> None:
-        mode = "yaml" if self._state.detail_mode == "tree" else "tree"
+        """`y`: the YAML, or back to the tree from it."""
+        mode = "tree" if self._state.detail_mode == "yaml" else "yaml"
         self._state = replace(self._state, detail_mode=mode)
 
     def choose_namespace(self, name: str) -> None:
@@ -131,12 +136,15 @@ class Navigator:
         return True
 
     def jump(self, target: ResourceRow) -> None:
-        """Show what `target` names, in its table, unfiltered; `back` returns here.
+        """Show what `target` names, in its table, unfiltered, as a tree; `back` returns
+        here (to an explanation too).
 
         A jump to a policy keeps the kind filter if the policy is of that kind, and clears
         the role filter (the policy may have another role).
         """
-        state = replace(self._state, view=target.view, filter="", namespaces=frozenset())
+        state = replace(
+            self._state, view=target.view, filter="", namespaces=frozenset(), detail_mode="tree"
+        )
         if target.view == "policies":
             kind = target.type if self._state.kind == target.type else ""
             state = replace(state, kind=kind, role="")

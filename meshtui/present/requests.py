@@ -79,12 +79,17 @@ class DetailFeed:
         evaluation: MeshEvaluation | None,
         inventory: Inventory,
         problems: tuple[Problem, ...],
+        *,
+        focus: str = "",
+        other: ResourceRow | None = None,
     ) -> DetailRequest | None:
         """The detail of `key` is wanted: returns the request to build now, if any (none
         when the same is already being built or shown, or when a build is running)."""
         shown = self.shown
         previous = shown.view if shown is not None and shown.request.key == key else None
-        request = DetailRequest(key, mode, opened, evaluation, inventory, problems, previous)
+        request = DetailRequest(
+            key, mode, opened, evaluation, inventory, problems, previous, focus, other
+        )
         latest = self._latest.latest
         if latest is None and shown is not None:
             latest = shown.request

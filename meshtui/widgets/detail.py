@@ -3,6 +3,8 @@
 The tree follows each `DetailView`: a new subject replaces it, an update of the same
 subject is patched in place (by stable node id), keeping which nodes are expanded and
 where the cursor is; children of a collapsed node are only added when it is expanded.
+A new tree puts the cursor (once there is one) on its first line; the tree shown just
+before comes back as it was left (`esc` after a jump, `e` twice).
 A `lazy` node has no children yet: opening it shows `…` and posts `Opened`, and the
 children arrive with the next view. `enter` on a node with a target posts `Jump`;
 nodes recently changed are drawn in the `changed` style. YAML is syntax-highlighted.
@@ -37,9 +39,15 @@ class RulesTree(Tree[DetailNode]):
 
     For a dataplane, the merged rules Kuma computes: proxy, inbounds, outbounds
     (each conf with its origins in merge order), the matched policies and the
-    ones that do not apply, with why. Underlined lines open what they name
+    ones that do not apply, with why. Each conf line names the entry whose
+    value is final (`← policy to[0]`). Underlined lines open what they name
     (`enter` or a double click); `esc` comes back. Folded sections are built
     when opened (`space`, `l`). `y` shows the YAML as read.
+
+    `e` explains the conf under the cursor: every field with who set it and
+    what it overrode, the merge order and why. `w`: why the selected policy
+    does (not) apply to the dataplane selected last, or the reverse. `e`, `w`
+    or `esc` again: back to the tree.
     """
 
     BINDINGS = [
@@ -86,6 +94,8 @@ class RulesTree(Tree[DetailNode]):
         self._changed: frozenset[str] = frozenset()
         self._unchanged_marks = False
         """Whether this update marks the same nodes as changed as the one before."""
+        self._parked: tuple[str, dict[str, bool], str, float] | None = None
+        """The tree replaced last: its root id, expansion, cursor line id and scroll."""
 
     def show(self, root: DetailNode | None, changed: frozenset[str]) -> None:
         """Show `root`'s children, keeping expansion, the cursor and the scroll by node id.
@@ -98,7 +108,9 @@ class RulesTree(Tree[DetailNode]):
         self._unchanged_marks = changed == self._changed
         self._changed = changed
         if root is None or root.node_id != self._root_id:
-            self._expanded = {}
+            parked, self._parked = self._parked, self._park()
+            back = parked if root is not None and parked and parked[0] == root.node_id else None
+            self._expanded = dict(back[1]) if back else {}
             self._filled.clear()
             self._drawn.clear()
             self.clear()
@@ -107,6 +119,10 @@ class RulesTree(Tree[DetailNode]):
                 self.root.data = root
                 self._fill(self.root, root)
                 self.root.expand()
+            if back is not None and back[2]:
+                self.call_after_refresh(self._restore, back[2], back[3])
+            elif self.cursor_line != -1:
+                self.cursor_line = 0  # a new tree is read from its top
             return
         cursor = self.cursor_node.data.node_id if self.cursor_node and self.cursor_node.data else ""
         scroll_y = self.scroll_y
@@ -114,6 +130,18 @@ class RulesTree(Tree[DetailNode]):
         if self._patch(self.root, root) and cursor:
             # Lines are numbered when the tree is next laid out; the cursor follows then.
             self.call_after_refresh(self._restore, cursor, scroll_y)
+
+    def _park(self) -> tuple[str, dict[str, bool], str, float] | None:
+        """The tree shown now, to come back to: expansion by node id, cursor, scroll."""
+        if not self._root_id:
+            return None
+        expanded = dict(self._expanded)
+        for ui in self._walk_ui(self.root)[1:]:
+            if ui.data is not None and ui.allow_expand:
+                expanded[ui.data.node_id] = ui.is_expanded
+        node = self.cursor_node
+        cursor = node.data.node_id if node is not None and node.data is not None else ""
+        return (self._root_id, expanded, cursor, self.scroll_y)
 
     def _restore(self, cursor: str, scroll_y: float) -> None:
         self.scroll_to(y=scroll_y, animate=False, immediate=True)

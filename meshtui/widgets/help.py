@@ -18,6 +18,8 @@ Keys
   esc          back: close the filter or command line, return from a jump
   tab          next pane                 shift+tab   previous pane
   y            YAML of the selection (press again for the tree)
+  e            explain the conf under the cursor (or the dataplane): who set what, and why
+  w            why (not): does the policy apply to the dataplane selected last (or reverse)
   f            full screen for the focused pane (f or esc again to restore)
   1 2 3        dataplanes, policies, services              !  problems
   m            next mesh                 space       pick several namespaces

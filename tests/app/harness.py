@@ -96,6 +96,24 @@ spec:
     (folder / "mesh.yaml").write_text("---\n".join(docs))
 
 
+def write_team(folder: Path, count: int) -> None:
+    """Mesh `default` and `count` dataplanes `app-00.team`, ... with no policy."""
+    docs = ["apiVersion: kuma.io/v1alpha1\nkind: Mesh\nmetadata:\n  name: default\n"]
+    docs += [
+        f"""apiVersion: kuma.io/v1alpha1
+kind: Dataplane
+mesh: default
+metadata: {{name: app-{i:02d}, namespace: team}}
+spec:
+  networking:
+    address: 10.0.0.{i + 1}
+    inbound: [{{port: 8080, tags: {{kuma.io/service: app-{i:02d}_team_svc_8080}}}}]
+"""
+        for i in range(count)
+    ]
+    (folder / "mesh.yaml").write_text("---\n".join(docs))
+
+
 def fixed_clock() -> datetime:
     """Always the same instant, so headers and highlight expiry are deterministic."""
     return FIXED_NOW
@@ -128,6 +146,11 @@ def detail_labels(app: MeshtuiApp) -> list[str]:
     if view is None or view.tree is None:
         return []
     return [node.label for node in view.tree.walk()]
+
+
+def conf_line(label: str) -> str:
+    """A conf line of the rules tree without its blame (`  ← policy to[0] ...`)."""
+    return label.split("  ← ")[0]
 
 
 def find_node(app: MeshtuiApp, predicate: Callable[[DetailNode], bool]) -> DetailNode:

@@ -37,6 +37,7 @@ from meshtui.widgets.header import StatusHeader
 from meshtui.widgets.sidelist import SideList
 from tests.app.harness import (
     SAMPLE,
+    conf_line,
     dataplane,
     detail_labels,
     fixed_clock,
@@ -198,7 +199,7 @@ def empty_text(app: MeshtuiApp) -> str:
 
 
 def timeout_shown(app: MeshtuiApp, value: str) -> bool:
-    return f"  requestTimeout: {value}" in detail_labels(app)
+    return f"  requestTimeout: {value}" in map(conf_line, detail_labels(app))
 
 
 def all_watched(fake: FakeKubeAPI, plurals: list[str] = PLURALS) -> Callable[[], bool]:

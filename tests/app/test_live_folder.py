@@ -12,6 +12,7 @@ from meshtui.app import MeshtuiApp
 from meshtui.views import RowKey
 from tests.app.harness import (
     SAMPLE,
+    conf_line,
     dataplane,
     detail_labels,
     folder_app,
@@ -26,7 +27,7 @@ CONSUMER_TIMEOUT = Path("first-consumer") / "consumer-timeout.yaml"
 
 
 def _timeout_shown(app: MeshtuiApp, value: str) -> bool:
-    return f"  requestTimeout: {value}" in detail_labels(app)
+    return f"  requestTimeout: {value}" in map(conf_line, detail_labels(app))
 
 
 async def test_editing_a_policy_on_disk_updates_the_rules_without_a_keypress(

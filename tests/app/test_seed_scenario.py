@@ -1,4 +1,5 @@
-"""The seed scenario in the real app: what a person sees for the two consumers."""
+"""The seed scenario in the real app: what a person sees for the two consumers (each
+leaf names the entry whose value is final)."""
 
 from __future__ import annotations
 
@@ -27,7 +28,10 @@ async def test_first_consumer_gets_3s_from_producer_then_consumer() -> None:
         await jumped(pilot, app, dataplane("consumer.first-consumer"))
         block = _outbound_demo_app(detail_labels(app))
         assert block[1] == "MeshTimeout"
-        assert block[2:4] == ["http:", "  requestTimeout: 3s"]
+        assert block[2:4] == [
+            "http:",
+            "  requestTimeout: 3s  ← consumer-timeout to[0] · overrides 1s",
+        ]
         assert block[4].startswith("← MeshTimeout producer-timeout (kuma-demo · producer")
         assert block[5].startswith("← MeshTimeout consumer-timeout (first-consumer · consumer")
 
@@ -38,6 +42,6 @@ async def test_second_consumer_gets_1s_from_the_producer_only() -> None:
         await loaded(pilot, app)
         await jumped(pilot, app, dataplane("consumer.second-consumer"))
         block = _outbound_demo_app(detail_labels(app))
-        assert block[2:4] == ["http:", "  requestTimeout: 1s"]
+        assert block[2:4] == ["http:", "  requestTimeout: 1s  ← producer-timeout to[0]"]
         assert block[4].startswith("← MeshTimeout producer-timeout (kuma-demo · producer")
         assert not block[5].startswith("← MeshTimeout consumer-timeout")

@@ -39,6 +39,7 @@ from tests.app.harness import (
     state,
     until_shown,
     wait_for,
+    write_team,
 )
 
 
@@ -199,20 +200,7 @@ async def test_a_detail_built_for_a_row_left_since_is_not_shown(
 async def test_thirty_presses_of_j_build_only_the_last_detail(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    docs = ["apiVersion: kuma.io/v1alpha1\nkind: Mesh\nmetadata:\n  name: default\n"]
-    docs += [
-        f"""apiVersion: kuma.io/v1alpha1
-kind: Dataplane
-mesh: default
-metadata: {{name: app-{i:02d}, namespace: team}}
-spec:
-  networking:
-    address: 10.0.0.{i + 1}
-    inbound: [{{port: 8080, tags: {{kuma.io/service: app-{i:02d}_team_svc_8080}}}}]
-"""
-        for i in range(40)
-    ]
-    (tmp_path / "mesh.yaml").write_text("---\n".join(docs))
+    write_team(tmp_path, 40)
     build = build_detail
     built: list[object] = []
 

@@ -90,8 +90,11 @@ def test_an_edit_redraws_only_the_rules_it_changed() -> None:
     changed = tree_changes(old, new)
     labels = {n.node_id: n.label for n in new.tree.walk()}
     assert {i: labels[i] for i in changed} == {
-        "out:MeshService/demo-app.kuma-demo:/MeshTimeout/c0/l1": "  requestTimeout: 4s",
-        "tags/MeshTimeout/1/l1": "  requestTimeout: 4s",  # the legacy view of the same rule
+        "out:MeshService/demo-app.kuma-demo:/MeshTimeout/c0/l1": (
+            "  requestTimeout: 4s  ← consumer-timeout to[0] · overrides 1s"
+        ),
+        # the legacy view of the same rule
+        "tags/MeshTimeout/1/l1": "  requestTimeout: 4s  ← consumer-timeout to[0]",
     }
     new_demo = dataplane_detail(carried, DEMO)
     assert old_demo.tree is not None and new_demo.tree is not None

@@ -53,6 +53,26 @@ def test_the_filter_the_yaml_mode_and_the_selection_are_not_history_steps() -> N
     assert nav.state.detail_mode == "yaml" and nav.state.namespaces == {"kuma-demo"}
 
 
+def test_a_detail_mode_is_set_and_y_goes_to_the_yaml_from_any_of_them() -> None:
+    nav = Navigator()
+    nav.set_detail_mode("explain")
+    assert nav.state.detail_mode == "explain" and nav.history == ()
+    nav.toggle_detail_mode()
+    assert nav.state.detail_mode == "yaml"
+    nav.toggle_detail_mode()
+    assert nav.state.detail_mode == "tree"
+
+
+def test_a_jump_from_an_explanation_shows_the_target_as_a_tree_and_back_the_explanation() -> None:
+    nav = Navigator()
+    nav.select(A)
+    nav.set_detail_mode("explain")
+    nav.jump(mt("t"))
+    assert (nav.state.selected_key, nav.state.detail_mode) == (mt("t"), "tree")
+    assert nav.back()
+    assert (nav.state.selected_key, nav.state.detail_mode) == (A, "explain")
+
+
 def test_history_is_bounded() -> None:
     nav = Navigator()
     for i in range(HISTORY_LIMIT + 10):

@@ -184,3 +184,36 @@ async def test_a_lazy_node_asks_for_its_lines_when_opened_and_shows_them_when_th
         await pilot.pause()
         assert shown(tree) == ["Section s", "  x: 1", "  z: 2", "Section t", "  y: 3"]
         assert app.opened == ["s"], "asked once"
+
+
+async def test_the_tree_shown_just_before_comes_back_as_it_was_left() -> None:
+    """`e` (or a jump) shows another tree; `e` again (or `esc`) finds the first one with its
+    cursor and folds where the user left them. A new tree starts at its top."""
+    app = TreeApp()
+    async with app.run_test() as pilot:
+        tree = app.query_one(RulesTree)
+        rules = root(section("a", ("x: 1", "y: 2")), section("b", ("z: 3",)))
+        tree.show(rules, frozenset())
+        await pilot.pause()
+        ui_node(tree, "a").collapse()
+        await pilot.pause()
+        tree.move_cursor(ui_node(tree, "b/l0"), animate=False)
+        await pilot.pause()
+        assert tree.cursor_line == 2
+
+        other = root(section("c", ("w: 0",)), node_id="explain:dp-1")
+        tree.show(other, frozenset())
+        await pilot.pause()
+        assert tree.cursor_line == 0, "a new tree is read from its top"
+        tree.show(rules, frozenset())
+        await pilot.pause()
+        await pilot.pause()
+        assert tree.cursor_node is not None and tree.cursor_node.data is not None
+        assert tree.cursor_node.data.node_id == "b/l0"
+        assert not ui_node(tree, "a").is_expanded, "the fold the user made is back too"
+
+        tree.show(root(section("d", ("v: 1",)), node_id="root:dp-2"), frozenset())
+        tree.show(root(section("e", ("u: 1",)), node_id="root:dp-3"), frozenset())
+        tree.show(rules, frozenset())
+        await pilot.pause()
+        assert ui_node(tree, "a").is_expanded, "only the tree shown just before is kept"
