@@ -25,7 +25,7 @@ from meshtui.engine.rules import InboundRule, LegacyRule, TypeRules
 from meshtui.engine.subsets import Subset
 from meshtui.model import Dataplane, Policy, Resource
 from meshtui.present.cache import Cache
-from meshtui.present.nodes import conf_key, conf_nodes, folded, policy_node, who
+from meshtui.present.nodes import conf_copy, conf_key, conf_nodes, folded, policy_node, who
 from meshtui.present.tables import namespace_label, row_key, services_of, target_summary
 from meshtui.present.text import literal
 from meshtui.views import DetailNode, DetailView, ResourceRow
@@ -62,7 +62,12 @@ def _origin_node(node_id: str, origin: Origin, section: str) -> DetailNode:
 
 
 def _merged_node(
-    node_id: str, label: str, confs: Sequence[Any], origins: Sequence[Origin], section: str
+    node_id: str,
+    label: str,
+    confs: Sequence[Any],
+    origins: Sequence[Origin],
+    section: str,
+    what: str,
 ) -> DetailNode:
     children: list[DetailNode] = []
     for i, conf in enumerate(confs):
@@ -72,30 +77,33 @@ def _merged_node(
             )
         children.extend(conf_nodes(f"{node_id}/c{i}", conf))
     children.extend(_origin_node(node_id, o, section) for o in origins)
-    return DetailNode(node_id, label, tuple(children))
+    return DetailNode(node_id, label, tuple(children), copy=conf_copy(what, confs))
 
 
 def _rule_node(
-    node_id: str, label: str, rule: ResourceRule | InboundRule, section: str
+    node_id: str, label: str, rule: ResourceRule | InboundRule, section: str, what: str
 ) -> DetailNode:
-    key = (node_id, label, section, conf_key(rule.confs), rule.origins)
+    key = (node_id, label, section, conf_key(rule.confs), rule.origins, what)
     return _RULE_NODES.get(
-        key, lambda: _merged_node(node_id, label, rule.confs, rule.origins, section)
+        key, lambda: _merged_node(node_id, label, rule.confs, rule.origins, section, what)
     )
 
 
-def _legacy_node(node_id: str, rule: LegacyRule) -> DetailNode:
-    key = (node_id, "", "legacy", conf_key(rule.conf), rule.subset, rule.origins)
-    return _RULE_NODES.get(key, lambda: _draw_legacy(node_id, rule))
+def _legacy_node(node_id: str, rule: LegacyRule, policy_type: str) -> DetailNode:
+    key = (node_id, policy_type, "legacy", conf_key(rule.conf), rule.subset, rule.origins)
+    return _RULE_NODES.get(key, lambda: _draw_legacy(node_id, rule, policy_type))
 
 
-def _draw_legacy(node_id: str, rule: LegacyRule) -> DetailNode:
+def _draw_legacy(node_id: str, rule: LegacyRule, policy_type: str) -> DetailNode:
     children = list(conf_nodes(node_id, rule.conf))
     children.extend(policy_node(node_id, p) for p in rule.origins)
-    return DetailNode(node_id, literal(matchers_text(rule.subset)), tuple(children))
+    label = literal(matchers_text(rule.subset))
+    copy = conf_copy(f"{policy_type} conf for {label}", (rule.conf,))
+    return DetailNode(node_id, label, tuple(children), copy=copy)
 
 
-def _inbound_label(dataplane: Dataplane, listener: Listener) -> str:
+def inbound_label(dataplane: Dataplane, listener: Listener) -> str:
+    """`Inbound :8080 (http)  web_svc`, with its state when it is not Ready."""
     inbound = dataplane.inbound_for_port(listener[1])
     text = f"Inbound :{listener[1]}"
     if inbound is not None and inbound.name:
@@ -124,24 +132,27 @@ def _inbound_section(
     node_id = f"in:{listener[1]}"
     children: list[DetailNode] = []
     for t in rules.types:
+        what = f"{t.type} conf of inbound :{listener[1]}"
         for i, rule in enumerate(t.inbound_rules.get(listener, ())):
             children.append(
-                _rule_node(f"{node_id}/{t.type}/r{i}", f"{t.type}  (rules)", rule, "rules")
+                _rule_node(f"{node_id}/{t.type}/r{i}", f"{t.type}  (rules)", rule, "rules", what)
             )
         legacy = t.from_rules.get(listener, ())
         if legacy:
-            kids = tuple(_legacy_node(f"{node_id}/{t.type}/f{i}", r) for i, r in enumerate(legacy))
+            kids = tuple(
+                _legacy_node(f"{node_id}/{t.type}/f{i}", r, t.type) for i, r in enumerate(legacy)
+            )
             children.append(
                 DetailNode(f"{node_id}/{t.type}/from", f"{t.type}  (from, by client tags)", kids)
             )
     if not children:
         children.append(DetailNode(f"{node_id}/none", "no inbound policy", style="muted"))
     elif sum(len(child.walk()) for child in children) > OPEN_INBOUND_LINES:
-        children = [_fold(child, opened) for child in children]
-    return DetailNode(node_id, _inbound_label(rules.dataplane, listener), tuple(children))
+        children = [fold(child, opened) for child in children]
+    return DetailNode(node_id, inbound_label(rules.dataplane, listener), tuple(children))
 
 
-def _fold(node: DetailNode, opened: frozenset[str]) -> DetailNode:
+def fold(node: DetailNode, opened: frozenset[str]) -> DetailNode:
     """`node` folded, its lines left out until the user opens it."""
     if node.node_id in opened or not node.children:
         return node
@@ -192,7 +203,16 @@ def outbound_id(resource_type: str, name: str, section: str) -> str:
 def _outbound_lines(
     node_id: str, entries: tuple[tuple[TypeRules, ResourceRule], ...]
 ) -> tuple[DetailNode, ...]:
-    return tuple(_rule_node(f"{node_id}/{t.type}", t.type, rule, "to") for t, rule in entries)
+    return tuple(
+        _rule_node(
+            f"{node_id}/{t.type}",
+            t.type,
+            rule,
+            "to",
+            f"{t.type} conf of outbound {_resource_label(rule)}",
+        )
+        for t, rule in entries
+    )
 
 
 def _service_target(resource: Resource) -> ResourceRow | None:
@@ -206,13 +226,15 @@ def _proxy_section(rules: DataplaneRules) -> DetailNode | None:
             rule = t.single_rules[0]
             children = list(conf_nodes(f"proxy/{t.type}", rule.conf))
             children.extend(policy_node(f"proxy/{t.type}", p) for p in rule.origins)
-            kids.append(DetailNode(f"proxy/{t.type}", t.type, tuple(children)))
+            copy = conf_copy(f"{t.type} proxy conf", (rule.conf,))
+            kids.append(DetailNode(f"proxy/{t.type}", t.type, tuple(children), copy=copy))
     if not kids:
         return None
     return DetailNode("proxy", "Proxy  (single-item policies)", tuple(kids))
 
 
-def _legacy_to_section(rules: DataplaneRules, opened: frozenset[str]) -> DetailNode | None:
+def legacy_to_section(rules: DataplaneRules, opened: frozenset[str]) -> DetailNode | None:
+    """The legacy `toRules` by `kuma.io/service` tag, folded (None when there are none)."""
     typed = [t for t in rules.types if t.to_rules]
     if not typed:
         return None
@@ -229,7 +251,7 @@ def _legacy_to_section(rules: DataplaneRules, opened: frozenset[str]) -> DetailN
 
 
 def _legacy_lines(t: TypeRules) -> tuple[DetailNode, ...]:
-    return tuple(_legacy_node(f"tags/{t.type}/{i}", r) for i, r in enumerate(t.to_rules))
+    return tuple(_legacy_node(f"tags/{t.type}/{i}", r, t.type) for i, r in enumerate(t.to_rules))
 
 
 def _matched_section(rules: DataplaneRules, opened: frozenset[str]) -> DetailNode:
@@ -320,16 +342,27 @@ def dataplane_detail(
     rules = ev.rules(name)
     if rules is None:
         return DetailView(title="", empty_text=f"dataplane {literal(name)} is gone")
-    dp = rules.dataplane
-    res = dp.resource
+    res = rules.dataplane.resource
     sections: list[DetailNode] = []
     proxy = _proxy_section(rules)
     if proxy is not None:
         sections.append(proxy)
     sections.extend(_inbound_section(rules, listener, opened) for listener in _listeners(rules))
     sections.extend(_outbound_sections(rules, opened))
+    sections.extend(tail_sections(ev, rules, opened))
+    root = DetailNode(root_id(row_key(res)), literal(res.display_name), tuple(sections))
+    title, subtitle = heading(rules)
+    return DetailView(title=title, subtitle=subtitle, tree=root)
+
+
+def tail_sections(
+    ev: MeshEvaluation, rules: DataplaneRules, opened: frozenset[str]
+) -> list[DetailNode]:
+    """What every dataplane detail ends with: the legacy `toRules` (unless the mesh is
+    Exclusive), the matched policies, those that do not apply, and warnings."""
+    sections: list[DetailNode] = []
     if not _exclusive(ev):
-        legacy = _legacy_to_section(rules, opened)
+        legacy = legacy_to_section(rules, opened)
         if legacy is not None:
             sections.append(legacy)
     sections.append(_matched_section(rules, opened))
@@ -337,18 +370,22 @@ def dataplane_detail(
     if unmatched is not None:
         sections.append(unmatched)
     sections.extend(_warning_sections(rules, opened))
-    root = DetailNode(root_id(row_key(res)), literal(res.display_name), tuple(sections))
+    return sections
+
+
+def heading(rules: DataplaneRules, *extra: str) -> tuple[str, str]:
+    """A dataplane detail's title (name and services) and subtitle (where it runs), with
+    `extra` facts at the end of the subtitle."""
+    dp = rules.dataplane
+    res = dp.resource
     where = f"{literal(namespace_label(res))} · zone {literal(res.zone or '-')}"
     subtitle = f"Dataplane · {where} · {literal(dp.address)}"
     if dp.is_gateway:
         subtitle += f" · {literal(dp.gateway_type.lower())} gateway"
     if rules.gateway is not None:
         subtitle += f" · MeshGateway {literal(rules.gateway.display_name)}"
-    return DetailView(
-        title=f"{literal(res.display_name)}  {literal(services_of(dp))}",
-        subtitle=subtitle,
-        tree=root,
-    )
+    subtitle += "".join(f" · {fact}" for fact in extra)
+    return f"{literal(res.display_name)}  {literal(services_of(dp))}", subtitle
 
 
 def _exclusive(ev: MeshEvaluation) -> bool:

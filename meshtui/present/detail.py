@@ -17,8 +17,9 @@ from meshtui.engine.evaluation import MeshEvaluation
 from meshtui.inventory import Inventory
 from meshtui.model import Policy, Problem, Resource, SourceRef
 from meshtui.parse.labels import role_explanation
-from meshtui.present.dataplane import dataplane_detail, root_id
+from meshtui.present.dataplane import root_id
 from meshtui.present.nodes import conf_nodes, folded, who
+from meshtui.present.proxy import dataplane_view
 from meshtui.present.tables import namespace_label, ports_of, row_key, target_summary
 from meshtui.present.text import literal, yaml_lines, yaml_text
 from meshtui.views import DetailNode, DetailView, ProblemRow, ResourceRow, RowKey
@@ -100,7 +101,7 @@ def detail_for(request: DetailRequest) -> DetailView:
     if request.mode == "yaml":
         view = _yaml_detail(resource, request.inventory)
     elif key.view == "dataplanes":
-        view = dataplane_detail(ev, resource.name, request.opened)
+        view = dataplane_view(ev, resource.name, request.opened)
     elif key.view == "services":
         view = service_detail(ev, resource, request.opened)
     else:
@@ -164,7 +165,7 @@ def policy_detail(
 ) -> DetailView:
     """A policy: its role and why, its targets, the dataplanes it affects."""
     res = policy.resource
-    why = role_explanation(res.spec, res.namespace, system_namespace)
+    why = role_explanation(res.spec, res.namespace, system_namespace, version=ev.index.version)
     nodes: list[DetailNode] = [
         DetailNode("role", f"Role: {literal(res.role)} — {literal(why)}"),
         DetailNode("target", f"Top-level targetRef: {literal(target_summary(policy))}"),
