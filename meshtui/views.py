@@ -6,7 +6,7 @@ already made safe to print: control characters in resource data are escaped by
 `present`, and widgets render text literally.
 
 Styles are semantic tags that widgets map to theme colours: ``""``, `added`,
-`changed`, `removed`, `stale`, `warning`, `error`, `muted`, `accent`.
+`changed`, `removed`, `stale`, `warning`, `error`, `muted`, `accent`, `ok`.
 """
 
 from __future__ import annotations
@@ -157,3 +157,8 @@ class HeaderView:
     status_style: str = ""
     kinds: tuple[tuple[str, str], ...] = field(default=())
     """(kind, state) for kinds that are not live (cluster mode)."""
+    profile: str = ""
+    """The Kuma version answered as: `Kuma 2.14.3 (detected)`."""
+    control_plane: str = ""
+    """A quiet line about the control plane's own API (cluster mode)."""
+    control_plane_style: str = ""

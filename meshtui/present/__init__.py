@@ -156,8 +156,16 @@ def header_view(
     status: str,
     kinds: Mapping[str, tuple[str, float]] = {},
     loading: bool = False,
+    profile: str = "",
+    control_plane: str = "",
+    control_plane_style: str = "",
 ) -> HeaderView:
-    """The top line."""
+    """The top line.
+
+    Args:
+        profile: The Kuma version answered as, and how it was chosen.
+        control_plane: One quiet line about the control plane's own API (cluster mode).
+    """
     if ev is None:
         counts = "loading…" if loading else "no mesh found"
     else:
@@ -185,4 +193,7 @@ def header_view(
         status=literal(status),
         status_style="warning" if troubled else "",
         kinds=troubled,
+        profile=literal(profile),
+        control_plane=literal(control_plane),
+        control_plane_style=control_plane_style,
     )

@@ -17,6 +17,7 @@ from meshtui.engine.evaluation import MeshEvaluation
 from meshtui.inventory import Inventory
 from meshtui.model import Policy, Problem, Resource, SourceRef
 from meshtui.parse.labels import role_explanation
+from meshtui.present.crosscheck import CpCheck, with_check
 from meshtui.present.dataplane import root_id
 from meshtui.present.nodes import conf_nodes, folded, who
 from meshtui.present.proxy import dataplane_view
@@ -49,6 +50,8 @@ class DetailRequest:
     """The problems the problems table lists (a `ProblemRow` indexes into them)."""
     previous: DetailView | None = None
     """What the pane shows now for the same subject: nodes that differ are marked."""
+    check: CpCheck | None = None
+    """How a dataplane's answer compares with the control plane's (cluster mode)."""
 
     def same_as(self, other: DetailRequest | None) -> bool:
         """Whether `other` would build the same view from the same data."""
@@ -60,6 +63,7 @@ class DetailRequest:
             and self.evaluation is other.evaluation
             and self.inventory is other.inventory
             and self.problems == other.problems
+            and self.check == other.check
         )
 
 
@@ -75,7 +79,7 @@ class DetailBuilt:
 
 def build_detail(request: DetailRequest) -> DetailBuilt:
     """The detail `request` asks for, and what changed since the view shown before."""
-    view = detail_for(request)
+    view = with_check(detail_for(request), request.check)
     previous = request.previous
     changed = tree_changes(previous, view) if previous is not None else set()
     return DetailBuilt(request, view, frozenset(changed))
