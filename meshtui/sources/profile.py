@@ -43,21 +43,27 @@ class Asked:
     zone: str | None = None
     env: str | None = None
     system_namespace: str | None = None
+    follow_cluster: bool = True
+    """Whether what the cluster says fills in what was not given."""
 
     @classmethod
     def pinned(cls, options: ContextOptions) -> Asked:
-        """Everything `options` says, as if the command line had given all of it."""
+        """Everything `options` says, as if the command line had given all of it, and
+        nothing taken from the cluster."""
         return cls(
             version=options.version,
             cp_mode=options.cp_mode,
             zone=options.zone,
             env=options.env,
             system_namespace=options.system_namespace,
+            follow_cluster=False,
         )
 
     def options(self, detection: Detection | None = None) -> ContextOptions:
         """The context to parse with: given values first, then the detected control
         plane's (its version, mode, zone, environment and system namespace)."""
+        if detection is None or not self.follow_cluster:
+            detection = None
         found = detection or Detection(version=None, how="")
         mode = {"global": "global", "zone": "zone", "standalone": "zone"}.get(found.mode or "")
         cp_mode = self.cp_mode or (None if self.zone is not None else mode)
