@@ -124,7 +124,7 @@ def _origin_line(
     text = proxy.kri_text(policy.resource, as_type=policy_type)
     where = f"  {entry}" if entry else ""
     return DetailNode(
-        f"{node_id}/o:{policy.key.name}{entry}",
+        f"{node_id}/o:{policy.key.name}#{entry}",
         f"← {policy_type} {who(policy.resource)}{where}  {literal(text)}",
         target=row_key(policy.resource),
         copy=kri_copy(text),
