@@ -31,31 +31,31 @@ def test_shared_rules_answer_as_the_plain_computation(version: KumaVersion) -> N
     plain = InspectApi(resources, version)
     ev = MeshEvaluation(build_index(resources, "shop", version=version))
     names = sorted(ev.index.dataplanes, reverse=True)  # later proxies reuse earlier results
-    compared = 0
+    compared: list[str] = []
+
+    def same(base: str, path: str, ours: object) -> None:
+        answer = plain.get(f"{base}/{path}")
+        assert answer.status == 200, (path, answer.body)
+        assert ours == answer.body, path
+        compared.append(path)
+
     for name in names:
         rules = ev.rules(name)
         assert rules is not None
         proxy = ProxyPolicies(ev.index, rules.dataplane, rules.types)
         base = f"/meshes/shop/dataplanes/{name}"
 
-        def same(path: str, ours: object) -> None:
-            nonlocal compared
-            answer = plain.get(f"{base}/{path}")
-            assert answer.status == 200, (path, answer.body)
-            assert ours == answer.body, path
-            compared += 1
-
         layout = proxy.layout()
-        same("_layout", layout)
-        same("_policies", proxy.proxy_body())
+        same(base, "_layout", layout)
+        same(base, "_policies", proxy.proxy_body())
         for inbound in layout["inbounds"]:
             section = Kri.parse(inbound["kri"], version).section
-            same(f"_inbounds/{inbound['kri']}/_policies", proxy.inbound_body(section))
+            same(base, f"_inbounds/{inbound['kri']}/_policies", proxy.inbound_body(section))
         for outbound in layout["outbounds"]:
             text = outbound["kri"]
             parsed = Kri.parse(text, version)
-            same(f"_outbounds/{text}/_policies", proxy.outbound_body(parsed))
-            same(f"_outbounds/{text}/_routes", proxy.routes_body(parsed))
+            same(base, f"_outbounds/{text}/_policies", proxy.outbound_body(parsed))
+            same(base, f"_outbounds/{text}/_routes", proxy.routes_body(parsed))
             for route in proxy.routes(parsed):
                 for rule in route.rules:
                     if rule.origin is None:
@@ -63,7 +63,8 @@ def test_shared_rules_answer_as_the_plain_computation(version: KumaVersion) -> N
                     route_text = proxy.kri_text(rule.origin, as_type=route.type)
                     route_kri = Kri.parse(route_text, version)
                     same(
+                        base,
                         f"_outbounds/{text}/_routes/{route_text}/_policies",
                         proxy.route_body(parsed, route_kri),
                     )
-    assert compared > 100, "every proxy of the mesh was walked"
+    assert len(compared) > 100, "every proxy of the mesh was walked"
