@@ -24,7 +24,7 @@ from meshtui.engine.api import ProxyPolicies
 from meshtui.engine.crosscheck import compare, rules_path
 from meshtui.engine.evaluation import MeshEvaluation
 from meshtui.engine.kri import Kri, KriError
-from meshtui.present.proxy import uses_policies_model
+from meshtui.present.proxy import layout_of, uses_policies_model
 from meshtui.present.text import literal
 from meshtui.views import Copyable, DetailNode, DetailView
 
@@ -102,7 +102,7 @@ def plan_check(ev: MeshEvaluation, name: str) -> CheckPlan | None:
         return CheckPlan(ev, name, ((rules_path(ev.mesh, name), 200, body),), "_rules")
     proxy = ProxyPolicies(ev.index, rules.dataplane, rules.types)
     base = _dataplane_path(ev.mesh, name)
-    layout = proxy.layout()
+    layout = layout_of(proxy)
     requests: list[tuple[str, int, Any]] = [
         (f"{base}/_layout", 200, layout),
         (f"{base}/_policies", 200, proxy.proxy_body()),

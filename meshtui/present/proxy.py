@@ -18,7 +18,6 @@ Kuma 2.10 and 2.11 and built-in gateways keep the `present.dataplane` tree.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from functools import partial
 from typing import Any
 
@@ -40,10 +39,11 @@ from meshtui.present.dataplane import (
     heading,
     inbound_label,
     matchers_text,
+    outbound_id,
     root_id,
     tail_sections,
 )
-from meshtui.present.nodes import conf_copy, conf_key, conf_nodes, folded, who
+from meshtui.present.nodes import conf_copy, conf_key, conf_nodes, who
 from meshtui.present.tables import row_key
 from meshtui.present.text import literal
 from meshtui.versions import KumaVersion
@@ -54,6 +54,54 @@ DESTINATION_KINDS = ("MeshService", "MeshExternalService", "MeshMultiZoneService
 
 _NODES: Cache[tuple[Any, ...], DetailNode] = Cache("proxy detail subtrees", limit=100_000)
 """Subtrees drawn from a rule, by everything they show (the version writes the KRIs)."""
+
+_FOLDED: Cache[tuple[Any, ...], DetailNode] = Cache("folded outbounds", limit=100_000)
+"""Folded outbound lines, by everything they show."""
+
+_KRIS: Cache[tuple[str, KumaVersion], Kri | None] = Cache("parsed KRIs", limit=100_000)
+
+_MEMO_LIMIT = 256
+_LAYOUTS: dict[str, tuple[tuple[object, ...], KumaVersion, dict[str, Any]]] = {}
+"""The last `_layout` of each proxy with the very objects it was drawn from (the decoded
+proxy and the mesh's destinations, all immutable, kept alive here) and the version: a
+later build from the same objects (an edit of a policy leaves them untouched) reuses it."""
+
+_DESTINATIONS: dict[str, tuple[tuple[object, ...], dict[Kri, Resource]]] = {}
+"""The destinations by KRI, with the objects they were drawn from (as `_LAYOUTS`)."""
+
+
+def _services(proxy: ProxyPolicies) -> tuple[tuple[Resource, ...], ...]:
+    return tuple(proxy.index.services.get(kind, ()) for kind in DESTINATION_KINDS)
+
+
+def _same(kept: tuple[object, ...], now: tuple[object, ...]) -> bool:
+    return len(kept) == len(now) and all(a is b for a, b in zip(kept, now, strict=True))
+
+
+def layout_of(proxy: ProxyPolicies) -> dict[str, Any]:
+    """`proxy.layout()`, reused while the proxy and the destinations are the same objects."""
+    name = proxy.dataplane.resource.name
+    inputs = (proxy.dataplane, *_services(proxy))
+    kept = _LAYOUTS.get(name)
+    if kept is not None and _same(kept[0], inputs) and kept[1] == proxy.version:
+        return kept[2]
+    if len(_LAYOUTS) >= _MEMO_LIMIT:
+        _LAYOUTS.clear()
+    layout = proxy.layout()
+    _LAYOUTS[name] = (inputs, proxy.version, layout)
+    return layout
+
+
+def _destinations_of(proxy: ProxyPolicies) -> dict[Kri, Resource]:
+    inputs = _services(proxy)
+    kept = _DESTINATIONS.get(proxy.index.mesh_name)
+    if kept is not None and _same(kept[0], inputs):
+        return kept[1]
+    if len(_DESTINATIONS) >= _MEMO_LIMIT:
+        _DESTINATIONS.clear()
+    found = {kri.of(r): r for group in inputs for r in group}
+    _DESTINATIONS[proxy.index.mesh_name] = (inputs, found)
+    return found
 
 
 def uses_policies_model(version: KumaVersion, dataplane: Dataplane) -> bool:
@@ -84,7 +132,7 @@ def proxy_detail(
     proxy = ProxyPolicies(ev.index, rules.dataplane, rules.types)
     res = rules.dataplane.resource
     own = proxy.kri_text(res)
-    layout = proxy.layout()
+    layout = layout_of(proxy)
     sections: list[DetailNode] = [kri_line("kri", own)]
     proxy_wide = _proxy_section(proxy)
     if proxy_wide is not None:
@@ -101,6 +149,23 @@ def proxy_detail(
     )
     title, subtitle = heading(rules)
     return DetailView(title=title, subtitle=subtitle, tree=root)
+
+
+def outbound_section(ev: MeshEvaluation, name: str, resource: Resource, section: str) -> str:
+    """The id of the detail section that shows the outbound rule of `resource` (and
+    `section`) for proxy `name`, in the model its version uses ("" when none does)."""
+    rules = ev.rules(name)
+    if rules is None:
+        return ""
+    if not uses_policies_model(ev.index.version, rules.dataplane):
+        return outbound_id(resource.type, resource.name, section)
+    layout = layout_of(ProxyPolicies(ev.index, rules.dataplane, rules.types))
+    wanted = kri.of(resource, section)
+    for entry in layout["outbounds"]:
+        parsed = _parse(str(entry.get("kri", "")), ev.index.version)
+        if parsed is not None and wanted in (parsed, parsed.without_section()):
+            return f"out:{entry['kri']}"
+    return ""
 
 
 # -- lines every section uses ----------------------------------------------------------
@@ -228,6 +293,13 @@ def _from_rule(
     node_id: str, proxy: ProxyPolicies, policy_type: str, rule: LegacyRule
 ) -> DetailNode:
     """A legacy `from` rule: the client tags it is for, its conf, its policies."""
+    key = (node_id, policy_type, conf_key(rule.conf), rule.subset, rule.origins, proxy.version)
+    return _NODES.get(key, lambda: _draw_from_rule(node_id, proxy, policy_type, rule))
+
+
+def _draw_from_rule(
+    node_id: str, proxy: ProxyPolicies, policy_type: str, rule: LegacyRule
+) -> DetailNode:
     label = literal(matchers_text(rule.subset))
     children = list(conf_nodes(node_id, rule.conf))
     children.extend(_origin_line(node_id, proxy, policy_type, p, "") for p in rule.origins)
@@ -281,25 +353,43 @@ def _outbound_sections(
     proxy: ProxyPolicies, outbounds: Sequence[Mapping[str, Any]], opened: frozenset[str]
 ) -> list[DetailNode]:
     """E4, E5: each outbound of `_layout` (sorted by KRI), folded past `OPEN_OUTBOUNDS`."""
-    destinations = {
-        kri.of(r): r for kind in DESTINATION_KINDS for r in proxy.index.services.get(kind, ())
-    }
+    destinations = _destinations_of(proxy)
+    version = proxy.version
     nodes = []
     for entry in outbounds:
         text = str(entry.get("kri", ""))
         node_id = f"out:{text}"
-        parsed = _parse(text, proxy.version)
+        parsed = _parse(text, version)
         destination = destinations.get(parsed.without_section()) if parsed else None
-        label = _outbound_title(entry, parsed, destination)
-        lines = partial(_outbound_lines, proxy, node_id, text)
-        copy = kri_copy(text)
-        target = row_key(destination) if destination is not None else None
-        if len(outbounds) <= OPEN_OUTBOUNDS:
-            nodes.append(DetailNode(node_id, label, lines(), target=target, copy=copy))
+        shown: tuple[Any, ...] = (text, entry.get("port"), entry.get("protocol"), version)
+        if destination is not None:
+            shown += (destination.key, destination.display_name, destination.zone)
+        if len(outbounds) > OPEN_OUTBOUNDS and node_id not in opened:
+            # A big proxy's thousands of folded outbounds: the same line, the same node.
+            draw = partial(_outbound_node, proxy, entry, destination)
+            nodes.append(_FOLDED.get(shown, draw))
         else:
-            node = folded(node_id, label, lines, opened=opened, target=target)
-            nodes.append(replace(node, copy=copy))
+            nodes.append(_outbound_node(proxy, entry, destination, lines=True))
     return nodes
+
+
+def _outbound_node(
+    proxy: ProxyPolicies,
+    entry: Mapping[str, Any],
+    destination: Resource | None,
+    *,
+    lines: bool = False,
+) -> DetailNode:
+    text = str(entry.get("kri", ""))
+    node_id = f"out:{text}"
+    label = _outbound_title(entry, _parse(text, proxy.version), destination)
+    target = row_key(destination) if destination is not None else None
+    if not lines:
+        return DetailNode(
+            node_id, label, target=target, expanded=False, lazy=True, copy=kri_copy(text)
+        )
+    children = _outbound_lines(proxy, node_id, text)
+    return DetailNode(node_id, label, children, target=target, copy=kri_copy(text))
 
 
 def _outbound_title(
@@ -469,6 +559,10 @@ def _route_policies(proxy: ProxyPolicies, node_id: str, outbound: Kri, route: Kr
 
 
 def _parse(text: str, version: KumaVersion) -> Kri | None:
+    return _KRIS.get((text, version), lambda: _parse_kri(text, version))
+
+
+def _parse_kri(text: str, version: KumaVersion) -> Kri | None:
     try:
         return Kri.parse(text, version)
     except KriError:

@@ -7,11 +7,13 @@ K1 KRIs); 2.10 and 2.11 keep the older tree.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from meshtui.engine.api import ProxyPolicies
 from meshtui.engine.evaluation import MeshEvaluation
 from meshtui.engine.index import build_index
 from meshtui.model import Dataplane, Resource
@@ -19,8 +21,10 @@ from meshtui.parse import ContextOptions, parse_documents
 from meshtui.present.dataplane import dataplane_detail
 from meshtui.present.proxy import (
     dataplane_view,
+    layout_of,
     match_text,
     matches_text,
+    outbound_section,
     uses_policies_model,
 )
 from meshtui.sources.files import load_path, parse_text
@@ -267,3 +271,44 @@ def test_matches_read_as_one_line() -> None:
         )
         == "path Exact /a, method GET | headers x Exact 1 | everything"
     )
+
+
+def test_a_layout_is_reused_only_while_its_inputs_are_the_same_objects() -> None:
+    """`layout_of` against the plain `layout()`: after an edit of a policy (proxy and
+    destinations untouched) the very same layout; after a new MeshService, a new one."""
+    documents, _ = load_path(SHOP)
+    resources = list(parse_documents(documents, ContextOptions(version=V2_14)).resources)
+    before = build_index(resources, "shop", version=V2_14)
+    first = MeshEvaluation(before)
+
+    def proxy_of(ev: MeshEvaluation) -> ProxyPolicies:
+        rules = ev.rules(WEB)
+        assert rules is not None
+        return ProxyPolicies(ev.index, rules.dataplane, rules.types)
+
+    kept = layout_of(proxy_of(first))
+    assert kept == proxy_of(first).layout()
+    edited = [
+        replace(r, spec={**r.spec, "default": {}}) if r.name == "shop-tracing.kuma-system" else r
+        for r in resources
+    ]
+    policy_edit = MeshEvaluation(build_index(edited, "shop", previous=before, version=V2_14))
+    assert layout_of(proxy_of(policy_edit)) is kept
+    orders = next(r for r in resources if r.name == "orders.shop-backend")
+    extra = replace(
+        orders, name="extra.shop-backend", labels={**orders.labels, "kuma.io/display-name": "extra"}
+    )
+    added = MeshEvaluation(build_index([*resources, extra], "shop", previous=before, version=V2_14))
+    fresh = layout_of(proxy_of(added))
+    assert fresh is not kept and fresh == proxy_of(added).layout()
+    assert any("_extra_" in o["kri"] for o in fresh["outbounds"])
+
+
+def test_the_section_showing_an_outbound_rule_follows_the_model() -> None:
+    ev = shop(V2_14)
+    orders = next(r for r in ev.index.services["MeshService"] if r.display_name == "orders")
+    assert outbound_section(ev, WEB, orders, "http") == f"out:{ORDERS_KRI}"
+    assert outbound_section(ev, WEB, orders, "") == f"out:{ORDERS_KRI}", "its first port"
+    old = shop(V2_11)
+    assert outbound_section(old, WEB, orders, "http") == "out:MeshService/orders.shop-backend:http"
+    assert outbound_section(ev, "gone", orders, "") == ""
