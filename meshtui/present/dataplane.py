@@ -25,7 +25,15 @@ from meshtui.engine.rules import InboundRule, LegacyRule, TypeRules
 from meshtui.engine.subsets import Subset
 from meshtui.model import Dataplane, Policy, Resource
 from meshtui.present.cache import Cache
-from meshtui.present.nodes import conf_copy, conf_key, conf_nodes, folded, policy_node, who
+from meshtui.present.nodes import (
+    conf_copy,
+    conf_key,
+    conf_nodes,
+    confs_nodes,
+    folded,
+    policy_node,
+    who,
+)
 from meshtui.present.tables import namespace_label, row_key, services_of, target_summary
 from meshtui.present.text import literal
 from meshtui.views import DetailNode, DetailView, ResourceRow
@@ -69,13 +77,7 @@ def _merged_node(
     section: str,
     what: str,
 ) -> DetailNode:
-    children: list[DetailNode] = []
-    for i, conf in enumerate(confs):
-        if len(confs) > 1:
-            children.append(
-                DetailNode(f"{node_id}/c{i}", f"conf {i + 1} of {len(confs)}:", style="muted")
-            )
-        children.extend(conf_nodes(f"{node_id}/c{i}", conf))
+    children = confs_nodes(node_id, confs)
     children.extend(_origin_node(node_id, o, section) for o in origins)
     return DetailNode(node_id, label, tuple(children), copy=conf_copy(what, confs))
 

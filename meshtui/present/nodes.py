@@ -53,6 +53,18 @@ def conf_nodes(node_id: str, conf: Any) -> tuple[DetailNode, ...]:
     return tuple(DetailNode(f"{node_id}/l{i}", literal(line)) for i, line in enumerate(lines))
 
 
+def confs_nodes(node_id: str, confs: Sequence[Any]) -> list[DetailNode]:
+    """Confs as YAML, each headed `conf i of n:` when Kuma keeps several (one per hostname)."""
+    lines: list[DetailNode] = []
+    for i, conf in enumerate(confs):
+        if len(confs) > 1:
+            lines.append(
+                DetailNode(f"{node_id}/c{i}", f"conf {i + 1} of {len(confs)}:", style="muted")
+            )
+        lines.extend(conf_nodes(f"{node_id}/c{i}", conf))
+    return lines
+
+
 def conf_copy(what: str, confs: Sequence[Any]) -> Copyable:
     """`c` on a rule: its conf as YAML (the list, when Kuma keeps several confs)."""
     body = confs[0] if len(confs) == 1 else list(confs)

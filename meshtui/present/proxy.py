@@ -43,7 +43,7 @@ from meshtui.present.dataplane import (
     root_id,
     tail_sections,
 )
-from meshtui.present.nodes import conf_copy, conf_key, conf_nodes, who
+from meshtui.present.nodes import conf_copy, conf_key, conf_nodes, confs_nodes, who
 from meshtui.present.tables import row_key
 from meshtui.present.text import literal
 from meshtui.versions import KumaVersion
@@ -196,17 +196,6 @@ def _origin_line(
     )
 
 
-def _conf_lines(node_id: str, confs: Sequence[Any]) -> list[DetailNode]:
-    lines: list[DetailNode] = []
-    for i, conf in enumerate(confs):
-        if len(confs) > 1:
-            lines.append(
-                DetailNode(f"{node_id}/c{i}", f"conf {i + 1} of {len(confs)}:", style="muted")
-            )
-        lines.extend(conf_nodes(f"{node_id}/c{i}", conf))
-    return lines
-
-
 def _entry_name(origin: Origin, section: str) -> str:
     return f"{section}[{origin.index}]"
 
@@ -337,7 +326,7 @@ def _draw_inbound_rule(
         label += f"  match {literal(match_text(rule.match))}"
     elif proxy.version.inbound_rule_matches:
         label += "  (every client)"
-    children = _conf_lines(node_id, rule.confs)
+    children = confs_nodes(node_id, rule.confs)
     for origin in rule.origins:
         section = "rules" if origin.policy.rules else "from"
         children.append(
@@ -467,7 +456,7 @@ def _draw_rule(
     scope: str,
     what: str,
 ) -> DetailNode:
-    children = _conf_lines(node_id, rule.confs)
+    children = confs_nodes(node_id, rule.confs)
     for origin in rule.origins:
         entry = _entry_name(origin, "to")
         children.append(_origin_line(node_id, proxy, policy_type, origin.policy, entry))
