@@ -232,6 +232,13 @@ class MeshtuiApp(App[None]):
         each evaluation)."""
         if not isinstance(key, ResourceRow) or key.view != "dataplanes" or mode != "tree":
             return
+        again = self.link.retry_due()
+        if again is not None:
+            self._connect(again)
+            return
+        done = self.snapshot.checks.get(key.name)
+        if done is not None and done.evaluation is evaluation:
+            return
         client = self.link.client
         if client is not None and self.link.check_wanted(evaluation, key.name):
             assert evaluation is not None

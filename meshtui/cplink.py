@@ -13,6 +13,7 @@ bookkeeping on the UI thread.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
@@ -41,9 +42,16 @@ class ControlPlaneAccess(Protocol):
 class ControlPlaneLink:
     """One client per detected control plane, what its index said, and the last check."""
 
-    def __init__(self, source: object, *, enabled: bool) -> None:
+    def __init__(self, source: object, *, enabled: bool, retry_after: float = 30.0) -> None:
+        """Args:
+        source: The source; only one that can reach the control plane's API is used.
+        enabled: Whether to check at all (`--no-cp-check` turns it off).
+        retry_after: Seconds after a failed try before a selected proxy tries again.
+        """
         self._access = source if enabled and isinstance(source, ControlPlaneAccess) else None
+        self.retry_after = retry_after
         self._detection: Detection | None = None
+        self._tried_at: float | None = None
         self.client: ControlPlaneClient | None = None
         """The client, once the control plane's index answered."""
         self.index: CpIndex | None = None
@@ -64,7 +72,18 @@ class ControlPlaneLink:
         if known is not None and (known.deployment, known.system_namespace, known.service) == place:
             return False
         self._detection = detection
+        self._tried_at = time.monotonic()
         return True
+
+    def retry_due(self) -> Detection | None:
+        """The control plane to try again, when the last try failed `retry_after` ago."""
+        tried, detection = self._tried_at, self._detection
+        if self.client is not None or tried is None or detection is None:
+            return None
+        if self.index is None or time.monotonic() - tried < self.retry_after:
+            return None  # still trying, or tried a moment ago
+        self._tried_at = time.monotonic()
+        return detection
 
     def connect(self, detection: Detection) -> tuple[ControlPlaneClient, CpIndex]:
         """A client and the index it read (worker thread; never raises for the network)."""

@@ -198,7 +198,12 @@ async def test_a_matching_answer_says_so_and_a_live_edit_is_checked_again(
         assert verdict(app) == "✓ matches the control plane  (_rules, 1 request)", [
             n.label for n in line.children
         ]
-        assert ("GET", RULES) in cp.requests
+        assert cp.requests.count(("GET", RULES)) == 1
+        await show(pilot, app, dataplane("consumer.second-consumer"))
+        await wait_for(pilot, lambda: verdict(app).startswith("✗"))  # the fake knows it not
+        await show(pilot, app, CONSUMER)
+        await wait_for(pilot, lambda: verdict(app).startswith("✓"))
+        assert cp.requests.count(("GET", RULES)) == 1, "asked once for the same mesh state"
         fake.upsert(with_request_timeout(consumer_timeout(fake), "4s"))
         await wait_for(pilot, lambda: verdict(app).startswith("✗"))
         line = first_line(app)
@@ -252,18 +257,27 @@ async def test_no_permission_to_proxy_is_one_quiet_word_in_the_header(
         await press(pilot, "escape")
 
 
-async def test_a_control_plane_that_is_down_is_one_quiet_word_in_the_header(
-    kubeconfig_of: Any,
+async def test_a_control_plane_that_is_down_is_one_quiet_word_then_tried_again(
+    rules_cluster: tuple[FakeKubeAPI, FakeControlPlane, dict[str, Any]], kubeconfig_of: Any
 ) -> None:
+    """Down at start: quiet; once up, selecting a proxy after `retry_after` connects."""
+    fake, cp, _ = rules_cluster
     with FakeControlPlane() as gone:
         dead = gone.url
-    with cluster("2.10", cp_version="2.10.11") as fake:
-        fake.route_service("kuma-system", "kuma-control-plane", API_PORT, dead)
-        async with cluster_app(kubeconfig_of(fake), fake, asked=Asked()) as (app, pilot):
-            await synced(pilot, app, fake)
-            await wait_for(pilot, lambda: header(app).control_plane != "")
-            assert header(app).control_plane == "CP API unreachable (503)"
-            assert not [n for n in notifications(app) if n[1] == "error"]
+    fake.route_service("kuma-system", "kuma-control-plane", API_PORT, dead)
+    async with cluster_app(kubeconfig_of(fake), fake, asked=Asked()) as (app, pilot):
+        await synced(pilot, app, fake)
+        await wait_for(pilot, lambda: header(app).control_plane != "")
+        assert header(app).control_plane == "CP API unreachable (503)"
+        assert not [n for n in notifications(app) if n[1] == "error"]
+        await show(pilot, app, CONSUMER)
+        assert verdict(app) == ""
+        fake.route_service("kuma-system", "kuma-control-plane", API_PORT, cp.url)
+        app.link.retry_after = 0.0
+        await show(pilot, app, dataplane("consumer.second-consumer"))
+        await wait_for(pilot, lambda: header(app).control_plane == "CP API ✓")
+        await show(pilot, app, CONSUMER)
+        await wait_for(pilot, lambda: verdict(app).startswith("✓"))
 
 
 async def test_no_cp_check_asks_the_control_plane_nothing(
