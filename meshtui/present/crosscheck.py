@@ -23,8 +23,8 @@ from typing import Any, Protocol
 from meshtui.engine.api import ProxyPolicies
 from meshtui.engine.crosscheck import compare, rules_path
 from meshtui.engine.evaluation import MeshEvaluation
-from meshtui.engine.kri import Kri, KriError
-from meshtui.present.proxy import layout_of, uses_policies_model
+from meshtui.present.kris import layout_of, parse_kri, section_of
+from meshtui.present.proxy import uses_policies_model
 from meshtui.present.text import literal
 from meshtui.views import Copyable, DetailNode, DetailView
 
@@ -109,13 +109,13 @@ def plan_check(ev: MeshEvaluation, name: str) -> CheckPlan | None:
     ]
     for inbound in [*layout["inbounds"], *layout.get("listeners", [])]:
         text = str(inbound["kri"])
-        body = proxy.inbound_body(_section(text, ev))
+        body = proxy.inbound_body(section_of(text, ev.index.version))
         if body is not None:
             requests.append((f"{base}/_inbounds/{text}/_policies", 200, body))
     outbounds = layout["outbounds"]
     for outbound in outbounds[:MAX_OUTBOUNDS]:
         text = str(outbound["kri"])
-        parsed = _parse(text, ev)
+        parsed = parse_kri(text, ev.index.version)
         if parsed is None:
             continue
         requests.append((f"{base}/_outbounds/{text}/_policies", 200, proxy.outbound_body(parsed)))
@@ -124,18 +124,6 @@ def plan_check(ev: MeshEvaluation, name: str) -> CheckPlan | None:
         f"{MAX_OUTBOUNDS} of {len(outbounds)} outbounds" if len(outbounds) > MAX_OUTBOUNDS else ""
     )
     return CheckPlan(ev, name, tuple(requests), "_policies", note)
-
-
-def _parse(text: str, ev: MeshEvaluation) -> Kri | None:
-    try:
-        return Kri.parse(text, ev.index.version)
-    except KriError:
-        return None
-
-
-def _section(text: str, ev: MeshEvaluation) -> str:
-    parsed = _parse(text, ev)
-    return parsed.section if parsed is not None else ""
 
 
 def judge(plan: CheckPlan, answers: Sequence[Answer]) -> CpCheck:

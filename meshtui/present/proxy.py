@@ -24,12 +24,12 @@ from typing import Any
 from meshtui.engine import kri
 from meshtui.engine.api import ROUTE_TYPES, OutboundRoute, ProxyPolicies, RouteRule
 from meshtui.engine.evaluation import DataplaneRules, MeshEvaluation
-from meshtui.engine.kri import Kri, KriError
+from meshtui.engine.kri import Kri
 from meshtui.engine.matching import Listener
-from meshtui.engine.resource_rules import Origin, ResourceRule
+from meshtui.engine.resource_rules import ResourceRule
 from meshtui.engine.rules import InboundRule, LegacyRule
 from meshtui.kinds import kinds_for
-from meshtui.model import Dataplane, Policy, Resource
+from meshtui.model import Dataplane, Resource
 from meshtui.present.cache import Cache
 from meshtui.present.dataplane import (
     OPEN_INBOUND_LINES,
@@ -43,65 +43,29 @@ from meshtui.present.dataplane import (
     root_id,
     tail_sections,
 )
+from meshtui.present.kris import (
+    destinations_of,
+    entry_name,
+    kri_copy,
+    kri_line,
+    layout_of,
+    match_text,
+    matches_text,
+    origin_line,
+    parse_kri,
+    section_of,
+)
 from meshtui.present.nodes import conf_copy, conf_key, conf_nodes, confs_nodes, who
 from meshtui.present.tables import row_key
 from meshtui.present.text import literal
 from meshtui.versions import KumaVersion
-from meshtui.views import Copyable, DetailNode, DetailView
-
-DESTINATION_KINDS = ("MeshService", "MeshExternalService", "MeshMultiZoneService")
-"""What `_layout` lists outbounds to."""
+from meshtui.views import DetailNode, DetailView
 
 _NODES: Cache[tuple[Any, ...], DetailNode] = Cache("proxy detail subtrees", limit=100_000)
 """Subtrees drawn from a rule, by everything they show (the version writes the KRIs)."""
 
 _FOLDED: Cache[tuple[Any, ...], DetailNode] = Cache("folded outbounds", limit=100_000)
 """Folded outbound lines, by everything they show."""
-
-_KRIS: Cache[tuple[str, KumaVersion], Kri | None] = Cache("parsed KRIs", limit=100_000)
-
-_MEMO_LIMIT = 256
-_LAYOUTS: dict[str, tuple[tuple[object, ...], KumaVersion, dict[str, Any]]] = {}
-"""The last `_layout` of each proxy with the very objects it was drawn from (the decoded
-proxy and the mesh's destinations, all immutable, kept alive here) and the version: a
-later build from the same objects (an edit of a policy leaves them untouched) reuses it."""
-
-_DESTINATIONS: dict[str, tuple[tuple[object, ...], dict[Kri, Resource]]] = {}
-"""The destinations by KRI, with the objects they were drawn from (as `_LAYOUTS`)."""
-
-
-def _services(proxy: ProxyPolicies) -> tuple[tuple[Resource, ...], ...]:
-    return tuple(proxy.index.services.get(kind, ()) for kind in DESTINATION_KINDS)
-
-
-def _same(kept: tuple[object, ...], now: tuple[object, ...]) -> bool:
-    return len(kept) == len(now) and all(a is b for a, b in zip(kept, now, strict=True))
-
-
-def layout_of(proxy: ProxyPolicies) -> dict[str, Any]:
-    """`proxy.layout()`, reused while the proxy and the destinations are the same objects."""
-    name = proxy.dataplane.resource.name
-    inputs = (proxy.dataplane, *_services(proxy))
-    kept = _LAYOUTS.get(name)
-    if kept is not None and _same(kept[0], inputs) and kept[1] == proxy.version:
-        return kept[2]
-    if len(_LAYOUTS) >= _MEMO_LIMIT:
-        _LAYOUTS.clear()
-    layout = proxy.layout()
-    _LAYOUTS[name] = (inputs, proxy.version, layout)
-    return layout
-
-
-def _destinations_of(proxy: ProxyPolicies) -> dict[Kri, Resource]:
-    inputs = _services(proxy)
-    kept = _DESTINATIONS.get(proxy.index.mesh_name)
-    if kept is not None and _same(kept[0], inputs):
-        return kept[1]
-    if len(_DESTINATIONS) >= _MEMO_LIMIT:
-        _DESTINATIONS.clear()
-    found = {kri.of(r): r for group in inputs for r in group}
-    _DESTINATIONS[proxy.index.mesh_name] = (inputs, found)
-    return found
 
 
 def uses_policies_model(version: KumaVersion, dataplane: Dataplane) -> bool:
@@ -162,42 +126,10 @@ def outbound_section(ev: MeshEvaluation, name: str, resource: Resource, section:
     layout = layout_of(ProxyPolicies(ev.index, rules.dataplane, rules.types))
     wanted = kri.of(resource, section)
     for entry in layout["outbounds"]:
-        parsed = _parse(str(entry.get("kri", "")), ev.index.version)
+        parsed = parse_kri(str(entry.get("kri", "")), ev.index.version)
         if parsed is not None and wanted in (parsed, parsed.without_section()):
             return f"out:{entry['kri']}"
     return ""
-
-
-# -- lines every section uses ----------------------------------------------------------
-
-
-def kri_copy(text: str) -> Copyable:
-    """`c` on a line naming something: its KRI (escaped, as everything shown)."""
-    safe = literal(text)
-    return Copyable(f"KRI {safe}", safe)
-
-
-def kri_line(node_id: str, text: str) -> DetailNode:
-    """`KRI kri_…`, muted; `c` copies it."""
-    return DetailNode(node_id, f"KRI  {literal(text) or '-'}", style="muted", copy=kri_copy(text))
-
-
-def _origin_line(
-    node_id: str, proxy: ProxyPolicies, policy_type: str, policy: Policy, entry: str
-) -> DetailNode:
-    """`← MeshTimeout name (ns · role)  to[0]  kri_mt_…`, jumping to the policy."""
-    text = proxy.kri_text(policy.resource, as_type=policy_type)
-    where = f"  {entry}" if entry else ""
-    return DetailNode(
-        f"{node_id}/o:{policy.key.name}#{entry}",
-        f"← {policy_type} {who(policy.resource)}{where}  {literal(text)}",
-        target=row_key(policy.resource),
-        copy=kri_copy(text),
-    )
-
-
-def _entry_name(origin: Origin, section: str) -> str:
-    return f"{section}[{origin.index}]"
 
 
 # -- proxy ---------------------------------------------------------------------------
@@ -212,7 +144,7 @@ def _proxy_section(proxy: ProxyPolicies) -> DetailNode | None:
         rule = t.single_rules[0]
         node_id = f"proxy/{t.type}"
         children = list(conf_nodes(node_id, rule.conf))
-        children.extend(_origin_line(node_id, proxy, t.type, p, "") for p in rule.origins)
+        children.extend(origin_line(node_id, proxy, t.type, p, "") for p in rule.origins)
         copy = conf_copy(f"{t.type} proxy conf", (rule.conf,))
         kids.append(DetailNode(node_id, t.type, tuple(children), copy=copy))
     if not kids:
@@ -229,7 +161,7 @@ def _inbound_section(
     """E3: one inbound (or zone-proxy listener) of `_layout`, its rules per policy type."""
     text = str(entry.get("kri", ""))
     node_id = f"in:{text}"
-    key = proxy.inbound_key(_section(text, proxy.version))
+    key = proxy.inbound_key(section_of(text, proxy.version))
     children: list[DetailNode] = []
     if key is not None:
         children = _inbound_rules(proxy, node_id, key)
@@ -291,7 +223,7 @@ def _draw_from_rule(
 ) -> DetailNode:
     label = literal(matchers_text(rule.subset))
     children = list(conf_nodes(node_id, rule.conf))
-    children.extend(_origin_line(node_id, proxy, policy_type, p, "") for p in rule.origins)
+    children.extend(origin_line(node_id, proxy, policy_type, p, "") for p in rule.origins)
     copy = conf_copy(f"{policy_type} conf for {label}", (rule.conf,))
     return DetailNode(node_id, label, tuple(children), copy=copy)
 
@@ -330,7 +262,7 @@ def _draw_inbound_rule(
     for origin in rule.origins:
         section = "rules" if origin.policy.rules else "from"
         children.append(
-            _origin_line(node_id, proxy, policy_type, origin.policy, _entry_name(origin, section))
+            origin_line(node_id, proxy, policy_type, origin.policy, entry_name(origin, section))
         )
     return DetailNode(node_id, label, tuple(children), copy=conf_copy(what, rule.confs))
 
@@ -342,13 +274,13 @@ def _outbound_sections(
     proxy: ProxyPolicies, outbounds: Sequence[Mapping[str, Any]], opened: frozenset[str]
 ) -> list[DetailNode]:
     """E4, E5: each outbound of `_layout` (sorted by KRI), folded past `OPEN_OUTBOUNDS`."""
-    destinations = _destinations_of(proxy)
+    destinations = destinations_of(proxy)
     version = proxy.version
     nodes = []
     for entry in outbounds:
         text = str(entry.get("kri", ""))
         node_id = f"out:{text}"
-        parsed = _parse(text, version)
+        parsed = parse_kri(text, version)
         destination = destinations.get(parsed.without_section()) if parsed else None
         shown: tuple[Any, ...] = (text, entry.get("port"), entry.get("protocol"), version)
         if destination is not None:
@@ -371,7 +303,7 @@ def _outbound_node(
 ) -> DetailNode:
     text = str(entry.get("kri", ""))
     node_id = f"out:{text}"
-    label = _outbound_title(entry, _parse(text, proxy.version), destination)
+    label = _outbound_title(entry, parse_kri(text, proxy.version), destination)
     target = row_key(destination) if destination is not None else None
     if not lines:
         return DetailNode(
@@ -404,7 +336,7 @@ def _outbound_title(
 def _outbound_lines(proxy: ProxyPolicies, node_id: str, text: str) -> tuple[DetailNode, ...]:
     """E4 but the route types: each type's conf on the outbound; then E5, its routes."""
     lines: list[DetailNode] = [kri_line(f"{node_id}/kri", text)]
-    outbound = _parse(text, proxy.version)
+    outbound = parse_kri(text, proxy.version)
     if outbound is None:
         return tuple(lines)
     found = [(t, r) for t, r in proxy.outbound_rules(outbound) if t not in ROUTE_TYPES]
@@ -458,8 +390,8 @@ def _draw_rule(
 ) -> DetailNode:
     children = confs_nodes(node_id, rule.confs)
     for origin in rule.origins:
-        entry = _entry_name(origin, "to")
-        children.append(_origin_line(node_id, proxy, policy_type, origin.policy, entry))
+        entry = entry_name(origin, "to")
+        children.append(origin_line(node_id, proxy, policy_type, origin.policy, entry))
     label = f"{policy_type}{scope}"
     return DetailNode(node_id, label, tuple(children), copy=conf_copy(what, rule.confs))
 
@@ -511,7 +443,7 @@ def _route_node(
             )
         )
     if origin is not None:
-        route_kri = _parse(text, proxy.version)
+        route_kri = parse_kri(text, proxy.version)
         if route_kri is not None:
             children.append(_route_policies(proxy, node_id, outbound, route_kri))
         label = f"{route.type} {who(origin)}"
@@ -542,57 +474,3 @@ def _route_policies(proxy: ProxyPolicies, node_id: str, outbound: Kri, route: Kr
     if not own:
         own.append(DetailNode(f"{node_id}/p/none", "no policy", style="muted"))
     return DetailNode(f"{node_id}/p", "Policies on this route", tuple(own))
-
-
-# -- text ----------------------------------------------------------------------------
-
-
-def _parse(text: str, version: KumaVersion) -> Kri | None:
-    return _KRIS.get((text, version), lambda: _parse_kri(text, version))
-
-
-def _parse_kri(text: str, version: KumaVersion) -> Kri | None:
-    try:
-        return Kri.parse(text, version)
-    except KriError:
-        return None
-
-
-def _section(text: str, version: KumaVersion) -> str:
-    parsed = _parse(text, version)
-    return parsed.section if parsed is not None else ""
-
-
-def match_text(match: Any) -> str:
-    """An inbound rule's `Match` in one line: `spiffeID Exact spiffe://…, sni Exact a.b`."""
-    if not isinstance(match, Mapping):
-        return str(match)
-    parts = []
-    for key, value in match.items():
-        if isinstance(value, Mapping):
-            parts.append(f"{key} {value.get('type', '')} {value.get('value', '')}".strip())
-        else:
-            parts.append(f"{key} {value}")
-    return ", ".join(parts)
-
-
-def matches_text(matches: Any) -> str:
-    """A route rule's `matches` in one line: `path PathPrefix /, headers x-a Exact 1 | …`."""
-    if not isinstance(matches, list):
-        return str(matches)
-    return " | ".join(_one_match(m) for m in matches)
-
-
-def _one_match(match: Any) -> str:
-    if not isinstance(match, Mapping):
-        return str(match)
-    parts = []
-    for key, value in match.items():
-        items = value if isinstance(value, list) else [value]
-        for item in items:
-            if isinstance(item, Mapping):
-                words = [str(item.get(k)) for k in ("name", "type", "value") if k in item]
-                parts.append(f"{key} {' '.join(words)}")
-            else:
-                parts.append(f"{key} {item}")
-    return ", ".join(parts) or "everything"

@@ -19,14 +19,8 @@ from meshtui.engine.index import build_index
 from meshtui.model import Dataplane, Resource
 from meshtui.parse import ContextOptions, parse_documents
 from meshtui.present.dataplane import dataplane_detail
-from meshtui.present.proxy import (
-    dataplane_view,
-    layout_of,
-    match_text,
-    matches_text,
-    outbound_section,
-    uses_policies_model,
-)
+from meshtui.present.kris import layout_of, match_text, matches_text
+from meshtui.present.proxy import dataplane_view, outbound_section, uses_policies_model
 from meshtui.sources.files import load_path, parse_text
 from meshtui.versions import KumaVersion
 from meshtui.views import DetailNode, DetailView, ResourceRow
