@@ -9,8 +9,9 @@ Modules: `navigator` (where the user is), `tables` (the central table), `datapla
 and `detail` (the detail pane, built in a worker), `proxy` and `kris` (a dataplane's
 detail from Kuma 2.12, with KRIs), `crosscheck` (a proxy against the control plane's own
 answer), `nodes` (detail lines shared by them), `highlights` (recent changes),
-`requests` (one detail build at a time), `commands` (the `:` line), `snapshot` (what the app knows, and the dashboard's views of it),
-`cache` (the memo helper), `text` (escaping and YAML).
+`requests` (one detail build at a time), `commands` (the `:` line), `snapshot` (what the
+app knows, and the dashboard's views of it), `cache` (the memo helper), `text` (escaping
+and YAML).
 """
 
 from __future__ import annotations
