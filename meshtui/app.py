@@ -6,6 +6,11 @@ off the UI thread) and posts `InventoryChanged`. The app keeps what it knows in 
 behind what it shows: an evaluation of its mesh, the counts of its table, the detail of
 its selection. Each runs in a thread worker that posts its result back here.
 
+In cluster mode the source also says which control plane runs: unless the command line
+said otherwise, its version, mode, zone and system namespace become the context the
+inventory is parsed with (`sources.profile.Asked`), and the proxy the user selects is
+checked against the control plane's own answer (`cplink.ControlPlaneLink`, in workers).
+
 Worker failures are handled in one place, `on_worker_state_changed`: the user is told
 what failed, the problems view lists it, and the dashboard keeps the last good state.
 """
@@ -16,19 +21,22 @@ import gc
 import threading
 from dataclasses import replace
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import RenderableType
 from textual import work
 from textual.app import App
 from textual.screen import Screen
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker, WorkerState, get_current_worker
 
+from meshtui.cplink import ControlPlaneLink
 from meshtui.dashboard import Clock, DashboardScreen
 from meshtui.engine.evaluation import MeshEvaluation
 from meshtui.engine.index import build_index_from_groups
 from meshtui.inventory import Diff, Inventory
 from meshtui.messages import (
+    CheckReady,
+    ControlPlaneReached,
     CountsReady,
     CountsWanted,
     DetailReady,
@@ -46,6 +54,12 @@ from meshtui.present.snapshot import Snapshot
 from meshtui.present.tables import table_counts
 from meshtui.present.text import literal
 from meshtui.sources import ChangesReady, Source, StatusChanged
+from meshtui.sources.detection import Detection
+from meshtui.sources.profile import Asked
+from meshtui.views import ResourceRow
+
+if TYPE_CHECKING:
+    from meshtui.sources.kube.controlplane import ControlPlaneClient
 
 
 class MeshtuiApp(App[None]):
@@ -63,11 +77,27 @@ class MeshtuiApp(App[None]):
         mesh: str = "",
         namespace: str = "",
         highlight_seconds: float = 3.0,
+        asked: Asked | None = None,
+        cp_check: bool = True,
     ) -> None:
+        """Args:
+        asked: What the command line said about the control plane; what it leaves out is
+            taken from the cluster's control plane. Default: all of `options`, as given.
+        cp_check: Check the selected proxy against the control plane's own answer
+            (cluster mode; `--no-cp-check` turns it off).
+        """
         super().__init__()
         self.source = source
         self.clock = clock
-        self.snapshot = Snapshot(Inventory.empty(options))
+        self.asked = asked if asked is not None else Asked.pinned(options)
+        self.profile = self.asked.profile()
+        """The Kuma version answered as, and how it was chosen."""
+        self.link = ControlPlaneLink(source, enabled=cp_check)
+        self.snapshot = Snapshot(
+            Inventory.empty(options),
+            profile=self.profile.label,
+            profile_how=self.profile.how,
+        )
         """Everything the app knows; replaced whole, then handed to the dashboard."""
         self.dashboard = DashboardScreen(
             self.snapshot,
@@ -106,6 +136,7 @@ class MeshtuiApp(App[None]):
 
     def on_unmount(self) -> None:
         self._stop.set()
+        self.link.close()
 
     def exit(
         self, result: None = None, return_code: int = 0, message: RenderableType | None = None
@@ -130,6 +161,13 @@ class MeshtuiApp(App[None]):
         def emit(event: ChangesReady | StatusChanged) -> None:
             nonlocal inventory
             if isinstance(event, StatusChanged):
+                options = self.asked.options(event.control_plane)
+                if options != inventory.options:
+                    # The control plane is known: read everything as it does.
+                    loaded = bool(inventory.origins)
+                    inventory, _ = inventory.apply((), options=options)
+                    if loaded:
+                        self.post_message(InventoryChanged(inventory, Diff(), False))
                 self.post_message(SourceStatusReceived(event))
                 return
             before = inventory
@@ -153,7 +191,74 @@ class MeshtuiApp(App[None]):
     def _set_status(self, status: StatusChanged) -> None:
         self.status = status
         kinds = {kind: (k.state, k.since) for kind, k in status.kinds.items()}
-        self._publish(status=status.message, kinds=kinds)
+        changes: dict[str, Any] = {"status": status.message, "kinds": kinds}
+        detection = status.control_plane
+        if detection is not None:
+            changes.update(self._follow_control_plane(detection))
+        self._publish(**changes)
+
+    # ------------------------------------------------------------------ the control plane
+
+    def _follow_control_plane(self, detection: Detection) -> dict[str, Any]:
+        """The cluster said which control plane runs: the profile it gives, and a link to
+        its API for the cross-check (once per control plane)."""
+        profile = self.asked.profile(detection)
+        if profile.undetected and not self.profile.undetected:
+            self.notify(literal(profile.how), markup=False, timeout=8)
+        self.profile = profile
+        if self.link.wants_connection(detection):
+            self._connect(detection)
+        return {"profile": profile.label, **self._control_plane_words()}
+
+    def _control_plane_words(self) -> dict[str, str]:
+        """The header's and the help's words on the profile and the control plane's API."""
+        line, style, story = self.link.header_line(self.profile.version)
+        how = self.profile.how + (f"\nControl plane: {story}" if story else "")
+        return {"control_plane": line, "control_plane_style": style, "profile_how": how}
+
+    @work(thread=True, exclusive=True, group="cplink", exit_on_error=False, description="cp API")
+    def _connect(self, detection: Detection) -> None:
+        self.post_message(ControlPlaneReached(*self.link.connect(detection)))
+
+    def on_control_plane_reached(self, message: ControlPlaneReached) -> None:
+        if self._stop.is_set():
+            message.client.close()
+            return
+        self.link.connected(message.client, message.index)
+        self._publish(None, **self._control_plane_words(), checking=self.link.client is not None)
+
+    def _want_check(self, key: object, mode: str, evaluation: MeshEvaluation | None) -> None:
+        """The detail of a proxy is wanted: ask the control plane about it (once for
+        each evaluation)."""
+        if not isinstance(key, ResourceRow) or key.view != "dataplanes" or mode != "tree":
+            return
+        again = self.link.retry_due()
+        if again is not None:
+            self._connect(again)
+            return
+        done = self.snapshot.checks.get(key.name)
+        if done is not None and done.evaluation is evaluation:
+            return
+        client = self.link.client
+        if client is not None and self.link.check_wanted(evaluation, key.name):
+            assert evaluation is not None
+            self._cross_check(client, evaluation, key.name)
+
+    @work(thread=True, exclusive=True, group="cpcheck", exit_on_error=False, description="check")
+    def _cross_check(
+        self, client: ControlPlaneClient, evaluation: MeshEvaluation, dataplane: str
+    ) -> None:
+        worker = get_current_worker()
+        check = self.link.check(client, evaluation, dataplane, lambda: worker.is_cancelled)
+        if check is not None:
+            self.post_message(CheckReady(check))
+
+    def on_check_ready(self, message: CheckReady) -> None:
+        check, evaluation = message.check, self.snapshot.evaluation
+        if check.evaluation is not evaluation:
+            return  # the mesh changed since: the proxy is asked about again when shown
+        kept = {n: c for n, c in self.snapshot.checks.items() if c.evaluation is evaluation}
+        self._publish(checks={**kept, check.dataplane: check})
 
     # ------------------------------------------------------------------ evaluation
 
@@ -209,7 +314,9 @@ class MeshtuiApp(App[None]):
             self._publish(counts={**self.snapshot.counts, **message.counts})
 
     def on_detail_wanted(self, message: DetailWanted) -> None:
-        self._build_detail(message.request)
+        request = message.request
+        self._build_detail(request)
+        self._want_check(request.key, request.mode, request.evaluation)
 
     @work(thread=True, group="detail", exit_on_error=False, description="the detail")
     def _build_detail(self, request: DetailRequest) -> None:
@@ -243,7 +350,17 @@ class MeshtuiApp(App[None]):
             self.dashboard.detail_failed(text)
 
 
-def run_dashboard(source: Source, options: ContextOptions, *, mesh: str, namespace: str) -> int:
+def run_dashboard(
+    source: Source,
+    options: ContextOptions,
+    *,
+    mesh: str,
+    namespace: str,
+    asked: Asked | None = None,
+    cp_check: bool = True,
+) -> int:
     """Run the dashboard over `source` until the user quits."""
-    MeshtuiApp(source, options, mesh=mesh, namespace=namespace).run()
+    MeshtuiApp(
+        source, options, mesh=mesh, namespace=namespace, asked=asked, cp_check=cp_check
+    ).run()
     return 0

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, TextIO
 from meshtui import __version__
 from meshtui.errors import MeshtuiError, NotFoundError, SourceError
 from meshtui.parse import ContextOptions
+from meshtui.sources.profile import Asked
 from meshtui.versions import DEFAULT, PROFILES, KumaVersion
 
 if TYPE_CHECKING:
@@ -73,8 +74,7 @@ def _add_context_flags(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument(
         "--system-namespace",
-        default="kuma-system",
-        help="Kuma's system namespace (default: kuma-system)",
+        help="Kuma's system namespace (default: the detected control plane's, else kuma-system)",
     )
 
 
@@ -243,18 +243,28 @@ def _dashboard_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="poll the folder instead of using file events (NFS, WSL)",
     )
+    cluster.add_argument(
+        "--no-cp-check",
+        action="store_true",
+        help="do not compare the selected proxy's answer with the control plane's own",
+    )
     _add_context_flags(parser)
     return parser
 
 
 def context_options(args: argparse.Namespace) -> ContextOptions:
     """The control-plane context flags."""
-    return ContextOptions(
+    return asked_context(args).options()
+
+
+def asked_context(args: argparse.Namespace) -> Asked:
+    """The control-plane context flags as given (`None`: not given on the command line)."""
+    return Asked(
+        version=args.kuma_version,
         cp_mode=args.cp_mode,
         zone=args.zone,
         env=args.env,
         system_namespace=args.system_namespace,
-        version=args.kuma_version or DEFAULT,
     )
 
 
@@ -381,6 +391,8 @@ def _run_dashboard(args: argparse.Namespace) -> int:
         context_options(args),
         mesh=args.mesh or "",
         namespace=first_namespace(args, source),
+        asked=asked_context(args),
+        cp_check=not args.no_cp_check,
     )
 
 

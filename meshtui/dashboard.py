@@ -36,9 +36,9 @@ from meshtui.present.requests import DetailFeed
 from meshtui.present.snapshot import Snapshot, header_of, sides_of, table_of
 from meshtui.present.text import literal
 from meshtui.views import ResourceRow
-from meshtui.widgets.detail import DetailPane, RulesTree
+from meshtui.widgets.detail import DetailPane, RulesTree, copyable
 from meshtui.widgets.header import StatusHeader
-from meshtui.widgets.help import HelpScreen
+from meshtui.widgets.help import HelpScreen, ProfileHelpPanel
 from meshtui.widgets.sidelist import SideList
 from meshtui.widgets.table import ResourceTable
 
@@ -60,6 +60,7 @@ class DashboardScreen(Screen[None]):
         Binding("y", "toggle_yaml", "YAML"),
         Binding("e", "explain", "Explain"),
         Binding("w", "why", "Why (not)"),
+        Binding("c", "copy", "Copy"),
         Binding("f", "toggle_full_screen", "Full screen"),
         Binding("escape", "go_back", "Back"),
         Binding("1", "show('dataplanes')", "Dataplanes", show=False),
@@ -271,14 +272,24 @@ class DashboardScreen(Screen[None]):
         return True
 
     def action_help(self) -> None:
-        self.app.push_screen(HelpScreen())
+        self.app.push_screen(HelpScreen(self.snapshot.profile_how))
 
     def action_toggle_keys(self) -> None:
         """F1: the keys of the focused pane, and what it shows, in a side panel."""
         if self.query(HelpPanel):
             self.app.action_hide_help_panel()
         else:
-            self.app.action_show_help_panel()
+            self.mount(ProfileHelpPanel(f"Answering as {self.snapshot.profile}"))
+
+    def action_copy(self) -> None:
+        """`c`: the KRI or conf under the detail's cursor, the YAML shown, else the KRI
+        of the selection."""
+        item = copyable(self.detail.view, self.detail.rules_tree)
+        if item is None:
+            self.say("nothing to copy here")
+            return
+        self.app.copy_to_clipboard(item.text)
+        self.say(f"copied {item.what}")
 
     def action_toggle_full_screen(self) -> None:
         """`f`: the focused pane fills the screen (the detail pane as a whole), or stops."""
@@ -451,6 +462,7 @@ class DashboardScreen(Screen[None]):
             snapshot.problems,
             focus=focus,
             other=other,
+            check=snapshot.check_of(state.selected_key, state.detail_mode),
         )
         if request is not None:
             self.post_message(DetailWanted(request))

@@ -116,14 +116,21 @@ class Inventory:
         cp, _ = choose_control_plane(Counter(), options, has_kube=False)
         return cls(options=options, control_plane=cp)
 
-    def apply(self, changes: Sequence[Change]) -> tuple[Inventory, Diff]:
+    def apply(
+        self, changes: Sequence[Change], *, options: ContextOptions | None = None
+    ) -> tuple[Inventory, Diff]:
         """Apply a batch of changes.
+
+        Args:
+            options: The context options from now on (a detected control plane's); when
+                the control-plane context they give differs, every origin is parsed again.
 
         Returns:
             The new inventory and what changed (an empty diff and `self` when nothing did).
         """
+        options = self.options if options is None else options
         updates = self._flatten(changes)
-        if not updates:
+        if not updates and options == self.options:
             return self, Diff()
         origins = dict(self.origins)
         for update in updates:
@@ -133,7 +140,7 @@ class Inventory:
                 origins[update.origin] = _pending(update)
         zones = sum((state.zones for state in origins.values()), Counter[str]())
         has_kube = any(state.zones or _has_kube(state.documents) for state in origins.values())
-        cp, note = choose_control_plane(zones, self.options, has_kube=has_kube)
+        cp, note = choose_control_plane(zones, options, has_kube=has_kube)
         reparse_all = cp != self.control_plane
         touched = {u.origin for u in updates}
         for key, state in origins.items():
@@ -148,7 +155,7 @@ class Inventory:
             merge, affected = self._merged_state.updated(self.origins, ordered, touched)
             diff = _diff(self.resource_map, merge.resource_map, affected)
         new = Inventory(
-            options=self.options,
+            options=options,
             origins=ordered,
             control_plane=cp,
             context_note=note if used else "",

@@ -7,14 +7,19 @@ Workers only post these; the app's handlers own every state change.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
 from meshtui.engine.evaluation import MeshEvaluation
 from meshtui.inventory import Diff, Inventory
 from meshtui.model import ResourceKey
+from meshtui.present.crosscheck import CpCheck
 from meshtui.present.detail import DetailBuilt, DetailRequest
 from meshtui.sources import StatusChanged
+
+if TYPE_CHECKING:
+    from meshtui.sources.kube.controlplane import ControlPlaneClient, CpIndex
 
 
 class InventoryChanged(Message):
@@ -93,3 +98,20 @@ class DetailWanted(Message):
     def __init__(self, request: DetailRequest) -> None:
         super().__init__()
         self.request = request
+
+
+class ControlPlaneReached(Message):
+    """The control plane's API was tried: a client, and what its index said (or why not)."""
+
+    def __init__(self, client: ControlPlaneClient, index: CpIndex) -> None:
+        super().__init__()
+        self.client = client
+        self.index = index
+
+
+class CheckReady(Message):
+    """The control plane's answer for a proxy was compared with meshtui's."""
+
+    def __init__(self, check: CpCheck) -> None:
+        super().__init__()
+        self.check = check

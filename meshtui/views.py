@@ -6,7 +6,7 @@ already made safe to print: control characters in resource data are escaped by
 `present`, and widgets render text literally.
 
 Styles are semantic tags that widgets map to theme colours: ``""``, `added`,
-`changed`, `removed`, `stale`, `warning`, `error`, `muted`, `accent`.
+`changed`, `removed`, `stale`, `warning`, `error`, `muted`, `accent`, `ok`.
 """
 
 from __future__ import annotations
@@ -86,6 +86,16 @@ class SideListView:
 
 
 @dataclass(frozen=True, slots=True)
+class Copyable:
+    """What `c` copies from a detail line (or its nearest line that has something)."""
+
+    what: str
+    """For the notification: `KRI kri_mt_…`, `MeshTimeout conf of outbound … as YAML`."""
+    text: str
+    """What goes to the clipboard: a KRI, or YAML ending with a newline."""
+
+
+@dataclass(frozen=True, slots=True)
 class DetailNode:
     """One line of the detail tree, with the lines under it.
 
@@ -102,6 +112,8 @@ class DetailNode:
     lazy: bool = False
     """Its children are built only once the user opens it: `children` is empty until the
     detail is built again with this node among the opened ones."""
+    copy: Copyable | None = None
+    """What `c` copies on this line or the lines under it (a KRI, a conf)."""
 
     @property
     def expandable(self) -> bool:
@@ -145,3 +157,8 @@ class HeaderView:
     status_style: str = ""
     kinds: tuple[tuple[str, str], ...] = field(default=())
     """(kind, state) for kinds that are not live (cluster mode)."""
+    profile: str = ""
+    """The Kuma version answered as: `Kuma 2.14.3 (detected)`."""
+    control_plane: str = ""
+    """A quiet line about the control plane's own API (cluster mode)."""
+    control_plane_style: str = ""

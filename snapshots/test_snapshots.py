@@ -14,6 +14,9 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from meshtui.app import MeshtuiApp
+from meshtui.parse import ContextOptions
+from meshtui.sources.files import FolderSource
+from meshtui.sources.profile import Asked
 from meshtui.views import ResourceRow
 from tests.app.harness import (
     REPO,
@@ -99,3 +102,40 @@ def test_why_not_view(snap_compare: Compare) -> None:
     app = _app("sample-cluster")
     run_before = _prepare(app, jump=policy("MeshTimeout", "producer-timeout.kuma-demo"), keys="w")
     assert snap_compare(app, terminal_size=(160, 45), run_before=run_before)
+
+
+def test_kuma_2_14_dataplane_detail(snap_compare: Compare) -> None:
+    """A sidecar in the 2.12+ model, full screen: KRIs, its inbound's rules unmerged, an
+    outbound's conf with its origins, and the route it takes (other sections folded)."""
+    source = FolderSource(Path("sample-cluster"), watch=False)
+    app = MeshtuiApp(source, ContextOptions(), asked=Asked(), mesh="shop", clock=fixed_clock)
+    ready = _prepare(app, jump=dataplane("web-6f7c9d8b45-2xkqp.shop-frontend"))
+    inbound = "in:kri_dp_shop_default_shop-frontend_web-6f7c9d8b45-2xkqp_http"
+    orders = "out:kri_msvc_shop_default_shop-backend_orders_http"
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        await ready(pilot)
+        tree = app.dashboard.detail.rules_tree
+        app.dashboard.set_focus(tree)
+        for ui in list(tree.root.children):
+            data = ui.data
+            if (
+                data is not None
+                and data.node_id.startswith(("proxy", "out:"))
+                and (data.node_id != orders)
+            ):
+                ui.collapse()
+        folded = [
+            f"{inbound}/MeshRateLimit",
+            f"{orders}/MeshHealthCheck",
+            f"{orders}/MeshCircuitBreaker",
+            f"{orders}/MeshRetry",
+        ]
+        for node_id in folded:
+            node = tree._find(node_id)
+            assert node is not None, node_id
+            node.collapse()
+        await pilot.press("f")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(160, 60), run_before=run_before)

@@ -31,7 +31,7 @@ from meshtui.engine.inspect import (
     rules_body,
 )
 from meshtui.engine.kri import Kri, KriError
-from meshtui.engine.matching import tag_selector_matches
+from meshtui.engine.matching import Listener, tag_selector_matches
 from meshtui.engine.resource_rules import ResourceRule
 from meshtui.engine.rules import TypeRules, hash_matches
 from meshtui.kinds import LEGACY_BY_PLURAL, LEGACY_POLICIES, kinds_for
@@ -235,9 +235,6 @@ class InspectApi:
     def _kri_text(self, resource: Resource, section: str = "", as_type: str = "") -> str:
         return kri.text_of(resource, self.version, section, as_type=as_type)
 
-    def _origins(self, policy_type: str, policies: Iterable[Resource]) -> list[dict[str, str]]:
-        return [{"kri": self._kri_text(p, as_type=policy_type)} for p in policies]
-
     # -- _rules ----------------------------------------------------------------------
 
     def _rules(self, request: _Request) -> Response:
@@ -378,155 +375,36 @@ class InspectApi:
 
     # -- the 2.12 policies family -------------------------------------------------
 
-    def _matched(self, request: _Request, endpoint: str) -> tuple[Dataplane, list[TypeRules]]:
+    def _proxy(self, request: _Request, endpoint: str) -> ProxyPolicies:
         """E0: mesh, proxy, Exclusive mesh, then every plugin's matched policies."""
         index = self._mesh(request)
         dataplane = self._dataplane(index, request.params["name"], "Could not retrieve Dataplane")
         self._exclusive(index, endpoint)
-        return dataplane, all_type_rules(index, dataplane)
+        return ProxyPolicies(index, dataplane, all_type_rules(index, dataplane))
 
     def _proxy_policies(self, request: _Request) -> Response:
-        _, matched = self._matched(request, "_policies")
-        out = []
-        for rules in matched:
-            if not rules.single_rules:
-                continue
-            first = rules.single_rules[0]
-            out.append(
-                {
-                    "conf": first.conf,
-                    "kind": rules.type,
-                    "origins": self._origins(rules.type, (p.resource for p in first.origins)),
-                }
-            )
-        return Response(200, {"policies": out})
+        return Response(200, self._proxy(request, "_policies").proxy_body())
 
     def _inbound_policies(self, request: _Request) -> Response:
-        dataplane, matched = self._matched(request, "_policies")
-        section = self._kri(request.params["inbound"]).section
-        key = _inbound_key(dataplane, section, self.version)
-        if key is None:
+        proxy = self._proxy(request, "_policies")
+        body = proxy.inbound_body(self._kri(request.params["inbound"]).section)
+        if body is None:
             return _internal("Failed building response")
-        out = []
-        for rules in matched:
-            entries = rules.inbound_rules.get(key, ())
-            if not entries:
-                continue
-            origins: list[Resource] = []
-            seen: set[tuple[str, str]] = set()
-            for entry in entries:
-                for origin in entry.origins:
-                    res = origin.policy.resource
-                    if not self.version.deduplicated_inbound_origins:
-                        origins.append(res)
-                    elif (res.mesh, res.name) not in seen:
-                        seen.add((res.mesh, res.name))
-                        origins.append(res)
-            out.append(
-                {
-                    "kind": rules.type,
-                    "origins": self._origins(rules.type, origins),
-                    "rules": [
-                        {
-                            "conf": entry.confs[0] if entry.confs else {},
-                            "kri": self._kri_text(
-                                entry.origins[0].policy.resource, as_type=rules.type
-                            ),
-                        }
-                        for entry in entries
-                    ],
-                }
-            )
-        return Response(200, {"policies": out})
+        return Response(200, body)
 
     def _outbound_policies(self, request: _Request) -> Response:
-        _, matched = self._matched(request, "_policies")
-        outbound = self._kri(request.params["outbound"])
-        index = self._index(request.params["mesh"])
-        out = []
-        for rules in matched:
-            found = self._first_rule(rules, [outbound, outbound.without_section()], index)
-            if found is not None:
-                out.append(self._policy_conf(rules.type, found))
-        return Response(200, {"policies": out})
+        proxy = self._proxy(request, "_policies")
+        return Response(200, proxy.outbound_body(self._kri(request.params["outbound"])))
 
     def _route_policies(self, request: _Request) -> Response:
-        _, matched = self._matched(request, "_policies")
+        proxy = self._proxy(request, "_policies")
         outbound = self._kri(request.params["outbound"])
         route = self._kri(request.params["route"])
-        index = self._index(request.params["mesh"])
-        out = []
-        for rules in matched:
-            if rules.type in ROUTE_TYPES:
-                continue
-            keys = [route, outbound, outbound.without_section()]
-            found = self._first_rule(rules, keys, index)
-            if found is not None:
-                out.append(self._policy_conf(rules.type, found))
-        return Response(200, {"policies": out})
+        return Response(200, proxy.route_body(outbound, route))
 
     def _routes_of(self, request: _Request) -> Response:
-        _, matched = self._matched(request, "_policies")
-        outbound = self._kri(request.params["outbound"])
-        index = self._index(request.params["mesh"])
-        out = []
-        for rules in matched:
-            if rules.type not in ROUTE_TYPES:
-                continue
-            keys = [outbound]
-            if outbound.resource_type in _SECTION_FALLBACK:
-                keys.append(outbound.without_section())
-            found = self._first_rule(rules, keys, index)
-            if found is None:
-                continue
-            route_rules: list[dict[str, Any]] = []
-            if rules.type == "MeshHTTPRoute":
-                by_matches = _origin_by_matches(found)
-                for conf in found.confs:
-                    for rule in conf.get("rules", []) if isinstance(conf, Mapping) else []:
-                        origin = by_matches.get(hash_matches(rule.get("matches")))
-                        route_rules.append(
-                            {
-                                "conf": rule.get("default", {}),
-                                "kri": self._kri_text(origin, as_type=rules.type)
-                                if origin is not None
-                                else "",
-                                "matches": rule.get("matches"),
-                            }
-                        )
-            else:
-                for conf in found.confs:
-                    default = conf.get("default", {}) if isinstance(conf, Mapping) else {}
-                    route_rules.append({"conf": default, "kri": "", "matches": None})
-            out.append(
-                {
-                    "kind": rules.type,
-                    "origins": self._origins(
-                        rules.type, (o.policy.resource for o in found.origins)
-                    ),
-                    "rules": route_rules or None,
-                }
-            )
-        return Response(200, {"routes": out})
-
-    def _first_rule(
-        self, rules: TypeRules, keys: Sequence[Kri], index: MeshIndex
-    ) -> ResourceRule | None:
-        """The resource rule of the first key that has one, else the Mesh's."""
-        by_kri = {kri.of(r.resource, r.section): r for r in rules.resource_rules}
-        for key in keys:
-            if key in by_kri:
-                return by_kri[key]
-        if index.mesh is not None:
-            return by_kri.get(kri.of(index.mesh))
-        return None
-
-    def _policy_conf(self, policy_type: str, rule: ResourceRule) -> dict[str, Any]:
-        return {
-            "conf": list(rule.confs),
-            "kind": policy_type,
-            "origins": self._origins(policy_type, (o.policy.resource for o in rule.origins)),
-        }
+        proxy = self._proxy(request, "_policies")
+        return Response(200, proxy.routes_body(self._kri(request.params["outbound"])))
 
     # -- _layout -----------------------------------------------------------------
 
@@ -635,6 +513,234 @@ class InspectApi:
 
     def _outbound(self, destination: Resource, port: _Port) -> tuple[str, int, str]:
         return (self._kri_text(destination, port.name), port.value, port.protocol)
+
+
+@dataclass(frozen=True, slots=True)
+class RouteRule:
+    """One rule of a route an outbound takes (E5): what it matches, its conf, and the
+    route policy whose entry set it (`None`: a MeshTCPRoute's, or not found)."""
+
+    conf: Any
+    matches: Any
+    origin: Resource | None
+
+
+@dataclass(frozen=True, slots=True)
+class OutboundRoute:
+    """One route type's resource rule on an outbound (E5), with its rules."""
+
+    type: str
+    rule: ResourceRule
+    rules: tuple[RouteRule, ...]
+
+
+class ProxyPolicies:
+    """The 2.12 policies family of one proxy (E2-E6), from its computed rules.
+
+    What `_policies`, `_inbounds/{kri}/_policies`, `_outbounds/{kri}/_policies`,
+    `_outbounds/{kri}/_routes` and `…/_routes/{kri}/_policies` answer, as bodies, and the
+    resource rules behind them, typed, for views that show the same thing. Lookups of a
+    rule by KRI are indexed once per policy type.
+
+    Args:
+        index: The proxy's mesh (its version decides the shapes).
+        dataplane: The proxy.
+        matched: Every plugin's rules for it, in plugin order (`all_type_rules`).
+    """
+
+    def __init__(
+        self, index: MeshIndex, dataplane: Dataplane, matched: Sequence[TypeRules]
+    ) -> None:
+        self.index = index
+        self.dataplane = dataplane
+        self.matched = tuple(matched)
+        self.version = index.version
+        self._by_kri: dict[str, dict[Kri, ResourceRule]] = {}
+
+    def kri_text(self, resource: Resource, *, as_type: str = "") -> str:
+        """A resource's KRI as this version writes it (`as_type`: an origin's policy type)."""
+        return kri.text_of(resource, self.version, as_type=as_type)
+
+    def layout(self) -> dict[str, Any]:
+        """E1: the `_layout` body."""
+        return InspectApi((), self.version).layout(self.index, self.dataplane)
+
+    # -- E2 ---------------------------------------------------------------------------
+
+    def proxy_body(self) -> dict[str, Any]:
+        """E2: per type with a proxy-wide rule, its merged conf and origins."""
+        out = []
+        for rules in self.matched:
+            if not rules.single_rules:
+                continue
+            first = rules.single_rules[0]
+            out.append(
+                {
+                    "conf": first.conf,
+                    "kind": rules.type,
+                    "origins": self._origins(rules.type, (p.resource for p in first.origins)),
+                }
+            )
+        return {"policies": out}
+
+    # -- E3 ---------------------------------------------------------------------------
+
+    def inbound_key(self, section: str) -> Listener | None:
+        """The inbound (or 2.14 listener) an inbound KRI's section names, else `None`."""
+        return _inbound_key(self.dataplane, section, self.version)
+
+    def inbound_body(self, section: str) -> dict[str, Any] | None:
+        """E3 for the inbound named by `section`; `None` when there is none (a 500)."""
+        key = self.inbound_key(section)
+        if key is None:
+            return None
+        out = []
+        for rules in self.matched:
+            entries = rules.inbound_rules.get(key, ())
+            if not entries:
+                continue
+            origins: list[Resource] = []
+            seen: set[tuple[str, str]] = set()
+            for entry in entries:
+                for origin in entry.origins:
+                    res = origin.policy.resource
+                    if not self.version.deduplicated_inbound_origins:
+                        origins.append(res)
+                    elif (res.mesh, res.name) not in seen:
+                        seen.add((res.mesh, res.name))
+                        origins.append(res)
+            out.append(
+                {
+                    "kind": rules.type,
+                    "origins": self._origins(rules.type, origins),
+                    "rules": [
+                        {
+                            "conf": entry.confs[0] if entry.confs else {},
+                            "kri": self.kri_text(
+                                entry.origins[0].policy.resource, as_type=rules.type
+                            ),
+                        }
+                        for entry in entries
+                    ],
+                }
+            )
+        return {"policies": out}
+
+    # -- E4, E6 -----------------------------------------------------------------------
+
+    def outbound_rules(self, outbound: Kri) -> list[tuple[str, ResourceRule]]:
+        """E4: per type (routes too), the rule at the outbound, without its section, or
+        the Mesh's."""
+        keys = [outbound, outbound.without_section()]
+        return self._first_rules(keys, skip=())
+
+    def outbound_body(self, outbound: Kri) -> dict[str, Any]:
+        """E4: the `_outbounds/{kri}/_policies` body."""
+        return {"policies": [self._policy_conf(t, r) for t, r in self.outbound_rules(outbound)]}
+
+    def route_rules(self, outbound: Kri, route: Kri) -> list[tuple[str, ResourceRule]]:
+        """E6: per type but the routes', the rule at the route, the outbound, the outbound
+        without its section, or the Mesh's."""
+        keys = [route, outbound, outbound.without_section()]
+        return self._first_rules(keys, skip=ROUTE_TYPES)
+
+    def route_body(self, outbound: Kri, route: Kri) -> dict[str, Any]:
+        """E6: the `_outbounds/{kri}/_routes/{kri}/_policies` body."""
+        found = self.route_rules(outbound, route)
+        return {"policies": [self._policy_conf(t, r) for t, r in found]}
+
+    # -- E5 ---------------------------------------------------------------------------
+
+    def routes(self, outbound: Kri) -> list[OutboundRoute]:
+        """E5: the MeshHTTPRoute and MeshTCPRoute rules the outbound takes (O5 lookup)."""
+        keys = [outbound]
+        if outbound.resource_type in _SECTION_FALLBACK:
+            keys.append(outbound.without_section())
+        out = []
+        for rules in self.matched:
+            if rules.type not in ROUTE_TYPES:
+                continue
+            found = self._first_rule(rules, keys)
+            if found is None:
+                continue
+            route_rules: list[RouteRule] = []
+            if rules.type == "MeshHTTPRoute":
+                by_matches = _origin_by_matches(found)
+                for conf in found.confs:
+                    for rule in conf.get("rules", []) if isinstance(conf, Mapping) else []:
+                        origin = by_matches.get(hash_matches(rule.get("matches")))
+                        route_rules.append(
+                            RouteRule(rule.get("default", {}), rule.get("matches"), origin)
+                        )
+            else:
+                for conf in found.confs:
+                    default = conf.get("default", {}) if isinstance(conf, Mapping) else {}
+                    route_rules.append(RouteRule(default, None, None))
+            out.append(OutboundRoute(rules.type, found, tuple(route_rules)))
+        return out
+
+    def routes_body(self, outbound: Kri) -> dict[str, Any]:
+        """E5: the `_outbounds/{kri}/_routes` body."""
+        out = []
+        for route in self.routes(outbound):
+            out.append(
+                {
+                    "kind": route.type,
+                    "origins": self._origins(
+                        route.type, (o.policy.resource for o in route.rule.origins)
+                    ),
+                    "rules": [
+                        {
+                            "conf": r.conf,
+                            "kri": self.kri_text(r.origin, as_type=route.type)
+                            if r.origin is not None
+                            else "",
+                            "matches": r.matches,
+                        }
+                        for r in route.rules
+                    ]
+                    or None,
+                }
+            )
+        return {"routes": out}
+
+    # -- lookups ----------------------------------------------------------------------
+
+    def _first_rules(
+        self, keys: Sequence[Kri], *, skip: Iterable[str]
+    ) -> list[tuple[str, ResourceRule]]:
+        skipped = frozenset(skip)
+        out = []
+        for rules in self.matched:
+            if rules.type in skipped:
+                continue
+            found = self._first_rule(rules, keys)
+            if found is not None:
+                out.append((rules.type, found))
+        return out
+
+    def _first_rule(self, rules: TypeRules, keys: Sequence[Kri]) -> ResourceRule | None:
+        """The resource rule of the first key that has one, else the Mesh's."""
+        by_kri = self._by_kri.get(rules.type)
+        if by_kri is None:
+            by_kri = {kri.of(r.resource, r.section): r for r in rules.resource_rules}
+            self._by_kri[rules.type] = by_kri
+        for key in keys:
+            if key in by_kri:
+                return by_kri[key]
+        if self.index.mesh is not None:
+            return by_kri.get(kri.of(self.index.mesh))
+        return None
+
+    def _origins(self, policy_type: str, policies: Iterable[Resource]) -> list[dict[str, str]]:
+        return [{"kri": self.kri_text(p, as_type=policy_type)} for p in policies]
+
+    def _policy_conf(self, policy_type: str, rule: ResourceRule) -> dict[str, Any]:
+        return {
+            "conf": list(rule.confs),
+            "kind": policy_type,
+            "origins": self._origins(policy_type, (o.policy.resource for o in rule.origins)),
+        }
 
 
 _SECTION_FALLBACK = frozenset(

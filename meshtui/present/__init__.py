@@ -6,10 +6,12 @@ filtering, counting and formatting all happen here, never in widgets. Every stri
 that comes from input goes through `text.literal` on its way into a view.
 
 Modules: `navigator` (where the user is), `tables` (the central table), `dataplane`
-and `detail` (the detail pane, built in a worker), `nodes` (detail lines shared by
-both), `highlights` (recent changes), `requests` (one detail build at a time),
-`commands` (the `:` line), `snapshot` (what the app knows, and the dashboard's views of it),
-`cache` (the memo helper), `text` (escaping and YAML).
+and `detail` (the detail pane, built in a worker), `proxy` and `kris` (a dataplane's
+detail from Kuma 2.12, with KRIs), `crosscheck` (a proxy against the control plane's own
+answer), `nodes` (detail lines shared by them), `highlights` (recent changes),
+`requests` (one detail build at a time), `commands` (the `:` line), `snapshot` (what the
+app knows, and the dashboard's views of it), `cache` (the memo helper), `text` (escaping
+and YAML).
 """
 
 from __future__ import annotations
@@ -156,8 +158,16 @@ def header_view(
     status: str,
     kinds: Mapping[str, tuple[str, float]] = {},
     loading: bool = False,
+    profile: str = "",
+    control_plane: str = "",
+    control_plane_style: str = "",
 ) -> HeaderView:
-    """The top line."""
+    """The top line.
+
+    Args:
+        profile: The Kuma version answered as, and how it was chosen.
+        control_plane: One quiet line about the control plane's own API (cluster mode).
+    """
     if ev is None:
         counts = "loading…" if loading else "no mesh found"
     else:
@@ -185,4 +195,7 @@ def header_view(
         status=literal(status),
         status_style="warning" if troubled else "",
         kinds=troubled,
+        profile=literal(profile),
+        control_plane=literal(control_plane),
+        control_plane_style=control_plane_style,
     )

@@ -27,7 +27,13 @@ from meshtui.engine.subsets import Subset
 from meshtui.model import Dataplane, Policy, Resource
 from meshtui.present.blame import BlameOf, RuleBlame, blamed_conf_nodes, conf_lines
 from meshtui.present.cache import Cache
-from meshtui.present.nodes import conf_key, folded, policy_node, who
+from meshtui.present.nodes import (
+    conf_copy,
+    conf_key,
+    folded,
+    policy_node,
+    who,
+)
 from meshtui.present.tables import namespace_label, row_key, services_of, target_summary
 from meshtui.present.text import literal
 from meshtui.views import DetailNode, DetailView, ResourceRow
@@ -71,10 +77,11 @@ def _merged_node(
     origins: Sequence[Origin],
     section: str,
     blame: BlameOf,
+    what: str,
 ) -> DetailNode:
     children = conf_lines(node_id, confs, blame())
     children.extend(_origin_node(node_id, o, section) for o in origins)
-    return DetailNode(node_id, label, tuple(children))
+    return DetailNode(node_id, label, tuple(children), copy=conf_copy(what, confs))
 
 
 def _rule_node(
@@ -84,26 +91,33 @@ def _rule_node(
     section: str,
     blame: BlameOf,
     version: object,
+    what: str,
 ) -> DetailNode:
-    key = (node_id, label, section, conf_key(rule.confs), rule.origins, version)
+    key = (node_id, label, section, conf_key(rule.confs), rule.origins, version, what)
     return _RULE_NODES.get(
-        key, lambda: _merged_node(node_id, label, rule.confs, rule.origins, section, blame)
+        key,
+        lambda: _merged_node(node_id, label, rule.confs, rule.origins, section, blame, what),
     )
 
 
-def _legacy_node(node_id: str, rule: LegacyRule, blame: BlameOf, version: object) -> DetailNode:
-    key = (node_id, "", "legacy", conf_key(rule.conf), rule.subset, rule.origins, version)
-    return _RULE_NODES.get(key, lambda: _draw_legacy(node_id, rule, blame))
+def _legacy_node(
+    node_id: str, rule: LegacyRule, blame: BlameOf, version: object, policy_type: str
+) -> DetailNode:
+    key = (node_id, policy_type, "legacy", conf_key(rule.conf), rule.subset, rule.origins, version)
+    return _RULE_NODES.get(key, lambda: _draw_legacy(node_id, rule, blame, policy_type))
 
 
-def _draw_legacy(node_id: str, rule: LegacyRule, blame: BlameOf) -> DetailNode:
+def _draw_legacy(node_id: str, rule: LegacyRule, blame: BlameOf, policy_type: str) -> DetailNode:
     fields = blame()
     children = list(blamed_conf_nodes(node_id, rule.conf, fields[0] if fields else ()))
     children.extend(policy_node(node_id, p) for p in rule.origins)
-    return DetailNode(node_id, literal(matchers_text(rule.subset)), tuple(children))
+    label = literal(matchers_text(rule.subset))
+    copy = conf_copy(f"{policy_type} conf for {label}", (rule.conf,))
+    return DetailNode(node_id, label, tuple(children), copy=copy)
 
 
-def _inbound_label(dataplane: Dataplane, listener: Listener) -> str:
+def inbound_label(dataplane: Dataplane, listener: Listener) -> str:
+    """`Inbound :8080 (http)  web_svc`, with its state when it is not Ready."""
     inbound = dataplane.inbound_for_port(listener[1])
     text = f"Inbound :{listener[1]}"
     if inbound is not None and inbound.name:
@@ -133,6 +147,7 @@ def _inbound_section(
     node_id = inbound_id(listener)
     children: list[DetailNode] = []
     for t in rules.types:
+        what = f"{t.type} conf of inbound :{listener[1]}"
         for i, rule in enumerate(t.inbound_rules.get(listener, ())):
             children.append(
                 _rule_node(
@@ -142,6 +157,7 @@ def _inbound_section(
                     "rules",
                     blame.inbound(t, listener, i),
                     blame.version,
+                    what,
                 )
             )
         legacy = t.from_rules.get(listener, ())
@@ -152,6 +168,7 @@ def _inbound_section(
                     r,
                     blame.legacy(t, listener, i),
                     blame.version,
+                    t.type,
                 )
                 for i, r in enumerate(legacy)
             )
@@ -163,11 +180,11 @@ def _inbound_section(
     if not children:
         children.append(DetailNode(f"{node_id}/none", "no inbound policy", style="muted"))
     elif sum(len(child.walk()) for child in children) > OPEN_INBOUND_LINES:
-        children = [_fold(child, opened) for child in children]
-    return DetailNode(node_id, _inbound_label(rules.dataplane, listener), tuple(children))
+        children = [fold(child, opened) for child in children]
+    return DetailNode(node_id, inbound_label(rules.dataplane, listener), tuple(children))
 
 
-def _fold(node: DetailNode, opened: frozenset[str]) -> DetailNode:
+def fold(node: DetailNode, opened: frozenset[str]) -> DetailNode:
     """`node` folded, its lines left out until the user opens it."""
     if node.node_id in opened or not node.children:
         return node
@@ -222,7 +239,13 @@ def _outbound_lines(
 ) -> tuple[DetailNode, ...]:
     return tuple(
         _rule_node(
-            f"{node_id}/{t.type}", t.type, rule, "to", blame.resource(t, rule), blame.version
+            f"{node_id}/{t.type}",
+            t.type,
+            rule,
+            "to",
+            blame.resource(t, rule),
+            blame.version,
+            f"{t.type} conf of outbound {_resource_label(rule)}",
         )
         for t, rule in entries
     )
@@ -271,15 +294,17 @@ def _proxy_section(rules: DataplaneRules, blame: RuleBlame) -> DetailNode | None
             fields = blame.proxy(t)()
             children = list(blamed_conf_nodes(node_id, rule.conf, fields[0] if fields else ()))
             children.extend(policy_node(node_id, p) for p in rule.origins)
-            kids.append(DetailNode(node_id, t.type, tuple(children)))
+            copy = conf_copy(f"{t.type} proxy conf", (rule.conf,))
+            kids.append(DetailNode(node_id, t.type, tuple(children), copy=copy))
     if not kids:
         return None
     return DetailNode("proxy", "Proxy  (single-item policies)", tuple(kids))
 
 
-def _legacy_to_section(
+def legacy_to_section(
     rules: DataplaneRules, opened: frozenset[str], blame: RuleBlame
 ) -> DetailNode | None:
+    """The legacy `toRules` by `kuma.io/service` tag, folded (None when there are none)."""
     typed = [t for t in rules.types if t.to_rules]
     if not typed:
         return None
@@ -297,7 +322,7 @@ def _legacy_to_section(
 
 def _legacy_lines(t: TypeRules, blame: RuleBlame) -> tuple[DetailNode, ...]:
     return tuple(
-        _legacy_node(legacy_to_id(t.type, i), r, blame.legacy(t, None, i), blame.version)
+        _legacy_node(legacy_to_id(t.type, i), r, blame.legacy(t, None, i), blame.version, t.type)
         for i, r in enumerate(t.to_rules)
     )
 
@@ -390,8 +415,7 @@ def dataplane_detail(
     rules = ev.rules(name)
     if rules is None:
         return DetailView(title="", empty_text=f"dataplane {literal(name)} is gone")
-    dp = rules.dataplane
-    res = dp.resource
+    res = rules.dataplane.resource
     sections: list[DetailNode] = []
     blame = RuleBlame(ev.index)
     proxy = _proxy_section(rules, blame)
@@ -401,8 +425,20 @@ def dataplane_detail(
         _inbound_section(rules, listener, opened, blame) for listener in listeners(rules)
     )
     sections.extend(_outbound_sections(rules, opened, blame))
+    sections.extend(tail_sections(ev, rules, opened, blame))
+    root = DetailNode(root_id(row_key(res)), literal(res.display_name), tuple(sections))
+    title, subtitle = heading(rules)
+    return DetailView(title=title, subtitle=subtitle, tree=root)
+
+
+def tail_sections(
+    ev: MeshEvaluation, rules: DataplaneRules, opened: frozenset[str], blame: RuleBlame
+) -> list[DetailNode]:
+    """What every dataplane detail ends with: the legacy `toRules` (unless the mesh is
+    Exclusive), the matched policies, those that do not apply, and warnings."""
+    sections: list[DetailNode] = []
     if not exclusive_services(ev):
-        legacy = _legacy_to_section(rules, opened, blame)
+        legacy = legacy_to_section(rules, opened, blame)
         if legacy is not None:
             sections.append(legacy)
     sections.append(_matched_section(rules, opened))
@@ -410,18 +446,22 @@ def dataplane_detail(
     if unmatched is not None:
         sections.append(unmatched)
     sections.extend(_warning_sections(rules, opened))
-    root = DetailNode(root_id(row_key(res)), literal(res.display_name), tuple(sections))
+    return sections
+
+
+def heading(rules: DataplaneRules, *extra: str) -> tuple[str, str]:
+    """A dataplane detail's title (name and services) and subtitle (where it runs), with
+    `extra` facts at the end of the subtitle."""
+    dp = rules.dataplane
+    res = dp.resource
     where = f"{literal(namespace_label(res))} · zone {literal(res.zone or '-')}"
     subtitle = f"Dataplane · {where} · {literal(dp.address)}"
     if dp.is_gateway:
         subtitle += f" · {literal(dp.gateway_type.lower())} gateway"
     if rules.gateway is not None:
         subtitle += f" · MeshGateway {literal(rules.gateway.display_name)}"
-    return DetailView(
-        title=f"{literal(res.display_name)}  {literal(services_of(dp))}",
-        subtitle=subtitle,
-        tree=root,
-    )
+    subtitle += "".join(f" · {fact}" for fact in extra)
+    return f"{literal(res.display_name)}  {literal(services_of(dp))}", subtitle
 
 
 def exclusive_services(ev: MeshEvaluation) -> bool:

@@ -17,9 +17,11 @@ from meshtui.engine.evaluation import MeshEvaluation
 from meshtui.inventory import Inventory
 from meshtui.model import Policy, Problem, Resource, SourceRef
 from meshtui.parse.labels import role_explanation
-from meshtui.present.dataplane import dataplane_detail, root_id
+from meshtui.present.crosscheck import CpCheck, with_check
+from meshtui.present.dataplane import root_id
 from meshtui.present.explaining import MODES, explained_detail
 from meshtui.present.nodes import conf_nodes, folded, who
+from meshtui.present.proxy import dataplane_view
 from meshtui.present.tables import namespace_label, ports_of, row_key, target_summary
 from meshtui.present.text import literal, yaml_lines, yaml_text
 from meshtui.views import DetailNode, DetailView, ProblemRow, ResourceRow, RowKey
@@ -54,6 +56,8 @@ class DetailRequest:
     other: ResourceRow | None = None
     """In the `why` and `explain` modes: the other half of the pair explained
     (`explaining.counterpart`)."""
+    check: CpCheck | None = None
+    """How a dataplane's answer compares with the control plane's (cluster mode)."""
 
     def same_as(self, other: DetailRequest | None) -> bool:
         """Whether `other` would build the same view from the same data."""
@@ -67,6 +71,7 @@ class DetailRequest:
             and self.problems == other.problems
             and self.focus == other.focus
             and self.other == other.other
+            and self.check == other.check
         )
 
 
@@ -82,7 +87,7 @@ class DetailBuilt:
 
 def build_detail(request: DetailRequest) -> DetailBuilt:
     """The detail `request` asks for, and what changed since the view shown before."""
-    view = detail_for(request)
+    view = with_check(detail_for(request), request.check)
     previous = request.previous
     changed = tree_changes(previous, view) if previous is not None else set()
     return DetailBuilt(request, view, frozenset(changed))
@@ -112,7 +117,7 @@ def detail_for(request: DetailRequest) -> DetailView:
             ev, key, request.mode, focus=request.focus, other=request.other, opened=request.opened
         )
     elif key.view == "dataplanes":
-        view = dataplane_detail(ev, resource.name, request.opened)
+        view = dataplane_view(ev, resource.name, request.opened)
     elif key.view == "services":
         view = service_detail(ev, resource, request.opened)
     else:
@@ -176,7 +181,7 @@ def policy_detail(
 ) -> DetailView:
     """A policy: its role and why, its targets, the dataplanes it affects."""
     res = policy.resource
-    why = role_explanation(res.spec, res.namespace, system_namespace)
+    why = role_explanation(res.spec, res.namespace, system_namespace, version=ev.index.version)
     nodes: list[DetailNode] = [
         DetailNode("role", f"Role: {literal(res.role)} — {literal(why)}"),
         DetailNode("target", f"Top-level targetRef: {literal(target_summary(policy))}"),

@@ -6,14 +6,14 @@ Pure. Labels are made safe here (`literal`), once, from the strings they show.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from meshtui.model import Policy, Resource
 from meshtui.present.cache import Cache
 from meshtui.present.tables import namespace_label, row_key
-from meshtui.present.text import literal, yaml_lines
-from meshtui.views import DetailNode, ResourceRow
+from meshtui.present.text import literal, yaml_lines, yaml_text
+from meshtui.views import Copyable, DetailNode, ResourceRow
 
 Who = tuple[str, str, str, str, str]
 """What `who` draws from: display name, namespace, role, origin, zone."""
@@ -51,6 +51,24 @@ def conf_nodes(node_id: str, conf: Any) -> tuple[DetailNode, ...]:
     """A conf as YAML, one line a node (`{}  (nothing set)` for an empty one)."""
     lines = yaml_lines(conf) if conf not in ({}, None) else ["{}  (nothing set)"]
     return tuple(DetailNode(f"{node_id}/l{i}", literal(line)) for i, line in enumerate(lines))
+
+
+def confs_nodes(node_id: str, confs: Sequence[Any]) -> list[DetailNode]:
+    """Confs as YAML, each headed `conf i of n:` when Kuma keeps several (one per hostname)."""
+    lines: list[DetailNode] = []
+    for i, conf in enumerate(confs):
+        if len(confs) > 1:
+            lines.append(
+                DetailNode(f"{node_id}/c{i}", f"conf {i + 1} of {len(confs)}:", style="muted")
+            )
+        lines.extend(conf_nodes(f"{node_id}/c{i}", conf))
+    return lines
+
+
+def conf_copy(what: str, confs: Sequence[Any]) -> Copyable:
+    """`c` on a rule: its conf as YAML (the list, when Kuma keeps several confs)."""
+    body = confs[0] if len(confs) == 1 else list(confs)
+    return Copyable(literal(f"{what} as YAML"), yaml_text(body))
 
 
 def policy_node(node_id: str, policy: Policy, suffix: str = "") -> DetailNode:

@@ -14,6 +14,7 @@ from typing import Generic, TypeVar
 from meshtui.engine.evaluation import MeshEvaluation
 from meshtui.inventory import Inventory
 from meshtui.model import Problem
+from meshtui.present.crosscheck import CpCheck
 from meshtui.present.detail import DetailBuilt, DetailRequest
 from meshtui.present.text import literal
 from meshtui.views import DetailView, ResourceRow, RowKey
@@ -82,13 +83,23 @@ class DetailFeed:
         *,
         focus: str = "",
         other: ResourceRow | None = None,
+        check: CpCheck | None = None,
     ) -> DetailRequest | None:
         """The detail of `key` is wanted: returns the request to build now, if any (none
         when the same is already being built or shown, or when a build is running)."""
         shown = self.shown
         previous = shown.view if shown is not None and shown.request.key == key else None
         request = DetailRequest(
-            key, mode, opened, evaluation, inventory, problems, previous, focus, other
+            key,
+            mode,
+            opened,
+            evaluation,
+            inventory,
+            problems,
+            previous,
+            focus,
+            other,
+            check=check,
         )
         latest = self._latest.latest
         if latest is None and shown is not None:

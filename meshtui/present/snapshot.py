@@ -13,10 +13,11 @@ from meshtui.engine.evaluation import MeshEvaluation
 from meshtui.inventory import Inventory
 from meshtui.model import Problem, ResourceKey
 from meshtui.present import header_view, namespaces_view, roles_view, waiting_text
+from meshtui.present.crosscheck import CpCheck
 from meshtui.present.highlights import Highlights
 from meshtui.present.navigator import NavState
 from meshtui.present.tables import table_for
-from meshtui.views import HeaderView, SideListView, TableView
+from meshtui.views import HeaderView, ResourceRow, RowKey, SideListView, TableView
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +40,17 @@ class Snapshot:
     """The source's status line."""
     kinds: Mapping[str, tuple[str, float]] = field(default_factory=dict)
     """(state, since) of each watched kind (cluster mode)."""
+    profile: str = ""
+    """The Kuma version answered as, for the header (`Kuma 2.14.3 (detected)`)."""
+    profile_how: str = ""
+    """Where that version comes from, in a sentence (for the help)."""
+    control_plane: str = ""
+    """One quiet line about the control plane's own API (cluster mode), and its style."""
+    control_plane_style: str = ""
+    checking: bool = False
+    """Whether the selected proxy is checked against the control plane's own answer."""
+    checks: Mapping[str, CpCheck] = field(default_factory=dict)
+    """The latest check of each proxy (by store name), for the evaluation it names."""
 
     @property
     def problems(self) -> tuple[Problem, ...]:
@@ -57,8 +69,22 @@ class Snapshot:
             and self.evaluation is other.evaluation
             and self.counts is other.counts
             and self.failures is other.failures
+            and self.checks is other.checks
             and replace(self, status=other.status, kinds=other.kinds) == other
         )
+
+    def check_of(self, key: RowKey | None, mode: str) -> CpCheck | None:
+        """What the detail of `key` says about the control plane's answer: the check of
+        this proxy for the evaluation shown, else (while checking) that it is asking."""
+        ev = self.evaluation
+        if not self.checking or ev is None or mode != "tree":
+            return None
+        if not isinstance(key, ResourceRow) or key.view != "dataplanes":
+            return None
+        check = self.checks.get(key.name)
+        if check is not None and check.evaluation is ev:
+            return check
+        return CpCheck.asking(ev, key.name)
 
 
 def header_of(snap: Snapshot, state: NavState, *, mode: str, source: str) -> HeaderView:
@@ -73,6 +99,9 @@ def header_of(snap: Snapshot, state: NavState, *, mode: str, source: str) -> Hea
         status=snap.status,
         kinds=snap.kinds,
         loading=not snap.loaded,
+        profile=snap.profile,
+        control_plane=snap.control_plane,
+        control_plane_style=snap.control_plane_style,
     )
 
 

@@ -23,7 +23,7 @@ _CONTROL = re.compile(
 """Unicode's control (Cc), format (Cf: bidi controls, zero-width characters), surrogate
 (Cs) and line/paragraph separator (Zl, Zp) characters: none of them may reach the
 terminal as they are."""
-_PLAIN_SAFE = re.compile(r"^[A-Za-z0-9_./][A-Za-z0-9_./: @+=,()\-*]*$")
+_PLAIN_SAFE = re.compile(r"^[A-Za-z0-9_./][A-Za-z0-9_./: @+=,()\-*]*\Z")
 _LOOKS_SPECIAL = re.compile(
     r"^(?:[-+]?(?:\d[\d_]*(?:\.[\d_]*)?|\.\d+)(?:[eE][-+]?\d+)?|[-+]?0x[0-9a-fA-F_]+"
     r"|[-+]?0o?[0-7_]+|[-+]?0b[01_]+|[-+]?\d[\d_]*(?::[0-5]?\d)+(?:\.[\d_]*)?"

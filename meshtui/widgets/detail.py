@@ -23,7 +23,7 @@ from textual.reactive import reactive
 from textual.widgets import Static, Tree
 from textual.widgets.tree import TreeNode as UINode
 
-from meshtui.views import DetailNode, DetailView, ResourceRow
+from meshtui.views import Copyable, DetailNode, DetailView, ResourceRow
 from meshtui.widgets.scroll import TextScroll
 from meshtui.widgets.styles import rich_style
 
@@ -39,10 +39,12 @@ class RulesTree(Tree[DetailNode]):
 
     For a dataplane, the merged rules Kuma computes: proxy, inbounds, outbounds
     (each conf with its origins in merge order), the matched policies and the
-    ones that do not apply, with why. Each conf line names the entry whose
-    value is final (`← policy to[0]`). Underlined lines open what they name
-    (`enter` or a double click); `esc` comes back. Folded sections are built
-    when opened (`space`, `l`). `y` shows the YAML as read.
+    ones that do not apply, with why; from Kuma 2.12 per inbound, outbound and
+    route, with KRIs. Each conf line names the entry whose value is final
+    (`← policy to[0]`). Underlined lines open what they name (`enter` or a double
+    click); `esc` comes back. Folded sections are built when opened (`space`,
+    `l`). `c` copies the KRI or the conf under the cursor. `y` shows the YAML as
+    read.
 
     `e` explains the conf under the cursor: every field with who set it and
     what it overrode, the merge order and why. `w`: why the selected policy
@@ -263,6 +265,15 @@ class RulesTree(Tree[DetailNode]):
                 return node
         return None
 
+    def copyable(self) -> Copyable | None:
+        """What `c` copies here: the cursor line's, else its nearest enclosing line's."""
+        node = self.cursor_node
+        while node is not None:
+            if node.data is not None and node.data.copy is not None:
+                return node.data.copy
+            node = node.parent
+        return None
+
     def action_jump(self) -> None:
         node = self.cursor_node
         if node is None or node.data is None:
@@ -391,3 +402,16 @@ class DetailPane(Vertical):
         theme = "ansi_dark" if self.app.current_theme.dark else "ansi_light"
         background = self.query_one("#detail-yaml", Static).background_colors[1].hex
         return Syntax(body, syntax, theme=theme, background_color=background, word_wrap=False)
+
+
+def copyable(view: DetailView | None, tree: RulesTree) -> Copyable | None:
+    """What `c` copies from the detail: under the tree's cursor when it has the focus,
+    the YAML when that is shown, else what the subject's root line carries (its KRI)."""
+    if view is None:
+        return None
+    if view.tree is None:
+        if view.syntax == "yaml" and view.text:
+            return Copyable(f"the YAML of {view.title}", view.text)
+        return None
+    found = tree.copyable() if tree.has_focus else None
+    return found or view.tree.copy

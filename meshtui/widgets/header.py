@@ -29,6 +29,11 @@ class StatusHeader(Static):
             return text
         text.append(f" {view.mode} ", style=rich_style(self.app, "accent") + Style(reverse=True))
         text.append(f" {view.source}  ")
+        if view.profile:
+            text.append(f"{view.profile}  ", style=rich_style(self.app, "accent"))
+        if view.control_plane:
+            style = rich_style(self.app, view.control_plane_style or "muted")
+            text.append(f"{view.control_plane}  ", style=style)
         # Problems and kinds not being watched come before the mesh and the counts, so that
         # a narrow terminal cuts the counts rather than them.
         if view.errors:

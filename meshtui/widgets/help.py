@@ -1,4 +1,5 @@
-"""The help screen: keys, commands, and a short page of Kuma concepts."""
+"""The help screen (keys, commands, a short page of Kuma concepts) and the F1 side panel,
+both naming the Kuma version meshtui answers as."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import ModalScreen
-from textual.widgets import Static
+from textual.widgets import HelpPanel, Static
 
 from meshtui.widgets.scroll import TextScroll
 
@@ -20,6 +21,7 @@ Keys
   y            YAML of the selection (press again for the tree)
   e            explain the conf under the cursor (or the dataplane): who set what, and why
   w            why (not): does the policy apply to the dataplane selected last (or reverse)
+  c            copy the KRI or the conf under the cursor (the selection's KRI elsewhere)
   f            full screen for the focused pane (f or esc again to restore)
   1 2 3        dataplanes, policies, services              !  problems
   m            next mesh                 space       pick several namespaces
@@ -60,7 +62,7 @@ CONCEPTS = (
 
 
 class HelpScreen(ModalScreen[None]):
-    """Keys and concepts; any of esc, q, ? closes it."""
+    """The Kuma version answered as, keys and concepts; any of esc, q, ? closes it."""
 
     BINDINGS = [
         Binding("escape", "dismiss", "Close"),
@@ -76,7 +78,34 @@ class HelpScreen(ModalScreen[None]):
     }
     """
 
+    def __init__(self, profile: str = "") -> None:
+        """Args:
+        profile: Which Kuma version meshtui answers as, and why (one sentence).
+        """
+        super().__init__()
+        self.profile = profile
+
     def compose(self) -> ComposeResult:
         with TextScroll():  # j/k scroll it, as everywhere else
+            if self.profile:
+                yield Static(Text(f"{self.profile}\n", style="bold"), markup=False)
             yield Static(Text(KEYS), markup=False)
             yield Static(Text("\n\n".join(CONCEPTS)), markup=False)
+
+
+class ProfileHelpPanel(HelpPanel):
+    """Textual's F1 panel (the focused pane's keys and help), ending with the Kuma version
+    meshtui answers as."""
+
+    DEFAULT_CSS = """
+    ProfileHelpPanel > #profile-help { height: auto; padding: 1 0 0 0; color: $text-muted; }
+    """
+
+    def __init__(self, profile: str) -> None:
+        super().__init__()
+        self.profile = profile
+
+    def compose(self) -> ComposeResult:
+        yield from super().compose()
+        if self.profile:
+            yield Static(Text(self.profile), id="profile-help", markup=False)

@@ -16,6 +16,7 @@ _COLOURED = {
     "error": ("error", "red"),
     "warning": ("warning", "yellow"),
     "accent": ("accent", "cyan"),
+    "ok": ("success", "green"),
 }
 """Semantic tag → (theme variable, colour when the theme lacks it)."""
 

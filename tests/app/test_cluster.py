@@ -32,6 +32,7 @@ from meshtui.parse import ContextOptions
 from meshtui.raw import RawDocument
 from meshtui.sources.files import FolderSource
 from meshtui.sources.kube import KubeSource, KubeTuning
+from meshtui.sources.profile import Asked
 from meshtui.views import HeaderView, RowKey
 from meshtui.widgets.header import StatusHeader
 from meshtui.widgets.sidelist import SideList
@@ -151,9 +152,18 @@ async def wait_until(condition: Callable[[], bool], what: str, seconds: float) -
 
 @contextlib.asynccontextmanager
 async def cluster_app(
-    kubeconfig: Path, fake: FakeKubeAPI, tuning: KubeTuning = FAST, *, argv: tuple[str, ...] = ()
+    kubeconfig: Path,
+    fake: FakeKubeAPI,
+    tuning: KubeTuning = FAST,
+    *,
+    argv: tuple[str, ...] = (),
+    asked: Asked | None = None,
+    cp_check: bool = True,
 ) -> AsyncIterator[tuple[MeshtuiApp, Pilot[None]]]:
     """The app on the fake cluster, quit with `q` at the end of the block.
+
+    By default it answers as Kuma 2.10 whatever the cluster says; `asked` (what the
+    command line gave) lets the detected control plane fill in the rest.
 
     From the keypress, every source loop must be gone within a second (they are told to
     stop at once, whatever Textual still has to tear down), the app must stop, and the
@@ -161,7 +171,14 @@ async def cluster_app(
     """
     source = KubeSource(str(kubeconfig), tuning=tuning)
     namespace = first_namespace(_dashboard_parser().parse_args(argv), source)
-    app = MeshtuiApp(source, ContextOptions(version=V2_10), clock=fixed_clock, namespace=namespace)
+    app = MeshtuiApp(
+        source,
+        ContextOptions(version=V2_10),
+        clock=fixed_clock,
+        namespace=namespace,
+        asked=asked,
+        cp_check=cp_check,
+    )
     async with app.run_test(size=(200, 50)) as pilot:
         yield app, pilot
         assert app.is_running, "the app is still up before quitting"
@@ -249,12 +266,13 @@ async def test_the_header_names_the_detected_control_plane(tmp_path: Path) -> No
     with FakeKubeAPI.from_folder(SAMPLE, resources=served, bookmark_interval=0.1) as fake:
         fake.upsert_many(control_plane("2.13.4", zone="zone-1"))
         kubeconfig = fake.write_kubeconfig(tmp_path / "kc", context=CONTEXT)
-        async with cluster_app(kubeconfig, fake) as (app, pilot):
+        async with cluster_app(kubeconfig, fake, asked=Asked()) as (app, pilot):
             await synced(pilot, app, fake)
             detection = app.status.control_plane
             assert detection is not None and detection.zone == "zone-1"
-            assert "Kuma 2.13.4 (detected)" in header(app).status
+            assert header(app).profile == "Kuma 2.13.4 (detected)"
             assert "Kuma 2.13.4 (detected)" in header_text(app)
+            assert "Kuma" not in header(app).status, "said once, in its own field"
 
 
 # -- watch events -------------------------------------------------------------------------

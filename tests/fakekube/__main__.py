@@ -15,6 +15,7 @@ that means something else now.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import signal
 import sys
 import threading
@@ -23,6 +24,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
 
+from meshtui.versions import KumaVersion
+from tests.fakekube.charts import API_PORT, control_plane
+from tests.fakekube.controlplane import FakeControlPlane
+from tests.fakekube.kuma_api import meshtui_answers
 from tests.fakekube.loading import yaml_files
 from tests.fakekube.resources import DEPLOYMENTS, NAMESPACES, SERVICES, kuma_resources
 from tests.fakekube.server import FakeKubeAPI
@@ -60,6 +65,14 @@ def _parser() -> argparse.ArgumentParser:
         "(default: Kuma 2.10's kinds and namespaces only)",
     )
     serve.add_argument(
+        "--control-plane",
+        default=None,
+        metavar="X.Y.Z",
+        help="also serve Kuma X.Y.Z's control-plane Deployment and Service (implies"
+        " --kuma-line X.Y), its API behind the service proxy answering as meshtui computes"
+        " (to try the cross-check by hand)",
+    )
+    serve.add_argument(
         "--reload",
         type=float,
         default=1.0,
@@ -78,8 +91,10 @@ def serve(args: argparse.Namespace) -> int:
     """Serve until SIGINT/SIGTERM; returns the exit status."""
     initial_rv = args.initial_rv if args.initial_rv is not None else time.time_ns() // 1000
     resources = None
-    if args.kuma_line:
-        resources = [NAMESPACES, *kuma_resources(args.kuma_line), DEPLOYMENTS, SERVICES]
+    cp_version = KumaVersion.parse(args.control_plane) if args.control_plane else None
+    line = args.kuma_line or (cp_version.line if cp_version is not None else None)
+    if line:
+        resources = [NAMESPACES, *kuma_resources(line), DEPLOYMENTS, SERVICES]
     fake = FakeKubeAPI.from_folder(
         args.folder,
         resources=resources,
@@ -98,7 +113,13 @@ def serve(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
-    with fake:
+    with fake, contextlib.ExitStack() as stack:
+        if cp_version is not None:
+            cp = stack.enter_context(FakeControlPlane(version=str(cp_version)))
+            cp.respond_with(meshtui_answers(fake, cp_version))
+            fake.upsert_many(control_plane(str(cp_version)))
+            fake.route_service("kuma-system", "kuma-control-plane", API_PORT, cp.url)
+            print(f"control plane Kuma {cp_version}'s API at {cp.url}")
         path = fake.write_kubeconfig(args.kubeconfig, args.context, args.namespace)
         print(f"serving {args.folder} at {fake.url} (resourceVersion {fake.resource_version})")
         print(f"kubeconfig: {path}")
@@ -114,6 +135,8 @@ def serve(args: argparse.Namespace) -> int:
             except ValueError as err:
                 print(f"not reloaded: {err}", file=sys.stderr, flush=True)
                 continue
+            if cp_version is not None:  # not in the folder, but part of the cluster
+                fake.upsert_many(control_plane(str(cp_version)))
             rv = fake.resource_version
             print(f"reloaded: {written} written, {deleted} deleted (rv {rv})", flush=True)
     return 0

@@ -4,7 +4,8 @@ server's service proxy (`FakeKubeAPI.route_service`).
 Serves the index (`GET /`: `hostname`, `tagline`, `product`, `version`, `basedOnKuma`
 for a product built on Kuma, `instanceId`, `clusterId`, `gui`, as
 `pkg/api-server/index_endpoints.go` writes it) and the answers a test registers by
-path; anything else is Kuma's 404 error body. Read-only (405 for any other method);
+path, else what a `responder` the test sets answers; anything else is Kuma's 404 error
+body. Read-only (405 for any other method);
 every request is logged. Real HTTP (aiohttp) on 127.0.0.1, in a thread of its own.
 
     with FakeControlPlane(version="2.14.3") as cp:
@@ -17,12 +18,16 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+from collections.abc import Callable
 from types import TracebackType
 from typing import Self
 
 from aiohttp import web
 
 from tests.fakekube.protocol import Obj
+
+Responder = Callable[[str], tuple[int, object] | None]
+"""What answers a request path (with its query) the test registered nothing for."""
 
 
 def std_error(status: int, title: str, detail: str) -> Obj:
@@ -59,6 +64,7 @@ class FakeControlPlane:
         if based_on_kuma is not None:
             self.index["basedOnKuma"] = based_on_kuma
         self._answers: dict[str, tuple[int, object]] = {}
+        self._responder: Responder | None = None
         self.requests: list[tuple[str, str]] = []
         """(method, path with query) of every request, in order."""
         self._lock = threading.Lock()
@@ -71,6 +77,12 @@ class FakeControlPlane:
         """Answer `GET path` (query ignored) with `body` as JSON and `status`."""
         with self._lock:
             self._answers[path.rstrip("/") or "/"] = (status, body)
+
+    def respond_with(self, responder: Responder | None) -> None:
+        """Answer the paths no `answer` names with `responder(path with query)`, which
+        gives (status, body) or None (then Kuma's 404)."""
+        with self._lock:
+            self._responder = responder
 
     @property
     def url(self) -> str:
@@ -141,8 +153,11 @@ class FakeControlPlane:
         with self._lock:
             self.requests.append((request.method, request.path_qs))
             answer = self._answers.get(request.path.rstrip("/") or "/")
+            responder = self._responder
         if request.method != "GET":
             return _json(std_error(405, "Method not allowed", "Method not allowed"), 405)
+        if answer is None and responder is not None and request.path != "/":
+            answer = responder(request.path_qs)
         if answer is not None:
             return _json(answer[1], answer[0])
         if request.path == "/":

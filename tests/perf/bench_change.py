@@ -72,7 +72,7 @@ def pick_target(folder: Path) -> EditTarget:
     """The first MeshTimeout (by name) whose `requestTimeout` a dataplane's rules show."""
     from meshtui.engine.evaluation import MeshEvaluation
     from meshtui.engine.index import build_index
-    from meshtui.present.dataplane import outbound_id
+    from meshtui.present.proxy import outbound_section
 
     index = build_index(load_inventory(folder).resources, "default")
     evaluation = MeshEvaluation(index)
@@ -107,7 +107,7 @@ def pick_target(folder: Path) -> EditTarget:
                 if value and value not in VALUES:
                     source = policy.resource.source
                     assert source is not None
-                    section = outbound_id(rule.resource.type, rule.resource.name, rule.section)
+                    section = outbound_section(evaluation, name, rule.resource, rule.section)
                     return EditTarget(
                         Path(source.file),
                         source.document,

@@ -33,7 +33,8 @@ class Outbox:
     the first one (or until `batch_limit`), so a burst of watch events is one batch.
     The first load is held until every kind has settled (listed, or found forbidden,
     not installed or failing) and the control plane is detected (for at most
-    `initial_hold` more), and goes out as `initial=True`, then
+    `initial_hold` more), and goes out as `initial=True` (after a status carrying the
+    detection, when there is one: it decides how the load is read), then
     `StatusChanged(synced=True)`. Status goes out whenever a kind's state changes,
     after the changes gathered before it; state changes are gathered like changes, so
     twenty kinds going live at once are one `StatusChanged`.
@@ -146,6 +147,10 @@ class Outbox:
         events: list[SourceEvent] = []
         ready = self._ready_to_sync()
         hold_over = time.monotonic() >= self._first_pending + self._tuning.initial_hold
+        first_load = not self._synced and (ready or (bool(self._pending) and hold_over))
+        if first_load and self._detection is not None:
+            # What the control plane is decides how the first load is read: it goes first.
+            events.append(self._status())
         if self._pending and (self._synced or ready or hold_over):
             events.append(ChangesReady(tuple(self._pending), initial=not self._synced))
             self._pending = []
@@ -170,7 +175,7 @@ class Outbox:
         )
 
     def _summary(self) -> str:
-        """`http://server: 23 live · Kuma 2.14.3 (detected); MeshRetry forbidden: ...`."""
+        """`http://server: 23 live; MeshRetry forbidden: ...`."""
         if self._cluster_problem:
             return self._cluster_problem
         if not self._discovered:
@@ -182,6 +187,5 @@ class Outbox:
             for kind, status in sorted(self._states.items())
             if status.state in (RECONNECTING, ERROR, FORBIDDEN) and status.message
         ]
-        control_plane = f" · {self._detection.short}" if self._detection else ""
         problem = f"; {problems[0]}" if problems else ""
-        return f"{self._server}: {parts}{control_plane}{problem}"
+        return f"{self._server}: {parts}{problem}"
