@@ -30,7 +30,7 @@ from meshtui.engine.resource_rules import ResourceRule
 from meshtui.engine.rules import InboundRule, LegacyRule
 from meshtui.kinds import kinds_for
 from meshtui.model import Dataplane, Resource
-from meshtui.present.blame import RuleBlame
+from meshtui.present.blame import RuleBlame, blamed_conf_nodes, conf_lines
 from meshtui.present.cache import Cache
 from meshtui.present.dataplane import (
     OPEN_INBOUND_LINES,
@@ -144,7 +144,8 @@ def _proxy_section(proxy: ProxyPolicies) -> DetailNode | None:
             continue
         rule = t.single_rules[0]
         node_id = f"proxy/{t.type}"
-        children = list(conf_nodes(node_id, rule.conf))
+        fields = RuleBlame(proxy.index).proxy(t)()
+        children = list(blamed_conf_nodes(node_id, rule.conf, fields[0] if fields else ()))
         children.extend(origin_line(node_id, proxy, t.type, p, "") for p in rule.origins)
         copy = conf_copy(f"{t.type} proxy conf", (rule.conf,))
         kids.append(DetailNode(node_id, t.type, tuple(children), copy=copy))
@@ -389,7 +390,11 @@ def _draw_rule(
     scope: str,
     what: str,
 ) -> DetailNode:
-    children = confs_nodes(node_id, rule.confs)
+    typed = next((t for t in proxy.matched if t.type == policy_type), None)
+    if typed is None:
+        children = confs_nodes(node_id, rule.confs)
+    else:
+        children = conf_lines(node_id, rule.confs, RuleBlame(proxy.index).resource(typed, rule)())
     for origin in rule.origins:
         entry = entry_name(origin, "to")
         children.append(origin_line(node_id, proxy, policy_type, origin.policy, entry))
