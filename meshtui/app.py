@@ -16,11 +16,11 @@ import gc
 import threading
 from dataclasses import replace
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from rich.console import RenderableType
 from textual import work
-from textual.app import App
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
@@ -46,10 +46,11 @@ from meshtui.present.snapshot import Snapshot
 from meshtui.present.tables import table_counts
 from meshtui.present.text import literal
 from meshtui.sources import ChangesReady, Source, StatusChanged
+from meshtui.tracking import ChangeTracking, DraftOpener, folder_drafts
 
 
-class MeshtuiApp(App[None]):
-    """The meshtui dashboard."""
+class MeshtuiApp(ChangeTracking):
+    """The meshtui dashboard (its Changes view and what-if mode: `ChangeTracking`)."""
 
     CSS_PATH = "meshtui.tcss"
     TITLE = "meshtui"
@@ -63,11 +64,14 @@ class MeshtuiApp(App[None]):
         mesh: str = "",
         namespace: str = "",
         highlight_seconds: float = 3.0,
+        draft: Path | None = None,
+        open_draft: DraftOpener = folder_drafts,
     ) -> None:
-        super().__init__()
+        empty = Inventory.empty(options)
+        super().__init__(empty, open_draft=open_draft, draft=draft)
         self.source = source
         self.clock = clock
-        self.snapshot = Snapshot(Inventory.empty(options))
+        self.snapshot = Snapshot(empty)
         """Everything the app knows; replaced whole, then handed to the dashboard."""
         self.dashboard = DashboardScreen(
             self.snapshot,
@@ -103,9 +107,11 @@ class MeshtuiApp(App[None]):
 
     def on_mount(self) -> None:
         self._run_source()
+        self.start_tracking()
 
     def on_unmount(self) -> None:
         self._stop.set()
+        self.stop_tracking()
 
     def exit(
         self, result: None = None, return_code: int = 0, message: RenderableType | None = None
@@ -113,6 +119,7 @@ class MeshtuiApp(App[None]):
         """Quit: the source is told to stop at once, before Textual closes the screens
         (which can take a moment on a big tree), so no loop outlives the app."""
         self._stop.set()
+        self.stop_tracking()
         super().exit(result, return_code, message)
 
     def _publish(self, diff: Diff | None = None, **changes: Any) -> None:
@@ -140,11 +147,16 @@ class MeshtuiApp(App[None]):
         self.source.run(emit, self._stop)
 
     def on_inventory_changed(self, message: InventoryChanged) -> None:
+        journal = self.follow_live(message)
+        if self.drafting:
+            self._publish(journal=journal)  # the overlay of the new live state follows
+            return
         self._publish(
             None if message.initial else message.diff,
             inventory=message.inventory,
             loaded=True,
             updated=self.clock().strftime("%H:%M:%S"),
+            journal=journal,
         )
 
     def on_source_status_received(self, message: SourceStatusReceived) -> None:
@@ -189,6 +201,7 @@ class MeshtuiApp(App[None]):
         same_mesh = old is not None and old.mesh == message.mesh
         counts = self.snapshot.counts if same_mesh else {}
         self._publish(evaluation=message.evaluation, counts=counts, evaluation_failed="")
+        self.compare_with_live()
         if not self._frozen and self.status.synced:
             # The first load made millions of long-lived objects: left to the cyclic
             # collector, each of its full passes would stall the screen for 100+ ms.
@@ -243,7 +256,18 @@ class MeshtuiApp(App[None]):
             self.dashboard.detail_failed(text)
 
 
-def run_dashboard(source: Source, options: ContextOptions, *, mesh: str, namespace: str) -> int:
-    """Run the dashboard over `source` until the user quits."""
-    MeshtuiApp(source, options, mesh=mesh, namespace=namespace).run()
+def run_dashboard(
+    source: Source,
+    options: ContextOptions,
+    *,
+    mesh: str,
+    namespace: str,
+    draft: Path | None = None,
+    open_draft: DraftOpener = folder_drafts,
+) -> int:
+    """Run the dashboard over `source` until the user quits (with `draft` overlaid)."""
+    app = MeshtuiApp(
+        source, options, mesh=mesh, namespace=namespace, draft=draft, open_draft=open_draft
+    )
+    app.run()
     return 0

@@ -18,6 +18,7 @@ import errno
 import os
 import sys
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -224,6 +225,15 @@ def _dashboard_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="poll the folder instead of using file events (NFS, WSL)",
     )
+    parser.add_argument(
+        "--draft",
+        metavar="PATH",
+        type=Path,
+        help=(
+            "what-if mode: overlay the draft resources in this file or folder (watched) on"
+            " the live state; `:draft off` returns to it"
+        ),
+    )
     _add_context_flags(parser)
     return parser
 
@@ -357,12 +367,23 @@ def _run_dashboard(args: argparse.Namespace) -> int:
     from meshtui.app import run_dashboard
 
     source = dashboard_source(args)
+    draft: Path | None = args.draft
+    if draft is not None and not draft.exists():
+        raise SourceError(f"--draft {draft}: no such file or directory")
     return run_dashboard(
         source,
         context_options(args),
         mesh=args.mesh or "",
         namespace=first_namespace(args, source),
+        draft=draft,
+        open_draft=partial(_folder_source, poll=args.poll),
     )
+
+
+def _folder_source(path: Path, *, poll: bool) -> Source:
+    from meshtui.sources.files import FolderSource
+
+    return FolderSource(path, poll=poll)
 
 
 def dashboard_source(args: argparse.Namespace) -> Source:
@@ -371,9 +392,7 @@ def dashboard_source(args: argparse.Namespace) -> Source:
         path: Path = args.path
         if not path.exists():
             raise SourceError(f"{path}: no such file or directory")
-        from meshtui.sources.files import FolderSource
-
-        return FolderSource(path, poll=args.poll)
+        return _folder_source(path, poll=args.poll)
     from meshtui.sources.kube import KubeSource
 
     return KubeSource(kubeconfig=args.kubeconfig, context=args.context)

@@ -93,3 +93,12 @@ class DetailWanted(Message):
     def __init__(self, request: DetailRequest) -> None:
         super().__init__()
         self.request = request
+
+
+class DraftWanted(Message):
+    """The user typed `:draft ...`: overlay draft files on the live state (a path), return
+    to it (`off`), or say which mode is on (``""``)."""
+
+    def __init__(self, argument: str) -> None:
+        super().__init__()
+        self.argument = argument

@@ -15,7 +15,9 @@ from meshtui.engine.evaluation import MeshEvaluation
 from meshtui.inventory import Inventory
 from meshtui.model import Problem
 from meshtui.present.detail import DetailBuilt, DetailRequest
+from meshtui.present.journal import Journal
 from meshtui.present.text import literal
+from meshtui.present.whatif import WhatIf
 from meshtui.views import DetailView, ResourceRow, RowKey
 
 R = TypeVar("R")
@@ -79,12 +81,17 @@ class DetailFeed:
         evaluation: MeshEvaluation | None,
         inventory: Inventory,
         problems: tuple[Problem, ...],
+        *,
+        journal: Journal | None = None,
+        whatif: WhatIf | None = None,
     ) -> DetailRequest | None:
         """The detail of `key` is wanted: returns the request to build now, if any (none
         when the same is already being built or shown, or when a build is running)."""
         shown = self.shown
         previous = shown.view if shown is not None and shown.request.key == key else None
-        request = DetailRequest(key, mode, opened, evaluation, inventory, problems, previous)
+        request = DetailRequest(
+            key, mode, opened, evaluation, inventory, problems, previous, journal, whatif
+        )
         latest = self._latest.latest
         if latest is None and shown is not None:
             latest = shown.request

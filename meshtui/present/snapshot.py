@@ -13,9 +13,12 @@ from meshtui.engine.evaluation import MeshEvaluation
 from meshtui.inventory import Inventory
 from meshtui.model import Problem, ResourceKey
 from meshtui.present import header_view, namespaces_view, roles_view, waiting_text
+from meshtui.present.changes import changes_table
 from meshtui.present.highlights import Highlights
+from meshtui.present.journal import Journal
 from meshtui.present.navigator import NavState
 from meshtui.present.tables import table_for
+from meshtui.present.whatif import WhatIf, header_text, marked
 from meshtui.views import HeaderView, SideListView, TableView
 
 
@@ -39,6 +42,10 @@ class Snapshot:
     """The source's status line."""
     kinds: Mapping[str, tuple[str, float]] = field(default_factory=dict)
     """(state, since) of each watched kind (cluster mode)."""
+    journal: Journal = field(default_factory=Journal)
+    """The live changes seen since start (the Changes view)."""
+    whatif: WhatIf | None = None
+    """In what-if mode, the drafts overlaid on the live state (`inventory` is the overlay)."""
 
     @property
     def problems(self) -> tuple[Problem, ...]:
@@ -63,7 +70,7 @@ class Snapshot:
 
 def header_of(snap: Snapshot, state: NavState, *, mode: str, source: str) -> HeaderView:
     """The top line."""
-    return header_view(
+    header = header_view(
         mode=mode,
         source=source,
         ev=snap.evaluation_of(state.mesh),
@@ -74,6 +81,9 @@ def header_of(snap: Snapshot, state: NavState, *, mode: str, source: str) -> Hea
         kinds=snap.kinds,
         loading=not snap.loaded,
     )
+    if snap.whatif is None:
+        return header
+    return replace(header, whatif=header_text(snap.whatif, snap.evaluation_of(state.mesh)))
 
 
 def sides_of(snap: Snapshot, state: NavState) -> tuple[SideListView, SideListView]:
@@ -84,9 +94,12 @@ def sides_of(snap: Snapshot, state: NavState) -> tuple[SideListView, SideListVie
 
 def table_of(snap: Snapshot, state: NavState, highlights: Highlights, now: float) -> TableView:
     """The central table; empty, it says why (loading, no mesh, evaluating, failed)."""
+    if state.view == "changes":
+        return changes_table(snap.journal, state)
     ev = snap.evaluation_of(state.mesh)
     counts = snap.counts if ev is not None else {}
     view = table_for(state, ev, snap.inventory, snap.problems, highlights, now, counts)
+    view = marked(view, snap.whatif, ev)
     if ev is None and not view.rows and state.view != "problems":
         why = waiting_text(
             loaded=snap.loaded,

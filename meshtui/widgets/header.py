@@ -29,6 +29,10 @@ class StatusHeader(Static):
             return text
         text.append(f" {view.mode} ", style=rich_style(self.app, "accent") + Style(reverse=True))
         text.append(f" {view.source}  ")
+        if view.whatif:
+            badge = rich_style(self.app, "warning") + Style(reverse=True, bold=True)
+            text.append(" WHAT-IF ", style=badge)
+            text.append(f" {view.whatif}  ", style=rich_style(self.app, "warning"))
         # Problems and kinds not being watched come before the mesh and the counts, so that
         # a narrow terminal cuts the counts rather than them.
         if view.errors:
