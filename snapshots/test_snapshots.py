@@ -14,6 +14,10 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from meshtui.app import MeshtuiApp
+from meshtui.inventory import OriginUpdate
+from meshtui.parse import ContextOptions
+from meshtui.sources.files import FolderSource, parse_text
+from meshtui.sources.static import StaticSource
 from meshtui.views import ResourceRow
 from tests.app.harness import (
     REPO,
@@ -23,7 +27,9 @@ from tests.app.harness import (
     jumped,
     loaded,
     policy,
+    wait_for,
 )
+from tests.versions import V2_10
 
 Compare = Callable[..., bool]
 
@@ -82,3 +88,68 @@ def test_narrow_terminal(snap_compare: Compare) -> None:
     app = _app("sample-cluster")
     run_before = _prepare(app, jump=dataplane("consumer.first-consumer"))
     assert snap_compare(app, terminal_size=(80, 30), run_before=run_before)
+
+
+def _edited(update: OriginUpdate, old: str, new: str) -> OriginUpdate:
+    """`update` with its file's text edited, as the folder source would read it."""
+    name = update.origin.removeprefix("file:")
+    contents = parse_text(Path(name).read_text().replace(old, new), name)
+    return OriginUpdate(update.origin, contents.documents, contents.problems)
+
+
+def test_changes_view(snap_compare: Compare) -> None:
+    """Two live changes: the newest changed no merged rule; the one before it is shown."""
+    updates = {u.origin: u for u in FolderSource(Path("sample-cluster"), watch=False).scan()}
+    base = "file:sample-cluster/producer-consumer/"
+    timeout = _edited(
+        updates[base + "first-consumer/consumer-timeout.yaml"],
+        "requestTimeout: 3s",
+        "requestTimeout: 5s",
+    )
+    mtp = _edited(
+        updates[base + "kuma-demo/mtp.yaml"],
+        "kuma.io/zone: default",
+        "kuma.io/zone: default\n    team: payments",
+    )
+    source = StaticSource(list(updates.values()), description="sample-cluster")
+    app = MeshtuiApp(source, ContextOptions(version=V2_10), clock=fixed_clock)
+    ready = _prepare(app, keys="4 down")
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        for change in (timeout, mtp):
+            count = len(app.snapshot.journal.records) + 1
+            source.push(change)
+            await wait_for(
+                pilot,
+                lambda count=count: (  # type: ignore[misc]
+                    len(app.snapshot.journal.records) == count
+                    and all(r.effects is not None for r in app.snapshot.journal.records)
+                ),
+            )
+        await ready(pilot)
+
+    assert snap_compare(app, terminal_size=(160, 45), run_before=run_before)
+
+
+def test_what_if_mode(snap_compare: Compare) -> None:
+    """Drafts that replace a live policy and add one: WHAT-IF in the header, rows marked,
+    the proxy's diff against the live state first in its detail."""
+    app = folder_app(
+        Path("sample-cluster"),
+        clock=fixed_clock,
+        draft=Path("snapshots/fixtures/drafts"),
+        open_draft=lambda path: FolderSource(path, watch=False),
+    )
+    ready = _prepare(app, jump=dataplane("consumer.first-consumer"))
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        await wait_for(
+            pilot,
+            lambda: (
+                app.snapshot.whatif is not None
+                and app.snapshot.whatif.diff_for(app.evaluation) is not None
+            ),
+        )
+        await ready(pilot)
+
+    assert snap_compare(app, terminal_size=(160, 45), run_before=run_before)

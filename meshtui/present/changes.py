@@ -26,7 +26,9 @@ from meshtui.present.tables import matches_filter
 from meshtui.present.text import literal
 from meshtui.views import ChangeRow, DetailNode, DetailView, ResourceRow, Row, TableView
 
-COLUMNS = ("WHEN", "RESOURCES", "MESH", "DATAPLANES", "FIRST CHANGE", "OLD → NEW", "WON BY")
+COLUMNS = ("WHEN", "RESOURCES", "DATAPLANES", "FIRST CHANGE", "OLD → NEW", "WON BY", "MESH")
+"""What a change is about first, what it did next; the winner and the mesh last (the
+detail has them too): at 160 columns the first five fit beside the side lists."""
 
 OPEN_GROUPS = 8
 """A change's groups of proxies start open when there are at most this many."""
@@ -66,8 +68,14 @@ def _row(record: ChangeRecord) -> Row:
         dataplanes = f"{record.changed} of {total}" if total else "0"
         effect = first_change(record)
         style = "" if any(not e.empty for e in effects) else "muted"
-    cells = (record.when, summary(record.touched, record.touched_count), meshes, dataplanes)
-    return Row(ChangeRow(record.sequence), (*cells, *effect), style)
+    cells = (
+        record.when,
+        summary(record.touched, record.touched_count),
+        dataplanes,
+        *effect,
+        meshes,
+    )
+    return Row(ChangeRow(record.sequence), cells, style)
 
 
 def first_change(record: ChangeRecord) -> tuple[str, str, str]:
@@ -82,7 +90,7 @@ def first_change(record: ChangeRecord) -> tuple[str, str, str]:
 
 
 def change_cells(change: DataplaneChange) -> tuple[str, str, str]:
-    """(`MeshTimeout http.requestTimeout  (+2 more)`, `1s → 3s`, the entry that wins)."""
+    """(`MeshTimeout http.requestTimeout  +2` (2 more changes), `1s → 3s`, the winner)."""
     fields = [(rule, f) for rule in change.rules for f in rule.fields]
     more = len(fields) - 1 + len(change.started) + len(change.stopped)
     if fields:
@@ -97,7 +105,7 @@ def change_cells(change: DataplaneChange) -> tuple[str, str, str]:
     else:
         what, values, winner = f"{change.rules[0].type} {change.rules[0].change}", "", ""
         more = len(change.rules) - 1
-    return what + (f"  (+{more} more)" if more > 0 else ""), values, winner
+    return what + (f"  +{more}" if more > 0 else ""), values, winner
 
 
 # ---------------------------------------------------------------------- the detail

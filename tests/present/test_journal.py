@@ -1,0 +1,248 @@
+"""The Changes view's journal: what a live change touched and did to each proxy's merged
+rules, the journal's bound, and the incremental indexes checked against plain ones."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from meshtui.engine.diff import diff_meshes
+from meshtui.engine.index import build_index
+from meshtui.inventory import Diff, Inventory, OriginUpdate
+from meshtui.parse import ContextOptions
+from meshtui.present.changes import NOTHING, change_detail, changes_table
+from meshtui.present.journal import (
+    JOURNAL_LIMIT,
+    ChangeJob,
+    ChangeRecord,
+    IndexStore,
+    Journal,
+    effect_of,
+    mesh_changes,
+    pending,
+)
+from meshtui.present.navigator import NavState
+from meshtui.sources.files import FolderSource, parse_text
+from meshtui.views import ChangeRow, DetailNode, ResourceRow
+from tests.versions import V2_10
+
+SEED = Path(__file__).parents[2] / "sample-cluster" / "producer-consumer"
+CONSUMER_TIMEOUT = "first-consumer/consumer-timeout.yaml"
+MTP = "kuma-demo/mtp.yaml"
+
+
+def seed_updates() -> dict[str, OriginUpdate]:
+    """The seed scenario's files as origin updates, by path under the folder."""
+    source = FolderSource(SEED, watch=False)
+    return {u.origin.split("producer-consumer/", 1)[1]: u for u in source.scan()}
+
+
+def edited(update: OriginUpdate, old: str, new: str) -> OriginUpdate:
+    """`update` with its file's text edited."""
+    name = update.origin.removeprefix("file:")
+    text = Path(name).read_text()
+    assert old in text
+    contents = parse_text(text.replace(old, new), name)
+    return OriginUpdate(update.origin, contents.documents, contents.problems)
+
+
+def job_of(before: Inventory, *changes: OriginUpdate, sequence: int = 1) -> ChangeJob:
+    after, diff = before.apply(changes)
+    return ChangeJob(sequence, "09:30:00", before, after, diff)
+
+
+@pytest.fixture
+def without_consumer_timeout() -> Inventory:
+    """The seed scenario before the consumer acts."""
+    updates = [u for path, u in seed_updates().items() if path != CONSUMER_TIMEOUT]
+    inventory, _ = Inventory.empty(ContextOptions(version=V2_10)).apply(updates)
+    return inventory
+
+
+def labels(node: DetailNode) -> list[str]:
+    return [n.label for n in node.walk()]
+
+
+def test_adding_the_consumer_policy_changes_only_first_consumer(
+    without_consumer_timeout: Inventory,
+) -> None:
+    job = job_of(without_consumer_timeout, seed_updates()[CONSUMER_TIMEOUT])
+    record = effect_of(job, IndexStore())
+    assert record is not None and record.effects is not None
+    [touched] = record.touched
+    assert (touched.action, touched.label) == (
+        "added",
+        "MeshTimeout consumer-timeout (first-consumer)",
+    )
+    assert touched.source.endswith("first-consumer/consumer-timeout.yaml#1")
+    assert touched.row == ResourceRow("policies", "MeshTimeout", "consumer-timeout.first-consumer")
+    [effect] = record.effects
+    assert (effect.mesh, effect.changed, effect.total) == ("default", 1, 4)
+    [group] = effect.groups
+    assert group.dataplanes == ("consumer.first-consumer",)
+    outbound = group.change.rules[0]
+    assert (outbound.type, outbound.where) == (
+        "MeshTimeout",
+        "outbound MeshService kuma-demo/demo-app",
+    )
+    [field] = outbound.fields
+    assert (field.path, field.old, field.new, field.winner) == (
+        "http.requestTimeout",
+        "1s",
+        "3s",
+        "consumer-timeout.first-consumer to[0]",
+    )
+
+    table = changes_table(Journal().add(record), NavState())
+    [row] = table.rows
+    assert row.key == ChangeRow(1)
+    assert row.cells == (
+        "09:30:00",
+        "+ MeshTimeout consumer-timeout (first-consumer)",
+        "1 of 4",
+        "MeshTimeout http.requestTimeout  +2",
+        "1s → 3s",
+        "consumer-timeout.first-consumer to[0]",
+        "default",
+    )
+    detail = change_detail(record, mesh="default")
+    assert detail.tree is not None
+    shown = labels(detail.tree)
+    assert "dataplane consumer.first-consumer in ns first-consumer" in shown
+    assert "MeshTimeout  outbound MeshService kuma-demo/demo-app  (changed)" in shown
+    assert "http.requestTimeout: 1s → 3s  (won by consumer-timeout.first-consumer to[0])" in shown
+    assert "now applies: MeshTimeout consumer-timeout.first-consumer" in shown
+    jumps = {n.target for n in detail.tree.walk() if n.target is not None}
+    assert ResourceRow("dataplanes", "Dataplane", "consumer.first-consumer") in jumps
+    assert not {n.target for n in change_detail(record, mesh="other").tree.walk()} - {None}  # type: ignore[union-attr]
+
+
+def test_a_change_that_changes_no_merged_rule_says_so(without_consumer_timeout: Inventory) -> None:
+    mtp = edited(seed_updates()[MTP], "kuma.io/zone: default", "kuma.io/zone: default\n    team: x")
+    record = effect_of(job_of(without_consumer_timeout, mtp), IndexStore())
+    assert record is not None and record.effects is not None
+    assert [t.action for t in record.touched] == ["changed"]
+    assert record.changed == 0
+    [row] = changes_table(Journal().add(record), NavState()).rows
+    assert row.cells[2:4] == ("0 of 4", NOTHING)
+    assert row.style == "muted"
+    detail = change_detail(record, mesh="default")
+    assert detail.tree is not None
+    assert NOTHING in labels(detail.tree)
+    assert NOTHING in detail.subtitle
+
+
+def test_a_file_saved_unchanged_is_no_change_and_a_broken_one_is(
+    without_consumer_timeout: Inventory,
+) -> None:
+    mtp = seed_updates()[MTP]
+    assert effect_of(job_of(without_consumer_timeout, mtp), IndexStore()) is None
+    broken = edited(mtp, "action: Allow", "action: [Allow")
+    job = job_of(without_consumer_timeout, broken)
+    assert job.diff.empty, "the last good version stays"
+    record = effect_of(job, IndexStore())
+    assert record is not None
+    assert record.touched == () and record.effects == ()
+    assert [p[:2] for p in record.problems] == ["+ "]
+    assert "mtp.yaml" in record.problems[0]
+    [row] = changes_table(Journal().add(record), NavState()).rows
+    assert row.cells[1] == "no resource changed"
+    assert row.cells[3] == f"{NOTHING}; 1 problem line(s)"
+
+
+def test_the_effect_is_computed_in_the_worker_and_pending_until_then(
+    without_consumer_timeout: Inventory,
+) -> None:
+    job = job_of(without_consumer_timeout, seed_updates()[CONSUMER_TIMEOUT])
+    journal = Journal().add(pending(job))
+    [row] = changes_table(journal, NavState()).rows
+    assert row.cells[2:4] == ("…", "computing…")
+    record = effect_of(job, IndexStore())
+    assert record is not None
+    completed = journal.complete(record)
+    assert completed.find(1) is record
+    assert completed.seen == 1
+
+
+def test_the_journal_keeps_the_newest_changes_only() -> None:
+    journal = Journal()
+    for sequence in range(1, JOURNAL_LIMIT + 6):
+        journal = journal.add(ChangeRecord(sequence, "09:30:00", (), 0, effects=()))
+    assert len(journal.records) == JOURNAL_LIMIT
+    assert journal.seen == JOURNAL_LIMIT + 5
+    assert [r.sequence for r in journal.records[:2]] == [JOURNAL_LIMIT + 5, JOURNAL_LIMIT + 4]
+    assert journal.find(5) is None and journal.find(6) is not None
+    late = ChangeRecord(3, "09:30:00", (), 0, effects=())
+    assert journal.complete(late) is journal, "a dropped change stays dropped"
+    table = changes_table(journal, NavState())
+    assert (
+        table.title
+        == f"Changes · the last {JOURNAL_LIMIT} of {JOURNAL_LIMIT + 5} ({JOURNAL_LIMIT})"
+    )
+    assert [row.key for row in changes_table(journal, NavState(filter="nothing at all")).rows] == []
+
+
+def test_chained_indexes_give_the_diffs_plain_indexes_give(
+    without_consumer_timeout: Inventory,
+) -> None:
+    """The store builds each index from the one before it (the engine carries over what
+    did not change); every diff it gives must be the one fresh indexes give."""
+    updates = seed_updates()
+    producer = "kuma-demo/producer-timeout.yaml"
+    steps = [
+        (updates[CONSUMER_TIMEOUT],),
+        (edited(updates[producer], "requestTimeout: 1s", "requestTimeout: 2s"),),
+        (OriginUpdate(updates[MTP].origin, None),),
+        (edited(updates[CONSUMER_TIMEOUT], "requestTimeout: 3s", "requestTimeout: 4s"),),
+        (updates[MTP], OriginUpdate(updates[producer].origin, None)),
+    ]
+    store = IndexStore()
+    inventory = without_consumer_timeout
+    for sequence, step in enumerate(steps, 1):
+        job = job_of(inventory, *step, sequence=sequence)
+        assert not job.diff.empty
+        chained = mesh_changes(
+            store.index_of(job.before, "default"), store.index_of(job.after, "default")
+        )
+        plain = diff_meshes(
+            build_index(job.before.resources, "default", version=V2_10),
+            build_index(job.after.resources, "default", version=V2_10),
+        )
+        assert chained == plain
+        assert effect_of(job, store) == effect_of(job, IndexStore())
+        inventory = job.after
+
+
+def test_a_change_of_another_mesh_is_computed_for_that_mesh_only() -> None:
+    docs = """type: Mesh
+name: {mesh}
+---
+type: Dataplane
+mesh: {mesh}
+name: dp
+networking:
+  address: 10.0.0.1
+  inbound: [{{port: 80, tags: {{kuma.io/service: web}}}}]
+"""
+
+    def update(origin: str, text: str) -> OriginUpdate:
+        contents = parse_text(text, origin)
+        return OriginUpdate(f"file:{origin}", contents.documents, contents.problems)
+
+    before, _ = Inventory.empty(ContextOptions(version=V2_10)).apply(
+        [update("a.yaml", docs.format(mesh="a")), update("b.yaml", docs.format(mesh="b"))]
+    )
+    timeout = """type: MeshTimeout
+mesh: b
+name: t
+spec:
+  targetRef: {kind: Mesh}
+  from: [{targetRef: {kind: Mesh}, default: {idleTimeout: 5s}}]
+"""
+    job = job_of(before, update("t.yaml", timeout))
+    record = effect_of(job, IndexStore())
+    assert record is not None and record.effects is not None
+    assert [e.mesh for e in record.effects] == ["b"]
+    assert record.changed == 1
+    assert job.diff != Diff()
