@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import queue
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
@@ -23,6 +24,7 @@ from typing import Any
 from textual import work
 from textual.app import App
 from textual.message import Message
+from textual.worker import get_current_worker
 
 from meshtui.engine.diff import MeshDiff
 from meshtui.engine.evaluation import MeshEvaluation
@@ -34,13 +36,16 @@ from meshtui.present.journal import (
     IndexStore,
     Journal,
     effect_of,
-    mesh_changes,
+    full_diff,
     pending,
 )
 from meshtui.present.snapshot import Snapshot
 from meshtui.present.text import literal
 from meshtui.present.whatif import DraftFiles, WhatIf, overlay
 from meshtui.sources import ChangesReady, Source, StatusChanged
+
+PROGRESS_SECONDS = 1.0
+"""How often a long computation of a change's effect says how far it got."""
 
 DraftOpener = Callable[[Path], Source]
 """Makes the source that reads (and watches) the drafts at a path."""
@@ -69,6 +74,18 @@ class ChangeRecorded(Message):
         self.record = record
         self.announced = announced
         """Whether its pending record is in the journal (it touched resources)."""
+
+
+class ChangeProgressed(Message):
+    """How far the computation of a change's effect got."""
+
+    def __init__(self, sequence: int, progress: str) -> None:
+        super().__init__()
+        self.sequence = sequence
+        self.progress = progress
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, ChangeProgressed) and message.sequence == self.sequence
 
 
 class DraftRead(Message):
@@ -187,19 +204,43 @@ class ChangeTracking(App[None]):
                 job = self._jobs.get(timeout=0.1)
             except queue.Empty:
                 continue
-            try:
-                record = effect_of(job, self._indexes)
-            except Exception as error:  # one change that cannot be computed stops no other
-                failed = literal(f"{type(error).__name__}: {error}")
-                record = replace(pending(job), failed=failed)
-            if record is not None:
-                self.post_message(ChangeRecorded(record, announced=not job.diff.empty))
+            self._compute(job)
+
+    def _compute(self, job: ChangeJob) -> None:
+        """The effect of one change, unless the app quits or newer changes fill the
+        journal first (then it stops between batches)."""
+
+        def stopped() -> bool:
+            return self._stop.is_set() or self.snapshot.journal.dropped(job.sequence)
+
+        said = [time.monotonic()]
+
+        def progress(text: str) -> None:  # at most once a second: each redraws the screen
+            if time.monotonic() - said[0] >= PROGRESS_SECONDS:
+                said[0] = time.monotonic()
+                self.post_message(ChangeProgressed(job.sequence, text))
+
+        if stopped():
+            return
+        try:
+            record = effect_of(job, self._indexes, stopped=stopped, progress=progress)
+        except Exception as error:  # one change that cannot be computed stops no other
+            failed = literal(f"{type(error).__name__}: {error}")
+            record = replace(pending(job), failed=failed)
+        if record is not None:
+            self.post_message(ChangeRecorded(record, announced=not job.diff.empty))
+
+    def on_change_progressed(self, message: ChangeProgressed) -> None:
+        journal = self.snapshot.journal
+        record = journal.find(message.sequence)
+        if record is not None and record.effects is None:
+            self._publish(journal=journal.replaced(replace(record, progress=message.progress)))
 
     def on_change_recorded(self, message: ChangeRecorded) -> None:
         journal = self.snapshot.journal
         record = message.record
         self._publish(
-            journal=journal.complete(record) if message.announced else journal.add(record)
+            journal=journal.replaced(record) if message.announced else journal.add(record)
         )
 
     # ------------------------------------------------------------------ what-if
@@ -299,8 +340,15 @@ class ChangeTracking(App[None]):
         description="comparing with the live state",
     )
     def _compare(self, live: Inventory, evaluation: MeshEvaluation) -> None:
+        worker = get_current_worker()
+
+        def stopped() -> bool:
+            return self._stop.is_set() or worker.is_cancelled
+
         before = self._indexes.index_of(live, evaluation.mesh)
-        self.post_message(LiveCompared(evaluation, mesh_changes(before, evaluation.index)))
+        diff = full_diff(before, evaluation.index, stopped=stopped)
+        if diff is not None:
+            self.post_message(LiveCompared(evaluation, diff))
 
     def on_live_compared(self, message: LiveCompared) -> None:
         whatif = self.snapshot.whatif

@@ -13,6 +13,7 @@ from __future__ import annotations
 from meshtui.engine.diff import DataplaneChange
 from meshtui.present.diff import SHOWN_NAMES, field_text, rule_heading, value_text
 from meshtui.present.journal import (
+    GROUPS_KEPT,
     JOURNAL_LIMIT,
     ChangeRecord,
     EffectGroup,
@@ -62,10 +63,10 @@ def _row(record: ChangeRecord) -> Row:
     if record.failed:
         dataplanes, effect, style = "?", (f"could not compute: {record.failed}", "", ""), "error"
     elif effects is None:
-        dataplanes, effect, style = "…", ("computing…", "", ""), "muted"
+        dataplanes, effect, style = "…", (record.progress or "computing…", "", ""), "muted"
     else:
         total = sum(e.total for e in effects)
-        dataplanes = f"{record.changed} of {total}" if total else "0"
+        dataplanes = f"{record.changed:,} of {total:,}" if total else "0"
         effect = first_change(record)
         style = "" if any(not e.empty for e in effects) else "muted"
     cells = (
@@ -147,9 +148,9 @@ def _effect_line(record: ChangeRecord) -> str:
     if record.failed:
         return "its effect could not be computed"
     if record.effects is None:
-        return "computing its effect…"
+        return f"computing its effect… {record.progress}".rstrip()
     parts = [
-        f"mesh {literal(e.mesh)}: {e.changed} of {e.total} dataplane(s) change"
+        f"mesh {literal(e.mesh)}: {e.changed:,} of {e.total:,} dataplane(s) change"
         for e in record.effects
         if not e.empty
     ]
@@ -198,9 +199,20 @@ def _mesh_node(effect: MeshEffect, mesh: str, opened: frozenset[str]) -> DetailN
     many = len(effect.groups) > OPEN_GROUPS
     for i, group in enumerate(effect.groups):
         lines.append(_group_node(f"{node_id}/g{i}", group, targets, opened, folded_=many))
-    if not effect.groups:
+    if effect.unlisted:
+        lines.append(
+            DetailNode(
+                f"{node_id}/unlisted",
+                f"(+{effect.unlisted} dataplane(s) changed otherwise: only the first"
+                f" {GROUPS_KEPT} distinct changes are kept)",
+                style="muted",
+            )
+        )
+    if not effect.changed:
         lines.append(DetailNode(f"{node_id}/nothing", NOTHING, style="muted"))
-    label = f"mesh {literal(effect.mesh)}: {effect.changed} of {effect.total} dataplane(s) change"
+    label = (
+        f"mesh {literal(effect.mesh)}: {effect.changed:,} of {effect.total:,} dataplane(s) change"
+    )
     return DetailNode(node_id, label, tuple(lines))
 
 

@@ -136,7 +136,7 @@ def header_text(whatif: WhatIf | None, ev: MeshEvaluation | None) -> str:
         return text
     if diff is None:
         return text + " · comparing with the live state…"
-    return text + f" · {len(diff.changes)} of {diff.total} dataplanes change"
+    return text + f" · {len(diff.changes):,} of {diff.total:,} dataplanes change"
 
 
 def marked(view: TableView, whatif: WhatIf | None, ev: MeshEvaluation | None) -> TableView:

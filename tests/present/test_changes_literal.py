@@ -13,7 +13,7 @@ from meshtui.parse import ContextOptions
 from meshtui.present.changes import change_detail, changes_table
 from meshtui.present.detail import DetailRequest
 from meshtui.present.highlights import Highlights
-from meshtui.present.journal import ChangeJob, IndexStore, Journal, effect_of, mesh_changes
+from meshtui.present.journal import ChangeJob, IndexStore, Journal, effect_of, full_diff
 from meshtui.present.navigator import NavState
 from meshtui.present.tables import table_for
 from meshtui.present.whatif import DraftFiles, WhatIf, header_text, marked, overlay
@@ -49,7 +49,7 @@ def shown(text: str) -> Iterator[object]:
     ev = evaluation_of(overlaid)
     changed = {**dict.fromkeys(drafted.added, "added"), **dict.fromkeys(drafted.changed, "changed")}
     whatif = WhatIf(f"drafts{text}/", status=f"watching{text}", drafted=changed)
-    compared = mesh_changes(IndexStore().index_of(before, "default"), ev.index)
+    compared = full_diff(IndexStore().index_of(before, "default"), ev.index, stopped=lambda: False)
     for state in (whatif, WhatIf(f"d{text}", compared=compared, compared_for=ev, drafted=changed)):
         yield header_text(state, ev)
         for view in ("dataplanes", "policies", "services"):

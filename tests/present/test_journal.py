@@ -16,9 +16,11 @@ from meshtui.present.journal import (
     JOURNAL_LIMIT,
     ChangeJob,
     ChangeRecord,
+    Grouping,
     IndexStore,
     Journal,
     effect_of,
+    full_diff,
     mesh_changes,
     pending,
 )
@@ -160,7 +162,7 @@ def test_the_effect_is_computed_in_the_worker_and_pending_until_then(
     assert row.cells[2:4] == ("…", "computing…")
     record = effect_of(job, IndexStore())
     assert record is not None
-    completed = journal.complete(record)
+    completed = journal.replaced(record)
     assert completed.find(1) is record
     assert completed.seen == 1
 
@@ -174,7 +176,9 @@ def test_the_journal_keeps_the_newest_changes_only() -> None:
     assert [r.sequence for r in journal.records[:2]] == [JOURNAL_LIMIT + 5, JOURNAL_LIMIT + 4]
     assert journal.find(5) is None and journal.find(6) is not None
     late = ChangeRecord(3, "09:30:00", (), 0, effects=())
-    assert journal.complete(late) is journal, "a dropped change stays dropped"
+    assert journal.replaced(late) is journal, "a dropped change stays dropped"
+    assert journal.dropped(5) and not journal.dropped(6) and not journal.dropped(JOURNAL_LIMIT + 6)
+    assert not Journal().dropped(1)
     table = changes_table(journal, NavState())
     assert (
         table.title
@@ -202,8 +206,10 @@ def test_chained_indexes_give_the_diffs_plain_indexes_give(
     for sequence, step in enumerate(steps, 1):
         job = job_of(inventory, *step, sequence=sequence)
         assert not job.diff.empty
-        chained = mesh_changes(
-            store.index_of(job.before, "default"), store.index_of(job.after, "default")
+        chained = full_diff(
+            store.index_of(job.before, "default"),
+            store.index_of(job.after, "default"),
+            stopped=lambda: False,
         )
         plain = diff_meshes(
             build_index(job.before.resources, "default", version=V2_10),
@@ -246,3 +252,76 @@ spec:
     assert [e.mesh for e in record.effects] == ["b"]
     assert record.changed == 1
     assert job.diff != Diff()
+
+
+SHOP = Path(__file__).parents[2] / "sample-cluster" / "shop"
+GLOBAL_DEFAULTS = "kuma-system/global-default-policies.yaml"
+
+
+@pytest.fixture
+def shop() -> tuple[Inventory, OriginUpdate]:
+    """The shop sample, and the update that deletes its global default policies (a change
+    that reaches every proxy)."""
+    updates = FolderSource(SHOP, watch=False).scan()
+    inventory, _ = Inventory.empty(ContextOptions(version=V2_10)).apply(updates)
+    [defaults] = [u for u in updates if u.origin.endswith(GLOBAL_DEFAULTS)]
+    return inventory, OriginUpdate(defaults.origin, None)
+
+
+def test_batches_give_the_diff_one_pass_gives(shop: tuple[Inventory, OriginUpdate]) -> None:
+    inventory, removal = shop
+    job = job_of(inventory, removal)
+    before = build_index(job.before.resources, "shop", version=V2_10)
+    after = build_index(job.after.resources, "shop", version=V2_10)
+    plain = diff_meshes(before, after)
+    assert len(plain.changes) >= 4, "the change reaches several proxies"
+    for batch in (1, 2, 3, 250):
+        assert full_diff(before, after, stopped=lambda: False, batch=batch) == plain
+    assert len(list(mesh_changes(before, after, batch=2))) == -(-plain.total // 2)
+
+
+def test_a_computation_stops_between_batches_when_asked(
+    shop: tuple[Inventory, OriginUpdate],
+) -> None:
+    inventory, removal = shop
+    job = job_of(inventory, removal)
+    store = IndexStore()
+    before, after = store.index_of(job.before, "shop"), store.index_of(job.after, "shop")
+    asked: list[int] = []
+
+    def stopped() -> bool:
+        asked.append(1)
+        return len(asked) > 1
+
+    assert full_diff(before, after, stopped=stopped, batch=2) is None
+    assert len(asked) == 2, "it stopped at the second batch"
+    assert effect_of(job, store, stopped=lambda: True) is None
+    said: list[str] = []
+    record = effect_of(job, store, progress=said.append, batch=2)
+    assert record is not None and record.changed >= 4
+    total = record.effects[0].total if record.effects else 0
+    assert said == [
+        f"{done} of {total} dataplanes compared (mesh shop)" for done in range(2, total, 2)
+    ]
+    assert record == effect_of(job, store), "the batches do not change the record"
+
+
+def test_a_change_keeps_a_bounded_number_of_distinct_changes(
+    shop: tuple[Inventory, OriginUpdate],
+) -> None:
+    inventory, removal = shop
+    job = job_of(inventory, removal)
+    plain = diff_meshes(
+        build_index(job.before.resources, "shop", version=V2_10),
+        build_index(job.after.resources, "shop", version=V2_10),
+    )
+    distinct = len({c.signature() for c in plain.changes})
+    assert distinct >= 3
+    grouping = Grouping(limit=2)
+    for change in plain.changes:
+        grouping.add(change)
+    kept = grouping.kept()
+    assert len(kept) == 2
+    assert grouping.changed == len(plain.changes)
+    assert grouping.unlisted == len(plain.changes) - sum(len(g.dataplanes) for g in kept)
+    assert grouping.unlisted > 0
