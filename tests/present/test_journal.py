@@ -277,7 +277,11 @@ def test_batches_give_the_diff_one_pass_gives(shop: tuple[Inventory, OriginUpdat
     assert len(plain.changes) >= 4, "the change reaches several proxies"
     for batch in (1, 2, 3, 250):
         assert full_diff(before, after, stopped=lambda: False, batch=batch) == plain
-    assert len(list(mesh_changes(before, after, batch=2))) == -(-plain.total // 2)
+    assert [done for done, _ in mesh_changes(before, after, batch=2)] == [
+        *range(2, plain.total, 2),
+        plain.total,
+    ]
+    assert full_diff(before, after, stopped=lambda: False) == plain, "batches sized by time"
 
 
 def test_a_computation_stops_between_batches_when_asked(
