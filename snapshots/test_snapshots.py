@@ -7,6 +7,7 @@ the changed SVGs before committing them.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -115,17 +116,14 @@ def test_changes_view(snap_compare: Compare) -> None:
     app = MeshtuiApp(source, ContextOptions(version=V2_10), clock=fixed_clock)
     ready = _prepare(app, keys="4 down")
 
+    def computed(count: int) -> bool:
+        records = app.snapshot.journal.records
+        return len(records) == count and all(r.effects is not None for r in records)
+
     async def run_before(pilot: Pilot[None]) -> None:
-        for change in (timeout, mtp):
-            count = len(app.snapshot.journal.records) + 1
+        for count, change in enumerate((timeout, mtp), 1):
             source.push(change)
-            await wait_for(
-                pilot,
-                lambda count=count: (  # type: ignore[misc]
-                    len(app.snapshot.journal.records) == count
-                    and all(r.effects is not None for r in app.snapshot.journal.records)
-                ),
-            )
+            await wait_for(pilot, partial(computed, count))
         await ready(pilot)
 
     assert snap_compare(app, terminal_size=(160, 45), run_before=run_before)

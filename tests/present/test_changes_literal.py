@@ -38,8 +38,10 @@ def shown(text: str) -> Iterator[object]:
     journal = Journal().add(record)
     yield changes_table(journal, NavState())
     yield changes_table(journal, NavState(filter=text))
-    yield change_detail(record, mesh="default", opened=frozenset())
-    for node in change_detail(record, mesh="default").tree.walk():  # type: ignore[union-attr]
+    detail = change_detail(record, mesh="default")
+    yield detail
+    assert detail.tree is not None
+    for node in detail.tree.walk():
         if node.lazy:
             yield change_detail(record, mesh="default", opened=frozenset({node.node_id}))
 
