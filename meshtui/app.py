@@ -21,11 +21,11 @@ import gc
 import threading
 from dataclasses import replace
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.console import RenderableType
 from textual import work
-from textual.app import App
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState, get_current_worker
 
@@ -60,10 +60,11 @@ from meshtui.views import ResourceRow
 
 if TYPE_CHECKING:
     from meshtui.sources.kube.controlplane import ControlPlaneClient
+from meshtui.tracking import ChangeTracking, DraftOpener, folder_drafts
 
 
-class MeshtuiApp(App[None]):
-    """The meshtui dashboard."""
+class MeshtuiApp(ChangeTracking):
+    """The meshtui dashboard (its Changes view and what-if mode: `ChangeTracking`)."""
 
     CSS_PATH = "meshtui.tcss"
     TITLE = "meshtui"
@@ -79,14 +80,19 @@ class MeshtuiApp(App[None]):
         highlight_seconds: float = 3.0,
         asked: Asked | None = None,
         cp_check: bool = True,
+        draft: Path | None = None,
+        open_draft: DraftOpener = folder_drafts,
     ) -> None:
         """Args:
         asked: What the command line said about the control plane; what it leaves out is
             taken from the cluster's control plane. Default: all of `options`, as given.
         cp_check: Check the selected proxy against the control plane's own answer
             (cluster mode; `--no-cp-check` turns it off).
+        draft: Draft resources to overlay on the live state from the start (what-if).
+        open_draft: How a draft path is read and watched.
         """
-        super().__init__()
+        empty = Inventory.empty(options)
+        super().__init__(empty, open_draft=open_draft, draft=draft)
         self.source = source
         self.clock = clock
         self.asked = asked if asked is not None else Asked.pinned(options)
@@ -94,7 +100,7 @@ class MeshtuiApp(App[None]):
         """The Kuma version answered as, and how it was chosen."""
         self.link = ControlPlaneLink(source, enabled=cp_check)
         self.snapshot = Snapshot(
-            Inventory.empty(options),
+            empty,
             profile=self.profile.label,
             profile_how=self.profile.how,
         )
@@ -133,10 +139,12 @@ class MeshtuiApp(App[None]):
 
     def on_mount(self) -> None:
         self._run_source()
+        self.start_tracking()
 
     def on_unmount(self) -> None:
         self._stop.set()
         self.link.close()
+        self.stop_tracking()
 
     def exit(
         self, result: None = None, return_code: int = 0, message: RenderableType | None = None
@@ -144,6 +152,7 @@ class MeshtuiApp(App[None]):
         """Quit: the source is told to stop at once, before Textual closes the screens
         (which can take a moment on a big tree), so no loop outlives the app."""
         self._stop.set()
+        self.stop_tracking()
         super().exit(result, return_code, message)
 
     def _publish(self, diff: Diff | None = None, **changes: Any) -> None:
@@ -178,11 +187,16 @@ class MeshtuiApp(App[None]):
         self.source.run(emit, self._stop)
 
     def on_inventory_changed(self, message: InventoryChanged) -> None:
+        journal = self.follow_live(message)
+        if self.drafting:
+            self._publish(journal=journal)  # the overlay of the new live state follows
+            return
         self._publish(
             None if message.initial else message.diff,
             inventory=message.inventory,
             loaded=True,
             updated=self.clock().strftime("%H:%M:%S"),
+            journal=journal,
         )
 
     def on_source_status_received(self, message: SourceStatusReceived) -> None:
@@ -294,6 +308,7 @@ class MeshtuiApp(App[None]):
         same_mesh = old is not None and old.mesh == message.mesh
         counts = self.snapshot.counts if same_mesh else {}
         self._publish(evaluation=message.evaluation, counts=counts, evaluation_failed="")
+        self.compare_with_live()
         if not self._frozen and self.status.synced:
             # The first load made millions of long-lived objects: left to the cyclic
             # collector, each of its full passes would stall the screen for 100+ ms.
@@ -358,9 +373,19 @@ def run_dashboard(
     namespace: str,
     asked: Asked | None = None,
     cp_check: bool = True,
+    draft: Path | None = None,
+    open_draft: DraftOpener = folder_drafts,
 ) -> int:
-    """Run the dashboard over `source` until the user quits."""
-    MeshtuiApp(
-        source, options, mesh=mesh, namespace=namespace, asked=asked, cp_check=cp_check
-    ).run()
+    """Run the dashboard over `source` until the user quits (with `draft` overlaid)."""
+    app = MeshtuiApp(
+        source,
+        options,
+        mesh=mesh,
+        namespace=namespace,
+        asked=asked,
+        cp_check=cp_check,
+        draft=draft,
+        open_draft=open_draft,
+    )
+    app.run()
     return 0

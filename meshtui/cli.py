@@ -18,6 +18,7 @@ import errno
 import os
 import sys
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -248,6 +249,15 @@ def _dashboard_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="do not compare the selected proxy's answer with the control plane's own",
     )
+    parser.add_argument(
+        "--draft",
+        metavar="PATH",
+        type=Path,
+        help=(
+            "what-if mode: overlay the draft resources in this file or folder (watched) on"
+            " the live state; `:draft off` returns to it"
+        ),
+    )
     _add_context_flags(parser)
     return parser
 
@@ -386,6 +396,9 @@ def _run_dashboard(args: argparse.Namespace) -> int:
     from meshtui.app import run_dashboard
 
     source = dashboard_source(args)
+    draft: Path | None = args.draft
+    if draft is not None and not draft.exists():
+        raise SourceError(f"--draft {draft}: no such file or directory")
     return run_dashboard(
         source,
         context_options(args),
@@ -393,7 +406,15 @@ def _run_dashboard(args: argparse.Namespace) -> int:
         namespace=first_namespace(args, source),
         asked=asked_context(args),
         cp_check=not args.no_cp_check,
+        draft=draft,
+        open_draft=partial(_folder_source, poll=args.poll),
     )
+
+
+def _folder_source(path: Path, *, poll: bool) -> Source:
+    from meshtui.sources.files import FolderSource
+
+    return FolderSource(path, poll=poll)
 
 
 def dashboard_source(args: argparse.Namespace) -> Source:
@@ -402,9 +423,7 @@ def dashboard_source(args: argparse.Namespace) -> Source:
         path: Path = args.path
         if not path.exists():
             raise SourceError(f"{path}: no such file or directory")
-        from meshtui.sources.files import FolderSource
-
-        return FolderSource(path, poll=args.poll)
+        return _folder_source(path, poll=args.poll)
     from meshtui.sources.kube import KubeSource
 
     return KubeSource(kubeconfig=args.kubeconfig, context=args.context)

@@ -26,7 +26,7 @@ from textual.widgets import Footer, HelpPanel, Input, Static
 
 from meshtui.engine.evaluation import MeshEvaluation
 from meshtui.inventory import Diff, Inventory
-from meshtui.messages import CountsWanted, DetailWanted, EvaluationWanted
+from meshtui.messages import CountsWanted, DetailWanted, DraftWanted, EvaluationWanted
 from meshtui.present.commands import run_command
 from meshtui.present.detail import DetailBuilt, DetailRequest
 from meshtui.present.explaining import EXPLAIN, EXPLAINED_VIEWS, WHY, subject, unavailable
@@ -66,6 +66,7 @@ class DashboardScreen(Screen[None]):
         Binding("1", "show('dataplanes')", "Dataplanes", show=False),
         Binding("2", "show('policies')", "Policies", show=False),
         Binding("3", "show('services')", "Services", show=False),
+        Binding("4", "show('changes')", "Changes", show=False),
         Binding("exclamation_mark", "show('problems')", "Problems"),
         Binding("m", "next_mesh", "Mesh", show=False),
         Binding("f1", "toggle_keys", "Keys", show=False),
@@ -109,7 +110,8 @@ class DashboardScreen(Screen[None]):
                 yield ResourceTable(id="table")
             yield DetailPane(id="detail")
         yield Input(
-            id="command", placeholder=":command  (dp, pol, svc, ns NAME, mesh NAME, mt, help)"
+            id="command",
+            placeholder=":command  (dp, pol, svc, changes, ns NAME, mesh NAME, mt, draft PATH)",
         )
         yield Footer()
 
@@ -246,6 +248,8 @@ class DashboardScreen(Screen[None]):
             self.app.exit()
         elif result.action == "help":
             self.action_help()
+        elif result.action == "draft":
+            self.post_message(DraftWanted(result.argument))
         if result.state is not None:
             state = result.state
             self._navigate(lambda: self.nav.go(state, remember=True))
@@ -463,6 +467,8 @@ class DashboardScreen(Screen[None]):
             focus=focus,
             other=other,
             check=snapshot.check_of(state.selected_key, state.detail_mode),
+            journal=snapshot.journal,
+            whatif=snapshot.whatif,
         )
         if request is not None:
             self.post_message(DetailWanted(request))

@@ -115,3 +115,12 @@ class CheckReady(Message):
     def __init__(self, check: CpCheck) -> None:
         super().__init__()
         self.check = check
+
+
+class DraftWanted(Message):
+    """The user typed `:draft ...`: overlay draft files on the live state (a path), return
+    to it (`off`), or say which mode is on (``""``)."""
+
+    def __init__(self, argument: str) -> None:
+        super().__init__()
+        self.argument = argument

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-VIEWS = ("dataplanes", "policies", "services", "problems")
+VIEWS = ("dataplanes", "policies", "services", "problems", "changes")
 """What the central table can list."""
 
 
@@ -39,7 +39,14 @@ class ProblemRow(NamedTuple):
         return "problems"
 
 
-RowKey = ResourceRow | ProblemRow
+class ChangeRow(NamedTuple):
+    """The row of one change in the Changes view: its number among the changes seen."""
+
+    sequence: int
+    view: str = "changes"
+
+
+RowKey = ResourceRow | ProblemRow | ChangeRow
 """What identifies a table row across updates (the cursor and the selection follow it)."""
 
 
@@ -162,3 +169,5 @@ class HeaderView:
     control_plane: str = ""
     """A quiet line about the control plane's own API (cluster mode)."""
     control_plane_style: str = ""
+    whatif: str = ""
+    """In what-if mode, the drafts and what they change (``""``: the live state is shown)."""

@@ -7,6 +7,7 @@ the changed SVGs before committing them.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -14,8 +15,9 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from meshtui.app import MeshtuiApp
+from meshtui.inventory import OriginUpdate
 from meshtui.parse import ContextOptions
-from meshtui.sources.files import FolderSource
+from meshtui.sources.files import FolderSource, parse_text
 from meshtui.sources.profile import Asked
 from meshtui.views import ResourceRow
 from tests.app.harness import (
@@ -26,7 +28,10 @@ from tests.app.harness import (
     jumped,
     loaded,
     policy,
+    wait_for,
 )
+from tests.static_source import StaticSource
+from tests.versions import V2_10
 
 Compare = Callable[..., bool]
 
@@ -139,3 +144,65 @@ def test_kuma_2_14_dataplane_detail(snap_compare: Compare) -> None:
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(160, 60), run_before=run_before)
+
+
+def _edited(update: OriginUpdate, old: str, new: str) -> OriginUpdate:
+    """`update` with its file's text edited, as the folder source would read it."""
+    name = update.origin.removeprefix("file:")
+    contents = parse_text(Path(name).read_text().replace(old, new), name)
+    return OriginUpdate(update.origin, contents.documents, contents.problems)
+
+
+def test_changes_view(snap_compare: Compare) -> None:
+    """Two live changes: the newest changed no merged rule; the one before it is shown."""
+    updates = {u.origin: u for u in FolderSource(Path("sample-cluster"), watch=False).scan()}
+    base = "file:sample-cluster/producer-consumer/"
+    timeout = _edited(
+        updates[base + "first-consumer/consumer-timeout.yaml"],
+        "requestTimeout: 3s",
+        "requestTimeout: 5s",
+    )
+    mtp = _edited(
+        updates[base + "kuma-demo/mtp.yaml"],
+        "kuma.io/zone: default",
+        "kuma.io/zone: default\n    team: payments",
+    )
+    source = StaticSource(list(updates.values()), description="sample-cluster")
+    app = MeshtuiApp(source, ContextOptions(version=V2_10), clock=fixed_clock)
+    ready = _prepare(app, keys="4 down")
+
+    def computed(count: int) -> bool:
+        records = app.snapshot.journal.records
+        return len(records) == count and all(r.effects is not None for r in records)
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        for count, change in enumerate((timeout, mtp), 1):
+            source.push(change)
+            await wait_for(pilot, partial(computed, count))
+        await ready(pilot)
+
+    assert snap_compare(app, terminal_size=(160, 45), run_before=run_before)
+
+
+def test_what_if_mode(snap_compare: Compare) -> None:
+    """Drafts that replace a live policy and add one: WHAT-IF in the header, rows marked,
+    the proxy's diff against the live state first in its detail."""
+    app = folder_app(
+        Path("sample-cluster"),
+        clock=fixed_clock,
+        draft=Path("snapshots/fixtures/drafts"),
+        open_draft=lambda path: FolderSource(path, watch=False),
+    )
+    ready = _prepare(app, jump=dataplane("consumer.first-consumer"))
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        await wait_for(
+            pilot,
+            lambda: (
+                app.snapshot.whatif is not None
+                and app.snapshot.whatif.diff_for(app.evaluation) is not None
+            ),
+        )
+        await ready(pilot)
+
+    assert snap_compare(app, terminal_size=(160, 45), run_before=run_before)

@@ -26,6 +26,7 @@ from meshtui.engine.explain import (
 )
 from meshtui.engine.index import MeshIndex
 from meshtui.engine.matching import select_gateway
+from meshtui.engine.memo import RuleCache
 from meshtui.engine.rules import TypeRules, type_rules
 from meshtui.kinds import POLICY_KINDS
 from meshtui.model import Dataplane, Policy
@@ -149,20 +150,34 @@ def _policies(index: MeshIndex, kind: str) -> list[Any]:
     return [_resource_key(p.resource) for p in index.policies_of(kind, include_shadow=True)]
 
 
-def diff_meshes(before: MeshIndex, after: MeshIndex, *, dataplanes: Sequence[str] = ()) -> MeshDiff:
-    """Every proxy whose merged rules (or matched policies) differ between the indexes."""
+def diff_meshes(
+    before: MeshIndex,
+    after: MeshIndex,
+    *,
+    dataplanes: Sequence[str] = (),
+    caches: tuple[RuleCache, RuleCache] | None = None,
+) -> MeshDiff:
+    """Every proxy whose merged rules (or matched policies) differ between the indexes.
+
+    Args:
+        dataplanes: Only these proxies (all of them when empty).
+        caches: Memo tables of `before` and `after`, for calls on the same indexes (one
+            proxy batch after another) to share.
+    """
     types = changed_types(before, after)
     names = sorted(set(before.dataplanes) | set(after.dataplanes))
     if dataplanes:
-        names = [n for n in names if n in dataplanes]
+        wanted = set(dataplanes)
+        names = [n for n in names if n in wanted]
     changes: list[DataplaneChange] = []
+    caches = caches or (RuleCache(), RuleCache())  # one per index, shared by its proxies
     for name in names:
         old, new = before.dataplanes.get(name), after.dataplanes.get(name)
         if old is None or new is None:
             continue
         same_proxy = _resource_key(old.resource) == _resource_key(new.resource)
         kinds = types if same_proxy else frozenset(POLICY_KINDS)
-        change = _dataplane_change(before, after, old, new, kinds)
+        change = _dataplane_change(before, after, old, new, kinds, caches)
         if change.rules or change.started or change.stopped:
             changes.append(change)
     return MeshDiff(
@@ -189,6 +204,7 @@ def _dataplane_change(
     old: Dataplane,
     new: Dataplane,
     kinds: frozenset[str],
+    caches: tuple[RuleCache, RuleCache],
 ) -> DataplaneChange:
     old_gateway, new_gateway = select_gateway(before, old), select_gateway(after, new)
     rules: list[RuleChange] = []
@@ -197,8 +213,8 @@ def _dataplane_change(
     for kind in POLICY_KINDS:
         if kind not in kinds:
             continue
-        was = type_rules(before, old, kind, gateway=old_gateway)
-        now = type_rules(after, new, kind, gateway=new_gateway)
+        was = type_rules(before, old, kind, gateway=old_gateway, cache=caches[0])
+        now = type_rules(after, new, kind, gateway=new_gateway, cache=caches[1])
         was_names = {_policy_name(p) for p in was.matched}
         now_names = {_policy_name(p) for p in now.matched}
         started.extend(sorted(now_names - was_names))

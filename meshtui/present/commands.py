@@ -28,6 +28,9 @@ _VIEWS = {
     "pb": "problems",
     "problem": "problems",
     "problems": "problems",
+    "ch": "changes",
+    "change": "changes",
+    "changes": "changes",
 }
 
 
@@ -37,7 +40,9 @@ class CommandResult:
 
     state: NavState | None = None
     action: str = ""
-    """`quit` or `help`."""
+    """`quit`, `help` or `draft`."""
+    argument: str = ""
+    """What the action is given: for `draft`, a path, `off`, or ``""`` (say the mode)."""
     error: str = ""
 
 
@@ -53,6 +58,9 @@ def run_command(
         return CommandResult(action="quit")
     if head in ("h", "help", "?"):
         return CommandResult(action="help")
+    if head == "draft":
+        # the rest of the line as typed: a path may hold spaces
+        return CommandResult(action="draft", argument=text.strip()[len(words[0]) :].strip())
     if head in _VIEWS:
         kind = "" if _VIEWS[head] == "policies" and not args else state.kind
         return CommandResult(replace(state, view=_VIEWS[head], kind=kind, filter=""))

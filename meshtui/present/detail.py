@@ -17,14 +17,17 @@ from meshtui.engine.evaluation import MeshEvaluation
 from meshtui.inventory import Inventory
 from meshtui.model import Policy, Problem, Resource, SourceRef
 from meshtui.parse.labels import role_explanation
+from meshtui.present.changes import change_detail
 from meshtui.present.crosscheck import CpCheck, with_check
 from meshtui.present.dataplane import root_id
 from meshtui.present.explaining import MODES, explained_detail
+from meshtui.present.journal import Journal
 from meshtui.present.nodes import conf_nodes, folded, who
 from meshtui.present.proxy import dataplane_view
 from meshtui.present.tables import namespace_label, ports_of, row_key, target_summary
 from meshtui.present.text import literal, yaml_lines, yaml_text
-from meshtui.views import DetailNode, DetailView, ProblemRow, ResourceRow, RowKey
+from meshtui.present.whatif import WhatIf, with_whatif
+from meshtui.views import ChangeRow, DetailNode, DetailView, ProblemRow, ResourceRow, RowKey
 
 OPEN_AFFECTED = 50
 """A policy's affected dataplanes start listed when there are at most this many (a
@@ -58,6 +61,10 @@ class DetailRequest:
     (`explaining.counterpart`)."""
     check: CpCheck | None = None
     """How a dataplane's answer compares with the control plane's (cluster mode)."""
+    journal: Journal | None = None
+    """The changes kept (a `ChangeRow` names one of them)."""
+    whatif: WhatIf | None = None
+    """In what-if mode, the drafts and the diff against the live state."""
 
     def same_as(self, other: DetailRequest | None) -> bool:
         """Whether `other` would build the same view from the same data."""
@@ -72,6 +79,8 @@ class DetailRequest:
             and self.focus == other.focus
             and self.other == other.other
             and self.check == other.check
+            and self.whatif is other.whatif
+            and (not isinstance(self.key, ChangeRow) or self.journal is other.journal)
         )
 
 
@@ -105,6 +114,9 @@ def detail_for(request: DetailRequest) -> DetailView:
         document = _document(request.inventory, SourceRef(problem.file, problem.document))
         return problem_detail(problem, document)
     ev = request.evaluation
+    if isinstance(key, ChangeRow):
+        record = request.journal.find(key.sequence) if request.journal is not None else None
+        return change_detail(record, mesh=ev.mesh if ev else "", opened=request.opened)
     if ev is None:
         return DetailView(title="", empty_text="loading…")
     resource = find_resource(ev, key)
@@ -125,6 +137,8 @@ def detail_for(request: DetailRequest) -> DetailView:
         assert policy is not None
         system_namespace = request.inventory.control_plane.system_namespace
         view = policy_detail(ev, policy, system_namespace=system_namespace, opened=request.opened)
+    if request.whatif is not None and request.mode == "tree":
+        view = with_whatif(view, request.whatif, ev, key)
     if resource.key in request.inventory.stale_keys:
         stale = "STALE: its file is broken; showing the last good version · "
         return replace(view, subtitle=stale + view.subtitle)

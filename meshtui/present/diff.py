@@ -7,14 +7,15 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from meshtui.engine.diff import DataplaneChange, MeshDiff, RuleChange
+from meshtui.engine.diff import DataplaneChange, FieldChange, MeshDiff, RuleChange
 from meshtui.present.text import literal
 
 SHOWN_NAMES = 5
 """Proxy names listed per group before `(+N more)`."""
 
 
-def _value(value: Any) -> str:
+def value_text(value: Any) -> str:
+    """A conf value as one escaped line: strings as they are, the rest as JSON."""
     if value is None:
         return "(unset)"
     if isinstance(value, str):
@@ -41,16 +42,23 @@ def _group_heading(group: Sequence[DataplaneChange]) -> str:
     return f"{count}{where}: {listed}"
 
 
+def rule_heading(rule: RuleChange) -> str:
+    """`MeshTimeout  outbound MeshService kuma-demo/demo-app  (changed)`, escaped."""
+    return f"{rule.type}  {literal(rule.where)}  ({rule.change})"
+
+
+def field_text(change: FieldChange) -> str:
+    """`http.requestTimeout: 1s → 3s  (won by consumer-timeout.first-consumer to[0])`."""
+    text = (
+        f"{literal(change.path) or '(conf)'}: {value_text(change.old)} → {value_text(change.new)}"
+    )
+    if change.winner and change.new is not None:
+        text += f"  (won by {literal(change.winner)})"
+    return text
+
+
 def _rule_lines(rule: RuleChange) -> list[str]:
-    lines = [f"    {rule.type}  {literal(rule.where)}  ({rule.change})"]
-    for change in rule.fields:
-        text = (
-            f"      {literal(change.path) or '(conf)'}: {_value(change.old)} → {_value(change.new)}"
-        )
-        if change.winner and change.new is not None:
-            text += f"  (won by {literal(change.winner)})"
-        lines.append(text)
-    return lines
+    return [f"    {rule_heading(rule)}", *(f"      {field_text(f)}" for f in rule.fields)]
 
 
 def diff_text(diffs: Sequence[MeshDiff], problems: Sequence[str]) -> str:

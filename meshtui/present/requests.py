@@ -16,7 +16,9 @@ from meshtui.inventory import Inventory
 from meshtui.model import Problem
 from meshtui.present.crosscheck import CpCheck
 from meshtui.present.detail import DetailBuilt, DetailRequest
+from meshtui.present.journal import Journal
 from meshtui.present.text import literal
+from meshtui.present.whatif import WhatIf
 from meshtui.views import DetailView, ResourceRow, RowKey
 
 R = TypeVar("R")
@@ -84,6 +86,8 @@ class DetailFeed:
         focus: str = "",
         other: ResourceRow | None = None,
         check: CpCheck | None = None,
+        journal: Journal | None = None,
+        whatif: WhatIf | None = None,
     ) -> DetailRequest | None:
         """The detail of `key` is wanted: returns the request to build now, if any (none
         when the same is already being built or shown, or when a build is running)."""
@@ -97,9 +101,11 @@ class DetailFeed:
             inventory,
             problems,
             previous,
-            focus,
-            other,
+            focus=focus,
+            other=other,
             check=check,
+            journal=journal,
+            whatif=whatif,
         )
         latest = self._latest.latest
         if latest is None and shown is not None:

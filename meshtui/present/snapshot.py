@@ -13,10 +13,13 @@ from meshtui.engine.evaluation import MeshEvaluation
 from meshtui.inventory import Inventory
 from meshtui.model import Problem, ResourceKey
 from meshtui.present import header_view, namespaces_view, roles_view, waiting_text
+from meshtui.present.changes import changes_table
 from meshtui.present.crosscheck import CpCheck
 from meshtui.present.highlights import Highlights
+from meshtui.present.journal import Journal
 from meshtui.present.navigator import NavState
 from meshtui.present.tables import table_for
+from meshtui.present.whatif import WhatIf, header_text, marked
 from meshtui.views import HeaderView, ResourceRow, RowKey, SideListView, TableView
 
 
@@ -51,6 +54,10 @@ class Snapshot:
     """Whether the selected proxy is checked against the control plane's own answer."""
     checks: Mapping[str, CpCheck] = field(default_factory=dict)
     """The latest check of each proxy (by store name), for the evaluation it names."""
+    journal: Journal = field(default_factory=Journal)
+    """The live changes seen since start (the Changes view)."""
+    whatif: WhatIf | None = None
+    """In what-if mode, the drafts overlaid on the live state (`inventory` is the overlay)."""
 
     @property
     def problems(self) -> tuple[Problem, ...]:
@@ -89,7 +96,7 @@ class Snapshot:
 
 def header_of(snap: Snapshot, state: NavState, *, mode: str, source: str) -> HeaderView:
     """The top line."""
-    return header_view(
+    header = header_view(
         mode=mode,
         source=source,
         ev=snap.evaluation_of(state.mesh),
@@ -103,6 +110,9 @@ def header_of(snap: Snapshot, state: NavState, *, mode: str, source: str) -> Hea
         control_plane=snap.control_plane,
         control_plane_style=snap.control_plane_style,
     )
+    if snap.whatif is None:
+        return header
+    return replace(header, whatif=header_text(snap.whatif, snap.evaluation_of(state.mesh)))
 
 
 def sides_of(snap: Snapshot, state: NavState) -> tuple[SideListView, SideListView]:
@@ -113,9 +123,12 @@ def sides_of(snap: Snapshot, state: NavState) -> tuple[SideListView, SideListVie
 
 def table_of(snap: Snapshot, state: NavState, highlights: Highlights, now: float) -> TableView:
     """The central table; empty, it says why (loading, no mesh, evaluating, failed)."""
+    if state.view == "changes":
+        return changes_table(snap.journal, state)
     ev = snap.evaluation_of(state.mesh)
     counts = snap.counts if ev is not None else {}
     view = table_for(state, ev, snap.inventory, snap.problems, highlights, now, counts)
+    view = marked(view, snap.whatif, ev)
     if ev is None and not view.rows and state.view != "problems":
         why = waiting_text(
             loaded=snap.loaded,

@@ -34,6 +34,10 @@ class StatusHeader(Static):
         if view.control_plane:
             style = rich_style(self.app, view.control_plane_style or "muted")
             text.append(f"{view.control_plane}  ", style=style)
+        if view.whatif:
+            badge = rich_style(self.app, "warning") + Style(reverse=True, bold=True)
+            text.append(" WHAT-IF ", style=badge)
+            text.append(f" {view.whatif}  ", style=rich_style(self.app, "warning"))
         # Problems and kinds not being watched come before the mesh and the counts, so that
         # a narrow terminal cuts the counts rather than them.
         if view.errors:

@@ -23,7 +23,7 @@ Keys
   w            why (not): does the policy apply to the dataplane selected last (or reverse)
   c            copy the KRI or the conf under the cursor (the selection's KRI elsewhere)
   f            full screen for the focused pane (f or esc again to restore)
-  1 2 3        dataplanes, policies, services              !  problems
+  1 2 3 4      dataplanes, policies, services, changes    !  problems
   m            next mesh                 space       pick several namespaces
   ?            this help                 ctrl+p      command palette
   F1           the focused pane's keys and what it shows, in a side panel
@@ -34,6 +34,8 @@ Keys
 
 Commands (after :)
   dp  pol  svc  problems     switch the list
+  changes                    live changes since start, newest first (what each did)
+  draft PATH  draft off      what-if: overlay draft files on the live state, or stop
   ns NAME[,NAME]  ns all     namespace focus
   mesh NAME                  switch mesh
   role NAME  role all        policy role filter

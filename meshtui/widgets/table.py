@@ -37,8 +37,9 @@ class ResourceTable(ScrollView, can_focus=True):
     HELP = """
     ## The list
 
-    Dataplanes (`1`), policies (`2`), services (`3`) or problems (`!`) of the mesh,
-    in the namespaces chosen on the left. The detail below follows the cursor;
+    Dataplanes (`1`), policies (`2`) or services (`3`) of the mesh, in the
+    namespaces chosen on the left; the live changes since start (`4`), or the
+    problems (`!`). The detail below follows the cursor;
     `enter` moves into it. `/` filters the rows (`!` first inverts), `:` runs a
     command (`:mt`, `:ns NAME`, `:mesh NAME`), `esc` goes back.
     """

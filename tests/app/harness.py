@@ -208,8 +208,9 @@ async def wait_for(
         await pilot.pause(0.02)
 
 
-BACKGROUND = ("evaluate", "counts", "detail")
-"""Worker groups whose results a key press may be waiting on (not the source)."""
+BACKGROUND = ("evaluate", "counts", "detail", "overlay", "whatif")
+"""Worker groups whose results a key press may be waiting on (not the sources, nor the
+Changes view's, which run until the app quits)."""
 
 
 def busy(app: MeshtuiApp) -> bool:

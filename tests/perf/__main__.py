@@ -8,7 +8,8 @@ Targets are stated for 10k dataplanes (and change-latency flatness across all si
   d. peak RSS at the first frame;
 * `bench_rules`: b. one dataplane's merged rules (median, p95) and all dataplanes';
 * `bench_change`: c. an edited policy file until the detail pane shows it;
-* `bench_cluster`: e. `KubeSource` initial sync vs. a bare list, and a 5k-event burst.
+* `bench_cluster`: e. `KubeSource` initial sync vs. a bare list, and a 5k-event burst;
+* `bench_changes`: f. a live change's effect in the Changes view; g. a what-if draft's diff.
 
 Progress goes to stderr; the table to stdout. `--quick`: only 1k and 10k (unless
 `--sizes` is given), fewer repetitions and samples.
@@ -21,7 +22,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 
-from tests.perf import bench_change, bench_cluster, bench_coldstart, bench_rules
+from tests.perf import bench_change, bench_changes, bench_cluster, bench_coldstart, bench_rules
 from tests.perf.common import (
     Figure,
     add_size_options,
@@ -39,6 +40,7 @@ BENCHES: dict[str, Callable[..., list[Figure]]] = {
     "rules": bench_rules.run,
     "change": bench_change.run,
     "cluster": bench_cluster.run,
+    "changes": bench_changes.run,
 }
 
 
