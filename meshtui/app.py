@@ -9,7 +9,8 @@ its selection. Each runs in a thread worker that posts its result back here.
 In cluster mode the source also says which control plane runs: unless the command line
 said otherwise, its version, mode, zone and system namespace become the context the
 inventory is parsed with (`sources.profile.Asked`), and the proxy the user selects is
-checked against the control plane's own answer (`cplink.ControlPlaneLink`, in workers).
+checked against the control plane's own answer (`following.ControlPlaneFollowing`).
+Live changes and what-if drafts are followed by `tracking.ChangeTracking`.
 
 Worker failures are handled in one place, `on_worker_state_changed`: the user is told
 what failed, the problems view lists it, and the dashboard keeps the last good state.
@@ -27,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 from rich.console import RenderableType
 from textual import work
 from textual.screen import Screen
-from textual.worker import Worker, WorkerState, get_current_worker
+from textual.worker import Worker, WorkerState
 
 from meshtui.cplink import ControlPlaneLink
 from meshtui.dashboard import Clock, DashboardScreen
@@ -35,8 +36,6 @@ from meshtui.engine.evaluation import MeshEvaluation
 from meshtui.engine.index import build_index_from_groups
 from meshtui.inventory import Diff, Inventory
 from meshtui.messages import (
-    CheckReady,
-    ControlPlaneReached,
     CountsReady,
     CountsWanted,
     DetailReady,
@@ -54,16 +53,15 @@ from meshtui.present.snapshot import Snapshot
 from meshtui.present.tables import table_counts
 from meshtui.present.text import literal
 from meshtui.sources import ChangesReady, Source, StatusChanged
-from meshtui.sources.detection import Detection
 from meshtui.sources.profile import Asked
-from meshtui.views import ResourceRow
 
 if TYPE_CHECKING:
-    from meshtui.sources.kube.controlplane import ControlPlaneClient
-from meshtui.tracking import ChangeTracking, DraftOpener, folder_drafts
+    pass
+from meshtui.following import ControlPlaneFollowing
+from meshtui.tracking import DraftOpener, folder_drafts
 
 
-class MeshtuiApp(ChangeTracking):
+class MeshtuiApp(ControlPlaneFollowing):
     """The meshtui dashboard (its Changes view and what-if mode: `ChangeTracking`)."""
 
     CSS_PATH = "meshtui.tcss"
@@ -210,69 +208,6 @@ class MeshtuiApp(ChangeTracking):
         if detection is not None:
             changes.update(self._follow_control_plane(detection))
         self._publish(**changes)
-
-    # ------------------------------------------------------------------ the control plane
-
-    def _follow_control_plane(self, detection: Detection) -> dict[str, Any]:
-        """The cluster said which control plane runs: the profile it gives, and a link to
-        its API for the cross-check (once per control plane)."""
-        profile = self.asked.profile(detection)
-        if profile.undetected and not self.profile.undetected:
-            self.notify(literal(profile.how), markup=False, timeout=8)
-        self.profile = profile
-        if self.link.wants_connection(detection):
-            self._connect(detection)
-        return {"profile": profile.label, **self._control_plane_words()}
-
-    def _control_plane_words(self) -> dict[str, str]:
-        """The header's and the help's words on the profile and the control plane's API."""
-        line, style, story = self.link.header_line(self.profile.version)
-        how = self.profile.how + (f"\nControl plane: {story}" if story else "")
-        return {"control_plane": line, "control_plane_style": style, "profile_how": how}
-
-    @work(thread=True, exclusive=True, group="cplink", exit_on_error=False, description="cp API")
-    def _connect(self, detection: Detection) -> None:
-        self.post_message(ControlPlaneReached(*self.link.connect(detection)))
-
-    def on_control_plane_reached(self, message: ControlPlaneReached) -> None:
-        if self._stop.is_set():
-            message.client.close()
-            return
-        self.link.connected(message.client, message.index)
-        self._publish(None, **self._control_plane_words(), checking=self.link.client is not None)
-
-    def _want_check(self, key: object, mode: str, evaluation: MeshEvaluation | None) -> None:
-        """The detail of a proxy is wanted: ask the control plane about it (once for
-        each evaluation)."""
-        if not isinstance(key, ResourceRow) or key.view != "dataplanes" or mode != "tree":
-            return
-        again = self.link.retry_due()
-        if again is not None:
-            self._connect(again)
-            return
-        done = self.snapshot.checks.get(key.name)
-        if done is not None and done.evaluation is evaluation:
-            return
-        client = self.link.client
-        if client is not None and self.link.check_wanted(evaluation, key.name):
-            assert evaluation is not None
-            self._cross_check(client, evaluation, key.name)
-
-    @work(thread=True, exclusive=True, group="cpcheck", exit_on_error=False, description="check")
-    def _cross_check(
-        self, client: ControlPlaneClient, evaluation: MeshEvaluation, dataplane: str
-    ) -> None:
-        worker = get_current_worker()
-        check = self.link.check(client, evaluation, dataplane, lambda: worker.is_cancelled)
-        if check is not None:
-            self.post_message(CheckReady(check))
-
-    def on_check_ready(self, message: CheckReady) -> None:
-        check, evaluation = message.check, self.snapshot.evaluation
-        if check.evaluation is not evaluation:
-            return  # the mesh changed since: the proxy is asked about again when shown
-        kept = {n: c for n, c in self.snapshot.checks.items() if c.evaluation is evaluation}
-        self._publish(checks={**kept, check.dataplane: check})
 
     # ------------------------------------------------------------------ evaluation
 
