@@ -16,7 +16,7 @@ function here mutates its argument.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -295,7 +295,7 @@ def _check(value: JSONValue, type_: GoType, path: str, out: list[FieldProblem]) 
         _check_struct(value, type_, path, out)
     elif isinstance(type_, List):
         if not isinstance(value, list):
-            out.append(FieldProblem(path, f"must be a list, got {_describe(value)}"))
+            out.append(FieldProblem(path, f"must be a list, got {describe_value(value)}"))
             return
         if len(value) < type_.min_items:
             out.append(FieldProblem(path, f"must have at least {type_.min_items} item(s)"))
@@ -303,7 +303,7 @@ def _check(value: JSONValue, type_: GoType, path: str, out: list[FieldProblem]) 
             _check(item, type_.elem, f"{path}[{i}]", out)
     elif isinstance(type_, Map):
         if not isinstance(value, dict):
-            out.append(FieldProblem(path, f"must be a map, got {_describe(value)}"))
+            out.append(FieldProblem(path, f"must be a map, got {describe_value(value)}"))
             return
         elem = type_.elem
         simple = isinstance(elem, Scalar) and elem.kind == "string" and not elem.enum
@@ -323,7 +323,7 @@ def _required(struct: Struct) -> tuple[str, ...]:
 
 def _check_struct(value: JSONValue, struct: Struct, path: str, out: list[FieldProblem]) -> None:
     if not isinstance(value, dict):
-        out.append(FieldProblem(path, f"must be an object, got {_describe(value)}"))
+        out.append(FieldProblem(path, f"must be an object, got {describe_value(value)}"))
         return
     fields = struct.by_json()
     for key, item in value.items():
@@ -348,21 +348,25 @@ def _check_scalar(value: JSONValue, type_: Scalar, path: str) -> list[FieldProbl
     out: list[FieldProblem] = []
     kind = type_.kind
     if kind == "string" and not isinstance(value, str):
-        out.append(FieldProblem(path, f"must be a string, got {_describe(value)}"))
+        out.append(FieldProblem(path, f"must be a string, got {describe_value(value)}"))
     elif kind == "bool" and not isinstance(value, bool):
-        out.append(FieldProblem(path, f"must be a boolean, got {_describe(value)}"))
+        out.append(FieldProblem(path, f"must be a boolean, got {describe_value(value)}"))
     elif kind in ("int", "uint") and not _is_integer(value):
-        out.append(FieldProblem(path, f"must be an integer, got {_describe(value)}"))
+        out.append(FieldProblem(path, f"must be an integer, got {describe_value(value)}"))
     elif kind == "uint" and isinstance(value, int) and value < 0:
         out.append(FieldProblem(path, f"must not be negative, got {value}"))
     elif kind == "float" and (isinstance(value, bool) or not isinstance(value, int | float)):
-        out.append(FieldProblem(path, f"must be a number, got {_describe(value)}"))
+        out.append(FieldProblem(path, f"must be a number, got {describe_value(value)}"))
     elif kind == "intorstring" and not (isinstance(value, str) or _is_integer(value)):
-        out.append(FieldProblem(path, f"must be an integer or a string, got {_describe(value)}"))
+        out.append(
+            FieldProblem(path, f"must be an integer or a string, got {describe_value(value)}")
+        )
     elif kind == "duration":
         if not isinstance(value, str):
             out.append(
-                FieldProblem(path, f"must be a duration string like '5s', got {_describe(value)}")
+                FieldProblem(
+                    path, f"must be a duration string like '5s', got {describe_value(value)}"
+                )
             )
         else:
             try:
@@ -386,15 +390,16 @@ def _is_integer(value: JSONValue) -> bool:
     return isinstance(value, int) or (isinstance(value, float) and value.is_integer())
 
 
-def _describe(value: JSONValue) -> str:
+def describe_value(value: Any) -> str:
+    """`number 20`, `boolean true`, `a list`… for messages."""
     if isinstance(value, bool):
-        return f"boolean {str(value).lower()}"
+        return f"boolean {'true' if value else 'false'}"
     if isinstance(value, int | float):
         return f"number {value}"
     if isinstance(value, str):
         return f"string {value!r}"
     if isinstance(value, list):
         return "a list"
-    if isinstance(value, dict):
+    if isinstance(value, Mapping):
         return "an object"
     return type(value).__name__

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from meshtui.kinds import KindInfo
-from meshtui.kinds.gojson import apply_defaults, check
+from meshtui.kinds.gojson import apply_defaults, check, describe_value
 from meshtui.kinds.gotypes import List, Map, Ptr, Scalar, Struct
 from meshtui.model import (
     Problem,
@@ -137,21 +137,6 @@ def yaml_key(key: Any) -> str:
     if isinstance(key, bool):
         return "true" if key else "false"
     return key if isinstance(key, str) else str(key)
-
-
-def describe_value(value: Any) -> str:
-    """`number 20`, `boolean true`, `a list`… for messages."""
-    if isinstance(value, bool):
-        return f"boolean {'true' if value else 'false'}"
-    if isinstance(value, int | float):
-        return f"number {value}"
-    if isinstance(value, str):
-        return f"string {value!r}"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, Mapping):
-        return "an object"
-    return type(value).__name__
 
 
 def proto_numbers(value: Any, type_: Any) -> Any:

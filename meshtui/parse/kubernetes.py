@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from meshtui.kinds import EVERY_KIND, LEGACY_POLICIES, KindInfo, kinds_for
+from meshtui.kinds.gojson import describe_value
 from meshtui.model import (
     DISPLAY_NAME,
     MESH,
@@ -23,7 +24,6 @@ from meshtui.parse.fields import (
     check_spec,
     defaulted,
     deprecation_problem,
-    describe_value,
     field_problem,
     labels_of,
     located_problems,

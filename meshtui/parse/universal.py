@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from meshtui.kinds import EVERY_KIND, LEGACY_POLICIES, kinds_for
+from meshtui.kinds.gojson import describe_value
 from meshtui.model import (
     POLICY_ROLE,
     Problem,
@@ -19,7 +20,6 @@ from meshtui.parse.fields import (
     check_spec,
     defaulted,
     deprecation_problem,
-    describe_value,
     field_problem,
     located_problems,
     proto_numbers,
