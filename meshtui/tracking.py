@@ -158,7 +158,8 @@ class ChangeTracking(App[None]):
         """The live inventory under the overlay shown."""
 
     def _publish(self, diff: Diff | None = None, **changes: Any) -> None:
-        raise NotImplementedError  # the app's
+        """Hand the dashboard a new snapshot with `changes` (the app defines it; the tracker
+        only calls it)."""
 
     def _now(self) -> str:
         return self.clock().strftime("%H:%M:%S")
