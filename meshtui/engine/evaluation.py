@@ -1,9 +1,21 @@
-"""What the dashboard can ask about one mesh, computed lazily and memoised.
+"""What the dashboard can ask about one mesh, computed lazily and remembered.
 
 A `MeshEvaluation` wraps one immutable `MeshIndex`. Every answer is computed on first
-request and kept: the merged rules of a dataplane, the dataplanes a policy affects,
-why a policy does (not) apply to a dataplane, and which policies configure traffic
-to a service. Nothing is computed for what nobody looks at.
+request and kept in the evaluation's `Memo` (`engine.memo`): the merged rules of a
+dataplane, the dataplanes a policy affects, why a policy does (not) apply to a
+dataplane, and which policies configure traffic to a service. Nothing is computed for
+what nobody looks at.
+
+Sharing between dataplanes: proxies that no selector tells apart (`signatures`) are
+computed once per policy type and relabelled; their outbound sides share a base built
+once per snapshot (`resource_rules.shared_resource_rules`). `prepare` builds those
+bases ahead of the first request.
+
+Between snapshots: `following(previous, index)` carries over every table the change
+left valid, and, when only policies (and dataplanes) changed, reuses the previous
+rules of each policy type a change cannot touch on a dataplane: one whose changed
+policies (before or after the change) neither select it nor warn on it. The same
+test gives `changed_dataplanes(before, after)` without computing the others.
 
 Thread-safety: answers may be computed from a worker thread; a race only computes the
 same pure value twice.
@@ -11,10 +23,11 @@ same pure value twice.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
-from meshtui.engine.index import MeshIndex
+from meshtui.engine.index import MeshIndex, index_changes
 from meshtui.engine.inspect import policy_matches, rules_body
 from meshtui.engine.matching import (
     Selection,
@@ -23,9 +36,10 @@ from meshtui.engine.matching import (
     select_gateway,
     zone_filter_reason,
 )
-from meshtui.engine.memo import RuleCache
-from meshtui.engine.resource_rules import identity, resolve
-from meshtui.engine.rules import TypeRules, type_rules
+from meshtui.engine.memo import ANY_POLICY, EVERYTHING, Changes, Memo, Part, Table
+from meshtui.engine.resource_rules import DESTINATIONS, identity, resolve
+from meshtui.engine.rules import TypeRules, prepare_type, type_rules
+from meshtui.engine.signatures import Signature, Vocabulary, listener_keys, signature
 from meshtui.kinds import POLICY_KINDS
 from meshtui.model import NAMESPACE, SERVICE_TAG, Dataplane, Policy, Resource, ResourceKey
 
@@ -47,6 +61,34 @@ class DataplaneRules:
         """Every warning of every type."""
         return tuple(w for t in self.types for w in t.warnings)
 
+    def same_as(self, other: DataplaneRules) -> bool:
+        """Whether both say the same (legacy tag rules compared only when all else is equal)."""
+        if self is other:
+            return True
+        if self.dataplane != other.dataplane or self.gateway != other.gateway:
+            return False
+        pairs = list(zip(self.types, other.types, strict=True))
+        if not all(a is b or _same_but_legacy(a, b) for a, b in pairs):
+            return False
+        return all(
+            a is b or (a.legacy_from == b.legacy_from and a.legacy_to == b.legacy_to)
+            for a, b in pairs
+        )
+
+
+def _same_but_legacy(a: TypeRules, b: TypeRules) -> bool:
+    return (
+        a.type == b.type
+        and a.matched == b.matched
+        and a.by_inbound == b.by_inbound
+        and a.inbound_rules == b.inbound_rules
+        and a.resource_rules == b.resource_rules
+        and a.single_rules == b.single_rules
+        and a.warnings == b.warnings
+        and a.kuma_warnings == b.kuma_warnings
+        and a.ties == b.ties
+    )
+
 
 @dataclass(frozen=True, slots=True)
 class ServiceUse:
@@ -57,98 +99,212 @@ class ServiceUse:
     section: str
 
 
-class MeshEvaluation:
-    """Lazy, memoised answers about one mesh snapshot."""
+T = TypeVar("T")
 
-    def __init__(self, index: MeshIndex, *, cache: RuleCache | None = None) -> None:
+_CONTEXT = DESTINATIONS | {"MeshGateway"}
+"""What rules read besides policies and the dataplane itself."""
+
+_RULES: Table[tuple[str], DataplaneRules] = Table(
+    "dataplane rules", key=(Part.DATAPLANE,), reads=_CONTEXT | {ANY_POLICY}
+)
+_GATEWAY: Table[tuple[str], Resource | None] = Table(
+    "dataplane's gateway", key=(Part.DATAPLANE,), reads={"MeshGateway"}
+)
+_VOCABULARY: Table[tuple[()], Vocabulary] = Table("selector vocabulary", reads={ANY_POLICY})
+_SIGNATURE: Table[tuple[str], Signature] = Table(
+    "selector signature", key=(Part.DATAPLANE,), reads={ANY_POLICY}
+)
+_BY_SIGNATURE: Table[tuple[str, Signature], tuple[tuple[object, ...], TypeRules]] = Table(
+    "rules by signature", key=(Part.TYPE,), reads=_CONTEXT | {ANY_POLICY}
+)
+"""(type, signature) → (the inbound keys of the proxy computed, its `TypeRules`)."""
+_AFFECTED: Table[tuple[ResourceKey], tuple[str, ...]] = Table(
+    "affected dataplanes", key=(Part.POLICY,), reads={"Dataplane", "MeshGateway", "MeshHTTPRoute"}
+)
+_COUNTED: Table[tuple[ResourceKey], int] = Table(
+    "affected count", key=(Part.POLICY,), reads={"Dataplane", "MeshGateway", "MeshHTTPRoute"}
+)
+_UNMATCHED: Table[tuple[str, str], tuple[tuple[Policy, Selection], ...]] = Table(
+    "not matching", key=(Part.TYPE, Part.DATAPLANE), reads={"MeshGateway", "MeshHTTPRoute"}
+)
+Groups = tuple[dict[tuple[str, str | None, str | None], list[Dataplane]], list[Dataplane]]
+_GROUPS: Table[tuple[()], Groups] = Table("dataplane groups", reads={"Dataplane"})
+_SERVICE_USES: Table[tuple[()], dict[tuple[str, str, str, str, str], tuple[ServiceUse, ...]]] = (
+    Table("service uses", reads=DESTINATIONS | {ANY_POLICY})
+)
+
+
+class _Carried:
+    """The previous snapshot's dataplane rules, and which types a change touches."""
+
+    def __init__(self, previous: MeshEvaluation, changes: Changes) -> None:
+        self.rules = previous.memo.table(_RULES).copy()
+        self.changes = changes
+        self.touch = _Touch(previous.index, changes)
+
+
+class _Touch:
+    """Which policy types a change between two snapshots can touch on a dataplane."""
+
+    def __init__(self, before: MeshIndex, changes: Changes) -> None:
+        self.before = before
+        self.changes = changes
+
+    def types(self, index: MeshIndex, dataplane: Dataplane, gateway: Resource | None) -> set[str]:
+        """The changed types whose changed policies (before or after) select or warn on
+        `dataplane` (of `index`, the later snapshot; its gateway is the same in both)."""
+        touched = set()
+        keys = self.changes.policies
+        for kind in self.changes.types:
+            for side in (self.before, index):
+                if any(
+                    _touches(p, dataplane, gateway, side)
+                    for p in side.policies.get(kind, ())
+                    if p.key in keys
+                ):
+                    touched.add(kind)
+                    break
+        return touched
+
+
+def _touches(
+    policy: Policy, dataplane: Dataplane, gateway: Resource | None, index: MeshIndex
+) -> bool:
+    selection = select(policy.resource, policy.target_ref, dataplane, gateway, index)
+    return selection.matched or bool(selection.warning)
+
+
+def _policies_only(changes: Changes) -> bool:
+    """Only policies (other than routes, which other types' matching reads) and
+    dataplanes changed."""
+    return (
+        not changes.everything
+        and "MeshHTTPRoute" not in changes.buckets
+        and changes.buckets <= changes.types | {"Dataplane"}
+    )
+
+
+class MeshEvaluation:
+    """Lazy, remembered answers about one mesh snapshot."""
+
+    def __init__(self, index: MeshIndex, *, memo: Memo | None = None) -> None:
         self.index = index
-        self.cache = cache if cache is not None else RuleCache()
-        self._rules: dict[str, DataplaneRules] = {}
-        self._affected: dict[ResourceKey, tuple[str, ...]] = {}
-        self._counted: dict[ResourceKey, tuple[Policy, int]] = {}
-        """`affected_count` answers, with the policy object they were computed for."""
-        self._service_uses: dict[tuple[str, str, str, str, str], tuple[ServiceUse, ...]] | None = (
-            None
-        )
-        self._groups: (
-            tuple[dict[tuple[str, str | None, str | None], list[Dataplane]], list[Dataplane]] | None
-        ) = None
+        self.memo = memo if memo is not None else Memo()
+        self._carried: _Carried | None = None
 
     @classmethod
     def following(cls, previous: MeshEvaluation | None, index: MeshIndex) -> MeshEvaluation:
         """The evaluation of `index`, reusing what `previous` computed that is still valid.
 
-        Memo tables keyed by policy identity survive when only other policy types,
-        or only dataplanes, changed; anything touching services, routes, gateways or
-        the Mesh starts afresh. Per-dataplane answers are recomputed on demand.
-
-        "Changed" means *not the same objects*: the memo tables hold objects by identity,
-        and a re-read file yields new (if equal) objects for every resource in it.
+        Tables carry over as `memo.Changes` allows; rules of a dataplane carry over per
+        policy type when the change cannot touch them (see the module docstring).
+        "Changed" means *not the same objects* (the index keeps the views of resources
+        read again unchanged, see `index._Filed`).
         """
-        if (
-            previous is None
-            or previous.mesh != index.mesh_name
-            or previous.index.version != index.version
-        ):
+        if previous is None:
             return cls(index)
-        old, new = previous.index, index
-        changed_types = {
-            kind
-            for kind in set(old.policies)
-            | set(new.policies)
-            | set(old.shadow_policies)
-            | set(new.shadow_policies)
-            if not _same_objects(old.policies.get(kind, ()), new.policies.get(kind, ()))
-            or not _same_objects(
-                old.shadow_policies.get(kind, ()), new.shadow_policies.get(kind, ())
-            )
-        }
-        same_context = (
-            old.mesh is new.mesh
-            and old.services.keys() == new.services.keys()
-            and all(_same_objects(old.services[k], new.services[k]) for k in old.services)
-            and _same_objects(old.gateways, new.gateways)
+        changes = (
+            index_changes(previous.index, index) if previous.mesh == index.mesh_name else EVERYTHING
         )
-        if not same_context or "MeshHTTPRoute" in changed_types:
-            return cls(index)
-        evaluation = cls(index, cache=previous.cache.without_types(changed_types))
-        same_dataplanes = old.dataplanes.keys() == new.dataplanes.keys() and all(
-            old.dataplanes[name] is dp for name, dp in new.dataplanes.items()
-        )
-        if same_dataplanes:
-            # Which proxies a policy selects depends on it, the proxies and the context
-            # only: counts of the very same policy objects still hold.
-            evaluation._counted = previous._counted.copy()
-            evaluation._affected = {
-                key: names
-                for key, names in previous._affected.copy().items()
-                if key.type not in changed_types
-            }
+        evaluation = cls(index, memo=previous.memo.following(changes))
+        if changes.types and _policies_only(changes):
+            evaluation._carried = _Carried(previous, changes)
         return evaluation
 
     @property
     def mesh(self) -> str:
         return self.index.mesh_name
 
+    def prepare(self) -> None:
+        """Build what every dataplane's rules share (per-type bases, the vocabulary of
+        selectors), so that the first dataplane asked for does not pay for them."""
+        self._vocabulary()
+        for kind in POLICY_KINDS:
+            if kind in self.index.policies:
+                prepare_type(self.index, self.memo, kind)
+
     def rules(self, dataplane_name: str) -> DataplaneRules | None:
         """The merged rules of one dataplane (by store name)."""
-        cached = self._rules.get(dataplane_name)
+        entries = self.memo.table(_RULES)
+        key = (dataplane_name,)
+        cached = entries.get(key)
         if cached is not None:
             return cached
         dataplane = self.index.dataplanes.get(dataplane_name)
         if dataplane is None:
             return None
-        gateway = select_gateway(self.index, dataplane)
-        computed = DataplaneRules(
-            dataplane,
-            gateway,
-            tuple(
-                type_rules(self.index, dataplane, kind, gateway=gateway, cache=self.cache)
-                for kind in POLICY_KINDS
-            ),
+        gateway = self._gateway(dataplane)
+        computed = self._reused(dataplane, gateway) or DataplaneRules(
+            dataplane, gateway, tuple(self._compute(dataplane, gateway, POLICY_KINDS))
         )
-        self._rules[dataplane_name] = computed
+        entries[key] = computed
         return computed
+
+    def all_rules(self) -> dict[str, DataplaneRules]:
+        """The merged rules of every dataplane, by store name."""
+        out = {}
+        for name in self.index.dataplanes:
+            found = self.rules(name)
+            assert found is not None
+            out[name] = found
+        return out
+
+    def _reused(self, dataplane: Dataplane, gateway: Resource | None) -> DataplaneRules | None:
+        carried = self._carried
+        if carried is None:
+            return None
+        before = carried.rules.get((dataplane.resource.name,))
+        if before is None or before.dataplane is not dataplane or before.gateway is not gateway:
+            return None
+        touched = carried.touch.types(self.index, dataplane, gateway)
+        if not touched:
+            return before
+        fresh = dict(zip(touched, self._compute(dataplane, gateway, touched), strict=True))
+        return DataplaneRules(dataplane, gateway, tuple(fresh.get(t.type, t) for t in before.types))
+
+    def _compute(
+        self, dataplane: Dataplane, gateway: Resource | None, kinds: Iterable[str]
+    ) -> list[TypeRules]:
+        memo, index = self.memo, self.index
+        if gateway is not None:
+            return [
+                type_rules(index, dataplane, kind, gateway=gateway, cache=memo) for kind in kinds
+            ]
+        sig = self._signature(dataplane)
+        keys = listener_keys(dataplane)
+        shared = memo.table(_BY_SIGNATURE)
+        out = []
+        relabel: dict[object, object] | None = None
+        for kind in kinds:
+            hit = shared.get((kind, sig))
+            if hit is None:
+                hit = (keys, type_rules(index, dataplane, kind, cache=memo))
+                shared[(kind, sig)] = hit
+            their_keys, rules = hit
+            if their_keys != keys:
+                if relabel is None:
+                    relabel = dict(zip(their_keys, keys, strict=True))
+                rules = rules.relabelled(relabel)  # type: ignore[arg-type]
+            out.append(rules)
+        return out
+
+    def _gateway(self, dataplane: Dataplane) -> Resource | None:
+        if not self.index.gateways:
+            return None
+        return self.memo.get(
+            _GATEWAY, (dataplane.resource.name,), lambda: select_gateway(self.index, dataplane)
+        )
+
+    def _vocabulary(self) -> Vocabulary:
+        return self.memo.value(_VOCABULARY, lambda: Vocabulary.of(self.index))
+
+    def _signature(self, dataplane: Dataplane) -> Signature:
+        entries = self.memo.table(_SIGNATURE)
+        key = (dataplane.resource.name,)
+        found = entries.get(key)
+        if found is None:
+            found = entries[key] = signature(dataplane, self._vocabulary())
+        return found
 
     def rules_body(self, dataplane_name: str) -> dict[str, object] | None:
         """The `_rules` JSON body of one dataplane."""
@@ -159,18 +315,25 @@ class MeshEvaluation:
 
     def affected(self, policy: Policy) -> tuple[str, ...]:
         """Store names of the dataplanes the policy applies to (Kuma's `_resources/dataplanes`)."""
-        cached = self._affected.get(policy.key)
-        if cached is not None:
-            return cached
-        names = tuple(
+        return self._for_policy(_AFFECTED, policy, lambda: self._affected(policy))
+
+    def _affected(self, policy: Policy) -> tuple[str, ...]:
+        return tuple(
             sorted(
                 dp.resource.name
                 for dp in candidate_dataplanes(self.index, policy)
                 if policy_matches(policy, dp, self.index)
             )
         )
-        self._affected[policy.key] = names
-        return names
+
+    def _for_policy(
+        self, table: Table[tuple[ResourceKey], T], policy: Policy, compute: Callable[[], T]
+    ) -> T:
+        """A per-policy answer, for the policy of this snapshot with that key (another
+        object with the same key, e.g. from another snapshot, is answered afresh)."""
+        if self.index.policy(policy.key) is not policy:
+            return compute()
+        return self.memo.get(table, (policy.key,), compute)
 
     def affected_count(self, policy: Policy) -> int:
         """How many dataplanes the policy applies to (what the policies table shows).
@@ -179,15 +342,10 @@ class MeshEvaluation:
         origin and zone (their outcome is the same for the whole group); everything else
         goes through `affected`.
         """
-        counted = self._counted.get(policy.key)
-        if counted is not None and counted[0] is policy:
-            return counted[1]
-        count = self._count(policy)
-        self._counted[policy.key] = (policy, count)
-        return count
+        return self._for_policy(_COUNTED, policy, lambda: self._count(policy))
 
     def _count(self, policy: Policy) -> int:
-        cached = self._affected.get(policy.key)
+        cached = self.memo.table(_AFFECTED).get((policy.key,))
         if cached is not None:
             return len(cached)
         ref = policy.target_ref
@@ -207,57 +365,58 @@ class MeshEvaluation:
         count += sum(1 for dp in builtin if policy_matches(policy, dp, self.index))
         return count
 
-    def _dataplane_groups(
-        self,
-    ) -> tuple[dict[tuple[str, str | None, str | None], list[Dataplane]], list[Dataplane]]:
+    def _dataplane_groups(self) -> Groups:
         """Proxies a top-level Mesh policy can select, grouped by (namespace, origin, zone).
 
         Built-in gateways are kept apart: Kuma matches them through their MeshGateway.
         """
-        if self._groups is None:
-            groups: dict[tuple[str, str | None, str | None], list[Dataplane]] = {}
-            builtin: list[Dataplane] = []
-            for dp in self.index.dataplanes.values():
-                if dp.gateway_type == "BUILTIN":
-                    builtin.append(dp)
-                    continue
-                eligible = dp.gateway_type == "DELEGATED" or bool(
-                    mesh_inbounds(dp, self.index.version)
+        return self.memo.value(_GROUPS, self._groups)
+
+    def _groups(self) -> Groups:
+        groups: dict[tuple[str, str | None, str | None], list[Dataplane]] = {}
+        builtin: list[Dataplane] = []
+        for dp in self.index.dataplanes.values():
+            if dp.gateway_type == "BUILTIN":
+                builtin.append(dp)
+                continue
+            eligible = dp.gateway_type == "DELEGATED" or bool(mesh_inbounds(dp, self.index.version))
+            if eligible:
+                labels = dp.labels
+                key = (
+                    labels.get(NAMESPACE, ""),
+                    labels.get("kuma.io/origin"),
+                    labels.get("kuma.io/zone"),
                 )
-                if eligible:
-                    labels = dp.labels
-                    key = (
-                        labels.get(NAMESPACE, ""),
-                        labels.get("kuma.io/origin"),
-                        labels.get("kuma.io/zone"),
-                    )
-                    groups.setdefault(key, []).append(dp)
-            self._groups = (groups, builtin)
-        return self._groups
+                groups.setdefault(key, []).append(dp)
+        return groups, builtin
 
     def not_matching(
         self, dataplane_name: str, policy_type: str
     ) -> tuple[tuple[Policy, Selection], ...]:
-        """Policies of one type that do not apply to the dataplane, each with the reason."""
+        """Policies of one type that do not apply to the dataplane, each with the reason.
+
+        The same tuple for as long as the type's policies and the dataplane are
+        unchanged: views drawn from it can be reused.
+        """
         dataplane = self.index.dataplanes.get(dataplane_name)
         if dataplane is None:
             return ()
-        policies = self.index.policies_of(policy_type)
-        # Memoised with the policies and the proxy it was computed for: both objects
-        # survive edits of other types (and of other proxies), and so does the answer.
-        key = (policy_type, id(dataplane))
-        hit = self.cache.unmatched.get(key)
-        if hit is not None and hit[0] is policies and hit[1] is dataplane:
-            return hit[2]  # the same tuple: views drawn from it can be reused
+        return self.memo.get(
+            _UNMATCHED,
+            (policy_type, dataplane_name),
+            lambda: self._not_matching(dataplane, policy_type),
+        )
+
+    def _not_matching(
+        self, dataplane: Dataplane, policy_type: str
+    ) -> tuple[tuple[Policy, Selection], ...]:
         gateway = select_gateway(self.index, dataplane)
         out = []
-        for policy in policies:
+        for policy in self.index.policies_of(policy_type):
             selection = select(policy.resource, policy.target_ref, dataplane, gateway, self.index)
             if not selection.matched:
                 out.append((policy, selection))
-        found = tuple(out)
-        self.cache.unmatched[key] = (policies, dataplane, found)
-        return found
+        return tuple(out)
 
     def explain(self, policy: Policy, dataplane_name: str) -> Selection | None:
         """How the policy's top-level targetRef fares on one dataplane (bulk-path gateway)."""
@@ -269,9 +428,8 @@ class MeshEvaluation:
 
     def service_uses(self, service: Resource) -> tuple[ServiceUse, ...]:
         """Policy `to[]` entries that resolve to `service`, by policy type then name."""
-        if self._service_uses is None:
-            self._service_uses = self._index_service_uses()
-        return self._service_uses.get(identity(service), ())
+        uses = self.memo.value(_SERVICE_USES, self._index_service_uses)
+        return uses.get(identity(service), ())
 
     def _index_service_uses(self) -> dict[tuple[str, str, str, str, str], tuple[ServiceUse, ...]]:
         found: dict[tuple[str, str, str, str, str], list[ServiceUse]] = {}
@@ -286,8 +444,35 @@ class MeshEvaluation:
         return {key: tuple(uses) for key, uses in found.items()}
 
 
-def _same_objects(a: Sequence[object], b: Sequence[object]) -> bool:
-    return len(a) == len(b) and all(x is y for x, y in zip(a, b, strict=True))
+def changed_dataplanes(before: MeshEvaluation, after: MeshEvaluation) -> tuple[str, ...]:
+    """Store names of the dataplanes whose merged rules differ between two evaluations of
+    one mesh (added and removed ones included), sorted.
+
+    Exact: a dataplane is compared (`DataplaneRules.same_as`) unless the change cannot
+    touch it, i.e. only policies changed and none of them, before or after, selects
+    it or warns on it; everything else is compared.
+    """
+    changes = index_changes(before.index, after.index) if before.mesh == after.mesh else EVERYTHING
+    names = sorted(before.index.dataplanes.keys() | after.index.dataplanes.keys())
+    if changes.none:
+        return ()
+    touch = _Touch(before.index, changes) if _policies_only(changes) else None
+    out = []
+    for name in names:
+        new_dp = after.index.dataplanes.get(name)
+        old_dp = before.index.dataplanes.get(name)
+        if new_dp is None or old_dp is None:
+            out.append(name)
+            continue
+        if touch is not None and old_dp is new_dp:
+            gateway = after._gateway(new_dp)
+            if not touch.types(after.index, new_dp, gateway):
+                continue
+        old, new = before.rules(name), after.rules(name)
+        assert old is not None and new is not None
+        if not old.same_as(new):
+            out.append(name)
+    return tuple(out)
 
 
 def candidate_dataplanes(index: MeshIndex, policy: Policy) -> tuple[Dataplane, ...]:
@@ -317,8 +502,8 @@ def candidate_dataplanes(index: MeshIndex, policy: Policy) -> tuple[Dataplane, .
             narrowed = index.dataplanes_by_label.get(pair, ())
     if narrowed is None or len(narrowed) >= len(scope):
         return scope
-    allowed = {id(dp) for dp in scope}
-    return tuple(dp for dp in narrowed if id(dp) in allowed)
+    allowed = {dp.resource.name for dp in scope}
+    return tuple(dp for dp in narrowed if dp.resource.name in allowed)
 
 
 def evaluations(indexes: Mapping[str, MeshIndex]) -> dict[str, MeshEvaluation]:

@@ -5,6 +5,13 @@ MeshService, MeshExternalService or MeshMultiZoneService, and a port section; fr
 also a MeshHTTPRoute). One rule is built per distinct (resource, section), merging, in
 entry order, every entry that is relevant to it: a `Mesh` entry feeds every key, a
 service-wide entry feeds all sections of its service, a route entry only its route.
+
+`build_resource_rules` does this literally. `shared_resource_rules` gives the same
+answer from parts shared by every proxy of the snapshot: the rules of a *base* set of
+policies (those every proxy of the type gets: top-level `Mesh`, not namespace-scoped),
+and, for a proxy's own set, an *overlay* of only the destinations that the policies in
+which its set differs from the base reach. Why that is exact is told at
+`shared_resource_rules`.
 """
 
 from __future__ import annotations
@@ -13,10 +20,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from meshtui.engine.confs import ConfRef, Section, conf_ref, merged
 from meshtui.engine.index import MeshIndex
-from meshtui.engine.memo import RuleCache
+from meshtui.engine.memo import Memo, Part, Table
 from meshtui.engine.merging import merge_confs
 from meshtui.engine.ordering import (
+    MergeRanks,
     attribute_key,
     compare_attributes,
     compare_names_descending,
@@ -25,6 +34,7 @@ from meshtui.engine.ordering import (
     keyed_sort,
     kind_rank,
 )
+from meshtui.kinds import SERVICE_KINDS
 from meshtui.kinds.gotypes import Struct
 from meshtui.model import DISPLAY_NAME, NAMESPACE, Policy, PolicyItem, Resource, TargetRef
 
@@ -60,6 +70,10 @@ class Entry:
 
     policy: Policy
     item: PolicyItem
+    resolved: tuple[tuple[Resource, str], ...] = ()
+    """What its targetRef resolves to (`resolve`)."""
+    ref: ConfRef = -1
+    """Its conf's reference (`confs.conf_ref`); -1 on the plain path, which keeps nothing."""
 
 
 def identity(resource: Resource) -> Identity:
@@ -232,53 +246,69 @@ def sort_outbound_entries(entries: Sequence[Entry]) -> list[Entry]:
     return go_stable_sort(entries, compare_outbound_entries)
 
 
-def _resolved(entry: Entry, index: MeshIndex, cache: RuleCache) -> list[tuple[Resource, str]]:
-    item = entry.item
-    hit = cache.resolved.get(id(item))
-    if hit is not None and hit[0] is item:
-        return list(hit[1])
-    found = resolve(item.target_ref, entry.policy.resource, index) if item.target_ref else []
-    cache.resolved[id(item)] = (item, tuple(found))
-    return found
-
-
 def _section_relevant(resolved_type: str, section: str, key_section: str) -> bool:
     if resolved_type in ("MeshExternalService", "MeshHTTPRoute"):
         return True
     return section == key_section or (section == "" and key_section != "")
 
 
+def _rule_order(rule: ResourceRule) -> tuple[str, str, str]:
+    """The order rules are listed in; unique per rule (a resource's type and store name
+    identify it within a mesh, and a resource has one rule per section)."""
+    return (rule.resource.name, rule.section, rule.resource.type)
+
+
 def build_resource_rules(
-    matched: Sequence[Policy], index: MeshIndex, conf_type: Struct, cache: RuleCache | None = None
+    matched: Sequence[Policy], index: MeshIndex, conf_type: Struct
 ) -> list[ResourceRule]:
     """`outbound.BuildRules`: one rule per resolved (resource, section), entries merged in order.
 
     An entry resolved to the Mesh is relevant to every key; one resolved to a service
-    is relevant to the keys of that service (all its sections when it names none).
+    is relevant to the keys of that service (all its sections when it names none). The
+    plain computation: nothing is shared or remembered.
     """
-    cache = cache if cache is not None else RuleCache()
     entries = sort_outbound_entries(
         [
-            Entry(policy, item)
+            Entry(
+                policy,
+                item,
+                tuple(resolve(item.target_ref, policy.resource, index)) if item.target_ref else (),
+            )
             for policy in matched
             if policy.target_ref.kind != "MeshHTTPRoute"
             for item in policy.to
         ]
     )
+    rules = [
+        _resource_rule(res, section, relevant, conf_type)
+        for res, section, relevant in _keyed(entries, None)
+    ]
+    rules.sort(key=_rule_order)
+    return rules
+
+
+def _keyed(
+    entries: Sequence[Entry], only: frozenset[Identity] | None
+) -> list[tuple[Resource, str, list[Entry]]]:
+    """Each key (resource, section) the sorted `entries` resolve to, with its relevant
+    entries in order; with `only`, just the keys of those identities (never the Mesh's)."""
     mesh_wide: list[tuple[int, Entry]] = []
     by_identity: dict[Identity, list[tuple[int, Entry, str]]] = {}
     keys: dict[tuple[Identity, str], Resource] = {}
     for position, entry in enumerate(entries):
-        for res, section in _resolved(entry, index, cache):
+        for res, section in entry.resolved:
             key = identity(res)
-            # Kuma indexes `key -> resource` by plain assignment: the last resolved wins
-            keys[(key, section)] = res
             if res.type == "Mesh":
                 mesh_wide.append((position, entry))
+                if only is not None:
+                    continue
+            elif only is not None and key not in only:
+                continue
             else:
                 by_identity.setdefault(key, []).append((position, entry, section))
-    rules = []
-    memo = cache.resource_rules
+            # Kuma indexes `key -> resource` by plain assignment: the last resolved wins
+            keys[(key, section)] = res
+    out = []
     for (key, key_section), res in keys.items():
         if res.type == "Mesh":
             relevant = [e for _, e in mesh_wide]
@@ -289,23 +319,205 @@ def build_resource_rules(
                 if _section_relevant(res.type, sec, key_section)
             ]
             relevant = [e for _, e in sorted(mesh_wide + own, key=lambda pair: pair[0])]
-        # The rule of a key depends only on its resource and its entries in order: proxies
-        # whose matched sets differ elsewhere (another namespace's consumers, say) share it.
-        memo_key = (id(conf_type), id(res), key_section, *(id(e.item) for e in relevant))
-        hit = memo.get(memo_key)
-        if hit is None or hit[0] is not res:
-            hit = (res, relevant, _resource_rule(res, key_section, relevant, conf_type, cache))
-            memo[memo_key] = hit
-        rules.append(hit[2])
-    rules.sort(key=lambda r: (r.resource.name, r.section, r.resource.type))
-    return rules
+        out.append((res, key_section, relevant))
+    return out
 
 
 def _resource_rule(
-    res: Resource, section: str, relevant: Sequence[Entry], conf_type: Struct, cache: RuleCache
+    res: Resource,
+    section: str,
+    relevant: Sequence[Entry],
+    conf_type: Struct,
+    memo: Memo | None = None,
+    policy_type: str = "",
 ) -> ResourceRule:
     origins: dict[tuple[Any, int], Origin] = {}
     for e in relevant:
         origins.setdefault((e.policy.key, e.item.index), Origin(e.policy, e.item.index))
-    confs = cache.merge([e.item.conf for e in relevant], conf_type, merge_confs)
-    return ResourceRule(res, section, tuple(confs), tuple(origins.values()))
+    confs = [e.item.conf for e in relevant]
+    if memo is None:
+        result = merge_confs(confs, conf_type)
+    else:
+        result = merged(memo, policy_type, [e.ref for e in relevant], confs, conf_type)
+    return ResourceRule(res, section, tuple(result), tuple(origins.values()))
+
+
+# ---------------------------------------------------------------------------------------
+# shared: a base for the whole snapshot, an overlay per set of policies
+
+DESTINATIONS = frozenset({*SERVICE_KINDS, "Mesh", "MeshHTTPRoute"})
+"""What resolving a `to[]` targetRef reads: services, the Mesh and (2.11+) routes."""
+
+
+@dataclass(frozen=True, slots=True)
+class Reach:
+    """Where one policy's `to[]` entries resolve (nothing for a top-level route policy,
+    which takes no part in resource rules)."""
+
+    mesh_wide: bool
+    """Some entry resolves to the Mesh: it feeds every destination."""
+    identities: frozenset[Identity]
+    """The other destinations its entries resolve to."""
+    resolved: tuple[tuple[tuple[Resource, str], ...], ...]
+    """Per `to[]` entry, in order: what it resolves to."""
+
+
+_REACH: Table[tuple[str, int], Reach] = Table("to[] reach", key=(Part.TYPE,), reads=DESTINATIONS)
+"""(policy type, position) → the policy's `Reach`."""
+
+
+def reach(memo: Memo, index: MeshIndex, policy_type: str, position: int, policy: Policy) -> Reach:
+    """The `Reach` of the policy at `position` of its type, remembered."""
+    entries = memo.table(_REACH)
+    key = (policy_type, position)
+    found = entries.get(key)
+    if found is None:
+        resolved: list[tuple[tuple[Resource, str], ...]] = []
+        if policy.target_ref.kind != "MeshHTTPRoute":
+            for item in policy.to:
+                ref = item.target_ref
+                resolved.append(tuple(resolve(ref, policy.resource, index)) if ref else ())
+        targets = [res for found_ in resolved for res, _ in found_]
+        found = Reach(
+            any(res.type == "Mesh" for res in targets),
+            frozenset(identity(res) for res in targets if res.type != "Mesh"),
+            tuple(resolved),
+        )
+        entries[key] = found
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class _Base:
+    """The resource rules of the base set of one type, and where they cannot be reused."""
+
+    positions: frozenset[int]
+    rules: tuple[ResourceRule, ...]
+    identities: tuple[Identity, ...]
+    """`rules[i]`'s destination."""
+    unstable: frozenset[Identity]
+    """Destinations fed by two policies that tie on every ordering key: how Go's sort
+    orders them depends on the whole set, so their rules are never taken from the base."""
+
+
+_BASE: Table[tuple[str], _Base | None] = Table(
+    "outbound base", key=(Part.TYPE,), reads=DESTINATIONS
+)
+"""(policy type,) → its `_Base`, or `None` when nothing can be shared."""
+_RULE: Table[tuple[str, Any, str, tuple[ConfRef, ...]], ResourceRule] = Table(
+    "resource rule", key=(Part.TYPE,), reads=DESTINATIONS
+)
+"""(policy type, resource key, section, the relevant entries' conf refs) → its rule."""
+
+
+@dataclass(frozen=True, slots=True)
+class TypeOutbound:
+    """What the shared path needs to know about one type's policies."""
+
+    policy_type: str
+    policies: tuple[Policy, ...]
+    """The type's policies in store order (positions index this)."""
+    ranks: MergeRanks | None
+    base: tuple[int, ...]
+    """The base set, in merge order: positions of those every proxy gets."""
+    struct: Struct
+
+
+def shared_resource_rules(
+    memo: Memo, index: MeshIndex, outbound: TypeOutbound, ordered: Sequence[int]
+) -> tuple[ResourceRule, ...]:
+    """`build_resource_rules` of the policies at `ordered` (merge order), from shared parts.
+
+    The rule of a destination depends only on the sorted entries relevant to it. Take
+    the base's rule for every destination that (a) no policy in which `ordered` differs
+    from the base reaches, where one reaching the Mesh reaches everything, and (b) is
+    not `unstable`. Then its relevant entries come from the same policies with the same
+    conf in both sets, and their order is the same: entries are stable-sorted by their
+    policy's attributes from merge order, and two policies' merge order is the same in
+    any set holding both, except between full ties (b). The other destinations (the
+    overlay) are built from `ordered`'s own entries that reach them or the Mesh.
+    """
+    base = memo.get(_BASE, (outbound.policy_type,), lambda: _base(memo, index, outbound))
+    if base is None:
+        return _shared_build(memo, index, outbound, ordered, None)
+    touched = set(base.unstable)
+    policies, policy_type = outbound.policies, outbound.policy_type
+    for position in base.positions.symmetric_difference(ordered):
+        found = reach(memo, index, policy_type, position, policies[position])
+        if found.mesh_wide:
+            return _shared_build(memo, index, outbound, ordered, None)
+        touched.update(found.identities)
+    if not touched:
+        return base.rules
+    overlay = _shared_build(memo, index, outbound, ordered, frozenset(touched))
+    rules = [r for r, i in zip(base.rules, base.identities, strict=True) if i not in touched]
+    rules.extend(overlay)
+    rules.sort(key=_rule_order)
+    return tuple(rules)
+
+
+def _base(memo: Memo, index: MeshIndex, outbound: TypeOutbound) -> _Base | None:
+    ranks = outbound.ranks
+    if ranks is None:
+        return None  # Go's sort with a comparator that is not a total order: no sharing
+    policies, policy_type = outbound.policies, outbound.policy_type
+    classes: dict[int, list[int]] = {}
+    for position in range(len(policies)):
+        classes.setdefault(ranks.tie_class[position], []).append(position)
+    unstable: set[Identity] = set()
+    for members in classes.values():
+        if len(members) < 2:
+            continue
+        reached = [reach(memo, index, policy_type, p, policies[p]) for p in members]
+        if sum(1 for r in reached if r.mesh_wide) > 1:
+            return None
+        seen: set[Identity] = set()
+        for r in reached:
+            unstable.update(seen & r.identities)
+            seen.update(r.identities)
+        if any(r.mesh_wide for r in reached):
+            unstable.update(seen)
+    rules = _shared_build(memo, index, outbound, outbound.base, None)
+    return _Base(
+        frozenset(outbound.base),
+        rules,
+        tuple(identity(r.resource) for r in rules),
+        frozenset(unstable),
+    )
+
+
+def _shared_build(
+    memo: Memo,
+    index: MeshIndex,
+    outbound: TypeOutbound,
+    ordered: Sequence[int],
+    only: frozenset[Identity] | None,
+) -> tuple[ResourceRule, ...]:
+    """`build_resource_rules` of the policies at `ordered`, with each rule remembered;
+    with `only`, just the rules of those destinations (the entries reaching neither
+    them nor the Mesh are left out before sorting: a stable sort keeps the order of
+    the others)."""
+    policies, policy_type = outbound.policies, outbound.policy_type
+    entries: list[Entry] = []
+    for position in ordered:
+        policy = policies[position]
+        found = reach(memo, index, policy_type, position, policy)
+        for item, resolved in zip(policy.to, found.resolved, strict=False):
+            if only is not None and not any(
+                res.type == "Mesh" or identity(res) in only for res, _ in resolved
+            ):
+                continue
+            entries.append(
+                Entry(policy, item, resolved, conf_ref(position, Section.TO, item.index))
+            )
+    remembered = memo.table(_RULE)
+    rules = []
+    for res, section, relevant in _keyed(sort_outbound_entries(entries), only):
+        key = (policy_type, res.key, section, tuple(e.ref for e in relevant))
+        rule = remembered.get(key)
+        if rule is None:
+            rule = _resource_rule(res, section, relevant, outbound.struct, memo, policy_type)
+            remembered[key] = rule
+        rules.append(rule)
+    rules.sort(key=_rule_order)
+    return tuple(rules)
