@@ -30,6 +30,7 @@ from typing import TypeVar
 from meshtui.engine.index import MeshIndex, index_changes
 from meshtui.engine.inspect import policy_matches, rules_body
 from meshtui.engine.matching import (
+    Listener,
     Selection,
     mesh_inbounds,
     select,
@@ -45,12 +46,61 @@ from meshtui.model import NAMESPACE, SERVICE_TAG, Dataplane, Policy, Resource, R
 
 
 @dataclass(frozen=True, slots=True)
-class DataplaneRules:
-    """Everything Kuma computes for one proxy: one `TypeRules` per policy type, plugin order."""
+class SharedRules:
+    """The rules of one proxy, for every proxy with its selector signature."""
 
-    dataplane: Dataplane
-    gateway: Resource | None
+    keys: tuple[Listener, ...]
+    """The inbound keys of the proxy they were computed for (`signatures.listener_keys`)."""
     types: tuple[TypeRules, ...]
+
+
+class DataplaneRules:
+    """Everything Kuma computes for one proxy: one `TypeRules` per policy type, plugin order.
+
+    Immutable. Built either from its own `types`, or from `shared` rules of a proxy with
+    the same selector signature, relabelled with this proxy's inbound keys when `types`
+    is first read.
+    """
+
+    __slots__ = ("_shared", "_types", "dataplane", "gateway")
+
+    def __init__(
+        self,
+        dataplane: Dataplane,
+        gateway: Resource | None,
+        types: tuple[TypeRules, ...] | None = None,
+        *,
+        shared: SharedRules | None = None,
+    ) -> None:
+        if types is None and shared is None:
+            raise ValueError("DataplaneRules needs types or shared rules")
+        self.dataplane = dataplane
+        self.gateway = gateway
+        self._shared = shared
+        if types is None and shared is not None and shared.keys == listener_keys(dataplane):
+            types = shared.types
+        self._types = types
+
+    @property
+    def types(self) -> tuple[TypeRules, ...]:
+        found = self._types
+        if found is None:
+            shared = self._shared
+            assert shared is not None
+            listeners = dict(zip(shared.keys, listener_keys(self.dataplane), strict=True))
+            found = self._types = tuple(t.relabelled(listeners) for t in shared.types)
+        return found
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, DataplaneRules):
+            return NotImplemented
+        return (self.dataplane, self.gateway, self.types) == (
+            other.dataplane,
+            other.gateway,
+            other.types,
+        )
+
+    __hash__ = None  # type: ignore[assignment]
 
     def of_type(self, policy_type: str) -> TypeRules | None:
         """The rules of one policy type."""
@@ -67,6 +117,8 @@ class DataplaneRules:
             return True
         if self.dataplane != other.dataplane or self.gateway != other.gateway:
             return False
+        if self._shared is not None and self._shared is other._shared:
+            return True  # the same rules, relabelled the same way (the same dataplane)
         pairs = list(zip(self.types, other.types, strict=True))
         if not all(a is b or _same_but_legacy(a, b) for a, b in pairs):
             return False
@@ -114,10 +166,14 @@ _VOCABULARY: Table[tuple[()], Vocabulary] = Table("selector vocabulary", reads={
 _SIGNATURE: Table[tuple[str], Signature] = Table(
     "selector signature", key=(Part.DATAPLANE,), reads={ANY_POLICY}
 )
-_BY_SIGNATURE: Table[tuple[str, Signature], tuple[tuple[object, ...], TypeRules]] = Table(
-    "rules by signature", key=(Part.TYPE,), reads=_CONTEXT | {ANY_POLICY}
+_BY_SIGNATURE: Table[tuple[Signature], SharedRules] = Table(
+    "rules by signature", reads=_CONTEXT | {ANY_POLICY}
 )
-"""(type, signature) → (the inbound keys of the proxy computed, its `TypeRules`)."""
+"""(signature,) → the rules of the first proxy with it."""
+_TYPE_BY_SIGNATURE: Table[tuple[str, Signature], tuple[tuple[Listener, ...], TypeRules]] = Table(
+    "type rules by signature", key=(Part.TYPE,), reads=_CONTEXT | {ANY_POLICY}
+)
+"""(type, signature) → (the inbound keys of the first proxy with it, its `TypeRules`)."""
 _AFFECTED: Table[tuple[ResourceKey], tuple[str, ...]] = Table(
     "affected dataplanes", key=(Part.POLICY,), reads={"Dataplane", "MeshGateway", "MeshHTTPRoute"}
 )
@@ -234,11 +290,27 @@ class MeshEvaluation:
         if dataplane is None:
             return None
         gateway = self._gateway(dataplane)
-        computed = self._reused(dataplane, gateway) or DataplaneRules(
-            dataplane, gateway, tuple(self._compute(dataplane, gateway, POLICY_KINDS))
-        )
+        computed = self._reused(dataplane, gateway) or self._computed(dataplane, gateway)
         entries[key] = computed
         return computed
+
+    def _computed(self, dataplane: Dataplane, gateway: Resource | None) -> DataplaneRules:
+        memo, index = self.memo, self.index
+        if gateway is not None:
+            types = tuple(
+                type_rules(index, dataplane, kind, gateway=gateway, cache=memo)
+                for kind in POLICY_KINDS
+            )
+            return DataplaneRules(dataplane, gateway, types)
+        shared = memo.get(
+            _BY_SIGNATURE,
+            (self._signature(dataplane),),
+            lambda: SharedRules(
+                listener_keys(dataplane),
+                tuple(type_rules(index, dataplane, kind, cache=memo) for kind in POLICY_KINDS),
+            ),
+        )
+        return DataplaneRules(dataplane, gateway, shared=shared)
 
     def all_rules(self) -> dict[str, DataplaneRules]:
         """The merged rules of every dataplane, by store name."""
@@ -265,6 +337,7 @@ class MeshEvaluation:
     def _compute(
         self, dataplane: Dataplane, gateway: Resource | None, kinds: Iterable[str]
     ) -> list[TypeRules]:
+        """Some types' rules of one proxy (shared per signature and type, relabelled)."""
         memo, index = self.memo, self.index
         if gateway is not None:
             return [
@@ -272,9 +345,9 @@ class MeshEvaluation:
             ]
         sig = self._signature(dataplane)
         keys = listener_keys(dataplane)
-        shared = memo.table(_BY_SIGNATURE)
+        shared = memo.table(_TYPE_BY_SIGNATURE)
         out = []
-        relabel: dict[object, object] | None = None
+        relabel: dict[Listener, Listener] | None = None
         for kind in kinds:
             hit = shared.get((kind, sig))
             if hit is None:
@@ -284,7 +357,7 @@ class MeshEvaluation:
             if their_keys != keys:
                 if relabel is None:
                     relabel = dict(zip(their_keys, keys, strict=True))
-                rules = rules.relabelled(relabel)  # type: ignore[arg-type]
+                rules = rules.relabelled(relabel)
             out.append(rules)
         return out
 

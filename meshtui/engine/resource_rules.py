@@ -350,6 +350,19 @@ DESTINATIONS = frozenset({*SERVICE_KINDS, "Mesh", "MeshHTTPRoute"})
 
 
 @dataclass(frozen=True, slots=True)
+class _Out:
+    """One `to[]` entry of a policy, ready for the shared builder."""
+
+    order: tuple[object, ...]
+    """Its sort key: `_outbound_key`, then the display name's rank, descending (valid
+    when the type is keyable: one stable sort by it is `sort_outbound_entries`)."""
+    entry: Entry
+    targets: tuple[tuple[Resource, str, Identity], ...]
+    """What it resolves to: (resource, section, identity)."""
+    origin: Origin
+
+
+@dataclass(frozen=True, slots=True)
 class Reach:
     """Where one policy's `to[]` entries resolve (nothing for a top-level route policy,
     which takes no part in resource rules)."""
@@ -358,33 +371,74 @@ class Reach:
     """Some entry resolves to the Mesh: it feeds every destination."""
     identities: frozenset[Identity]
     """The other destinations its entries resolve to."""
-    resolved: tuple[tuple[tuple[Resource, str], ...], ...]
-    """Per `to[]` entry, in order: what it resolves to."""
+    outs: tuple[_Out, ...]
+    """Its entries, in order."""
 
 
 _REACH: Table[tuple[str, int], Reach] = Table("to[] reach", key=(Part.TYPE,), reads=DESTINATIONS)
 """(policy type, position) → the policy's `Reach`."""
 
 
-def reach(memo: Memo, index: MeshIndex, policy_type: str, position: int, policy: Policy) -> Reach:
+@dataclass(frozen=True, slots=True)
+class TypeOutbound:
+    """What the shared path needs to know about one type's policies."""
+
+    policy_type: str
+    policies: tuple[Policy, ...]
+    """The type's policies in store order (positions index this)."""
+    ranks: MergeRanks | None
+    base: tuple[int, ...]
+    """The base set, in merge order: positions of those every proxy gets."""
+    struct: Struct
+    name_rank: Mapping[str, int]
+    """Display name → its place among the type's display names, descending."""
+
+    @classmethod
+    def of(
+        cls,
+        policy_type: str,
+        policies: tuple[Policy, ...],
+        ranks: MergeRanks | None,
+        base: tuple[int, ...],
+        struct: Struct,
+    ) -> TypeOutbound:
+        names = sorted({p.resource.display_name for p in policies}, reverse=True)
+        return cls(policy_type, policies, ranks, base, struct, {n: i for i, n in enumerate(names)})
+
+
+def reach(memo: Memo, index: MeshIndex, outbound: TypeOutbound, position: int) -> Reach:
     """The `Reach` of the policy at `position` of its type, remembered."""
     entries = memo.table(_REACH)
-    key = (policy_type, position)
+    key = (outbound.policy_type, position)
     found = entries.get(key)
     if found is None:
-        resolved: list[tuple[tuple[Resource, str], ...]] = []
-        if policy.target_ref.kind != "MeshHTTPRoute":
-            for item in policy.to:
-                ref = item.target_ref
-                resolved.append(tuple(resolve(ref, policy.resource, index)) if ref else ())
-        targets = [res for found_ in resolved for res, _ in found_]
-        found = Reach(
-            any(res.type == "Mesh" for res in targets),
-            frozenset(identity(res) for res in targets if res.type != "Mesh"),
-            tuple(resolved),
-        )
-        entries[key] = found
+        found = entries[key] = _reach(index, outbound, position)
     return found
+
+
+def _reach(index: MeshIndex, outbound: TypeOutbound, position: int) -> Reach:
+    policy = outbound.policies[position]
+    outs: list[_Out] = []
+    if policy.target_ref.kind != "MeshHTTPRoute":
+        name = outbound.name_rank[policy.resource.display_name]
+        for item in policy.to:
+            ref = item.target_ref
+            resolved = tuple(resolve(ref, policy.resource, index)) if ref else ()
+            entry = Entry(policy, item, resolved, conf_ref(position, Section.TO, item.index))
+            outs.append(
+                _Out(
+                    (*_outbound_key(entry), name),
+                    entry,
+                    tuple((res, section, identity(res)) for res, section in resolved),
+                    Origin(policy, item.index),
+                )
+            )
+    targets = [t for out in outs for t in out.targets]
+    return Reach(
+        any(res.type == "Mesh" for res, _, _ in targets),
+        frozenset(i for res, _, i in targets if res.type != "Mesh"),
+        tuple(outs),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -410,19 +464,6 @@ _RULE: Table[tuple[str, Any, str, tuple[ConfRef, ...]], ResourceRule] = Table(
 """(policy type, resource key, section, the relevant entries' conf refs) → its rule."""
 
 
-@dataclass(frozen=True, slots=True)
-class TypeOutbound:
-    """What the shared path needs to know about one type's policies."""
-
-    policy_type: str
-    policies: tuple[Policy, ...]
-    """The type's policies in store order (positions index this)."""
-    ranks: MergeRanks | None
-    base: tuple[int, ...]
-    """The base set, in merge order: positions of those every proxy gets."""
-    struct: Struct
-
-
 def shared_resource_rules(
     memo: Memo, index: MeshIndex, outbound: TypeOutbound, ordered: Sequence[int]
 ) -> tuple[ResourceRule, ...]:
@@ -441,9 +482,8 @@ def shared_resource_rules(
     if base is None:
         return _shared_build(memo, index, outbound, ordered, None)
     touched = set(base.unstable)
-    policies, policy_type = outbound.policies, outbound.policy_type
     for position in base.positions.symmetric_difference(ordered):
-        found = reach(memo, index, policy_type, position, policies[position])
+        found = reach(memo, index, outbound, position)
         if found.mesh_wide:
             return _shared_build(memo, index, outbound, ordered, None)
         touched.update(found.identities)
@@ -460,15 +500,14 @@ def _base(memo: Memo, index: MeshIndex, outbound: TypeOutbound) -> _Base | None:
     ranks = outbound.ranks
     if ranks is None:
         return None  # Go's sort with a comparator that is not a total order: no sharing
-    policies, policy_type = outbound.policies, outbound.policy_type
     classes: dict[int, list[int]] = {}
-    for position in range(len(policies)):
+    for position in range(len(outbound.policies)):
         classes.setdefault(ranks.tie_class[position], []).append(position)
     unstable: set[Identity] = set()
     for members in classes.values():
         if len(members) < 2:
             continue
-        reached = [reach(memo, index, policy_type, p, policies[p]) for p in members]
+        reached = [reach(memo, index, outbound, p) for p in members]
         if sum(1 for r in reached if r.mesh_wide) > 1:
             return None
         seen: set[Identity] = set()
@@ -486,6 +525,14 @@ def _base(memo: Memo, index: MeshIndex, outbound: TypeOutbound) -> _Base | None:
     )
 
 
+def _out_order(out: _Out) -> tuple[object, ...]:
+    return out.order
+
+
+def _compare_outs(a: _Out, b: _Out) -> int:
+    return compare_outbound_entries(a.entry, b.entry)
+
+
 def _shared_build(
     memo: Memo,
     index: MeshIndex,
@@ -497,27 +544,84 @@ def _shared_build(
     with `only`, just the rules of those destinations (the entries reaching neither
     them nor the Mesh are left out before sorting: a stable sort keeps the order of
     the others)."""
-    policies, policy_type = outbound.policies, outbound.policy_type
-    entries: list[Entry] = []
+    outs: list[_Out] = []
     for position in ordered:
-        policy = policies[position]
-        found = reach(memo, index, policy_type, position, policy)
-        for item, resolved in zip(policy.to, found.resolved, strict=False):
-            if only is not None and not any(
-                res.type == "Mesh" or identity(res) in only for res, _ in resolved
-            ):
-                continue
-            entries.append(
-                Entry(policy, item, resolved, conf_ref(position, Section.TO, item.index))
+        found = reach(memo, index, outbound, position)
+        if only is None:
+            outs.extend(found.outs)
+        elif found.mesh_wide or not only.isdisjoint(found.identities):
+            outs.extend(
+                out
+                for out in found.outs
+                if any(res.type == "Mesh" or i in only for res, _, i in out.targets)
             )
+    if outbound.ranks is not None:
+        outs.sort(key=_out_order)
+    else:
+        outs = go_stable_sort(outs, _compare_outs)
     remembered = memo.table(_RULE)
+    policy_type = outbound.policy_type
     rules = []
-    for res, section, relevant in _keyed(sort_outbound_entries(entries), only):
-        key = (policy_type, res.key, section, tuple(e.ref for e in relevant))
+    for res, section, relevant in _keyed_outs(outs, only):
+        key = (policy_type, res.key, section, tuple(o.entry.ref for o in relevant))
         rule = remembered.get(key)
         if rule is None:
-            rule = _resource_rule(res, section, relevant, outbound.struct, memo, policy_type)
-            remembered[key] = rule
+            rule = remembered[key] = _shared_rule(res, section, relevant, outbound, memo)
         rules.append(rule)
     rules.sort(key=_rule_order)
     return tuple(rules)
+
+
+def _keyed_outs(
+    outs: Sequence[_Out], only: frozenset[Identity] | None
+) -> list[tuple[Resource, str, list[_Out]]]:
+    """`_keyed` of sorted entries."""
+    mesh_wide: list[tuple[int, _Out]] = []
+    by_identity: dict[Identity, list[tuple[int, _Out, str]]] = {}
+    keys: dict[tuple[Identity, str], Resource] = {}
+    for place, out in enumerate(outs):
+        for res, section, key in out.targets:
+            if res.type == "Mesh":
+                mesh_wide.append((place, out))
+                if only is not None:
+                    continue
+            elif only is not None and key not in only:
+                continue
+            else:
+                by_identity.setdefault(key, []).append((place, out, section))
+            # Kuma indexes `key -> resource` by plain assignment: the last resolved wins
+            keys[(key, section)] = res
+    found = []
+    everywhere = [o for _, o in mesh_wide]
+    for (key, key_section), res in keys.items():
+        if res.type == "Mesh":
+            relevant = everywhere
+        else:
+            own = [
+                (place, o)
+                for place, o, sec in by_identity.get(key, ())
+                if _section_relevant(res.type, sec, key_section)
+            ]
+            if not mesh_wide:
+                relevant = [o for _, o in own]
+            else:
+                relevant = [o for _, o in sorted(mesh_wide + own, key=_first)]
+        found.append((res, key_section, relevant))
+    return found
+
+
+def _first(pair: tuple[int, _Out]) -> int:
+    return pair[0]
+
+
+def _shared_rule(
+    res: Resource, section: str, relevant: Sequence[_Out], outbound: TypeOutbound, memo: Memo
+) -> ResourceRule:
+    origins: dict[tuple[Any, int], Origin] = {}
+    for out in relevant:
+        origin = out.origin
+        origins.setdefault((origin.policy.key, origin.index), origin)
+    confs = [o.entry.item.conf for o in relevant]
+    refs = [o.entry.ref for o in relevant]
+    result = merged(memo, outbound.policy_type, refs, confs, outbound.struct)
+    return ResourceRule(res, section, tuple(result), tuple(origins.values()))

@@ -27,7 +27,6 @@ import base64
 import bisect
 import hashlib
 import json
-import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -55,7 +54,6 @@ from meshtui.engine.resource_rules import (
     ResourceRule,
     TypeOutbound,
     build_resource_rules,
-    reach,
     shared_resource_rules,
 )
 from meshtui.kinds import POLICY_KINDS
@@ -90,32 +88,30 @@ class Lazy(Generic[T]):
     Compared by value (which computes both sides), as the field of a frozen dataclass.
     """
 
-    __slots__ = ("_compute", "_lock", "_value")
+    __slots__ = ("_compute", "_value")
 
-    def __init__(self, compute: Callable[[], T]) -> None:
-        self._compute: Callable[[], T] | None = compute
-        self._value: T | None = None
-        self._lock = threading.Lock()
+    def __init__(self, compute: Callable[[], T] | None, value: T | None = None) -> None:
+        self._compute = compute
+        self._value = value
 
     @classmethod
     def of(cls, value: T) -> Lazy[T]:
         """An already computed value."""
-        lazy = cls(lambda: value)
-        lazy.get()
-        return lazy
+        return cls(None, value)
 
     @property
     def computed(self) -> bool:
         return self._compute is None
 
     def get(self) -> T:
-        compute = self._compute
-        if compute is not None:
-            with self._lock:
-                if self._compute is not None:
-                    self._value = self._compute()
-                    self._compute = None
+        if self._compute is not None:
+            self._value = self._produce()
+            self._compute = None
         return self._value  # type: ignore[return-value]
+
+    def _produce(self) -> T:
+        assert self._compute is not None
+        return self._compute()
 
     def __eq__(self, other: object) -> bool:
         if self is other:
@@ -198,7 +194,6 @@ class TypeRules:
         that every selector sees as it sees this one; see `evaluation`)."""
         if not self.by_inbound and not self.inbound_rules:
             return self
-        legacy = self.legacy_from
         return TypeRules(
             type=self.type,
             matched=self.matched,
@@ -209,9 +204,33 @@ class TypeRules:
             warnings=self.warnings,
             kuma_warnings=self.kuma_warnings,
             ties=self.ties,
-            legacy_from=Lazy(lambda: {listeners[k]: v for k, v in legacy.get().items()}),
+            legacy_from=_RelabelledFrom(self.legacy_from, listeners),
             legacy_to=self.legacy_to,
         )
+
+
+def _pending() -> Any:
+    """Stands for a computation a `Lazy` subclass does itself (`_produce`)."""
+    raise AssertionError("never called")
+
+
+class _RelabelledFrom(Lazy[Mapping[Listener, tuple[LegacyRule, ...]]]):
+    """Another proxy's legacy `fromRules` under this proxy's inbound keys, when read."""
+
+    __slots__ = ("_listeners", "_source")
+
+    def __init__(
+        self,
+        source: Lazy[Mapping[Listener, tuple[LegacyRule, ...]]],
+        listeners: Mapping[Listener, Listener],
+    ) -> None:
+        super().__init__(_pending)
+        self._source = source
+        self._listeners = listeners
+
+    def _produce(self) -> Mapping[Listener, tuple[LegacyRule, ...]]:
+        listeners = self._listeners
+        return {listeners[k]: v for k, v in self._source.get().items()}
 
 
 class _TagsError(ValueError):
@@ -342,7 +361,7 @@ def _context(index: MeshIndex, memo: Memo, policy_type: str) -> _TypeContext:
             _inbound_build(policy_type, index.version),
             info.has_to,
             info.single_item,
-            TypeOutbound(policy_type, policies, ranks, tuple(base), struct),
+            TypeOutbound.of(policy_type, policies, ranks, tuple(base), struct),
         )
         entries[key] = found
     return found
@@ -507,6 +526,12 @@ _ORDERED: Table[tuple[str, tuple[int, ...]], _Ordered] = Table("merge order", ke
 """(type, matched positions ascending) → their `_Ordered`."""
 
 
+_TIES: Table[tuple[str, int, int], tuple[tuple[Policy, Policy], str]] = Table(
+    "full ties", key=(Part.TYPE,)
+)
+"""(type, position, position) → the two policies, and meshtui's note on their tie."""
+
+
 def _tie_note(a: Policy, b: Policy) -> str:
     return (
         f"{a.resource.type} {a.resource.name} and {b.resource.name} tie on every ordering key "
@@ -532,12 +557,21 @@ def _ordered(ctx: _TypeContext, memo: Memo, positions: Sequence[int]) -> _Ordere
             order = [at[id(p)] for p in sort_policies([policies[p] for p in key[1]])]
             tied = [(at[id(a)], at[id(b)]) for a, b in full_ties([policies[p] for p in order])]
         ordered = tuple(policies[p] for p in order)
-        ties = tuple((policies[a], policies[b]) for a, b in tied)
+        pairs = memo.table(_TIES)
+        found = []
+        for a, b in tied:
+            pair = pairs.get((ctx.policy_type, a, b))
+            if pair is None:
+                pair = pairs[(ctx.policy_type, a, b)] = (
+                    (policies[a], policies[b]),
+                    _tie_note(policies[a], policies[b]),
+                )
+            found.append(pair)
         hit = _Ordered(
             ordered,
             tuple(order),
-            ties,
-            tuple(_tie_note(a, b) for a, b in ties),
+            tuple(pair for pair, _ in found),
+            tuple(note for _, note in found),
             tuple(p for p in order if _is_to_relevant(policies[p])),
             tuple(p for p in order if policies[p].from_ or policies[p].rules),
         )
@@ -850,25 +884,71 @@ def _to_side_shared(
 def _build_to_side(
     ctx: _TypeContext, index: MeshIndex, memo: Memo, pairs: Sequence[tuple[Policy, int]]
 ) -> _ToSide:
-    try:
-        items = _to_items(pairs, index)
-    except _TagsError as err:
-        return _ToSide(str(err), (), Lazy.of(()))
-    merger = _Merger(memo, ctx.policy_type, ctx.struct)
-    legacy: Lazy[tuple[LegacyRule, ...]] = (
-        Lazy(lambda: tuple(_legacy_rules(items, merger, negations=False))) if items else Lazy.of(())
-    )
+    error = _to_error(ctx, index, memo, pairs)
+    if error:
+        return _ToSide(error, (), Lazy.of(()))
     ordered = [p for policy, p in pairs if policy.target_ref.kind != "MeshHTTPRoute"]
-    for position in ordered:  # resolve each policy once, before the base needs it
-        reach(memo, index, ctx.policy_type, position, ctx.candidates.policies[position])
     rules = shared_resource_rules(memo, index, ctx.outbound, ordered)
-    return _ToSide("", rules, legacy)
+    positions = tuple(p for _, p in pairs)
+    return _ToSide("", rules, _LegacyTo(ctx, index, memo, positions) if pairs else Lazy.of(()))
 
 
-def _to_items(pairs: Sequence[tuple[Policy, int]], index: MeshIndex) -> list[Item]:
+class _LegacyTo(Lazy[tuple[LegacyRule, ...]]):
+    """The legacy `toRules` of a set of policies (known not to fail), when read."""
+
+    __slots__ = ("_ctx", "_index", "_memo", "_positions")
+
+    def __init__(
+        self, ctx: _TypeContext, index: MeshIndex, memo: Memo, positions: tuple[int, ...]
+    ) -> None:
+        super().__init__(_pending)
+        self._ctx, self._index, self._memo, self._positions = ctx, index, memo, positions
+
+    def _produce(self) -> tuple[LegacyRule, ...]:
+        ctx = self._ctx
+        policies = ctx.candidates.policies
+        items = _to_items([(policies[p], p) for p in self._positions], self._index)
+        merger = _Merger(self._memo, ctx.policy_type, ctx.struct)
+        return tuple(_legacy_rules(items, merger, negations=False))
+
+
+_TO_ERRORS: Table[tuple[str, int], tuple[str, str]] = Table(
+    "to[] legacy errors", key=(Part.TYPE,), reads={"MeshHTTPRoute"}
+)
+"""(type, position) → why the policy's legacy to-items cannot be built: (its top-level
+route is missing, an entry's kind is not a tag kind); ``""`` for no reason."""
+
+
+def _to_error(
+    ctx: _TypeContext, index: MeshIndex, memo: Memo, pairs: Sequence[tuple[Policy, int]]
+) -> str:
+    """What `_to_items` would fail with: the first missing route (items are built policy
+    by policy), else the first entry of a kind tags cannot represent."""
+    entries = memo.table(_TO_ERRORS)
+    found = []
+    for policy, position in pairs:
+        key = (ctx.policy_type, position)
+        errors = entries.get(key)
+        if errors is None:
+            errors = entries[key] = _policy_to_errors(policy, index)
+        found.append(errors)
+    return next((e for e, _ in found if e), "") or next((e for _, e in found if e), "")
+
+
+def _policy_to_errors(policy: Policy, index: MeshIndex) -> tuple[str, str]:
+    try:
+        items = _to_items([(policy, -1)], index, check=False)
+    except _TagsError as err:
+        return str(err), ""
+    return "", _legacy_error(items)
+
+
+def _to_items(
+    pairs: Sequence[tuple[Policy, int]], index: MeshIndex, *, check: bool = True
+) -> list[Item]:
     """The legacy to-items of the policies in `pairs` (merge order); `_TagsError` when
     the legacy tag rules cannot be built (Kuma then reports it and drops every
-    outbound rule of the type)."""
+    outbound rule of the type; `check=False`: only a missing route raises)."""
     skip_route_targets = index.version.to_route_items
     items: list[Item] = []
     for policy, position in pairs:
@@ -883,7 +963,7 @@ def _to_items(pairs: Sequence[tuple[Policy, int]], index: MeshIndex) -> list[Ite
             items.extend(
                 (policy, item, _ref(position, Section.TO, item.index)) for item in policy.to
             )
-    error = _legacy_error(items)
+    error = _legacy_error(items) if check else ""
     if error:
         raise _TagsError(error)
     return items
