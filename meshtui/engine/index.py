@@ -366,6 +366,14 @@ class MeshIndex:
                 services[bucket] = filed.resources
             else:
                 gateways = filed.resources
+        if (
+            before
+            and previous is not None
+            and mesh is not None
+            and previous.mesh is not None
+            and _same_resource(previous.mesh, mesh)
+        ):
+            mesh = previous.mesh
         index = cls(
             mesh_name=mesh_name,
             mesh=mesh,

@@ -443,15 +443,15 @@ def _reach(index: MeshIndex, outbound: TypeOutbound, position: int) -> Reach:
 
 @dataclass(frozen=True, slots=True)
 class _Base:
-    """The resource rules of the base set of one type, and where they cannot be reused."""
+    """The resource rules of the base set of one type, and the ties among its policies."""
 
     positions: frozenset[int]
     rules: tuple[ResourceRule, ...]
     identities: tuple[Identity, ...]
     """`rules[i]`'s destination."""
-    unstable: frozenset[Identity]
-    """Destinations fed by two policies that tie on every ordering key: how Go's sort
-    orders them depends on the whole set, so their rules are never taken from the base."""
+    ties: tuple[frozenset[int], ...]
+    """Base policies that tie on every ordering key, by tie class (classes of one left
+    out): Go's sort may order them otherwise in another set holding two of them."""
 
 
 _BASE: Table[tuple[str], _Base | None] = Table(
@@ -471,22 +471,29 @@ def shared_resource_rules(
 
     The rule of a destination depends only on the sorted entries relevant to it. Take
     the base's rule for every destination that (a) no policy in which `ordered` differs
-    from the base reaches, where one reaching the Mesh reaches everything, and (b) is
-    not `unstable`. Then its relevant entries come from the same policies with the same
-    conf in both sets, and their order is the same: entries are stable-sorted by their
-    policy's attributes from merge order, and two policies' merge order is the same in
-    any set holding both, except between full ties (b). The other destinations (the
-    overlay) are built from `ordered`'s own entries that reach them or the Mesh.
+    from the base reaches, where one reaching the Mesh reaches everything, and (b) no
+    two policies of both sets that tie on every ordering key both reach. Then its
+    relevant entries come from the same policies with the same conf in both sets, in
+    the same order: entries are stable-sorted by their policy's attributes from merge
+    order, and two policies' merge order is the same in any set holding both, except
+    between full ties, whose order Go's sort decides from the whole set (b). The other
+    destinations (the overlay) are built from `ordered`'s own entries that reach them
+    or the Mesh.
     """
     base = memo.get(_BASE, (outbound.policy_type,), lambda: _base(memo, index, outbound))
     if base is None:
         return _shared_build(memo, index, outbound, ordered, None)
-    touched = set(base.unstable)
-    for position in base.positions.symmetric_difference(ordered):
+    touched: set[Identity] = set()
+    chosen = frozenset(ordered)
+    for position in base.positions.symmetric_difference(chosen):
         found = reach(memo, index, outbound, position)
         if found.mesh_wide:
             return _shared_build(memo, index, outbound, ordered, None)
         touched.update(found.identities)
+    for group in base.ties:
+        both = group & chosen
+        if len(both) > 1 and not _tie_reach(memo, index, outbound, both, touched):
+            return _shared_build(memo, index, outbound, ordered, None)
     if not touched:
         return base.rules
     overlay = _shared_build(memo, index, outbound, ordered, frozenset(touched))
@@ -496,32 +503,37 @@ def shared_resource_rules(
     return tuple(rules)
 
 
+def _tie_reach(
+    memo: Memo, index: MeshIndex, outbound: TypeOutbound, tied: frozenset[int], into: set[Identity]
+) -> bool:
+    """Add to `into` the destinations two of the `tied` policies reach (all that any
+    reaches if one reaches the Mesh); False when two reach the Mesh (every destination)."""
+    reached = [reach(memo, index, outbound, p) for p in sorted(tied)]
+    wide = sum(1 for r in reached if r.mesh_wide)
+    if wide > 1:
+        return False
+    seen: set[Identity] = set()
+    for r in reached:
+        into.update(seen & r.identities)
+        seen.update(r.identities)
+    if wide:
+        into.update(seen)
+    return True
+
+
 def _base(memo: Memo, index: MeshIndex, outbound: TypeOutbound) -> _Base | None:
     ranks = outbound.ranks
     if ranks is None:
         return None  # Go's sort with a comparator that is not a total order: no sharing
-    classes: dict[int, list[int]] = {}
-    for position in range(len(outbound.policies)):
-        classes.setdefault(ranks.tie_class[position], []).append(position)
-    unstable: set[Identity] = set()
-    for members in classes.values():
-        if len(members) < 2:
-            continue
-        reached = [reach(memo, index, outbound, p) for p in members]
-        if sum(1 for r in reached if r.mesh_wide) > 1:
-            return None
-        seen: set[Identity] = set()
-        for r in reached:
-            unstable.update(seen & r.identities)
-            seen.update(r.identities)
-        if any(r.mesh_wide for r in reached):
-            unstable.update(seen)
+    classes: dict[int, set[int]] = {}
+    for position in outbound.base:
+        classes.setdefault(ranks.tie_class[position], set()).add(position)
     rules = _shared_build(memo, index, outbound, outbound.base, None)
     return _Base(
         frozenset(outbound.base),
         rules,
         tuple(identity(r.resource) for r in rules),
-        frozenset(unstable),
+        tuple(frozenset(group) for group in classes.values() if len(group) > 1),
     )
 
 
