@@ -44,20 +44,19 @@ def conf_ref(position: int, section: Section, index: int) -> ConfRef:
     return (position << (_ITEM_BITS + _SECTION_BITS)) | (section << _ITEM_BITS) | index
 
 
-MERGED: Table[tuple[str, tuple[ConfRef, ...]], list[Any]] = Table("merged confs", key=(Part.TYPE,))
-"""(policy type, the confs in merge order) → `merge_confs` of them."""
-CANONICAL: Table[tuple[str, ConfRef], Any] = Table("canonical confs", key=(Part.TYPE,))
-"""(policy type, a conf) → `kinds.gojson.canon` of it."""
+MERGED: Table[tuple[ConfRef, ...], list[Any]] = Table("merged confs", key=(Part.TYPE,))
+"""Per policy type: the confs in merge order → `merge_confs` of them."""
+CANONICAL: Table[ConfRef, Any] = Table("canonical confs", key=(Part.TYPE,))
+"""Per policy type: a conf → `kinds.gojson.canon` of it."""
 
 
 def canonical(memo: Memo, policy_type: str, ref: ConfRef, conf: Any, struct: Struct) -> Any:
     """`canon(conf, struct)` of the conf `ref` names, remembered."""
-    entries = memo.table(CANONICAL)
-    key = (policy_type, ref)
+    entries = memo.part(CANONICAL, policy_type)
     try:
-        return entries[key]
+        return entries[ref]
     except KeyError:
-        value = entries[key] = canon(conf, struct)
+        value = entries[ref] = canon(conf, struct)
         return value
 
 
@@ -72,8 +71,8 @@ def merged(
 
     The result may share structure with remembered values: treat it as read-only.
     """
-    entries = memo.table(MERGED)
-    key = (policy_type, tuple(refs))
+    entries = memo.part(MERGED, policy_type)
+    key = tuple(refs)
     hit = entries.get(key)
     if hit is not None:
         return hit

@@ -17,13 +17,21 @@ rules of each policy type a change cannot touch on a dataplane: one whose change
 policies (before or after the change) neither select it nor warn on it. The same
 test gives `changed_dataplanes(before, after)` without computing the others.
 
+Bulk work (`prepare`, `all_rules`, `changed_dataplanes`) runs with Python's cyclic
+garbage collector paused (`_collector_paused`): it makes hundreds of thousands of
+long-lived objects and no garbage cycles, and each full collection on the way would
+walk all of them again. The collector resumes afterwards; nothing else changes.
+
 Thread-safety: answers may be computed from a worker thread; a race only computes the
 same pure value twice.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+import gc
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -153,34 +161,61 @@ class ServiceUse:
 
 T = TypeVar("T")
 
+_PAUSES = threading.Lock()
+_pauses = [0, False]
+"""[bulk computations running with the collector paused (any thread), whether it was on
+when the first of them began]."""
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause automatic cyclic garbage collection while the block runs.
+
+    Counted across threads: the collector resumes when the last such block ends, if it
+    was on when the first began.
+    """
+    with _PAUSES:
+        if _pauses[0] == 0:
+            _pauses[1] = gc.isenabled()
+            gc.disable()
+        _pauses[0] += 1
+    try:
+        yield
+    finally:
+        with _PAUSES:
+            _pauses[0] -= 1
+            if _pauses[0] == 0 and _pauses[1]:
+                gc.enable()
+
+
 _CONTEXT = DESTINATIONS | {"MeshGateway"}
 """What rules read besides policies and the dataplane itself."""
 
-_RULES: Table[tuple[str], DataplaneRules] = Table(
+_RULES: Table[str, DataplaneRules] = Table(
     "dataplane rules", key=(Part.DATAPLANE,), reads=_CONTEXT | {ANY_POLICY}
 )
-_GATEWAY: Table[tuple[str], Resource | None] = Table(
+_GATEWAY: Table[str, Resource | None] = Table(
     "dataplane's gateway", key=(Part.DATAPLANE,), reads={"MeshGateway"}
 )
 _VOCABULARY: Table[tuple[()], Vocabulary] = Table("selector vocabulary", reads={ANY_POLICY})
-_SIGNATURE: Table[tuple[str], Signature] = Table(
+_SIGNATURE: Table[str, Signature] = Table(
     "selector signature", key=(Part.DATAPLANE,), reads={ANY_POLICY}
 )
-_BY_SIGNATURE: Table[tuple[Signature], SharedRules] = Table(
+_BY_SIGNATURE: Table[Signature, SharedRules] = Table(
     "rules by signature", reads=_CONTEXT | {ANY_POLICY}
 )
-"""(signature,) → the rules of the first proxy with it."""
-_TYPE_BY_SIGNATURE: Table[tuple[str, Signature], tuple[tuple[Listener, ...], TypeRules]] = Table(
+"""Signature → the rules of the first proxy with it."""
+_TYPE_BY_SIGNATURE: Table[Signature, tuple[tuple[Listener, ...], TypeRules]] = Table(
     "type rules by signature", key=(Part.TYPE,), reads=_CONTEXT | {ANY_POLICY}
 )
-"""(type, signature) → (the inbound keys of the first proxy with it, its `TypeRules`)."""
-_AFFECTED: Table[tuple[ResourceKey], tuple[str, ...]] = Table(
+"""Per type: signature → (the inbound keys of the first proxy with it, its `TypeRules`)."""
+_AFFECTED: Table[ResourceKey, tuple[str, ...]] = Table(
     "affected dataplanes", key=(Part.POLICY,), reads={"Dataplane", "MeshGateway", "MeshHTTPRoute"}
 )
-_COUNTED: Table[tuple[ResourceKey], int] = Table(
+_COUNTED: Table[ResourceKey, int] = Table(
     "affected count", key=(Part.POLICY,), reads={"Dataplane", "MeshGateway", "MeshHTTPRoute"}
 )
-_UNMATCHED: Table[tuple[str, str], tuple[tuple[Policy, Selection], ...]] = Table(
+_UNMATCHED: Table[str, tuple[tuple[Policy, Selection], ...]] = Table(
     "not matching", key=(Part.TYPE, Part.DATAPLANE), reads={"MeshGateway", "MeshHTTPRoute"}
 )
 Groups = tuple[dict[tuple[str, str | None, str | None], list[Dataplane]], list[Dataplane]]
@@ -194,7 +229,7 @@ class _Carried:
     """The previous snapshot's dataplane rules, and which types a change touches."""
 
     def __init__(self, previous: MeshEvaluation, changes: Changes) -> None:
-        self.rules = previous.memo.table(_RULES).copy()
+        self.rules = previous.memo.table(_RULES)
         self.changes = changes
         self.touch = _Touch(previous.index, changes)
 
@@ -274,15 +309,16 @@ class MeshEvaluation:
     def prepare(self) -> None:
         """Build what every dataplane's rules share (per-type bases, the vocabulary of
         selectors), so that the first dataplane asked for does not pay for them."""
-        self._vocabulary()
-        for kind in POLICY_KINDS:
-            if kind in self.index.policies:
-                prepare_type(self.index, self.memo, kind)
+        with _collector_paused():
+            self._vocabulary()
+            for kind in POLICY_KINDS:
+                if kind in self.index.policies:
+                    prepare_type(self.index, self.memo, kind)
 
     def rules(self, dataplane_name: str) -> DataplaneRules | None:
         """The merged rules of one dataplane (by store name)."""
         entries = self.memo.table(_RULES)
-        key = (dataplane_name,)
+        key = dataplane_name
         cached = entries.get(key)
         if cached is not None:
             return cached
@@ -304,7 +340,7 @@ class MeshEvaluation:
             return DataplaneRules(dataplane, gateway, types)
         shared = memo.get(
             _BY_SIGNATURE,
-            (self._signature(dataplane),),
+            self._signature(dataplane),
             lambda: SharedRules(
                 listener_keys(dataplane),
                 tuple(type_rules(index, dataplane, kind, cache=memo) for kind in POLICY_KINDS),
@@ -315,17 +351,18 @@ class MeshEvaluation:
     def all_rules(self) -> dict[str, DataplaneRules]:
         """The merged rules of every dataplane, by store name."""
         out = {}
-        for name in self.index.dataplanes:
-            found = self.rules(name)
-            assert found is not None
-            out[name] = found
+        with _collector_paused():
+            for name in self.index.dataplanes:
+                found = self.rules(name)
+                assert found is not None
+                out[name] = found
         return out
 
     def _reused(self, dataplane: Dataplane, gateway: Resource | None) -> DataplaneRules | None:
         carried = self._carried
         if carried is None:
             return None
-        before = carried.rules.get((dataplane.resource.name,))
+        before = carried.rules.get(dataplane.resource.name)
         if before is None or before.dataplane is not dataplane or before.gateway is not gateway:
             return None
         touched = carried.touch.types(self.index, dataplane, gateway)
@@ -345,14 +382,13 @@ class MeshEvaluation:
             ]
         sig = self._signature(dataplane)
         keys = listener_keys(dataplane)
-        shared = memo.table(_TYPE_BY_SIGNATURE)
         out = []
         relabel: dict[Listener, Listener] | None = None
         for kind in kinds:
-            hit = shared.get((kind, sig))
+            shared = memo.part(_TYPE_BY_SIGNATURE, kind)
+            hit = shared.get(sig)
             if hit is None:
-                hit = (keys, type_rules(index, dataplane, kind, cache=memo))
-                shared[(kind, sig)] = hit
+                hit = shared[sig] = (keys, type_rules(index, dataplane, kind, cache=memo))
             their_keys, rules = hit
             if their_keys != keys:
                 if relabel is None:
@@ -365,7 +401,7 @@ class MeshEvaluation:
         if not self.index.gateways:
             return None
         return self.memo.get(
-            _GATEWAY, (dataplane.resource.name,), lambda: select_gateway(self.index, dataplane)
+            _GATEWAY, dataplane.resource.name, lambda: select_gateway(self.index, dataplane)
         )
 
     def _vocabulary(self) -> Vocabulary:
@@ -373,7 +409,7 @@ class MeshEvaluation:
 
     def _signature(self, dataplane: Dataplane) -> Signature:
         entries = self.memo.table(_SIGNATURE)
-        key = (dataplane.resource.name,)
+        key = dataplane.resource.name
         found = entries.get(key)
         if found is None:
             found = entries[key] = signature(dataplane, self._vocabulary())
@@ -400,13 +436,13 @@ class MeshEvaluation:
         )
 
     def _for_policy(
-        self, table: Table[tuple[ResourceKey], T], policy: Policy, compute: Callable[[], T]
+        self, table: Table[ResourceKey, T], policy: Policy, compute: Callable[[], T]
     ) -> T:
         """A per-policy answer, for the policy of this snapshot with that key (another
         object with the same key, e.g. from another snapshot, is answered afresh)."""
         if self.index.policy(policy.key) is not policy:
             return compute()
-        return self.memo.get(table, (policy.key,), compute)
+        return self.memo.get(table, policy.key, compute)
 
     def affected_count(self, policy: Policy) -> int:
         """How many dataplanes the policy applies to (what the policies table shows).
@@ -418,7 +454,7 @@ class MeshEvaluation:
         return self._for_policy(_COUNTED, policy, lambda: self._count(policy))
 
     def _count(self, policy: Policy) -> int:
-        cached = self.memo.table(_AFFECTED).get((policy.key,))
+        cached = self.memo.table(_AFFECTED).get(policy.key)
         if cached is not None:
             return len(cached)
         ref = policy.target_ref
@@ -474,11 +510,11 @@ class MeshEvaluation:
         dataplane = self.index.dataplanes.get(dataplane_name)
         if dataplane is None:
             return ()
-        return self.memo.get(
-            _UNMATCHED,
-            (policy_type, dataplane_name),
-            lambda: self._not_matching(dataplane, policy_type),
-        )
+        entries = self.memo.part(_UNMATCHED, policy_type)
+        found = entries.get(dataplane_name)
+        if found is None:
+            found = entries[dataplane_name] = self._not_matching(dataplane, policy_type)
+        return found
 
     def _not_matching(
         self, dataplane: Dataplane, policy_type: str
@@ -530,12 +566,18 @@ def changed_dataplanes(before: MeshEvaluation, after: MeshEvaluation) -> tuple[s
     if changes.none:
         return ()
     touch = _Touch(before.index, changes) if _policies_only(changes) else None
-    out = []
+    with _collector_paused():
+        return tuple(_changed(before, after, names, touch))
+
+
+def _changed(
+    before: MeshEvaluation, after: MeshEvaluation, names: list[str], touch: _Touch | None
+) -> Iterator[str]:
     for name in names:
         new_dp = after.index.dataplanes.get(name)
         old_dp = before.index.dataplanes.get(name)
         if new_dp is None or old_dp is None:
-            out.append(name)
+            yield name
             continue
         if touch is not None and old_dp is new_dp:
             gateway = after._gateway(new_dp)
@@ -544,8 +586,7 @@ def changed_dataplanes(before: MeshEvaluation, after: MeshEvaluation) -> tuple[s
         old, new = before.rules(name), after.rules(name)
         assert old is not None and new is not None
         if not old.same_as(new):
-            out.append(name)
-    return tuple(out)
+            yield name
 
 
 def candidate_dataplanes(index: MeshIndex, policy: Policy) -> tuple[Dataplane, ...]:

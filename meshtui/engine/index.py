@@ -249,7 +249,7 @@ def _bucket(resource: Resource) -> Bucket | None:
     return _bucket_of(resource.type)
 
 
-_CANDIDATES: Table[tuple[str], Candidates] = Table("candidates", key=(Part.TYPE,))
+_CANDIDATES: Table[tuple[()], Candidates] = Table("candidates", key=(Part.TYPE,))
 _RESOURCES: Table[tuple[()], tuple[Resource, ...]] = Table("resources", reads={ANYTHING})
 _BY_NAMESPACE: Table[tuple[()], Mapping[str, tuple[Dataplane, ...]]] = Table(
     "dataplanes by namespace", reads={"Dataplane"}
@@ -406,13 +406,11 @@ class MeshIndex:
 
     def candidates(self, policy_type: str) -> Candidates:
         """The fast-matching split of one type's policies."""
-        entries = self.memo.table(_CANDIDATES)
-        key = (policy_type,)
-        found = entries.get(key)
+        entries = self.memo.part(_CANDIDATES, policy_type)
+        found = entries.get(())
         if found is None:
             policies = self.policies.get(policy_type)
-            found = _candidates(policies) if policies else Candidates()
-            entries[key] = found
+            found = entries[()] = _candidates(policies) if policies else Candidates()
         return found
 
     @property

@@ -3,13 +3,16 @@
 Everything the engine remembers lives in a *table* of a `Memo`, and every table is
 declared once, next to the code that fills it, as a `Table` that says:
 
-- **what its keys name** (`Table.key`): the leading key elements that stand for a part
-  of the snapshot — a policy type (`Part.TYPE`), one policy (`Part.POLICY`, its
-  `ResourceKey`) or one dataplane (`Part.DATAPLANE`, its store name). The rest of a
-  key is plain values: positions of policies in their type's store order
-  (`MeshIndex.candidates(type).policies`), resource identities, section names, signatures.
-  Never an object id: a key means the same thing for as long as the parts it names
-  are unchanged;
+- **what its keys name** (`Table.key`), one of:
+  - `()`: keys are plain values (positions of policies, resource identities, section
+    names, signatures, ...), never object ids;
+  - `(Part.TYPE,)`: the table is split by policy type (`Memo.part(table, type)`), and
+    within a type keys are plain values; a key may hold positions of policies in the
+    type's store order (`MeshIndex.candidates(type).policies`), which only mean
+    something while the type's policies are unchanged, which is what the split checks;
+  - `(Part.DATAPLANE,)` / `(Part.POLICY,)`: the key *is* a dataplane's store name /
+    a policy's `ResourceKey`;
+  - `(Part.TYPE, Part.DATAPLANE)`: split by type, then keyed by a dataplane's name;
 - **what else its values read** (`Table.reads`): buckets of the index (a policy type,
   `Dataplane`, a service kind, `MeshGateway`, `Mesh` for the Mesh object), or
   `ANY_POLICY` / `ANYTHING`.
@@ -17,14 +20,12 @@ declared once, next to the code that fills it, as a `Table` that says:
 A `Memo` belongs to one snapshot: a `MeshIndex` keeps its lookups in one, a
 `MeshEvaluation` its rules in another. The next snapshot starts from
 `memo.following(changes)`, where `Changes` says what differs between the two
-snapshots: a table whose `reads` met a change is left behind; in every other table the
-entries whose key names a changed type, policy or dataplane are left behind; the rest
-carries over as it is. Adding a cached value therefore takes one `Table` declaration
+snapshots: a table whose `reads` met a change is left behind; from the others, the
+types, policies and dataplanes their keys name that changed are left behind; the rest
+carries over. Entries that carry over stay shared with the earlier memo (either may
+add to them: whatever one adds is valid for both), so carrying costs what changed,
+not what is remembered. Adding a cached value therefore takes one `Table` declaration
 with honest `key` and `reads`; no other table needs to be read or changed.
-
-A table keyed by policy positions must name the type first (`key=(Part.TYPE,)`):
-positions only mean something while the type's policies are the same objects in the
-same order, which is exactly what `Part.TYPE` checks.
 
 Thread-safety: tables are plain dicts, filled from any thread; a race computes the
 same pure value twice and keeps one.
@@ -50,14 +51,17 @@ ANYTHING = "*"
 
 
 class Part(Enum):
-    """What a leading key element names (see `Table.key`)."""
+    """What a key names (see `Table.key`)."""
 
     TYPE = "policy type"
-    """A policy type: the entry goes when any policy of that type changes."""
+    """A policy type: its entries go when any policy of that type changes."""
     POLICY = "policy"
     """A policy's `ResourceKey`: the entry goes when that policy changes."""
     DATAPLANE = "dataplane"
     """A dataplane's store name: the entry goes when that dataplane changes."""
+
+
+_SHAPES = {(), (Part.TYPE,), (Part.DATAPLANE,), (Part.POLICY,), (Part.TYPE, Part.DATAPLANE)}
 
 
 @dataclass(frozen=True, eq=False)
@@ -69,14 +73,20 @@ class Table(Generic[K, V]):
 
     name: str
     key: tuple[Part, ...] = ()
-    """`key[i]` names the part of the snapshot the i-th key element stands for (keys
-    are tuples then); the remaining elements are plain values."""
+    """What keys name (see the module docstring for the shapes allowed)."""
     reads: AbstractSet[str] = frozenset()
     """Buckets every value of the table depends on, besides what its key names."""
 
     def __post_init__(self) -> None:
+        if self.key not in _SHAPES:
+            raise ValueError(f"table {self.name!r}: unsupported key {self.key}")
         if not isinstance(self.reads, frozenset):
             object.__setattr__(self, "reads", frozenset(self.reads))
+
+    @property
+    def by_type(self) -> bool:
+        """Whether the table is split by policy type (`Memo.part`)."""
+        return self.key[:1] == (Part.TYPE,)
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,22 +120,13 @@ class Changes:
             return True
         return ANY_POLICY in reads and bool(self.types)
 
-    def keeps(self, table: Table[Any, Any]) -> Callable[[Any], bool] | None:
-        """A test for the keys that stay (when the table stays), or `None` for all."""
-        tests: list[tuple[int, frozenset[Any]]] = []
-        for i, part in enumerate(table.key):
-            gone: frozenset[Any]
-            if part is Part.TYPE:
-                gone = self.types
-            elif part is Part.POLICY:
-                gone = self.policies
-            else:
-                gone = self.dataplanes
-            if gone:
-                tests.append((i, gone))
-        if not tests:
-            return None
-        return lambda key: not any(key[i] in gone for i, gone in tests)
+    def gone(self, part: Part) -> frozenset[Any]:
+        """The names of `part` that changed."""
+        if part is Part.TYPE:
+            return self.types
+        if part is Part.POLICY:
+            return self.policies
+        return self.dataplanes
 
 
 EVERYTHING = Changes(everything=True)
@@ -138,21 +139,29 @@ class Memo:
     _tables: dict[Table[Any, Any], dict[Any, Any]] = field(default_factory=dict)
 
     def table(self, table: Table[K, V]) -> dict[K, V]:
-        """The table's entries (created empty on first use); fill it with `get`, or
-        directly on hot paths."""
+        """The entries of a table not split by type (created empty on first use)."""
         found = self._tables.get(table)
         if found is None:
             found = self._tables.setdefault(table, {})
         return found
 
+    def part(self, table: Table[K, V], policy_type: str) -> dict[K, V]:
+        """One policy type's entries of a table split by type (created empty on first use)."""
+        parts: dict[str, dict[K, V]] | None = self._tables.get(table)
+        if parts is None:
+            parts = self._tables.setdefault(table, {})
+        found = parts.get(policy_type)
+        if found is None:
+            found = parts.setdefault(policy_type, {})
+        return found
+
     def get(self, table: Table[K, V], key: K, compute: Callable[[], V]) -> V:
-        """The entry for `key`, computed and kept on first use."""
+        """The entry for `key` of a table not split by type, computed on first use."""
         entries = self.table(table)
         try:
             return entries[key]
         except KeyError:
-            value = compute()
-            entries[key] = value
+            value = entries[key] = compute()
             return value
 
     def value(self, table: Table[tuple[()], V], compute: Callable[[], V]) -> V:
@@ -164,20 +173,32 @@ class Memo:
         return list(self._tables)
 
     def following(self, changes: Changes) -> Memo:
-        """The memo of the next snapshot: what `changes` leaves valid, carried over.
-
-        Safe while another thread adds entries to this memo: each table is copied first
-        (atomic in CPython), then filtered.
-        """
+        """The memo of the next snapshot: what `changes` leaves valid, carried over."""
         out = Memo()
         if changes.everything:
             return out
         for table, entries in list(self._tables.items()):
             if changes.drops(table):
                 continue
-            keeps = changes.keeps(table)
-            copied = entries.copy()
-            out._tables[table] = (
-                copied if keeps is None else {k: v for k, v in copied.items() if keeps(k)}
-            )
+            if table.by_type:
+                types = changes.types
+                parts = {t: p for t, p in entries.copy().items() if t not in types}
+                if table.key[1:]:
+                    parts = {t: _without(p, changes.gone(table.key[1])) for t, p in parts.items()}
+                out._tables[table] = parts
+            elif table.key:
+                out._tables[table] = _without(entries, changes.gone(table.key[0]))
+            else:
+                out._tables[table] = entries
         return out
+
+
+def _without(entries: dict[Any, Any], gone: frozenset[Any]) -> dict[Any, Any]:
+    """`entries` (shared) when nothing is `gone`, else a copy without those keys (a copy
+    even when none is there yet: the earlier snapshot may still add one)."""
+    if not gone:
+        return entries
+    kept = entries.copy()
+    for key in gone:
+        kept.pop(key, None)
+    return kept

@@ -375,8 +375,8 @@ class Reach:
     """Its entries, in order."""
 
 
-_REACH: Table[tuple[str, int], Reach] = Table("to[] reach", key=(Part.TYPE,), reads=DESTINATIONS)
-"""(policy type, position) → the policy's `Reach`."""
+_REACH: Table[int, Reach] = Table("to[] reach", key=(Part.TYPE,), reads=DESTINATIONS)
+"""Per policy type: position → the policy's `Reach`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -408,11 +408,10 @@ class TypeOutbound:
 
 def reach(memo: Memo, index: MeshIndex, outbound: TypeOutbound, position: int) -> Reach:
     """The `Reach` of the policy at `position` of its type, remembered."""
-    entries = memo.table(_REACH)
-    key = (outbound.policy_type, position)
-    found = entries.get(key)
+    entries = memo.part(_REACH, outbound.policy_type)
+    found = entries.get(position)
     if found is None:
-        found = entries[key] = _reach(index, outbound, position)
+        found = entries[position] = _reach(index, outbound, position)
     return found
 
 
@@ -454,14 +453,12 @@ class _Base:
     out): Go's sort may order them otherwise in another set holding two of them."""
 
 
-_BASE: Table[tuple[str], _Base | None] = Table(
-    "outbound base", key=(Part.TYPE,), reads=DESTINATIONS
-)
-"""(policy type,) → its `_Base`, or `None` when nothing can be shared."""
-_RULE: Table[tuple[str, Any, str, tuple[ConfRef, ...]], ResourceRule] = Table(
+_BASE: Table[tuple[()], _Base | None] = Table("outbound base", key=(Part.TYPE,), reads=DESTINATIONS)
+"""Per policy type: its `_Base`, or `None` when nothing can be shared."""
+_RULE: Table[tuple[Any, str, tuple[ConfRef, ...]], ResourceRule] = Table(
     "resource rule", key=(Part.TYPE,), reads=DESTINATIONS
 )
-"""(policy type, resource key, section, the relevant entries' conf refs) → its rule."""
+"""Per policy type: (resource key, section, the relevant entries' conf refs) → its rule."""
 
 
 def shared_resource_rules(
@@ -480,7 +477,10 @@ def shared_resource_rules(
     destinations (the overlay) are built from `ordered`'s own entries that reach them
     or the Mesh.
     """
-    base = memo.get(_BASE, (outbound.policy_type,), lambda: _base(memo, index, outbound))
+    bases = memo.part(_BASE, outbound.policy_type)
+    if () not in bases:
+        bases[()] = _base(memo, index, outbound)
+    base = bases[()]
     if base is None:
         return _shared_build(memo, index, outbound, ordered, None)
     touched: set[Identity] = set()
@@ -571,11 +571,10 @@ def _shared_build(
         outs.sort(key=_out_order)
     else:
         outs = go_stable_sort(outs, _compare_outs)
-    remembered = memo.table(_RULE)
-    policy_type = outbound.policy_type
+    remembered = memo.part(_RULE, outbound.policy_type)
     rules = []
     for res, section, relevant in _keyed_outs(outs, only):
-        key = (policy_type, res.key, section, tuple(o.entry.ref for o in relevant))
+        key = (res.key, section, tuple(o.entry.ref for o in relevant))
         rule = remembered.get(key)
         if rule is None:
             rule = remembered[key] = _shared_rule(res, section, relevant, outbound, memo)

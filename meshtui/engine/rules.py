@@ -337,12 +337,12 @@ class _TypeContext:
     outbound: TypeOutbound
 
 
-_CONTEXT: Table[tuple[str], _TypeContext] = Table("type context", key=(Part.TYPE,))
+_CONTEXT: Table[tuple[()], _TypeContext] = Table("type context", key=(Part.TYPE,))
 
 
 def _context(index: MeshIndex, memo: Memo, policy_type: str) -> _TypeContext:
-    entries = memo.table(_CONTEXT)
-    key = (policy_type,)
+    entries = memo.part(_CONTEXT, policy_type)
+    key = ()
     found = entries.get(key)
     if found is None:
         candidates = index.candidates(policy_type)
@@ -378,15 +378,16 @@ def prepare_type(index: MeshIndex, memo: Memo, policy_type: str) -> None:
 # matching
 
 
-_FAST: Table[tuple[str, str, str | None, str | None], tuple[tuple[int, ...], SlowCandidates]] = (
-    Table("fast matches", key=(Part.TYPE,))
+_FAST: Table[tuple[str, str | None, str | None], tuple[tuple[int, ...], SlowCandidates]] = Table(
+    "fast matches", key=(Part.TYPE,)
 )
-"""(type, namespace, proxy origin, proxy zone) → (the top-level Mesh policies that apply
-to such a proxy with inbounds, the other candidates to try one by one), as positions."""
-_REQUIREMENTS: Table[tuple[str], frozenset[tuple[str, ...]]] = Table(
+"""Per type: (namespace, proxy origin, proxy zone) → (the top-level Mesh policies that
+apply to such a proxy with inbounds, the other candidates to try one by one), as
+positions."""
+_REQUIREMENTS: Table[str, frozenset[tuple[str, ...]]] = Table(
     "proxy requirements", key=(Part.DATAPLANE,)
 )
-"""(dataplane,) → what `index.requirement`s it meets."""
+"""Dataplane → what `index.requirement`s it meets."""
 
 
 def _with_inserted(base: Sequence[int], extra: Sequence[int]) -> list[int]:
@@ -424,8 +425,8 @@ def _match_shared(
         return _match_positions(range(len(policies)), policies, dataplane, gateway, index)
     labels = dataplane.labels
     namespace = labels.get(NAMESPACE, "")
-    key = (ctx.policy_type, namespace, labels.get("kuma.io/origin"), labels.get("kuma.io/zone"))
-    fast = memo.table(_FAST)
+    key = (namespace, labels.get("kuma.io/origin"), labels.get("kuma.io/zone"))
+    fast = memo.part(_FAST, ctx.policy_type)
     hit = fast.get(key)
     if hit is None:
         in_zone = tuple(
@@ -439,9 +440,9 @@ def _match_shared(
     shared_positions, slow_candidates = hit
     name = dataplane.resource.name
     requirements = memo.table(_REQUIREMENTS)
-    has = requirements.get((name,))
+    has = requirements.get(name)
     if has is None:
-        has = requirements[(name,)] = proxy_requirements(dataplane)
+        has = requirements[name] = proxy_requirements(dataplane)
     slow = slow_candidates.for_proxy(has)
     listeners = mesh_inbounds(dataplane, index.version)
     shared: Sequence[int] = shared_positions
@@ -522,14 +523,14 @@ class _Ordered:
     """Those with `from[]` or `rules[]` entries: the only ones that shape an inbound."""
 
 
-_ORDERED: Table[tuple[str, tuple[int, ...]], _Ordered] = Table("merge order", key=(Part.TYPE,))
-"""(type, matched positions ascending) → their `_Ordered`."""
+_ORDERED: Table[tuple[int, ...], _Ordered] = Table("merge order", key=(Part.TYPE,))
+"""Per type: matched positions, ascending → their `_Ordered`."""
 
 
-_TIES: Table[tuple[str, int, int], tuple[tuple[Policy, Policy], str]] = Table(
+_TIES: Table[tuple[int, int], tuple[tuple[Policy, Policy], str]] = Table(
     "full ties", key=(Part.TYPE,)
 )
-"""(type, position, position) → the two policies, and meshtui's note on their tie."""
+"""Per type: (position, position) → the two policies, and meshtui's note on their tie."""
 
 
 def _tie_note(a: Policy, b: Policy) -> str:
@@ -545,24 +546,24 @@ def _is_to_relevant(policy: Policy) -> bool:
 
 
 def _ordered(ctx: _TypeContext, memo: Memo, positions: Sequence[int]) -> _Ordered:
-    entries = memo.table(_ORDERED)
-    key = (ctx.policy_type, tuple(positions))
+    entries = memo.part(_ORDERED, ctx.policy_type)
+    key = tuple(positions)
     hit = entries.get(key)
     if hit is None:
         policies = ctx.candidates.policies
         if ctx.ranks is not None:
-            order, tied = ctx.ranks.sort(key[1])
+            order, tied = ctx.ranks.sort(key)
         else:
-            at = {id(policies[p]): p for p in key[1]}  # transient: this call only
-            order = [at[id(p)] for p in sort_policies([policies[p] for p in key[1]])]
+            at = {id(policies[p]): p for p in key}  # transient: this call only
+            order = [at[id(p)] for p in sort_policies([policies[p] for p in key])]
             tied = [(at[id(a)], at[id(b)]) for a, b in full_ties([policies[p] for p in order])]
         ordered = tuple(policies[p] for p in order)
-        pairs = memo.table(_TIES)
+        pairs = memo.part(_TIES, ctx.policy_type)
         found = []
         for a, b in tied:
-            pair = pairs.get((ctx.policy_type, a, b))
+            pair = pairs.get((a, b))
             if pair is None:
-                pair = pairs[(ctx.policy_type, a, b)] = (
+                pair = pairs[(a, b)] = (
                     (policies[a], policies[b]),
                     _tie_note(policies[a], policies[b]),
                 )
@@ -617,14 +618,14 @@ def type_rules(
         warnings.append(f"couldn't create To rules: {to_side.error}")
     single: tuple[LegacyRule, ...] = ()
     if ctx.single_item:
-        single = memo.get(
-            _SINGLE,
-            (policy_type, merge_order.positions),
-            lambda: _single_item_rules(
+        singles = memo.part(_SINGLE, policy_type)
+        found_single = singles.get(merge_order.positions)
+        if found_single is None:
+            found_single = singles[merge_order.positions] = _single_item_rules(
                 _single_items(merge_order.ordered, merge_order.positions),
                 _Merger(memo, policy_type, ctx.struct),
-            ),
-        )
+            )
+        single = found_single
     return TypeRules(
         type=policy_type,
         matched=merge_order.ordered,
@@ -712,8 +713,8 @@ class _InboundSide:
     rules: tuple[InboundRule, ...]
 
 
-_INBOUND: Table[tuple[str, tuple[int, ...]], _InboundSide] = Table("inbound side", key=(Part.TYPE,))
-"""(type, the inbound's policies with `from[]`/`rules[]`, merge order) → its side."""
+_INBOUND: Table[tuple[int, ...], _InboundSide] = Table("inbound side", key=(Part.TYPE,))
+"""Per type: the inbound's policies with `from[]`/`rules[]`, merge order → its side."""
 
 
 def _from_side_shared(
@@ -727,10 +728,10 @@ def _from_side_shared(
     if build is None:
         return _no_from(), {}
     policies = ctx.candidates.policies
-    entries = memo.table(_INBOUND)
+    entries = memo.part(_INBOUND, ctx.policy_type)
     sides: dict[Listener, _InboundSide] = {}
     for listener, ordered in per_inbound.items():
-        key = (ctx.policy_type, ordered.from_positions)
+        key = ordered.from_positions
         side = entries.get(key)
         if side is None:
             pairs = [(policies[p], p) for p in ordered.from_positions]
@@ -742,11 +743,24 @@ def _from_side_shared(
         sides[listener] = side
     inbound_rules = {listener: s.rules for listener, s in sides.items() if s.rules}
     legacy: LegacyFrom
-    if all(s.legacy.computed and not s.legacy.get() for s in sides.values()):
+    if all(s.legacy.computed for s in sides.values()):
         legacy = Lazy.of({listener: s.legacy.get() for listener, s in sides.items()})
     else:
-        legacy = Lazy(lambda: {listener: s.legacy.get() for listener, s in sides.items()})
+        legacy = _LegacyFrom(tuple((listener, s.legacy) for listener, s in sides.items()))
     return legacy, inbound_rules
+
+
+class _LegacyFrom(Lazy[Mapping[Listener, tuple[LegacyRule, ...]]]):
+    """Each inbound's legacy `fromRules`, when read."""
+
+    __slots__ = ("_sides",)
+
+    def __init__(self, sides: tuple[tuple[Listener, Lazy[tuple[LegacyRule, ...]]], ...]) -> None:
+        super().__init__(_pending)
+        self._sides = sides
+
+    def _produce(self) -> Mapping[Listener, tuple[LegacyRule, ...]]:
+        return {listener: legacy.get() for listener, legacy in self._sides}
 
 
 def _one_inbound(
@@ -855,14 +869,12 @@ class _ToSide:
 
 
 _NO_TO_SIDE = _ToSide("", (), Lazy.of(()))
-_TO_SIDE: Table[tuple[str, tuple[int, ...]], _ToSide] = Table(
+_TO_SIDE: Table[tuple[int, ...], _ToSide] = Table(
     "outbound side", key=(Part.TYPE,), reads=DESTINATIONS
 )
-"""(type, the matched policies that shape the outbound side, merge order) → the side."""
-_SINGLE: Table[tuple[str, tuple[int, ...]], tuple[LegacyRule, ...]] = Table(
-    "proxy rule", key=(Part.TYPE,)
-)
-"""(single-item type, matched positions in merge order) → the proxy rule."""
+"""Per type: the matched policies that shape the outbound side, merge order → the side."""
+_SINGLE: Table[tuple[int, ...], tuple[LegacyRule, ...]] = Table("proxy rule", key=(Part.TYPE,))
+"""Per single-item type: matched positions in merge order → the proxy rule."""
 
 
 def _to_side_shared(
@@ -870,8 +882,8 @@ def _to_side_shared(
 ) -> _ToSide:
     if not ctx.has_to:
         return _NO_TO_SIDE
-    entries = memo.table(_TO_SIDE)
-    key = (ctx.policy_type, merge_order.to_positions)
+    entries = memo.part(_TO_SIDE, ctx.policy_type)
+    key = merge_order.to_positions
     hit = entries.get(key)
     if hit is None:
         policies = ctx.candidates.policies
@@ -912,10 +924,10 @@ class _LegacyTo(Lazy[tuple[LegacyRule, ...]]):
         return tuple(_legacy_rules(items, merger, negations=False))
 
 
-_TO_ERRORS: Table[tuple[str, int], tuple[str, str]] = Table(
+_TO_ERRORS: Table[int, tuple[str, str]] = Table(
     "to[] legacy errors", key=(Part.TYPE,), reads={"MeshHTTPRoute"}
 )
-"""(type, position) → why the policy's legacy to-items cannot be built: (its top-level
+"""Per type: position → why the policy's legacy to-items cannot be built: (its top-level
 route is missing, an entry's kind is not a tag kind); ``""`` for no reason."""
 
 
@@ -924,13 +936,12 @@ def _to_error(
 ) -> str:
     """What `_to_items` would fail with: the first missing route (items are built policy
     by policy), else the first entry of a kind tags cannot represent."""
-    entries = memo.table(_TO_ERRORS)
+    entries = memo.part(_TO_ERRORS, ctx.policy_type)
     found = []
     for policy, position in pairs:
-        key = (ctx.policy_type, position)
-        errors = entries.get(key)
+        errors = entries.get(position)
         if errors is None:
-            errors = entries[key] = _policy_to_errors(policy, index)
+            errors = entries[position] = _policy_to_errors(policy, index)
         found.append(errors)
     return next((e for e, _ in found if e), "") or next((e for _, e in found if e), "")
 

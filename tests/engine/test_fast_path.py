@@ -120,7 +120,7 @@ def test_carried_affected_counts_equal_a_fresh_count_after_an_edit() -> None:
     carried = MeshEvaluation.following(first, after)
     from meshtui.engine.evaluation import _COUNTED
 
-    reused = {k for (k,) in carried.memo.table(_COUNTED)}
+    reused = set(carried.memo.table(_COUNTED))
     assert reused == set(counts_before) - {narrowed.key}, "unchanged policies are not recounted"
     fresh = MeshEvaluation(build_index(edited, "shop", version=V2_10))
     counts_after = {p.key: carried.affected_count(p) for p in after.all_policies()}
