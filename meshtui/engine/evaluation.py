@@ -18,9 +18,7 @@ policies (before or after the change) neither select it nor warn on it. The same
 test gives `changed_dataplanes(before, after)` without computing the others.
 
 Bulk work (`prepare`, `all_rules`, `changed_dataplanes`) runs with Python's cyclic
-garbage collector paused (`_collector_paused`): it makes hundreds of thousands of
-long-lived objects and no garbage cycles, and each full collection on the way would
-walk all of them again. The collector resumes afterwards; nothing else changes.
+garbage collector paused (`bulk.collector_paused`).
 
 Thread-safety: answers may be computed from a worker thread; a race only computes the
 same pure value twice.
@@ -28,13 +26,11 @@ same pure value twice.
 
 from __future__ import annotations
 
-import gc
-import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TypeVar
 
+from meshtui.engine.bulk import collector_paused
 from meshtui.engine.index import MeshIndex, index_changes
 from meshtui.engine.inspect import policy_matches, rules_body
 from meshtui.engine.matching import (
@@ -62,15 +58,20 @@ class SharedRules:
     types: tuple[TypeRules, ...]
 
 
+Part_ = tuple[tuple[Listener, ...], TypeRules]
+"""The rules of one type for a proxy with these inbound keys."""
+
+
 class DataplaneRules:
     """Everything Kuma computes for one proxy: one `TypeRules` per policy type, plugin order.
 
-    Immutable. Built either from its own `types`, or from `shared` rules of a proxy with
-    the same selector signature, relabelled with this proxy's inbound keys when `types`
-    is first read.
+    Immutable. Built from its own `types`, or from the `shared` rules of a proxy with
+    the same selector signature (some types possibly `overrides`, computed for another
+    such proxy after an edit); those are relabelled with this proxy's inbound keys when
+    `types` is first read.
     """
 
-    __slots__ = ("_shared", "_types", "dataplane", "gateway")
+    __slots__ = ("_overrides", "_shared", "_types", "dataplane", "gateway")
 
     def __init__(
         self,
@@ -79,13 +80,20 @@ class DataplaneRules:
         types: tuple[TypeRules, ...] | None = None,
         *,
         shared: SharedRules | None = None,
+        overrides: Mapping[str, Part_] | None = None,
     ) -> None:
         if types is None and shared is None:
             raise ValueError("DataplaneRules needs types or shared rules")
         self.dataplane = dataplane
         self.gateway = gateway
-        self._shared = shared
-        if types is None and shared is not None and shared.keys == listener_keys(dataplane):
+        self._shared = shared if types is None else None
+        self._overrides = overrides or {}
+        if (
+            types is None
+            and not self._overrides
+            and shared is not None
+            and shared.keys == listener_keys(dataplane)
+        ):
             types = shared.types
         self._types = types
 
@@ -93,11 +101,33 @@ class DataplaneRules:
     def types(self) -> tuple[TypeRules, ...]:
         found = self._types
         if found is None:
-            shared = self._shared
-            assert shared is not None
-            listeners = dict(zip(shared.keys, listener_keys(self.dataplane), strict=True))
-            found = self._types = tuple(t.relabelled(listeners) for t in shared.types)
+            keys = listener_keys(self.dataplane)
+            found = self._types = tuple(_relabelled(part, keys) for part in self._parts(keys))
         return found
+
+    def _parts(self, keys: tuple[Listener, ...]) -> list[Part_]:
+        """Each type's rules with the inbound keys they were computed for."""
+        if self._types is not None and self._shared is None:
+            return [(keys, t) for t in self._types]
+        shared = self._shared
+        assert shared is not None
+        overrides = self._overrides
+        return [overrides.get(t.type) or (shared.keys, t) for t in shared.types]
+
+    def with_types(self, fresh: Mapping[str, Part_]) -> DataplaneRules:
+        """These rules with some types' replaced."""
+        if self._shared is None:
+            keys = listener_keys(self.dataplane)
+            types = tuple(
+                _relabelled(fresh[t.type], keys) if t.type in fresh else t for t in self.types
+            )
+            return DataplaneRules(self.dataplane, self.gateway, types)
+        return DataplaneRules(
+            self.dataplane,
+            self.gateway,
+            shared=self._shared,
+            overrides={**self._overrides, **fresh},
+        )
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, DataplaneRules):
@@ -119,21 +149,46 @@ class DataplaneRules:
         """Every warning of every type."""
         return tuple(w for t in self.types for w in t.warnings)
 
-    def same_as(self, other: DataplaneRules) -> bool:
-        """Whether both say the same (legacy tag rules compared only when all else is equal)."""
+    def same_as(
+        self, other: DataplaneRules, known: dict[tuple[int, int], bool] | None = None
+    ) -> bool:
+        """Whether both say the same (legacy tag rules compared only when all else is equal).
+
+        `known`: answers already found for pairs of `TypeRules` computed for the same
+        inbound keys (by their ids; the caller holds both sides while it is used).
+        """
         if self is other:
             return True
         if self.dataplane != other.dataplane or self.gateway != other.gateway:
             return False
-        if self._shared is not None and self._shared is other._shared:
-            return True  # the same rules, relabelled the same way (the same dataplane)
-        pairs = list(zip(self.types, other.types, strict=True))
-        if not all(a is b or _same_but_legacy(a, b) for a, b in pairs):
-            return False
-        return all(
-            a is b or (a.legacy_from == b.legacy_from and a.legacy_to == b.legacy_to)
-            for a, b in pairs
-        )
+        keys = listener_keys(self.dataplane)
+        for a, b in zip(self._parts(keys), other._parts(keys), strict=True):
+            if a[1] is b[1] and a[0] == b[0]:
+                continue
+            if a[0] == b[0]:  # renaming both the same way cannot make them differ
+                pair = (id(a[1]), id(b[1]))
+                same = known.get(pair) if known is not None else None
+                if same is None:
+                    same = _same_type_rules(a[1], b[1])
+                    if known is not None:
+                        known[pair] = same
+            else:
+                same = _same_type_rules(_relabelled(a, keys), _relabelled(b, keys))
+            if not same:
+                return False
+        return True
+
+
+def _relabelled(part: Part_, keys: tuple[Listener, ...]) -> TypeRules:
+    their_keys, rules = part
+    if their_keys == keys:
+        return rules
+    return rules.relabelled(dict(zip(their_keys, keys, strict=True)))
+
+
+def _same_type_rules(a: TypeRules, b: TypeRules) -> bool:
+    """Everything equal, the legacy tag rules (computed if need be) compared last."""
+    return _same_but_legacy(a, b) and a.legacy_from == b.legacy_from and a.legacy_to == b.legacy_to
 
 
 def _same_but_legacy(a: TypeRules, b: TypeRules) -> bool:
@@ -161,32 +216,6 @@ class ServiceUse:
 
 T = TypeVar("T")
 
-_PAUSES = threading.Lock()
-_pauses = [0, False]
-"""[bulk computations running with the collector paused (any thread), whether it was on
-when the first of them began]."""
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause automatic cyclic garbage collection while the block runs.
-
-    Counted across threads: the collector resumes when the last such block ends, if it
-    was on when the first began.
-    """
-    with _PAUSES:
-        if _pauses[0] == 0:
-            _pauses[1] = gc.isenabled()
-            gc.disable()
-        _pauses[0] += 1
-    try:
-        yield
-    finally:
-        with _PAUSES:
-            _pauses[0] -= 1
-            if _pauses[0] == 0 and _pauses[1]:
-                gc.enable()
-
 
 _CONTEXT = DESTINATIONS | {"MeshGateway"}
 """What rules read besides policies and the dataplane itself."""
@@ -205,7 +234,7 @@ _BY_SIGNATURE: Table[Signature, SharedRules] = Table(
     "rules by signature", reads=_CONTEXT | {ANY_POLICY}
 )
 """Signature → the rules of the first proxy with it."""
-_TYPE_BY_SIGNATURE: Table[Signature, tuple[tuple[Listener, ...], TypeRules]] = Table(
+_TYPE_BY_SIGNATURE: Table[Signature, Part_] = Table(
     "type rules by signature", key=(Part.TYPE,), reads=_CONTEXT | {ANY_POLICY}
 )
 """Per type: signature → (the inbound keys of the first proxy with it, its `TypeRules`)."""
@@ -228,34 +257,68 @@ _SERVICE_USES: Table[tuple[()], dict[tuple[str, str, str, str, str], tuple[Servi
 class _Carried:
     """The previous snapshot's dataplane rules, and which types a change touches."""
 
-    def __init__(self, previous: MeshEvaluation, changes: Changes) -> None:
+    def __init__(self, previous: MeshEvaluation, index: MeshIndex, changes: Changes) -> None:
         self.rules = previous.memo.table(_RULES)
-        self.changes = changes
-        self.touch = _Touch(previous.index, changes)
+        self.touch = _Touch(previous.index, index, changes)
 
 
 class _Touch:
-    """Which policy types a change between two snapshots can touch on a dataplane."""
+    """Which dataplanes a change between two snapshots can touch, per policy type: those
+    that a changed policy, before or after the change, selects or warns on.
 
-    def __init__(self, before: MeshIndex, changes: Changes) -> None:
+    Asked about one dataplane, it tries the changed policies on it (and remembers the
+    answer); `touched` finds every dataplane of a type at once, through the indexes.
+    """
+
+    def __init__(self, before: MeshIndex, after: MeshIndex, changes: Changes) -> None:
         self.before = before
+        self.after = after
         self.changes = changes
+        self._changed = {
+            kind: [
+                (side, p)
+                for side in (before, after)
+                for p in side.policies.get(kind, ())
+                if p.key in changes.policies
+            ]
+            for kind in changes.types
+        }
+        self._all: dict[str, frozenset[str]] = {}
+        self._each: dict[tuple[str, str], bool] = {}
 
-    def types(self, index: MeshIndex, dataplane: Dataplane, gateway: Resource | None) -> set[str]:
-        """The changed types whose changed policies (before or after) select or warn on
-        `dataplane` (of `index`, the later snapshot; its gateway is the same in both)."""
-        touched = set()
-        keys = self.changes.policies
-        for kind in self.changes.types:
-            for side in (self.before, index):
-                if any(
-                    _touches(p, dataplane, gateway, side)
-                    for p in side.policies.get(kind, ())
-                    if p.key in keys
-                ):
-                    touched.add(kind)
-                    break
-        return touched
+    def types(self, dataplane: Dataplane, gateway: Resource | None) -> set[str]:
+        """The changed types that can touch this dataplane (of the later snapshot, and
+        unchanged by it)."""
+        name = dataplane.resource.name
+        out = set()
+        for kind, changed in self._changed.items():
+            every = self._all.get(kind)
+            if every is not None:
+                hit = name in every
+            else:
+                found = self._each.get((kind, name))
+                if found is None:
+                    found = self._each[(kind, name)] = any(
+                        _touches(p, dataplane, gateway, side) for side, p in changed
+                    )
+                hit = found
+            if hit:
+                out.add(kind)
+        return out
+
+    def touched(self, kind: str) -> frozenset[str]:
+        """Every dataplane the changed policies of `kind` can touch, by name."""
+        found = self._all.get(kind)
+        if found is None:
+            names: set[str] = set()
+            for side, policy in self._changed.get(kind, ()):
+                for dp in candidate_dataplanes(side, policy):
+                    name = dp.resource.name
+                    gateway = select_gateway(side, dp) if side.gateways else None
+                    if name not in names and _touches(policy, dp, gateway, side):
+                        names.add(name)
+            found = self._all[kind] = frozenset(names)
+        return found
 
 
 def _touches(
@@ -299,7 +362,13 @@ class MeshEvaluation:
         )
         evaluation = cls(index, memo=previous.memo.following(changes))
         if changes.types and _policies_only(changes):
-            evaluation._carried = _Carried(previous, changes)
+            evaluation._carried = _Carried(previous, index, changes)
+        if changes.types and not changes.everything:
+            vocabulary = previous.memo.table(_VOCABULARY).get(())
+            if vocabulary is not None and vocabulary == evaluation._vocabulary():
+                # the change is invisible to every selector: signatures stay
+                evaluation.memo.adopt(_VOCABULARY, previous.memo, changes)
+                evaluation.memo.adopt(_SIGNATURE, previous.memo, changes)
         return evaluation
 
     @property
@@ -309,7 +378,7 @@ class MeshEvaluation:
     def prepare(self) -> None:
         """Build what every dataplane's rules share (per-type bases, the vocabulary of
         selectors), so that the first dataplane asked for does not pay for them."""
-        with _collector_paused():
+        with collector_paused():
             self._vocabulary()
             for kind in POLICY_KINDS:
                 if kind in self.index.policies:
@@ -351,7 +420,7 @@ class MeshEvaluation:
     def all_rules(self) -> dict[str, DataplaneRules]:
         """The merged rules of every dataplane, by store name."""
         out = {}
-        with _collector_paused():
+        with collector_paused():
             for name in self.index.dataplanes:
                 found = self.rules(name)
                 assert found is not None
@@ -365,36 +434,31 @@ class MeshEvaluation:
         before = carried.rules.get(dataplane.resource.name)
         if before is None or before.dataplane is not dataplane or before.gateway is not gateway:
             return None
-        touched = carried.touch.types(self.index, dataplane, gateway)
+        touched = carried.touch.types(dataplane, gateway)
         if not touched:
             return before
-        fresh = dict(zip(touched, self._compute(dataplane, gateway, touched), strict=True))
-        return DataplaneRules(dataplane, gateway, tuple(fresh.get(t.type, t) for t in before.types))
+        return before.with_types(self._parts(dataplane, gateway, touched))
 
-    def _compute(
+    def _parts(
         self, dataplane: Dataplane, gateway: Resource | None, kinds: Iterable[str]
-    ) -> list[TypeRules]:
-        """Some types' rules of one proxy (shared per signature and type, relabelled)."""
+    ) -> dict[str, Part_]:
+        """Some types' rules of one proxy, as computed for it or for a proxy with its
+        selector signature."""
         memo, index = self.memo, self.index
-        if gateway is not None:
-            return [
-                type_rules(index, dataplane, kind, gateway=gateway, cache=memo) for kind in kinds
-            ]
-        sig = self._signature(dataplane)
         keys = listener_keys(dataplane)
-        out = []
-        relabel: dict[Listener, Listener] | None = None
+        if gateway is not None:
+            return {
+                kind: (keys, type_rules(index, dataplane, kind, gateway=gateway, cache=memo))
+                for kind in kinds
+            }
+        sig = self._signature(dataplane)
+        out = {}
         for kind in kinds:
             shared = memo.part(_TYPE_BY_SIGNATURE, kind)
             hit = shared.get(sig)
             if hit is None:
                 hit = shared[sig] = (keys, type_rules(index, dataplane, kind, cache=memo))
-            their_keys, rules = hit
-            if their_keys != keys:
-                if relabel is None:
-                    relabel = dict(zip(their_keys, keys, strict=True))
-                rules = rules.relabelled(relabel)
-            out.append(rules)
+            out[kind] = hit
         return out
 
     def _gateway(self, dataplane: Dataplane) -> Resource | None:
@@ -565,27 +629,33 @@ def changed_dataplanes(before: MeshEvaluation, after: MeshEvaluation) -> tuple[s
     names = sorted(before.index.dataplanes.keys() | after.index.dataplanes.keys())
     if changes.none:
         return ()
-    touch = _Touch(before.index, changes) if _policies_only(changes) else None
-    with _collector_paused():
+    touch = _Touch(before.index, after.index, changes) if _policies_only(changes) else None
+    carried = after._carried
+    if touch is not None and carried is not None and carried.touch.changes == changes:
+        touch = carried.touch  # the same question: share the answers
+    with collector_paused():
         return tuple(_changed(before, after, names, touch))
 
 
 def _changed(
     before: MeshEvaluation, after: MeshEvaluation, names: list[str], touch: _Touch | None
 ) -> Iterator[str]:
+    known: dict[tuple[int, int], bool] = {}
     for name in names:
         new_dp = after.index.dataplanes.get(name)
         old_dp = before.index.dataplanes.get(name)
         if new_dp is None or old_dp is None:
             yield name
             continue
-        if touch is not None and old_dp is new_dp:
-            gateway = after._gateway(new_dp)
-            if not touch.types(after.index, new_dp, gateway):
-                continue
+        if (
+            touch is not None
+            and old_dp is new_dp
+            and not any(name in touch.touched(kind) for kind in touch.changes.types)
+        ):
+            continue
         old, new = before.rules(name), after.rules(name)
         assert old is not None and new is not None
-        if not old.same_as(new):
+        if not old.same_as(new, known):
             yield name
 
 

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from meshtui.engine.bulk import collector_paused
 from meshtui.engine.decode import decode_dataplane, decode_policy
 from meshtui.engine.memo import ANY_POLICY, ANYTHING, EVERYTHING, Changes, Memo, Part, Table
 from meshtui.kinds import POLICY_KINDS, SERVICE_KINDS
@@ -321,6 +322,19 @@ class MeshIndex:
         type, as `Inventory.groups_of` keeps them) replaces `resources` and the pass: a
         type whose mapping is the one the previous index was built from is taken as it was.
         """
+        with collector_paused():
+            return cls._build(mesh_name, resources, mesh, previous, groups, version)
+
+    @classmethod
+    def _build(
+        cls,
+        mesh_name: str,
+        resources: Iterable[Resource],
+        mesh: Resource | None,
+        previous: MeshIndex | None,
+        groups: Mapping[str, Mapping[Any, Resource]] | None,
+        version: KumaVersion,
+    ) -> MeshIndex:
         grouped: dict[Bucket, list[Resource] | Mapping[Any, Resource]] = {}
         if groups is not None:
             grouped = {kind: g for kind, g in groups.items() if _bucket_of(kind) is not None}

@@ -177,20 +177,32 @@ class Memo:
         out = Memo()
         if changes.everything:
             return out
-        for table, entries in list(self._tables.items()):
-            if changes.drops(table):
-                continue
-            if table.by_type:
-                types = changes.types
-                parts = {t: p for t, p in entries.copy().items() if t not in types}
-                if table.key[1:]:
-                    parts = {t: _without(p, changes.gone(table.key[1])) for t, p in parts.items()}
-                out._tables[table] = parts
-            elif table.key:
-                out._tables[table] = _without(entries, changes.gone(table.key[0]))
-            else:
-                out._tables[table] = entries
+        for table in list(self._tables):
+            if not changes.drops(table):
+                out.adopt(table, self, changes)
         return out
+
+    def adopt(self, table: Table[Any, Any], earlier: Memo, changes: Changes) -> None:
+        """Take `table` over from the memo of an earlier snapshot, but for the types,
+        policies and dataplanes its keys name that `changes` changed.
+
+        `following` does this for every table whose `reads` the change left alone; a
+        caller may do it for a table whose values it has checked do not depend on what
+        changed (the selector vocabulary of both snapshots is equal, say).
+        """
+        entries = earlier._tables.get(table)
+        if entries is None or changes.everything:
+            return
+        if table.by_type:
+            types = changes.types
+            parts = {t: p for t, p in entries.copy().items() if t not in types}
+            if table.key[1:]:
+                parts = {t: _without(p, changes.gone(table.key[1])) for t, p in parts.items()}
+            self._tables[table] = parts
+        elif table.key:
+            self._tables[table] = _without(entries, changes.gone(table.key[0]))
+        else:
+            self._tables[table] = entries
 
 
 def _without(entries: dict[Any, Any], gone: frozenset[Any]) -> dict[Any, Any]:

@@ -16,6 +16,7 @@ which its set differs from the base reach. Why that is exact is told at
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -360,6 +361,8 @@ class _Out:
     targets: tuple[tuple[Resource, str, Identity], ...]
     """What it resolves to: (resource, section, identity)."""
     origin: Origin
+    ref: ConfRef
+    """`entry.ref`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -430,6 +433,7 @@ def _reach(index: MeshIndex, outbound: TypeOutbound, position: int) -> Reach:
                     entry,
                     tuple((res, section, identity(res)) for res, section in resolved),
                     Origin(policy, item.index),
+                    entry.ref,
                 )
             )
     targets = [t for out in outs for t in out.targets]
@@ -574,7 +578,7 @@ def _shared_build(
     remembered = memo.part(_RULE, outbound.policy_type)
     rules = []
     for res, section, relevant in _keyed_outs(outs, only):
-        key = (res.key, section, tuple(o.entry.ref for o in relevant))
+        key = (res.key, section, tuple([o.ref for o in relevant]))
         rule = remembered.get(key)
         if rule is None:
             rule = remembered[key] = _shared_rule(res, section, relevant, outbound, memo)
@@ -616,13 +620,12 @@ def _keyed_outs(
             if not mesh_wide:
                 relevant = [o for _, o in own]
             else:
-                relevant = [o for _, o in sorted(mesh_wide + own, key=_first)]
+                relevant = [o for _, o in sorted(mesh_wide + own, key=_FIRST)]
         found.append((res, key_section, relevant))
     return found
 
 
-def _first(pair: tuple[int, _Out]) -> int:
-    return pair[0]
+_FIRST = operator.itemgetter(0)
 
 
 def _shared_rule(
@@ -633,6 +636,6 @@ def _shared_rule(
         origin = out.origin
         origins.setdefault((origin.policy.key, origin.index), origin)
     confs = [o.entry.item.conf for o in relevant]
-    refs = [o.entry.ref for o in relevant]
+    refs = [o.ref for o in relevant]
     result = merged(memo, outbound.policy_type, refs, confs, outbound.struct)
     return ResourceRule(res, section, tuple(result), tuple(origins.values()))

@@ -51,10 +51,41 @@ from tests.perf.common import (
 
 
 def timed(work: Callable[[], Any]) -> tuple[float, float]:
-    """(CPU seconds, wall seconds) of `work()`."""
+    """(CPU seconds, wall seconds) of `work()`; `collections` gets the garbage
+    collections it ran into."""
     cpu, wall = time.process_time(), time.perf_counter()
     work()
     return time.process_time() - cpu, time.perf_counter() - wall
+
+
+class Collections:
+    """Full (generation 2) garbage collections while it is on, and their CPU time."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.seconds = 0.0
+        self._started = 0.0
+
+    def __enter__(self) -> Collections:
+        gc.callbacks.append(self._callback)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        gc.callbacks.remove(self._callback)
+
+    def _callback(self, phase: str, info: dict[str, int]) -> None:
+        if info["generation"] != 2:
+            return
+        if phase == "start":
+            self._started = time.process_time()
+        else:
+            self.count += 1
+            self.seconds += time.process_time() - self._started
+
+    def note(self) -> str:
+        return (
+            f"{self.count} full GC ({self.seconds * 1000:.0f} ms)" if self.count else "no full GC"
+        )
 
 
 def run(size: int, *, quick: bool = False) -> list[Figure]:
