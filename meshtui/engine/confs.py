@@ -36,17 +36,17 @@ class Section(IntEnum):
     DEFAULT = 3
 
 
-def conf_ref(position: int, section: Section, index: int) -> ConfRef:
-    """The conf of entry `index` of `section` of the policy at `position` (store order
-    within its type)."""
+def conf_ref(serial: int, section: Section, index: int) -> ConfRef:
+    """The conf of entry `index` of `section` of the policy with this serial number
+    (`index.Lineage`)."""
     if not 0 <= index < 1 << _ITEM_BITS:
         raise ValueError(f"a policy section with more than {1 << _ITEM_BITS} entries")
-    return (position << (_ITEM_BITS + _SECTION_BITS)) | (section << _ITEM_BITS) | index
+    return (serial << (_ITEM_BITS + _SECTION_BITS)) | (section << _ITEM_BITS) | index
 
 
-MERGED: Table[tuple[ConfRef, ...], list[Any]] = Table("merged confs", key=(Part.TYPE,))
+MERGED: Table[tuple[ConfRef, ...], list[Any]] = Table("merged confs", key=(Part.SERIALS,))
 """Per policy type: the confs in merge order → `merge_confs` of them."""
-CANONICAL: Table[ConfRef, Any] = Table("canonical confs", key=(Part.TYPE,))
+CANONICAL: Table[ConfRef, Any] = Table("canonical confs", key=(Part.SERIALS,))
 """Per policy type: a conf → `kinds.gojson.canon` of it."""
 
 

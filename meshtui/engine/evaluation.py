@@ -227,6 +227,9 @@ _GATEWAY: Table[str, Resource | None] = Table(
     "dataplane's gateway", key=(Part.DATAPLANE,), reads={"MeshGateway"}
 )
 _VOCABULARY: Table[tuple[()], Vocabulary] = Table("selector vocabulary", reads={ANY_POLICY})
+_TYPE_VOCABULARY: Table[tuple[()], Vocabulary] = Table(
+    "selector vocabulary of a type", key=(Part.TYPE,)
+)
 _SIGNATURE: Table[str, Signature] = Table(
     "selector signature", key=(Part.DATAPLANE,), reads={ANY_POLICY}
 )
@@ -469,7 +472,20 @@ class MeshEvaluation:
         )
 
     def _vocabulary(self) -> Vocabulary:
-        return self.memo.value(_VOCABULARY, lambda: Vocabulary.of(self.index))
+        return self.memo.value(_VOCABULARY, self._vocabulary_of_types)
+
+    def _vocabulary_of_types(self) -> Vocabulary:
+        index = self.index
+        parts = []
+        for kind in index.policies.keys() | index.shadow_policies.keys():
+            entries = self.memo.part(_TYPE_VOCABULARY, kind)
+            part = entries.get(())
+            if part is None:
+                part = entries[()] = Vocabulary.of_policies(
+                    (*index.policies.get(kind, ()), *index.shadow_policies.get(kind, ()))
+                )
+            parts.append(part)
+        return Vocabulary.union(parts)
 
     def _signature(self, dataplane: Dataplane) -> Signature:
         entries = self.memo.table(_SIGNATURE)

@@ -11,6 +11,7 @@ buckets carry over through the index's `Memo` (see `engine.memo`).
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -18,7 +19,7 @@ from typing import Any
 
 from meshtui.engine.bulk import collector_paused
 from meshtui.engine.decode import decode_dataplane, decode_policy
-from meshtui.engine.memo import ANY_POLICY, ANYTHING, EVERYTHING, Changes, Memo, Part, Table
+from meshtui.engine.memo import ANYTHING, EVERYTHING, Changes, Memo, Part, Table
 from meshtui.kinds import POLICY_KINDS, SERVICE_KINDS
 from meshtui.model import NAMESPACE, SERVICE_TAG, Dataplane, Policy, Resource, ResourceKey
 from meshtui.versions import DEFAULT, KumaVersion
@@ -48,6 +49,8 @@ class Candidates:
 
     policies: tuple[Policy, ...] = ()
     """The type's non-shadow policies in store order."""
+    serials: tuple[int, ...] = ()
+    """`policies[i]`'s serial number (`Lineage`)."""
     fast_global: tuple[int, ...] = ()
     slow_global: tuple[int, ...] = ()
     fast_by_namespace: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
@@ -140,7 +143,33 @@ def _is_fast(policy: Policy) -> bool:
     return policy.target_ref.kind == "Mesh" and not policy.target_ref.proxy_types
 
 
-def _candidates(policies: tuple[Policy, ...]) -> Candidates:
+class Lineage:
+    """Indexes built one from another, and the serial numbers they give policies.
+
+    A policy's serial number is the same in every index of the lineage for as long as
+    the policy is the very same object; another object (an edit) gets a number never
+    given before. Keys made of serial numbers therefore stay valid from one snapshot
+    to the next whatever else changed (see `memo.Part.SERIALS`).
+    """
+
+    def __init__(self) -> None:
+        self._next = itertools.count()
+        self._latest: dict[ResourceKey, tuple[Policy, int]] = {}
+        """The serial number last given for each key, and to which object."""
+
+    def serials(self, policies: Sequence[Policy]) -> tuple[int, ...]:
+        """The serial numbers of these policies (new ones for objects not seen)."""
+        latest = self._latest
+        out = []
+        for policy in policies:
+            hit = latest.get(policy.key)
+            if hit is None or hit[0] is not policy:
+                hit = latest[policy.key] = (policy, next(self._next))
+            out.append(hit[1])
+        return tuple(out)
+
+
+def _candidates(policies: tuple[Policy, ...], lineage: Lineage) -> Candidates:
     fast_global: list[int] = []
     slow_global: list[int] = []
     fast_ns: dict[str, list[int]] = defaultdict(list)
@@ -156,6 +185,7 @@ def _candidates(policies: tuple[Policy, ...]) -> Candidates:
             (fast_global if fast else slow_global).append(position)
     return Candidates(
         policies,
+        lineage.serials(policies),
         tuple(fast_global),
         tuple(slow_global),
         {k: tuple(v) for k, v in fast_ns.items()},
@@ -264,9 +294,7 @@ _BY_TAG_KEY: Table[tuple[()], Mapping[str, tuple[Dataplane, ...]]] = Table(
 _BY_LABEL: Table[tuple[()], Mapping[tuple[str, str], tuple[Dataplane, ...]]] = Table(
     "dataplanes by label", reads={"Dataplane"}
 )
-_BY_KEY: Table[tuple[()], Mapping[ResourceKey, Policy]] = Table(
-    "policies by key", reads={ANY_POLICY}
-)
+_BY_KEY: Table[tuple[()], Mapping[ResourceKey, Policy]] = Table("policies by key", key=(Part.TYPE,))
 _ROUTES: Table[tuple[()], Mapping[str, Policy]] = Table(
     "routes by display name", reads={"MeshHTTPRoute"}
 )
@@ -300,6 +328,8 @@ class MeshIndex:
     """Each bucket's resources and views: what the next index reuses."""
     memo: Memo = field(default_factory=Memo, repr=False)
     """This snapshot's lookups (`engine.memo`)."""
+    lineage: Lineage = field(default_factory=Lineage, repr=False)
+    """The indexes this one was built from, and their policies' serial numbers."""
 
     @classmethod
     def build(
@@ -400,6 +430,7 @@ class MeshIndex:
             buckets=buckets,
         )
         if before and previous is not None:
+            index.lineage = previous.lineage
             index.memo = previous.memo.following(index_changes(previous, index))
         return index
 
@@ -424,7 +455,7 @@ class MeshIndex:
         found = entries.get(())
         if found is None:
             policies = self.policies.get(policy_type)
-            found = entries[()] = _candidates(policies) if policies else Candidates()
+            found = entries[()] = _candidates(policies, self.lineage) if policies else Candidates()
         return found
 
     @property
@@ -503,14 +534,14 @@ class MeshIndex:
     def policy(self, key: ResourceKey) -> Policy | None:
         """The policy (shadow ones included) with this key; the last in store order if two
         share it."""
-        return self.memo.value(_BY_KEY, self._by_key).get(key)
-
-    def _by_key(self) -> Mapping[ResourceKey, Policy]:
-        return {
-            p.key: p
-            for group in (*self.policies.values(), *self.shadow_policies.values())
-            for p in group
-        }
+        entries = self.memo.part(_BY_KEY, key.type)
+        found = entries.get(())
+        if found is None:
+            found = entries[()] = {
+                p.key: p
+                for p in (*self.policies.get(key.type, ()), *self.shadow_policies.get(key.type, ()))
+            }
+        return found.get(key)
 
     @property
     def routes_by_display_name(self) -> Mapping[str, Policy]:
@@ -604,6 +635,7 @@ def index_changes(old: MeshIndex | None, new: MeshIndex) -> Changes:
             buckets.add(bucket)
     types = frozenset(b for b in buckets if b in POLICY_KINDS)
     return Changes(
+        lineage=old.lineage is new.lineage,
         buckets=frozenset(buckets),
         types=types,
         policies=frozenset(policies),

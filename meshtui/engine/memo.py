@@ -13,6 +13,11 @@ declared once, next to the code that fills it, as a `Table` that says:
   - `(Part.DATAPLANE,)` / `(Part.POLICY,)`: the key *is* a dataplane's store name /
     a policy's `ResourceKey`;
   - `(Part.TYPE, Part.DATAPLANE)`: split by type, then keyed by a dataplane's name;
+  - `(Part.SERIALS,)`: split by type, and within a type keys are made of the serial
+    numbers of the type's policies (`MeshIndex.candidates(type).serials`), which name
+    one policy object for good within a lineage of snapshots (`index.Lineage`): an
+    edit of the type leaves the entries of its other policies valid, and those of the
+    edited one are never asked for again;
 - **what else its values read** (`Table.reads`): buckets of the index (a policy type,
   `Dataplane`, a service kind, `MeshGateway`, `Mesh` for the Mesh object), or
   `ANY_POLICY` / `ANYTHING`.
@@ -59,9 +64,18 @@ class Part(Enum):
     """A policy's `ResourceKey`: the entry goes when that policy changes."""
     DATAPLANE = "dataplane"
     """A dataplane's store name: the entry goes when that dataplane changes."""
+    SERIALS = "policy serial numbers"
+    """Serial numbers of one type's policies: entries stay within a lineage."""
 
 
-_SHAPES = {(), (Part.TYPE,), (Part.DATAPLANE,), (Part.POLICY,), (Part.TYPE, Part.DATAPLANE)}
+_SHAPES = {
+    (),
+    (Part.TYPE,),
+    (Part.DATAPLANE,),
+    (Part.POLICY,),
+    (Part.TYPE, Part.DATAPLANE),
+    (Part.SERIALS,),
+}
 
 
 @dataclass(frozen=True, eq=False)
@@ -86,7 +100,7 @@ class Table(Generic[K, V]):
     @property
     def by_type(self) -> bool:
         """Whether the table is split by policy type (`Memo.part`)."""
-        return self.key[:1] == (Part.TYPE,)
+        return self.key[:1] in ((Part.TYPE,), (Part.SERIALS,))
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +118,8 @@ class Changes:
     """Dataplanes (store names) added, removed, or not the same object."""
     everything: bool = False
     """Nothing carries over (another mesh, another Kuma version, no previous snapshot)."""
+    lineage: bool = False
+    """Both snapshots are of one lineage (serial numbers mean the same in both)."""
 
     @property
     def none(self) -> bool:
@@ -192,6 +208,10 @@ class Memo:
         """
         entries = earlier._tables.get(table)
         if entries is None or changes.everything:
+            return
+        if table.key == (Part.SERIALS,):
+            if changes.lineage:
+                self._tables[table] = entries.copy()
             return
         if table.by_type:
             types = changes.types

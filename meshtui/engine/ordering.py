@@ -508,16 +508,20 @@ class MergeRanks:
     """Position → the place of the first policy it fully ties with (its own if none)."""
 
     @classmethod
-    def of(cls, policies: Sequence[Policy]) -> MergeRanks | None:
-        if not keyable(policies):
+    def of(
+        cls, policies: Sequence[Policy], keys: Sequence[SortKey] | None = None
+    ) -> MergeRanks | None:
+        """The ranks of `policies` (store order); `keys`: their `sort_key`s, if known."""
+        found = keys if keys is not None else [sort_key(p) for p in policies]
+        if not all(k[2] for k in found):
             return None
-        positions = keyed_sort(range(len(policies)), lambda i: policies[i], _key_at(policies))
+        by_name = sorted(range(len(policies)), key=lambda i: found[i][1], reverse=True)
+        positions = sorted(by_name, key=lambda i: found[i][0])
         rank = [0] * len(policies)
         tie_class = [0] * len(policies)
         previous: tuple[object, ...] | None = None
         for place, position in enumerate(positions):
-            policy = policies[position]
-            key = (policy_key(policy), policy.resource.display_name)
+            key = found[position][:2]
             tie_class[position] = place if key != previous else tie_class[positions[place - 1]]
             rank[position] = place
             previous = key
@@ -542,5 +546,10 @@ class MergeRanks:
         return ordered, ties
 
 
-def _key_at(policies: Sequence[Policy]) -> Callable[[int], tuple[int, ...]]:
-    return lambda i: policy_key(policies[i])
+SortKey = tuple[tuple[int, int, int, int, int], str, bool]
+"""`sort_key`: what merge order reads of one policy."""
+
+
+def sort_key(policy: Policy) -> SortKey:
+    """(`policy_key`, display name, whether a sort key orders it exactly: `keyable`)."""
+    return (policy_key(policy), policy.resource.display_name, keyable((policy,)))

@@ -354,9 +354,11 @@ DESTINATIONS = frozenset({*SERVICE_KINDS, "Mesh", "MeshHTTPRoute"})
 class _Out:
     """One `to[]` entry of a policy, ready for the shared builder."""
 
-    order: tuple[object, ...]
-    """Its sort key: `_outbound_key`, then the display name's rank, descending (valid
-    when the type is keyable: one stable sort by it is `sort_outbound_entries`)."""
+    order: tuple[int, ...]
+    """`_outbound_key`: sorted by display name descending, then by this (two stable
+    sorts), entries are in `sort_outbound_entries` order when the type is keyable."""
+    name: str
+    """Its policy's display name."""
     entry: Entry
     targets: tuple[tuple[Resource, str, Identity], ...]
     """What it resolves to: (resource, section, identity)."""
@@ -378,8 +380,8 @@ class Reach:
     """Its entries, in order."""
 
 
-_REACH: Table[int, Reach] = Table("to[] reach", key=(Part.TYPE,), reads=DESTINATIONS)
-"""Per policy type: position → the policy's `Reach`."""
+_REACH: Table[int, Reach] = Table("to[] reach", key=(Part.SERIALS,), reads=DESTINATIONS)
+"""Per policy type: serial number → the policy's `Reach`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -389,32 +391,21 @@ class TypeOutbound:
     policy_type: str
     policies: tuple[Policy, ...]
     """The type's policies in store order (positions index this)."""
+    serials: tuple[int, ...]
+    """`policies[i]`'s serial number (`index.Lineage`)."""
     ranks: MergeRanks | None
     base: tuple[int, ...]
     """The base set, in merge order: positions of those every proxy gets."""
     struct: Struct
-    name_rank: Mapping[str, int]
-    """Display name → its place among the type's display names, descending."""
-
-    @classmethod
-    def of(
-        cls,
-        policy_type: str,
-        policies: tuple[Policy, ...],
-        ranks: MergeRanks | None,
-        base: tuple[int, ...],
-        struct: Struct,
-    ) -> TypeOutbound:
-        names = sorted({p.resource.display_name for p in policies}, reverse=True)
-        return cls(policy_type, policies, ranks, base, struct, {n: i for i, n in enumerate(names)})
 
 
 def reach(memo: Memo, index: MeshIndex, outbound: TypeOutbound, position: int) -> Reach:
     """The `Reach` of the policy at `position` of its type, remembered."""
     entries = memo.part(_REACH, outbound.policy_type)
-    found = entries.get(position)
+    serial = outbound.serials[position]
+    found = entries.get(serial)
     if found is None:
-        found = entries[position] = _reach(index, outbound, position)
+        found = entries[serial] = _reach(index, outbound, position)
     return found
 
 
@@ -422,14 +413,15 @@ def _reach(index: MeshIndex, outbound: TypeOutbound, position: int) -> Reach:
     policy = outbound.policies[position]
     outs: list[_Out] = []
     if policy.target_ref.kind != "MeshHTTPRoute":
-        name = outbound.name_rank[policy.resource.display_name]
+        serial = outbound.serials[position]
         for item in policy.to:
-            ref = item.target_ref
-            resolved = tuple(resolve(ref, policy.resource, index)) if ref else ()
-            entry = Entry(policy, item, resolved, conf_ref(position, Section.TO, item.index))
+            target = item.target_ref
+            resolved = tuple(resolve(target, policy.resource, index)) if target else ()
+            entry = Entry(policy, item, resolved, conf_ref(serial, Section.TO, item.index))
             outs.append(
                 _Out(
-                    (*_outbound_key(entry), name),
+                    _outbound_key(entry),
+                    policy.resource.display_name,
                     entry,
                     tuple((res, section, identity(res)) for res, section in resolved),
                     Origin(policy, item.index),
@@ -449,6 +441,8 @@ class _Base:
     """The resource rules of the base set of one type, and the ties among its policies."""
 
     positions: frozenset[int]
+    serials: frozenset[int]
+    """The same policies, by serial number (what a later snapshot compares with)."""
     rules: tuple[ResourceRule, ...]
     identities: tuple[Identity, ...]
     """`rules[i]`'s destination."""
@@ -459,8 +453,12 @@ class _Base:
 
 _BASE: Table[tuple[()], _Base | None] = Table("outbound base", key=(Part.TYPE,), reads=DESTINATIONS)
 """Per policy type: its `_Base`, or `None` when nothing can be shared."""
+_LAST_BASE: Table[tuple[()], _Base] = Table(
+    "latest outbound base", key=(Part.SERIALS,), reads=DESTINATIONS
+)
+"""Per policy type: the base last built in the lineage (a later one starts from it)."""
 _RULE: Table[tuple[Any, str, tuple[ConfRef, ...]], ResourceRule] = Table(
-    "resource rule", key=(Part.TYPE,), reads=DESTINATIONS
+    "resource rule", key=(Part.SERIALS,), reads=DESTINATIONS
 )
 """Per policy type: (resource key, section, the relevant entries' conf refs) → its rule."""
 
@@ -532,17 +530,63 @@ def _base(memo: Memo, index: MeshIndex, outbound: TypeOutbound) -> _Base | None:
     classes: dict[int, set[int]] = {}
     for position in outbound.base:
         classes.setdefault(ranks.tie_class[position], set()).add(position)
-    rules = _shared_build(memo, index, outbound, outbound.base, None)
-    return _Base(
+    ties = tuple(frozenset(group) for group in classes.values() if len(group) > 1)
+    serials = frozenset(outbound.serials[p] for p in outbound.base)
+    latest = memo.part(_LAST_BASE, outbound.policy_type)
+    earlier = latest.get(())
+    rules = _from_earlier(memo, index, outbound, earlier, serials, ties) if earlier else None
+    if rules is None:
+        rules = _shared_build(memo, index, outbound, outbound.base, None)
+    base = _Base(
         frozenset(outbound.base),
+        serials,
         rules,
         tuple(identity(r.resource) for r in rules),
-        tuple(frozenset(group) for group in classes.values() if len(group) > 1),
+        ties,
     )
+    latest[()] = base
+    return base
 
 
-def _out_order(out: _Out) -> tuple[object, ...]:
-    return out.order
+def _from_earlier(
+    memo: Memo,
+    index: MeshIndex,
+    outbound: TypeOutbound,
+    earlier: _Base,
+    serials: frozenset[int],
+    ties: tuple[frozenset[int], ...],
+) -> tuple[ResourceRule, ...] | None:
+    """The base's rules from the base an earlier snapshot of the lineage built: its rules
+    but for the destinations the policies in which they differ reach (and those two
+    tied policies of both reach), as in `shared_resource_rules`; `None` if one reaches
+    the Mesh, or was never resolved."""
+    reached = memo.part(_REACH, outbound.policy_type)
+    touched: set[Identity] = set()
+    for serial in earlier.serials.symmetric_difference(serials):
+        found = reached.get(serial)
+        if found is None:
+            position = outbound.serials.index(serial) if serial in serials else -1
+            if position < 0:
+                return None
+            found = reach(memo, index, outbound, position)
+        if found.mesh_wide:
+            return None
+        touched.update(found.identities)
+    for group in ties:
+        both = frozenset(p for p in group if outbound.serials[p] in earlier.serials)
+        if len(both) > 1 and not _tie_reach(memo, index, outbound, both, touched):
+            return None
+    if not touched:
+        return earlier.rules
+    overlay = _shared_build(memo, index, outbound, outbound.base, frozenset(touched))
+    rules = [r for r, i in zip(earlier.rules, earlier.identities, strict=True) if i not in touched]
+    rules.extend(overlay)
+    rules.sort(key=_rule_order)
+    return tuple(rules)
+
+
+_ORDER = operator.attrgetter("order")
+_NAME = operator.attrgetter("name")
 
 
 def _compare_outs(a: _Out, b: _Out) -> int:
@@ -572,7 +616,8 @@ def _shared_build(
                 if any(res.type == "Mesh" or i in only for res, _, i in out.targets)
             )
     if outbound.ranks is not None:
-        outs.sort(key=_out_order)
+        outs.sort(key=_NAME, reverse=True)  # stable: equal names keep their order
+        outs.sort(key=_ORDER)
     else:
         outs = go_stable_sort(outs, _compare_outs)
     remembered = memo.part(_RULE, outbound.policy_type)

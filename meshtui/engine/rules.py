@@ -39,6 +39,7 @@ from meshtui.engine.memo import Memo, Part, Table
 from meshtui.engine.merging import merge_confs
 from meshtui.engine.ordering import (
     MergeRanks,
+    SortKey,
     attribute_key,
     compare_attributes,
     compare_names_descending,
@@ -46,6 +47,7 @@ from meshtui.engine.ordering import (
     go_stable_sort,
     keyable,
     keyed_sort,
+    sort_key,
     sort_policies,
 )
 from meshtui.engine.resource_rules import (
@@ -338,6 +340,8 @@ class _TypeContext:
 
 
 _CONTEXT: Table[tuple[()], _TypeContext] = Table("type context", key=(Part.TYPE,))
+_SORT_KEYS: Table[int, SortKey] = Table("merge order keys", key=(Part.SERIALS,))
+"""Per type: serial number → what merge order reads of the policy (`ordering.sort_key`)."""
 
 
 def _context(index: MeshIndex, memo: Memo, policy_type: str) -> _TypeContext:
@@ -347,7 +351,14 @@ def _context(index: MeshIndex, memo: Memo, policy_type: str) -> _TypeContext:
     if found is None:
         candidates = index.candidates(policy_type)
         policies = candidates.policies
-        ranks = MergeRanks.of(policies)
+        keys = memo.part(_SORT_KEYS, policy_type)
+        found_keys: list[SortKey] = []
+        for policy, serial in zip(policies, candidates.serials, strict=True):
+            known = keys.get(serial)
+            if known is None:
+                known = keys[serial] = sort_key(policy)
+            found_keys.append(known)
+        ranks = MergeRanks.of(policies, found_keys)
         struct = conf_type(policy_type)
         info = POLICY_KINDS[policy_type]
         base = [p for p in candidates.fast_global if policies[p].to]
@@ -361,7 +372,7 @@ def _context(index: MeshIndex, memo: Memo, policy_type: str) -> _TypeContext:
             _inbound_build(policy_type, index.version),
             info.has_to,
             info.single_item,
-            TypeOutbound.of(policy_type, policies, ranks, tuple(base), struct),
+            TypeOutbound(policy_type, policies, candidates.serials, ranks, tuple(base), struct),
         )
         entries[key] = found
     return found
@@ -622,7 +633,9 @@ def type_rules(
         found_single = singles.get(merge_order.positions)
         if found_single is None:
             found_single = singles[merge_order.positions] = _single_item_rules(
-                _single_items(merge_order.ordered, merge_order.positions),
+                _single_items(
+                    merge_order.ordered, [ctx.candidates.serials[p] for p in merge_order.positions]
+                ),
                 _Merger(memo, policy_type, ctx.struct),
             )
         single = found_single
@@ -734,7 +747,8 @@ def _from_side_shared(
         key = ordered.from_positions
         side = entries.get(key)
         if side is None:
-            pairs = [(policies[p], p) for p in ordered.from_positions]
+            serials = ctx.candidates.serials
+            pairs = [(policies[p], serials[p]) for p in ordered.from_positions]
             side = _one_inbound(pairs, build, _Merger(memo, ctx.policy_type, ctx.struct))
             entries[key] = side
         if side.error:
@@ -792,8 +806,10 @@ def _one_inbound(
     return _InboundSide("", legacy, (InboundRule(tuple(confs), tuple(origins.values())),))
 
 
-def _ref(position: int, section: Section, index: int) -> ConfRef:
-    return conf_ref(position, section, index) if position >= 0 else -1
+def _ref(serial: int, section: Section, index: int) -> ConfRef:
+    """The conf reference of an entry of the policy with this serial number (-1, for
+    none, on the plain path)."""
+    return conf_ref(serial, section, index) if serial >= 0 else -1
 
 
 def _inbound_entries(pairs: Sequence[tuple[Policy, int]], *, from_as_rules: bool) -> list[Item]:
@@ -886,23 +902,20 @@ def _to_side_shared(
     key = merge_order.to_positions
     hit = entries.get(key)
     if hit is None:
-        policies = ctx.candidates.policies
-        pairs = [(policies[p], p) for p in merge_order.to_positions]
-        hit = _build_to_side(ctx, index, memo, pairs)
-        entries[key] = hit
+        hit = entries[key] = _build_to_side(ctx, index, memo, merge_order.to_positions)
     return hit
 
 
 def _build_to_side(
-    ctx: _TypeContext, index: MeshIndex, memo: Memo, pairs: Sequence[tuple[Policy, int]]
+    ctx: _TypeContext, index: MeshIndex, memo: Memo, positions: tuple[int, ...]
 ) -> _ToSide:
-    error = _to_error(ctx, index, memo, pairs)
+    policies, serials = ctx.candidates.policies, ctx.candidates.serials
+    error = _to_error(ctx, index, memo, [(policies[p], serials[p]) for p in positions])
     if error:
         return _ToSide(error, (), Lazy.of(()))
-    ordered = [p for policy, p in pairs if policy.target_ref.kind != "MeshHTTPRoute"]
+    ordered = [p for p in positions if policies[p].target_ref.kind != "MeshHTTPRoute"]
     rules = shared_resource_rules(memo, index, ctx.outbound, ordered)
-    positions = tuple(p for _, p in pairs)
-    return _ToSide("", rules, _LegacyTo(ctx, index, memo, positions) if pairs else Lazy.of(()))
+    return _ToSide("", rules, _LegacyTo(ctx, index, memo, positions) if positions else Lazy.of(()))
 
 
 class _LegacyTo(Lazy[tuple[LegacyRule, ...]]):
@@ -918,16 +931,16 @@ class _LegacyTo(Lazy[tuple[LegacyRule, ...]]):
 
     def _produce(self) -> tuple[LegacyRule, ...]:
         ctx = self._ctx
-        policies = ctx.candidates.policies
-        items = _to_items([(policies[p], p) for p in self._positions], self._index)
+        policies, serials = ctx.candidates.policies, ctx.candidates.serials
+        items = _to_items([(policies[p], serials[p]) for p in self._positions], self._index)
         merger = _Merger(self._memo, ctx.policy_type, ctx.struct)
         return tuple(_legacy_rules(items, merger, negations=False))
 
 
 _TO_ERRORS: Table[int, tuple[str, str]] = Table(
-    "to[] legacy errors", key=(Part.TYPE,), reads={"MeshHTTPRoute"}
+    "to[] legacy errors", key=(Part.SERIALS,), reads={"MeshHTTPRoute"}
 )
-"""Per type: position → why the policy's legacy to-items cannot be built: (its top-level
+"""Per type: serial number → why the policy's legacy to-items cannot be built: (its top-level
 route is missing, an entry's kind is not a tag kind); ``""`` for no reason."""
 
 
@@ -935,13 +948,14 @@ def _to_error(
     ctx: _TypeContext, index: MeshIndex, memo: Memo, pairs: Sequence[tuple[Policy, int]]
 ) -> str:
     """What `_to_items` would fail with: the first missing route (items are built policy
-    by policy), else the first entry of a kind tags cannot represent."""
+    by policy), else the first entry of a kind tags cannot represent. `pairs`: (policy,
+    serial number)."""
     entries = memo.part(_TO_ERRORS, ctx.policy_type)
     found = []
-    for policy, position in pairs:
-        errors = entries.get(position)
+    for policy, serial in pairs:
+        errors = entries.get(serial)
         if errors is None:
-            errors = entries[position] = _policy_to_errors(policy, index)
+            errors = entries[serial] = _policy_to_errors(policy, index)
         found.append(errors)
     return next((e for e, _ in found if e), "") or next((e for _, e in found if e), "")
 

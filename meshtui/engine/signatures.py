@@ -15,12 +15,12 @@ proxy's own address); they are computed on their own.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from meshtui.engine.index import MeshIndex
 from meshtui.engine.matching import Listener
-from meshtui.model import NAMESPACE, SERVICE_TAG, ZONE, Dataplane, TargetRef
+from meshtui.model import NAMESPACE, SERVICE_TAG, ZONE, Dataplane, Policy, TargetRef
 
 Signature = tuple[object, ...]
 
@@ -47,12 +47,36 @@ class Vocabulary:
 
     @classmethod
     def of(cls, index: MeshIndex) -> Vocabulary:
+        """Of every policy of the mesh."""
+        return cls.union(
+            cls.of_policies((*index.policies.get(k, ()), *index.shadow_policies.get(k, ())))
+            for k in index.policies.keys() | index.shadow_policies.keys()
+        )
+
+    @classmethod
+    def of_policies(cls, policies: Iterable[Policy]) -> Vocabulary:
         tags: dict[str, set[str]] = {}
         labels: dict[str, set[str]] = {}
         names: set[str] = set()
-        for group in (*index.policies.values(), *index.shadow_policies.values()):
-            for policy in group:
-                _add(policy.target_ref, tags, labels, names)
+        for policy in policies:
+            _add(policy.target_ref, tags, labels, names)
+        return cls(
+            {k: frozenset(v) for k, v in sorted(tags.items())},
+            {k: frozenset(v) for k, v in sorted(labels.items())},
+            frozenset(names),
+        )
+
+    @classmethod
+    def union(cls, parts: Iterable[Vocabulary]) -> Vocabulary:
+        tags: dict[str, set[str]] = {}
+        labels: dict[str, set[str]] = {}
+        names: set[str] = set()
+        for part in parts:
+            for key, values in part.tags.items():
+                tags.setdefault(key, set()).update(values)
+            for key, values in part.labels.items():
+                labels.setdefault(key, set()).update(values)
+            names.update(part.names)
         return cls(
             {k: frozenset(v) for k, v in sorted(tags.items())},
             {k: frozenset(v) for k, v in sorted(labels.items())},
