@@ -534,7 +534,7 @@ def _base(memo: Memo, index: MeshIndex, outbound: TypeOutbound) -> _Base | None:
     serials = frozenset(outbound.serials[p] for p in outbound.base)
     latest = memo.part(_LAST_BASE, outbound.policy_type)
     earlier = latest.get(())
-    rules = _from_earlier(memo, index, outbound, earlier, serials, ties) if earlier else None
+    rules = _from_earlier(memo, index, outbound, earlier, serials) if earlier else None
     if rules is None:
         rules = _shared_build(memo, index, outbound, outbound.base, None)
     base = _Base(
@@ -554,12 +554,13 @@ def _from_earlier(
     outbound: TypeOutbound,
     earlier: _Base,
     serials: frozenset[int],
-    ties: tuple[frozenset[int], ...],
 ) -> tuple[ResourceRule, ...] | None:
     """The base's rules from the base an earlier snapshot of the lineage built: its rules
-    but for the destinations the policies in which they differ reach (and those two
-    tied policies of both reach), as in `shared_resource_rules`; `None` if one reaches
-    the Mesh, or was never resolved."""
+    but for the destinations the policies in which they differ reach, as in
+    `shared_resource_rules`; `None` if one reaches the Mesh, or was never resolved.
+
+    Full ties need no care here: a base is in rank order (ties in store order, never
+    Go's sort of a whole set), the same for two policies in every snapshot."""
     reached = memo.part(_REACH, outbound.policy_type)
     touched: set[Identity] = set()
     for serial in earlier.serials.symmetric_difference(serials):
@@ -572,10 +573,6 @@ def _from_earlier(
         if found.mesh_wide:
             return None
         touched.update(found.identities)
-    for group in ties:
-        both = frozenset(p for p in group if outbound.serials[p] in earlier.serials)
-        if len(both) > 1 and not _tie_reach(memo, index, outbound, both, touched):
-            return None
     if not touched:
         return earlier.rules
     overlay = _shared_build(memo, index, outbound, outbound.base, frozenset(touched))

@@ -408,27 +408,31 @@ def _edited(
 def test_following_evaluation_equals_a_fresh_one_and_knows_what_changed(
     version: KumaVersion, docs: list[dict[str, Any]], new: list[dict[str, Any]], rng: random.Random
 ) -> None:
-    before = build_index(resources(docs, version), MESH, version=version)
-    first = MeshEvaluation(before)
-    names = sorted(before.dataplanes)
-    for name in rng.sample(names, k=rng.randint(0, len(names))):  # some computed, some not
-        first.rules(name)
-    after_docs = _edited(docs, rng, new)
-    after = build_index(resources(after_docs, version), MESH, previous=before, version=version)
-    carried = MeshEvaluation.following(first, after)
-    fresh = MeshEvaluation(build_index(resources(after_docs, version), MESH, version=version))
-    everything = sorted(before.dataplanes.keys() | after.dataplanes.keys())
-    expected_changes = []
-    for name in everything:
-        old, new_rules = first.rules(name), fresh.rules(name)
-        if old is None or new_rules is None or _differ(old, new_rules):
-            expected_changes.append(name)
-    for name in rng.sample(everything, k=len(everything)):
-        got, want = carried.rules(name), fresh.rules(name)
-        assert (got is None) == (want is None), name
-        if got is not None and want is not None:
-            assert [_fields(t) for t in got.types] == [_fields(t) for t in want.types], name
-    assert changed_dataplanes(first, carried) == tuple(expected_changes)
+    """Three edits in a row, each evaluation following the one before (what it carries
+    over, serial numbers included, goes down the chain)."""
+    index = build_index(resources(docs, version), MESH, version=version)
+    first = MeshEvaluation(index)
+    for _ in range(3):
+        names = sorted(index.dataplanes)
+        for name in rng.sample(names, k=rng.randint(0, len(names))):  # some computed
+            first.rules(name)
+        docs = _edited(docs, rng, new)
+        after = build_index(resources(docs, version), MESH, previous=index, version=version)
+        carried = MeshEvaluation.following(first, after)
+        fresh = MeshEvaluation(build_index(resources(docs, version), MESH, version=version))
+        everything = sorted(index.dataplanes.keys() | after.dataplanes.keys())
+        expected_changes = []
+        for name in everything:
+            old, new_rules = first.rules(name), fresh.rules(name)
+            if old is None or new_rules is None or _differ(old, new_rules):
+                expected_changes.append(name)
+        for name in rng.sample(everything, k=len(everything)):
+            got, want = carried.rules(name), fresh.rules(name)
+            assert (got is None) == (want is None), name
+            if got is not None and want is not None:
+                assert [_fields(t) for t in got.types] == [_fields(t) for t in want.types], name
+        assert changed_dataplanes(first, carried) == tuple(expected_changes)
+        index, first = after, carried
 
 
 def _differ(a: DataplaneRules, b: DataplaneRules) -> bool:
@@ -527,3 +531,67 @@ def test_a_producer_edit_changes_exactly_its_clients_and_reuses_the_rest(
         for (_, was), (_, now) in zip(old[name]._parts(keys), rules._parts(keys), strict=True):
             assert (was is now) == (now.type != "MeshTimeout"), (name, now.type)
         assert rules == MeshEvaluation(after).rules(name)
+
+
+TIE_CLASSES = (3, 0, 2, 3, 3, 2, 3, 2, 1, 1, 2, 1, 0, 2, 1, 2, 0, 0, 2)
+"""Merge-order classes of 19 policies in store order, for which Go's pdqsort orders the
+class-0 ones differently once the first policy is gone (found by search)."""
+CLASS_LABELS = (
+    {"kuma.io/origin": "global", "kuma.io/policy-role": "system"},
+    {"kuma.io/origin": "global", "kuma.io/policy-role": "producer"},
+    {"kuma.io/origin": "zone", "kuma.io/policy-role": "system"},
+    {"kuma.io/origin": "zone", "kuma.io/policy-role": "producer"},
+)
+
+
+def _tied_crowd(version: KumaVersion, *, without_first: bool) -> list[dict[str, Any]]:
+    """Every proxy gets all 19 (same display name: each class ties fully); the class-0
+    ones all configure `web`, the others `db`. The first in store order is the last
+    document, so that leaving it out moves no other document (which would make every
+    other policy a new object)."""
+    docs = [d for d in _one_mesh(version) if d["type"] != "MeshTimeout"]
+    for i, tie_class in (*enumerate(TIE_CLASSES[1:], start=1), (0, TIE_CLASSES[0])):
+        if without_first and i == 0:
+            continue
+        app = "web" if tie_class == 0 else "db"
+        docs.append(
+            {
+                "type": "MeshTimeout",
+                "mesh": MESH,
+                "name": f"tie-{i:02d}",
+                "labels": {**CLASS_LABELS[tie_class], "kuma.io/display-name": "same"},
+                "spec": {"to": [{"targetRef": {"kind": "MeshService", "labels": {"app": app}},
+                                 "default": {"idleTimeout": f"{i + 1}s"}}]},
+            }
+        )  # fmt: skip
+    return docs
+
+
+@pytest.mark.parametrize("version", (V2_10, V2_14), ids=str)
+def test_an_edit_that_reorders_full_ties_rebuilds_what_they_share(version: KumaVersion) -> None:
+    """Removing a policy that reaches only `db` changes how Go's sort orders the tied
+    class-0 policies, so `web`'s rule changes too: neither the previous rules nor the
+    base (in rank order, never Go's) may be taken for it, as the tied policies both
+    reach it."""
+    before = build_index(resources(_tied_crowd(version, without_first=False), version), MESH,
+                         version=version)  # fmt: skip
+    first = MeshEvaluation(before)
+    first.all_rules()
+    docs = _tied_crowd(version, without_first=True)
+    after = build_index(resources(docs, version), MESH, previous=before, version=version)
+    carried = MeshEvaluation.following(first, after)
+    fresh = MeshEvaluation(build_index(resources(docs, version), MESH, version=version))
+    name = sorted(after.dataplanes)[0]
+    assert _web_timeouts(fresh, name) != _web_timeouts(first, name), (
+        "the example no longer reorders the ties: search for another"
+    )
+    for name in sorted(after.dataplanes):
+        assert carried.rules(name) == fresh.rules(name), name
+
+
+def _web_timeouts(evaluation: MeshEvaluation, name: str) -> list[tuple[Any, ...]]:
+    rules = evaluation.rules(name)
+    assert rules is not None
+    timeouts = rules.of_type("MeshTimeout")
+    assert timeouts is not None
+    return [r.confs for r in timeouts.resource_rules if r.resource.labels.get("app") == "web"]
