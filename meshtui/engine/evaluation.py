@@ -15,7 +15,9 @@ Between snapshots: `following(previous, index)` carries over every table the cha
 left valid, and, when only policies (and dataplanes) changed, reuses the previous
 rules of each policy type a change cannot touch on a dataplane: one whose changed
 policies (before or after the change) neither select it nor warn on it. The same
-test gives `changed_dataplanes(before, after)` without computing the others.
+test gives `changed_dataplanes(before, after)` and `changed_types(before, after)`
+(which types differ, per dataplane) without computing the others; `rules_of_type`
+computes one type of one dataplane alone.
 
 Bulk work (`prepare`, `all_rules`, `changed_dataplanes`) runs with Python's cyclic
 garbage collector paused (`bulk.collector_paused`).
@@ -162,21 +164,28 @@ class DataplaneRules:
         if self.dataplane != other.dataplane or self.gateway != other.gateway:
             return False
         keys = listener_keys(self.dataplane)
-        for a, b in zip(self._parts(keys), other._parts(keys), strict=True):
-            if a[1] is b[1] and a[0] == b[0]:
-                continue
-            if a[0] == b[0]:  # renaming both the same way cannot make them differ
-                pair = (id(a[1]), id(b[1]))
-                same = known.get(pair) if known is not None else None
-                if same is None:
-                    same = _same_type_rules(a[1], b[1])
-                    if known is not None:
-                        known[pair] = same
-            else:
-                same = _same_type_rules(_relabelled(a, keys), _relabelled(b, keys))
-            if not same:
-                return False
+        return all(
+            _same_parts(a, b, keys, known)
+            for a, b in zip(self._parts(keys), other._parts(keys), strict=True)
+        )
+
+
+def _same_parts(
+    a: Part_, b: Part_, keys: tuple[Listener, ...], known: dict[tuple[int, int], bool] | None
+) -> bool:
+    """Whether two rules of one type say the same for a proxy with inbound `keys`."""
+    if a[1] is b[1] and a[0] == b[0]:
         return True
+    if a[0] != b[0]:
+        return _same_type_rules(_relabelled(a, keys), _relabelled(b, keys))
+    # both computed for the same inbound keys: renaming both alike cannot make them differ
+    pair = (id(a[1]), id(b[1]))
+    same = known.get(pair) if known is not None else None
+    if same is None:
+        same = _same_type_rules(a[1], b[1])
+        if known is not None:
+            known[pair] = same
+    return same
 
 
 def _relabelled(part: Part_, keys: tuple[Listener, ...]) -> TypeRules:
@@ -442,6 +451,18 @@ class MeshEvaluation:
             return before
         return before.with_types(self._parts(dataplane, gateway, touched))
 
+    def _type_parts(self, dataplane: Dataplane, kinds: Iterable[str]) -> dict[str, Part_]:
+        """Some types' rules of one proxy: from its rules if known, else those types only."""
+        known = self.memo.table(_RULES).get(dataplane.resource.name)
+        if known is not None:
+            wanted = set(kinds)
+            return {
+                part[1].type: part
+                for part in known._parts(listener_keys(dataplane))
+                if part[1].type in wanted
+            }
+        return self._parts(dataplane, self._gateway(dataplane), kinds)
+
     def _parts(
         self, dataplane: Dataplane, gateway: Resource | None, kinds: Iterable[str]
     ) -> dict[str, Part_]:
@@ -494,6 +515,15 @@ class MeshEvaluation:
         if found is None:
             found = entries[key] = signature(dataplane, self._vocabulary())
         return found
+
+    def rules_of_type(self, dataplane_name: str, policy_type: str) -> TypeRules | None:
+        """One type's rules of one dataplane; only that type is computed when the
+        dataplane's rules are not known yet (what a diff of a few types needs)."""
+        dataplane = self.index.dataplanes.get(dataplane_name)
+        if dataplane is None:
+            return None
+        part = self._type_parts(dataplane, (policy_type,))[policy_type]
+        return _relabelled(part, listener_keys(dataplane))
 
     def rules_body(self, dataplane_name: str) -> dict[str, object] | None:
         """The `_rules` JSON body of one dataplane."""
@@ -635,44 +665,66 @@ class MeshEvaluation:
 
 def changed_dataplanes(before: MeshEvaluation, after: MeshEvaluation) -> tuple[str, ...]:
     """Store names of the dataplanes whose merged rules differ between two evaluations of
-    one mesh (added and removed ones included), sorted.
+    one mesh (added and removed ones included), sorted. See `changed_types`."""
+    return tuple(changed_types(before, after))
 
-    Exact: a dataplane is compared (`DataplaneRules.same_as`) unless the change cannot
-    touch it, i.e. only policies changed and none of them, before or after, selects
-    it or warns on it; everything else is compared.
+
+def changed_types(before: MeshEvaluation, after: MeshEvaluation) -> dict[str, tuple[str, ...]]:
+    """For each dataplane whose merged rules differ between two evaluations of one mesh
+    (by store name, sorted), the policy types whose rules differ (plugin order; every
+    type for a dataplane in one evaluation only).
+
+    Exact, and only as costly as the change: when only policies (and dataplanes)
+    changed, a dataplane whose changed policies, before or after, neither select it nor
+    warn on it is not looked at, and for the others only the types of the changed
+    policies are computed and compared (`DataplaneRules.same_as` semantics: everything,
+    legacy tag rules last). Anything else changed: every dataplane is compared whole.
     """
     changes = index_changes(before.index, after.index) if before.mesh == after.mesh else EVERYTHING
-    names = sorted(before.index.dataplanes.keys() | after.index.dataplanes.keys())
     if changes.none:
-        return ()
+        return {}
+    names = sorted(before.index.dataplanes.keys() | after.index.dataplanes.keys())
     touch = _Touch(before.index, after.index, changes) if _policies_only(changes) else None
     carried = after._carried
     if touch is not None and carried is not None and carried.touch.changes == changes:
         touch = carried.touch  # the same question: share the answers
     with collector_paused():
-        return tuple(_changed(before, after, names, touch))
+        return dict(_changed(before, after, names, touch))
 
 
 def _changed(
     before: MeshEvaluation, after: MeshEvaluation, names: list[str], touch: _Touch | None
-) -> Iterator[str]:
+) -> Iterator[tuple[str, tuple[str, ...]]]:
     known: dict[tuple[int, int], bool] = {}
+    every = tuple(POLICY_KINDS)
     for name in names:
         new_dp = after.index.dataplanes.get(name)
         old_dp = before.index.dataplanes.get(name)
         if new_dp is None or old_dp is None:
-            yield name
+            yield name, every
             continue
-        if (
-            touch is not None
-            and old_dp is new_dp
-            and not any(name in touch.touched(kind) for kind in touch.changes.types)
-        ):
-            continue
-        old, new = before.rules(name), after.rules(name)
-        assert old is not None and new is not None
-        if not old.same_as(new, known):
-            yield name
+        keys = listener_keys(new_dp)
+        if touch is not None and old_dp is new_dp:
+            # only the types the change can touch can differ: compare those alone
+            kinds = [kind for kind in every if kind in touch.changes.types]
+            kinds = [kind for kind in kinds if name in touch.touched(kind)]
+            if not kinds:
+                continue
+            was, now = before._type_parts(old_dp, kinds), after._type_parts(new_dp, kinds)
+        else:
+            old, new = before.rules(name), after.rules(name)
+            assert old is not None and new is not None
+            if old is new:
+                continue
+            if old.dataplane != new.dataplane or old.gateway != new.gateway:
+                yield name, every
+                continue
+            kinds = list(every)
+            was = {part[1].type: part for part in old._parts(keys)}
+            now = {part[1].type: part for part in new._parts(keys)}
+        differing = tuple(k for k in kinds if not _same_parts(was[k], now[k], keys, known))
+        if differing:
+            yield name, differing
 
 
 def candidate_dataplanes(index: MeshIndex, policy: Policy) -> tuple[Dataplane, ...]:

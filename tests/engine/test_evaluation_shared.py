@@ -23,7 +23,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from meshtui.engine.evaluation import DataplaneRules, MeshEvaluation, changed_dataplanes
+from meshtui.engine.evaluation import (
+    DataplaneRules,
+    MeshEvaluation,
+    changed_dataplanes,
+    changed_types,
+)
 from meshtui.engine.index import MeshIndex, build_index
 from meshtui.engine.inspect import rules_body
 from meshtui.engine.matching import select_gateway
@@ -421,24 +426,43 @@ def test_following_evaluation_equals_a_fresh_one_and_knows_what_changed(
         carried = MeshEvaluation.following(first, after)
         fresh = MeshEvaluation(build_index(resources(docs, version), MESH, version=version))
         everything = sorted(index.dataplanes.keys() | after.dataplanes.keys())
-        expected_changes = []
+        # what changed, by comparing everything (before `first` and `carried` compute more)
+        expected: dict[str, tuple[str, ...]] = {}
         for name in everything:
             old, new_rules = first.rules(name), fresh.rules(name)
-            if old is None or new_rules is None or _differ(old, new_rules):
-                expected_changes.append(name)
+            if (
+                old is None
+                or new_rules is None
+                or (old.dataplane, old.gateway) != (new_rules.dataplane, new_rules.gateway)
+            ):
+                expected[name] = tuple(POLICY_KINDS)
+            else:
+                differing = tuple(
+                    a.type for a, b in zip(old.types, new_rules.types, strict=True)
+                    if _fields(a) != _fields(b)
+                )  # fmt: skip
+                if differing:
+                    expected[name] = differing
+        if rng.random() < 0.5:  # asked before or after the rules themselves
+            assert changed_types(first, carried) == expected
         for name in rng.sample(everything, k=len(everything)):
             got, want = carried.rules(name), fresh.rules(name)
             assert (got is None) == (want is None), name
             if got is not None and want is not None:
                 assert [_fields(t) for t in got.types] == [_fields(t) for t in want.types], name
-        assert changed_dataplanes(first, carried) == tuple(expected_changes)
+        assert changed_dataplanes(first, carried) == tuple(expected)
+        assert changed_types(first, carried) == expected
+        for name in rng.sample(sorted(after.dataplanes), k=min(3, len(after.dataplanes))):
+            kind = rng.choice(sorted(POLICY_KINDS))
+            alone = MeshEvaluation.following(carried, after).rules_of_type(name, kind)
+            whole = fresh.rules(name)
+            assert alone is not None and whole is not None
+            assert _fields(alone) == _fields(whole.types[list(POLICY_KINDS).index(kind)])
         index, first = after, carried
 
 
-def _differ(a: DataplaneRules, b: DataplaneRules) -> bool:
-    return (a.dataplane, a.gateway) != (b.dataplane, b.gateway) or [
-        _fields(t) for t in a.types
-    ] != [_fields(t) for t in b.types]
+def _other_proxy(a: DataplaneRules, b: DataplaneRules) -> bool:
+    return (a.dataplane, a.gateway) != (b.dataplane, b.gateway)
 
 
 def _one_mesh(version: KumaVersion) -> list[dict[str, Any]]:

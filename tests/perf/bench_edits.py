@@ -168,7 +168,7 @@ def _dataplane_edit(loaded: EngineInput) -> Edit:
 
 def _whole_mesh(
     size: int, loaded: EngineInput, edit: Edit, rng: random.Random
-) -> tuple[Figure, list[str], int]:
+) -> tuple[Figure, list[str], int, tuple[str, ...]]:
     from meshtui.engine.evaluation import MeshEvaluation, changed_dataplanes
 
     index = loaded.index()
@@ -208,10 +208,10 @@ def _whole_mesh(
         f"wall {wall:.2f} s; {len(changed):,} dataplanes changed; {collections.note()};"
         f" inventory apply {apply_cpu * 1000:.0f} ms (not engine)",
     )
-    return figure, wrong, len(checked)
+    return figure, wrong, len(checked), changed
 
 
-def _draft(size: int, loaded: EngineInput, edit: Edit) -> Figure:
+def _draft(size: int, loaded: EngineInput, edit: Edit) -> tuple[Figure, tuple[str, ...]]:
     from meshtui.engine.evaluation import MeshEvaluation, changed_dataplanes
 
     inventory, _ = loaded.inventory.apply(edit.changes(1))
@@ -234,7 +234,7 @@ def _draft(size: int, loaded: EngineInput, edit: Edit) -> Figure:
         at_reference(size, 2),
         f"wall {wall:.2f} s; {len(found['changed']):,} dataplanes changed; index included;"
         f" {collections.note()}",
-    )
+    ), found["changed"]
 
 
 def _edit_to_panes(loaded: EngineInput, edits: int) -> tuple[list[float], list[float]]:
@@ -303,12 +303,18 @@ def run(size: int, *, quick: bool = False) -> list[Figure]:
         _added_system_edit(loaded),
         _dataplane_edit(loaded),
     ]
+    found = []
     for edit in edits:
-        figure, missed, n = _whole_mesh(size, loaded, edit, rng)
+        figure, missed, n, changed = _whole_mesh(size, loaded, edit, rng)
         figures.append(figure)
         wrong += missed
         checked += n
-    figures.append(_draft(size, loaded, edits[0]))
+        found.append(changed)
+    draft, draft_changed = _draft(size, loaded, edits[0])
+    figures.append(draft)
+    checked += 1
+    if draft_changed != found[0]:  # the same edit, from nothing computed: the same answer
+        wrong.append(f"draft: {len(draft_changed)} changed, not {len(found[0])}")
     times, counts = _edit_to_panes(loaded, 4 if quick else 10)
     figures.append(
         Figure(size, "edit -> panes, engine part: median", median(times) * 1000, "ms", None,
