@@ -2,11 +2,12 @@
 
 Every conf the engine merges belongs to a policy of one type: a `to[]`, `from[]` or
 `rules[]` entry, or the top-level `default`. `conf_ref` names it by the policy's
-position in its type's store order, the section and the entry's index: a plain int,
-so that a list of confs has a cheap, exact key. `merged` and `canonical` remember
-their answers in the evaluation's `Memo` under (policy type, refs); every conf of a
-type is merged with the type's conf struct (`rules.conf_type`), so the type stands
-for the struct in the key.
+serial number (`index.Lineage`: the same for as long as the policy is the same
+object), the section and the entry's index: a plain int, so that a list of confs has a
+cheap, exact key that stays valid when other policies of the type change. `merged` and
+`canonical` remember their answers in the evaluation's `Memo` under (policy type,
+refs); every conf of a type is merged with the type's conf struct (`rules.conf_type`),
+so the type stands for the struct in the key.
 """
 
 from __future__ import annotations

@@ -226,11 +226,11 @@ class ServiceUse:
 T = TypeVar("T")
 
 
-_CONTEXT = DESTINATIONS | {"MeshGateway"}
+_AROUND = DESTINATIONS | {"MeshGateway"}
 """What rules read besides policies and the dataplane itself."""
 
 _RULES: Table[str, DataplaneRules] = Table(
-    "dataplane rules", key=(Part.DATAPLANE,), reads=_CONTEXT | {ANY_POLICY}
+    "dataplane rules", key=(Part.DATAPLANE,), reads=_AROUND | {ANY_POLICY}
 )
 _GATEWAY: Table[str, Resource | None] = Table(
     "dataplane's gateway", key=(Part.DATAPLANE,), reads={"MeshGateway"}
@@ -243,11 +243,11 @@ _SIGNATURE: Table[str, Signature] = Table(
     "selector signature", key=(Part.DATAPLANE,), reads={ANY_POLICY}
 )
 _BY_SIGNATURE: Table[Signature, SharedRules] = Table(
-    "rules by signature", reads=_CONTEXT | {ANY_POLICY}
+    "rules by signature", reads=_AROUND | {ANY_POLICY}
 )
 """Signature → the rules of the first proxy with it."""
 _TYPE_BY_SIGNATURE: Table[Signature, Part_] = Table(
-    "type rules by signature", key=(Part.TYPE,), reads=_CONTEXT | {ANY_POLICY}
+    "type rules by signature", key=(Part.TYPE,), reads=_AROUND | {ANY_POLICY}
 )
 """Per type: signature → (the inbound keys of the first proxy with it, its `TypeRules`)."""
 _AFFECTED: Table[ResourceKey, tuple[str, ...]] = Table(

@@ -12,9 +12,11 @@ Two paths give the same answer:
 - the *shared* path names each policy by its position in its type's store order
   (`index.Candidates`) and remembers, in the evaluation's `Memo`, everything that
   depends only on a set of positions: merge orders, inbound sides, outbound sides (built
-  from a base shared by the whole snapshot, `resource_rules.shared_resource_rules`),
-  merged confs. Top-level `Mesh` policies are matched once per namespace and zone;
-  the others are tried only on proxies that have what they select.
+  from a base shared by the whole snapshot, `resource_rules.shared_resource_rules`).
+  What must outlive an edit of the type (merged confs, where entries resolve, ordering
+  keys) is keyed by the policies' serial numbers instead (`index.Lineage`). Top-level
+  `Mesh` policies are matched once per namespace and zone; the others are tried only on
+  proxies that have what they select.
 
 Legacy tag rules (`TypeRules.from_rules`, `TypeRules.to_rules`) are computed when first
 read: the dashboard shows them folded, and Kuma's `_rules` body reads them. Whether
