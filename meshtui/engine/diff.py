@@ -5,31 +5,35 @@ rules differ, every changed rule (policy type and place: proxy, inbound, outboun
 destination, tag rule) with its changed fields old → new, the entry that now wins each
 one, an RFC 6902 JSON Patch of the rule, and the policies that start or stop applying.
 
-Only what a change can touch is recomputed: a policy type's rules for a proxy depend on
-that proxy, that type's policies, and the mesh context (the Mesh, services, gateways and
-MeshHTTPRoutes); so an unchanged proxy is re-evaluated only for the policy types whose
-policies changed, unless the context changed, and then for every type.
+Only what a change can touch is recomputed: the evaluation of `after` follows the one of
+`before` (`MeshEvaluation.following`), and `evaluation.changed_types` names the proxies and
+policy types whose rules differ; winners are explained once per changed rule object.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
+from meshtui.engine.evaluation import MeshEvaluation, changed_types
 from meshtui.engine.explain import (
-    explain_rules,
+    RuleExplanation,
+    explain_inbound,
+    explain_legacy_from,
+    explain_legacy_to,
+    explain_proxy,
+    explain_resource,
     inbound_place,
     resource_words,
     subset_words,
 )
 from meshtui.engine.index import MeshIndex
-from meshtui.engine.matching import select_gateway
-from meshtui.engine.memo import RuleCache
-from meshtui.engine.rules import TypeRules, type_rules
-from meshtui.kinds import POLICY_KINDS
-from meshtui.model import Dataplane, Policy
+from meshtui.engine.matching import Listener
+from meshtui.engine.rules import TypeRules
+from meshtui.model import Policy
 
 Place = tuple[str, str]
 """(policy type, where): `("MeshTimeout", "outbound MeshService demo/backend :http")`."""
@@ -98,56 +102,63 @@ class MeshDiff:
     """(policy, old role, new role) for policies whose role label changed."""
 
 
+Explainer = Callable[[], list[RuleExplanation]]
+
+
 def rule_places(rules: TypeRules, index: MeshIndex) -> dict[str, Any]:
     """Every merged rule of one type on one proxy, by place (the `where` of `explain`)."""
-    out: dict[str, Any] = {}
+    return {where: conf for where, (conf, _, _) in _places(rules, index).items()}
+
+
+def _places(rules: TypeRules, index: MeshIndex) -> dict[str, tuple[Any, object, Explainer]]:
+    """Each place's conf, the rule object it comes from, and how to explain it."""
+    out: dict[str, tuple[Any, object, Explainer]] = {}
     if rules.single_rules:
-        out["proxy"] = rules.single_rules[0].conf
+        single = rules.single_rules[0]
+        out["proxy"] = (single.conf, single, partial(explain_proxy, index, rules))
     for listener, inbound_rules in sorted(
         rules.inbound_rules.items(), key=lambda item: (item[0][1], item[0][0])
     ):
         for i, rule in enumerate(inbound_rules):
             where = inbound_place(listener, rule, i, len(inbound_rules))
-            out[where] = rule.confs[0] if len(rule.confs) == 1 else list(rule.confs)
+            conf = rule.confs[0] if len(rule.confs) == 1 else list(rule.confs)
+            out[where] = (conf, rule, partial(explain_inbound, index, rules, listener, i))
     for resource_rule in rules.resource_rules:
         where = resource_words(resource_rule.resource, resource_rule.section)
-        out[where] = (
-            resource_rule.confs[0] if len(resource_rule.confs) == 1 else list(resource_rule.confs)
-        )
-    for legacy in rules.to_rules:
-        out[f"to-tags [{subset_words(legacy.subset)}]"] = legacy.conf
+        confs = resource_rule.confs
+        conf = confs[0] if len(confs) == 1 else list(confs)
+        out[where] = (conf, resource_rule, partial(explain_resource, index, rules, resource_rule))
+    for i, legacy in enumerate(rules.to_rules):
+        explain = partial(_one_legacy, explain_legacy_to, index, rules, i)
+        out[f"to-tags [{subset_words(legacy.subset)}]"] = (legacy.conf, legacy, explain)
     for listener, legacy_rules in rules.from_rules.items():
-        for legacy in legacy_rules:
+        for i, legacy in enumerate(legacy_rules):
             where = f"from-tags {listener[0]}:{listener[1]} [{subset_words(legacy.subset)}]"
-            out[where] = legacy.conf
+            explain = partial(_one_legacy_from, index, rules, listener, i)
+            out[where] = (legacy.conf, legacy, explain)
     return out
 
 
-def changed_types(before: MeshIndex, after: MeshIndex) -> frozenset[str]:
-    """Policy types whose rules can differ on an unchanged proxy."""
-    context_changed = (
-        _resource_key(before.mesh) != _resource_key(after.mesh)
-        or _services(before) != _services(after)
-        or [g for g in before.gateways] != [g for g in after.gateways]
-        or _policies(before, "MeshHTTPRoute") != _policies(after, "MeshHTTPRoute")
-    )
-    if context_changed:
-        return frozenset(POLICY_KINDS)
-    return frozenset(
-        kind for kind in POLICY_KINDS if _policies(before, kind) != _policies(after, kind)
-    )
+def _one_legacy(
+    explain: Callable[[MeshIndex, TypeRules], list[RuleExplanation]],
+    index: MeshIndex,
+    rules: TypeRules,
+    position: int,
+) -> list[RuleExplanation]:
+    return explain(index, rules)[position : position + 1]
 
 
-def _resource_key(resource: Any) -> Any:
-    return None if resource is None else (resource.key, resource.labels, resource.spec)
+def _one_legacy_from(
+    index: MeshIndex, rules: TypeRules, listener: Listener, position: int
+) -> list[RuleExplanation]:
+    return explain_legacy_from(index, rules, listener)[position : position + 1]
 
 
-def _services(index: MeshIndex) -> list[Any]:
-    return [_resource_key(r) for kind in sorted(index.services) for r in index.services[kind]]
-
-
-def _policies(index: MeshIndex, kind: str) -> list[Any]:
-    return [_resource_key(p.resource) for p in index.policies_of(kind, include_shadow=True)]
+def evaluations(before: MeshIndex, after: MeshIndex) -> tuple[MeshEvaluation, MeshEvaluation]:
+    """The two evaluations a diff compares; the second follows the first (it reuses what a
+    change cannot touch)."""
+    old = MeshEvaluation(before)
+    return old, MeshEvaluation.following(old, after)
 
 
 def diff_meshes(
@@ -155,29 +166,31 @@ def diff_meshes(
     after: MeshIndex,
     *,
     dataplanes: Sequence[str] = (),
-    caches: tuple[RuleCache, RuleCache] | None = None,
+    evaluated: tuple[MeshEvaluation, MeshEvaluation] | None = None,
+    changed: Mapping[str, tuple[str, ...]] | None = None,
 ) -> MeshDiff:
-    """Every proxy whose merged rules (or matched policies) differ between the indexes.
+    """Every proxy whose merged rules differ between the indexes.
 
     Args:
         dataplanes: Only these proxies (all of them when empty).
-        caches: Memo tables of `before` and `after`, for calls on the same indexes (one
-            proxy batch after another) to share.
+        evaluated: The evaluations of `before` and `after` (`evaluations`), for calls on the
+            same indexes (one proxy batch after another) to share.
+        changed: `evaluation.changed_types` of those evaluations, computed once.
     """
-    types = changed_types(before, after)
+    old_ev, new_ev = evaluated or evaluations(before, after)
+    if changed is None:
+        changed = changed_types(old_ev, new_ev)
+    wanted = set(dataplanes)
     names = sorted(set(before.dataplanes) | set(after.dataplanes))
-    if dataplanes:
-        wanted = set(dataplanes)
+    if wanted:
         names = [n for n in names if n in wanted]
+    winners = _Winners()
     changes: list[DataplaneChange] = []
-    caches = caches or (RuleCache(), RuleCache())  # one per index, shared by its proxies
     for name in names:
-        old, new = before.dataplanes.get(name), after.dataplanes.get(name)
-        if old is None or new is None:
+        kinds = changed.get(name)
+        if not kinds or name not in before.dataplanes or name not in after.dataplanes:
             continue
-        same_proxy = _resource_key(old.resource) == _resource_key(new.resource)
-        kinds = types if same_proxy else frozenset(POLICY_KINDS)
-        change = _dataplane_change(before, after, old, new, kinds, caches)
+        change = _dataplane_change(old_ev, new_ev, name, kinds, winners)
         if change.rules or change.started or change.stopped:
             changes.append(change)
     return MeshDiff(
@@ -199,32 +212,28 @@ def _role_changes(before: MeshIndex, after: MeshIndex) -> Iterator[tuple[str, st
 
 
 def _dataplane_change(
-    before: MeshIndex,
-    after: MeshIndex,
-    old: Dataplane,
-    new: Dataplane,
-    kinds: frozenset[str],
-    caches: tuple[RuleCache, RuleCache],
+    old_ev: MeshEvaluation,
+    new_ev: MeshEvaluation,
+    name: str,
+    kinds: Sequence[str],
+    winners: _Winners,
 ) -> DataplaneChange:
-    old_gateway, new_gateway = select_gateway(before, old), select_gateway(after, new)
     rules: list[RuleChange] = []
     started: list[str] = []
     stopped: list[str] = []
-    for kind in POLICY_KINDS:
-        if kind not in kinds:
+    for kind in kinds:
+        was = old_ev.rules_of_type(name, kind)
+        now = new_ev.rules_of_type(name, kind)
+        if was is None or now is None:
             continue
-        was = type_rules(before, old, kind, gateway=old_gateway, cache=caches[0])
-        now = type_rules(after, new, kind, gateway=new_gateway, cache=caches[1])
         was_names = {_policy_name(p) for p in was.matched}
         now_names = {_policy_name(p) for p in now.matched}
         started.extend(sorted(now_names - was_names))
         stopped.extend(sorted(was_names - now_names))
-        old_places, new_places = rule_places(was, before), rule_places(now, after)
-        if old_places == new_places:
-            continue
-        winners = _winners(after, new, now)
+        old_places, new_places = _places(was, old_ev.index), _places(now, new_ev.index)
         for where in [*old_places, *(w for w in new_places if w not in old_places)]:
-            a, b = old_places.get(where), new_places.get(where)
+            a = old_places[where][0] if where in old_places else None
+            b = new_places[where][0] if where in new_places else None
             if a == b:
                 continue
             change = (
@@ -234,18 +243,15 @@ def _dataplane_change(
                 if where not in new_places
                 else "changed"
             )
+            won = winners.of(new_places[where]) if where in new_places else {}
             rules.append(
                 RuleChange(
-                    kind,
-                    where,
-                    change,
-                    tuple(_field_changes(a, b, winners.get(where, {}))),
-                    tuple(json_patch(a, b)),
+                    kind, where, change, tuple(_field_changes(a, b, won)), tuple(json_patch(a, b))
                 )
             )
-    namespace = new.resource.namespace
+    dataplane = new_ev.index.dataplanes[name]
     return DataplaneChange(
-        new.resource.name, namespace, tuple(rules), tuple(started), tuple(stopped)
+        name, dataplane.resource.namespace, tuple(rules), tuple(started), tuple(stopped)
     )
 
 
@@ -253,16 +259,26 @@ def _policy_name(policy: Policy) -> str:
     return f"{policy.type} {policy.resource.name}"
 
 
-def _winners(index: MeshIndex, dataplane: Dataplane, rules: TypeRules) -> dict[str, dict[str, str]]:
-    """For each place, each leaf path's winning entry (from `explain`'s blame)."""
-    out: dict[str, dict[str, str]] = {}
-    for explanation in explain_rules(index, dataplane, rules):
-        out[explanation.where] = {
+class _Winners:
+    """Each changed rule's winning entries by leaf path, explained once per rule object
+    (proxies share rule objects, so a change seen on many proxies is explained once)."""
+
+    def __init__(self) -> None:
+        self._known: dict[int, tuple[object, dict[str, str]]] = {}
+
+    def of(self, place: tuple[Any, object, Explainer]) -> dict[str, str]:
+        _, rule, explain = place
+        hit = self._known.get(id(rule))
+        if hit is not None and hit[0] is rule:
+            return hit[1]
+        found = {
             path_key(f.path): f"{f.winner.policy.resource.name} {f.winner.entry}"
+            for explanation in explain()
             for f in explanation.fields
             if f.winner is not None
         }
-    return out
+        self._known[id(rule)] = (rule, found)
+        return found
 
 
 def path_key(path: Sequence[str | int]) -> str:

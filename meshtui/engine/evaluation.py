@@ -1,9 +1,26 @@
-"""What the dashboard can ask about one mesh, computed lazily and memoised.
+"""What the dashboard can ask about one mesh, computed lazily and remembered.
 
 A `MeshEvaluation` wraps one immutable `MeshIndex`. Every answer is computed on first
-request and kept: the merged rules of a dataplane, the dataplanes a policy affects,
-why a policy does (not) apply to a dataplane, and which policies configure traffic
-to a service. Nothing is computed for what nobody looks at.
+request and kept in the evaluation's `Memo` (`engine.memo`): the merged rules of a
+dataplane, the dataplanes a policy affects, why a policy does (not) apply to a
+dataplane, and which policies configure traffic to a service. Nothing is computed for
+what nobody looks at.
+
+Sharing between dataplanes: proxies that no selector tells apart (`signatures`) are
+computed once per policy type and relabelled; their outbound sides share a base built
+once per snapshot (`resource_rules.shared_resource_rules`). `prepare` builds those
+bases ahead of the first request.
+
+Between snapshots: `following(previous, index)` carries over every table the change
+left valid, and, when only policies (and dataplanes) changed, reuses the previous
+rules of each policy type a change cannot touch on a dataplane: one whose changed
+policies (before or after the change) neither select it nor warn on it. The same
+test gives `changed_dataplanes(before, after)` and `changed_types(before, after)`
+(which types differ, per dataplane) without computing the others; `rules_of_type`
+computes one type of one dataplane alone.
+
+Bulk work (`prepare`, `all_rules`, `changed_dataplanes`) runs with Python's cyclic
+garbage collector paused (`bulk.collector_paused`).
 
 Thread-safety: answers may be computed from a worker thread; a race only computes the
 same pure value twice.
@@ -11,32 +28,119 @@ same pure value twice.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
-from meshtui.engine.index import MeshIndex
+from meshtui.engine.bulk import collector_paused
+from meshtui.engine.index import MeshIndex, index_changes
 from meshtui.engine.inspect import policy_matches, rules_body
 from meshtui.engine.matching import (
+    Listener,
     Selection,
     mesh_inbounds,
     select,
     select_gateway,
     zone_filter_reason,
 )
-from meshtui.engine.memo import RuleCache
-from meshtui.engine.resource_rules import identity, resolve
-from meshtui.engine.rules import TypeRules, type_rules
+from meshtui.engine.memo import ANY_POLICY, EVERYTHING, Changes, Memo, Part, Table
+from meshtui.engine.resource_rules import DESTINATIONS, identity, resolve
+from meshtui.engine.rules import TypeRules, prepare_type, type_rules
+from meshtui.engine.signatures import Signature, Vocabulary, listener_keys, signature
 from meshtui.kinds import POLICY_KINDS
 from meshtui.model import NAMESPACE, SERVICE_TAG, Dataplane, Policy, Resource, ResourceKey
 
 
 @dataclass(frozen=True, slots=True)
-class DataplaneRules:
-    """Everything Kuma computes for one proxy: one `TypeRules` per policy type, plugin order."""
+class SharedRules:
+    """The rules of one proxy, for every proxy with its selector signature."""
 
-    dataplane: Dataplane
-    gateway: Resource | None
+    keys: tuple[Listener, ...]
+    """The inbound keys of the proxy they were computed for (`signatures.listener_keys`)."""
     types: tuple[TypeRules, ...]
+
+
+Part_ = tuple[tuple[Listener, ...], TypeRules]
+"""The rules of one type for a proxy with these inbound keys."""
+
+
+class DataplaneRules:
+    """Everything Kuma computes for one proxy: one `TypeRules` per policy type, plugin order.
+
+    Immutable. Built from its own `types`, or from the `shared` rules of a proxy with
+    the same selector signature (some types possibly `overrides`, computed for another
+    such proxy after an edit); those are relabelled with this proxy's inbound keys when
+    `types` is first read.
+    """
+
+    __slots__ = ("_overrides", "_shared", "_types", "dataplane", "gateway")
+
+    def __init__(
+        self,
+        dataplane: Dataplane,
+        gateway: Resource | None,
+        types: tuple[TypeRules, ...] | None = None,
+        *,
+        shared: SharedRules | None = None,
+        overrides: Mapping[str, Part_] | None = None,
+    ) -> None:
+        if types is None and shared is None:
+            raise ValueError("DataplaneRules needs types or shared rules")
+        self.dataplane = dataplane
+        self.gateway = gateway
+        self._shared = shared if types is None else None
+        self._overrides = overrides or {}
+        if (
+            types is None
+            and not self._overrides
+            and shared is not None
+            and shared.keys == listener_keys(dataplane)
+        ):
+            types = shared.types
+        self._types = types
+
+    @property
+    def types(self) -> tuple[TypeRules, ...]:
+        found = self._types
+        if found is None:
+            keys = listener_keys(self.dataplane)
+            found = self._types = tuple(_relabelled(part, keys) for part in self._parts(keys))
+        return found
+
+    def _parts(self, keys: tuple[Listener, ...]) -> list[Part_]:
+        """Each type's rules with the inbound keys they were computed for."""
+        if self._types is not None and self._shared is None:
+            return [(keys, t) for t in self._types]
+        shared = self._shared
+        assert shared is not None
+        overrides = self._overrides
+        return [overrides.get(t.type) or (shared.keys, t) for t in shared.types]
+
+    def with_types(self, fresh: Mapping[str, Part_]) -> DataplaneRules:
+        """These rules with some types' replaced."""
+        if self._shared is None:
+            keys = listener_keys(self.dataplane)
+            types = tuple(
+                _relabelled(fresh[t.type], keys) if t.type in fresh else t for t in self.types
+            )
+            return DataplaneRules(self.dataplane, self.gateway, types)
+        return DataplaneRules(
+            self.dataplane,
+            self.gateway,
+            shared=self._shared,
+            overrides={**self._overrides, **fresh},
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, DataplaneRules):
+            return NotImplemented
+        return (self.dataplane, self.gateway, self.types) == (
+            other.dataplane,
+            other.gateway,
+            other.types,
+        )
+
+    __hash__ = None  # type: ignore[assignment]
 
     def of_type(self, policy_type: str) -> TypeRules | None:
         """The rules of one policy type."""
@@ -46,6 +150,68 @@ class DataplaneRules:
     def warnings(self) -> tuple[str, ...]:
         """Every warning of every type."""
         return tuple(w for t in self.types for w in t.warnings)
+
+    def same_as(
+        self, other: DataplaneRules, known: dict[tuple[int, int], bool] | None = None
+    ) -> bool:
+        """Whether both say the same (legacy tag rules compared only when all else is equal).
+
+        `known`: answers already found for pairs of `TypeRules` computed for the same
+        inbound keys (by their ids; the caller holds both sides while it is used).
+        """
+        if self is other:
+            return True
+        if self.dataplane != other.dataplane or self.gateway != other.gateway:
+            return False
+        keys = listener_keys(self.dataplane)
+        return all(
+            _same_parts(a, b, keys, known)
+            for a, b in zip(self._parts(keys), other._parts(keys), strict=True)
+        )
+
+
+def _same_parts(
+    a: Part_, b: Part_, keys: tuple[Listener, ...], known: dict[tuple[int, int], bool] | None
+) -> bool:
+    """Whether two rules of one type say the same for a proxy with inbound `keys`."""
+    if a[1] is b[1] and a[0] == b[0]:
+        return True
+    if a[0] != b[0]:
+        return _same_type_rules(_relabelled(a, keys), _relabelled(b, keys))
+    # both computed for the same inbound keys: renaming both alike cannot make them differ
+    pair = (id(a[1]), id(b[1]))
+    same = known.get(pair) if known is not None else None
+    if same is None:
+        same = _same_type_rules(a[1], b[1])
+        if known is not None:
+            known[pair] = same
+    return same
+
+
+def _relabelled(part: Part_, keys: tuple[Listener, ...]) -> TypeRules:
+    their_keys, rules = part
+    if their_keys == keys:
+        return rules
+    return rules.relabelled(dict(zip(their_keys, keys, strict=True)))
+
+
+def _same_type_rules(a: TypeRules, b: TypeRules) -> bool:
+    """Everything equal, the legacy tag rules (computed if need be) compared last."""
+    return _same_but_legacy(a, b) and a.legacy_from == b.legacy_from and a.legacy_to == b.legacy_to
+
+
+def _same_but_legacy(a: TypeRules, b: TypeRules) -> bool:
+    return (
+        a.type == b.type
+        and a.matched == b.matched
+        and a.by_inbound == b.by_inbound
+        and a.inbound_rules == b.inbound_rules
+        and a.resource_rules == b.resource_rules
+        and a.single_rules == b.single_rules
+        and a.warnings == b.warnings
+        and a.kuma_warnings == b.kuma_warnings
+        and a.ties == b.ties
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,98 +223,307 @@ class ServiceUse:
     section: str
 
 
-class MeshEvaluation:
-    """Lazy, memoised answers about one mesh snapshot."""
+T = TypeVar("T")
 
-    def __init__(self, index: MeshIndex, *, cache: RuleCache | None = None) -> None:
+
+_AROUND = DESTINATIONS | {"MeshGateway"}
+"""What rules read besides policies and the dataplane itself."""
+
+_RULES: Table[str, DataplaneRules] = Table(
+    "dataplane rules", key=(Part.DATAPLANE,), reads=_AROUND | {ANY_POLICY}
+)
+_GATEWAY: Table[str, Resource | None] = Table(
+    "dataplane's gateway", key=(Part.DATAPLANE,), reads={"MeshGateway"}
+)
+_VOCABULARY: Table[tuple[()], Vocabulary] = Table("selector vocabulary", reads={ANY_POLICY})
+_TYPE_VOCABULARY: Table[tuple[()], Vocabulary] = Table(
+    "selector vocabulary of a type", key=(Part.TYPE,)
+)
+_SIGNATURE: Table[str, Signature] = Table(
+    "selector signature", key=(Part.DATAPLANE,), reads={ANY_POLICY}
+)
+_BY_SIGNATURE: Table[Signature, SharedRules] = Table(
+    "rules by signature", reads=_AROUND | {ANY_POLICY}
+)
+"""Signature → the rules of the first proxy with it."""
+_TYPE_BY_SIGNATURE: Table[Signature, Part_] = Table(
+    "type rules by signature", key=(Part.TYPE,), reads=_AROUND | {ANY_POLICY}
+)
+"""Per type: signature → (the inbound keys of the first proxy with it, its `TypeRules`)."""
+_AFFECTED: Table[ResourceKey, tuple[str, ...]] = Table(
+    "affected dataplanes", key=(Part.POLICY,), reads={"Dataplane", "MeshGateway", "MeshHTTPRoute"}
+)
+_COUNTED: Table[ResourceKey, int] = Table(
+    "affected count", key=(Part.POLICY,), reads={"Dataplane", "MeshGateway", "MeshHTTPRoute"}
+)
+_UNMATCHED: Table[str, tuple[tuple[Policy, Selection], ...]] = Table(
+    "not matching", key=(Part.TYPE, Part.DATAPLANE), reads={"MeshGateway", "MeshHTTPRoute"}
+)
+Groups = tuple[dict[tuple[str, str | None, str | None], list[Dataplane]], list[Dataplane]]
+_GROUPS: Table[tuple[()], Groups] = Table("dataplane groups", reads={"Dataplane"})
+_SERVICE_USES: Table[tuple[()], dict[tuple[str, str, str, str, str], tuple[ServiceUse, ...]]] = (
+    Table("service uses", reads=DESTINATIONS | {ANY_POLICY})
+)
+
+
+class _Carried:
+    """The previous snapshot's dataplane rules, and which types a change touches."""
+
+    def __init__(self, previous: MeshEvaluation, index: MeshIndex, changes: Changes) -> None:
+        self.rules = previous.memo.table(_RULES)
+        self.touch = _Touch(previous.index, index, changes)
+
+
+class _Touch:
+    """Which dataplanes a change between two snapshots can touch, per policy type: those
+    that a changed policy, before or after the change, selects or warns on.
+
+    Asked about one dataplane, it tries the changed policies on it (and remembers the
+    answer); `touched` finds every dataplane of a type at once, through the indexes.
+    """
+
+    def __init__(self, before: MeshIndex, after: MeshIndex, changes: Changes) -> None:
+        self.before = before
+        self.after = after
+        self.changes = changes
+        self._changed = {
+            kind: [
+                (side, p)
+                for side in (before, after)
+                for p in side.policies.get(kind, ())
+                if p.key in changes.policies
+            ]
+            for kind in changes.types
+        }
+        self._all: dict[str, frozenset[str]] = {}
+        self._each: dict[tuple[str, str], bool] = {}
+
+    def types(self, dataplane: Dataplane, gateway: Resource | None) -> set[str]:
+        """The changed types that can touch this dataplane (of the later snapshot, and
+        unchanged by it)."""
+        name = dataplane.resource.name
+        out = set()
+        for kind, changed in self._changed.items():
+            every = self._all.get(kind)
+            if every is not None:
+                hit = name in every
+            else:
+                found = self._each.get((kind, name))
+                if found is None:
+                    found = self._each[(kind, name)] = any(
+                        _touches(p, dataplane, gateway, side) for side, p in changed
+                    )
+                hit = found
+            if hit:
+                out.add(kind)
+        return out
+
+    def touched(self, kind: str) -> frozenset[str]:
+        """Every dataplane the changed policies of `kind` can touch, by name."""
+        found = self._all.get(kind)
+        if found is None:
+            names: set[str] = set()
+            for side, policy in self._changed.get(kind, ()):
+                for dp in candidate_dataplanes(side, policy):
+                    name = dp.resource.name
+                    gateway = select_gateway(side, dp) if side.gateways else None
+                    if name not in names and _touches(policy, dp, gateway, side):
+                        names.add(name)
+            found = self._all[kind] = frozenset(names)
+        return found
+
+
+def _touches(
+    policy: Policy, dataplane: Dataplane, gateway: Resource | None, index: MeshIndex
+) -> bool:
+    selection = select(policy.resource, policy.target_ref, dataplane, gateway, index)
+    return selection.matched or bool(selection.warning)
+
+
+def _policies_only(changes: Changes) -> bool:
+    """Only policies (other than routes, which other types' matching reads) and
+    dataplanes changed."""
+    return (
+        not changes.everything
+        and "MeshHTTPRoute" not in changes.buckets
+        and changes.buckets <= changes.types | {"Dataplane"}
+    )
+
+
+class MeshEvaluation:
+    """Lazy, remembered answers about one mesh snapshot."""
+
+    def __init__(self, index: MeshIndex, *, memo: Memo | None = None) -> None:
         self.index = index
-        self.cache = cache if cache is not None else RuleCache()
-        self._rules: dict[str, DataplaneRules] = {}
-        self._affected: dict[ResourceKey, tuple[str, ...]] = {}
-        self._counted: dict[ResourceKey, tuple[Policy, int]] = {}
-        """`affected_count` answers, with the policy object they were computed for."""
-        self._service_uses: dict[tuple[str, str, str, str, str], tuple[ServiceUse, ...]] | None = (
-            None
-        )
-        self._groups: (
-            tuple[dict[tuple[str, str | None, str | None], list[Dataplane]], list[Dataplane]] | None
-        ) = None
+        self.memo = memo if memo is not None else Memo()
+        self._carried: _Carried | None = None
 
     @classmethod
     def following(cls, previous: MeshEvaluation | None, index: MeshIndex) -> MeshEvaluation:
         """The evaluation of `index`, reusing what `previous` computed that is still valid.
 
-        Memo tables keyed by policy identity survive when only other policy types,
-        or only dataplanes, changed; anything touching services, routes, gateways or
-        the Mesh starts afresh. Per-dataplane answers are recomputed on demand.
-
-        "Changed" means *not the same objects*: the memo tables hold objects by identity,
-        and a re-read file yields new (if equal) objects for every resource in it.
+        Tables carry over as `memo.Changes` allows; rules of a dataplane carry over per
+        policy type when the change cannot touch them (see the module docstring).
+        "Changed" means *not the same objects* (the index keeps the views of resources
+        read again unchanged, see `index._Filed`).
         """
-        if (
-            previous is None
-            or previous.mesh != index.mesh_name
-            or previous.index.version != index.version
-        ):
+        if previous is None:
             return cls(index)
-        old, new = previous.index, index
-        changed_types = {
-            kind
-            for kind in set(old.policies)
-            | set(new.policies)
-            | set(old.shadow_policies)
-            | set(new.shadow_policies)
-            if not _same_objects(old.policies.get(kind, ()), new.policies.get(kind, ()))
-            or not _same_objects(
-                old.shadow_policies.get(kind, ()), new.shadow_policies.get(kind, ())
-            )
-        }
-        same_context = (
-            old.mesh is new.mesh
-            and old.services.keys() == new.services.keys()
-            and all(_same_objects(old.services[k], new.services[k]) for k in old.services)
-            and _same_objects(old.gateways, new.gateways)
+        changes = (
+            index_changes(previous.index, index) if previous.mesh == index.mesh_name else EVERYTHING
         )
-        if not same_context or "MeshHTTPRoute" in changed_types:
-            return cls(index)
-        evaluation = cls(index, cache=previous.cache.without_types(changed_types))
-        same_dataplanes = old.dataplanes.keys() == new.dataplanes.keys() and all(
-            old.dataplanes[name] is dp for name, dp in new.dataplanes.items()
-        )
-        if same_dataplanes:
-            # Which proxies a policy selects depends on it, the proxies and the context
-            # only: counts of the very same policy objects still hold.
-            evaluation._counted = previous._counted.copy()
-            evaluation._affected = {
-                key: names
-                for key, names in previous._affected.copy().items()
-                if key.type not in changed_types
-            }
+        evaluation = cls(index, memo=previous.memo.following(changes))
+        if changes.types and _policies_only(changes):
+            evaluation._carried = _Carried(previous, index, changes)
+        if changes.types and not changes.everything:
+            vocabulary = previous.memo.table(_VOCABULARY).get(())
+            if vocabulary is not None and vocabulary == evaluation._vocabulary():
+                # the change is invisible to every selector: signatures stay
+                evaluation.memo.adopt(_VOCABULARY, previous.memo, changes)
+                evaluation.memo.adopt(_SIGNATURE, previous.memo, changes)
         return evaluation
 
     @property
     def mesh(self) -> str:
         return self.index.mesh_name
 
+    def prepare(self) -> None:
+        """Build what every dataplane's rules share (per-type bases, the vocabulary of
+        selectors), so that the first dataplane asked for does not pay for them."""
+        with collector_paused():
+            self._vocabulary()
+            for kind in POLICY_KINDS:
+                if kind in self.index.policies:
+                    prepare_type(self.index, self.memo, kind)
+
     def rules(self, dataplane_name: str) -> DataplaneRules | None:
         """The merged rules of one dataplane (by store name)."""
-        cached = self._rules.get(dataplane_name)
+        entries = self.memo.table(_RULES)
+        key = dataplane_name
+        cached = entries.get(key)
         if cached is not None:
             return cached
         dataplane = self.index.dataplanes.get(dataplane_name)
         if dataplane is None:
             return None
-        gateway = select_gateway(self.index, dataplane)
-        computed = DataplaneRules(
-            dataplane,
-            gateway,
-            tuple(
-                type_rules(self.index, dataplane, kind, gateway=gateway, cache=self.cache)
+        gateway = self._gateway(dataplane)
+        computed = self._reused(dataplane, gateway) or self._computed(dataplane, gateway)
+        entries[key] = computed
+        return computed
+
+    def _computed(self, dataplane: Dataplane, gateway: Resource | None) -> DataplaneRules:
+        memo, index = self.memo, self.index
+        if gateway is not None:
+            types = tuple(
+                type_rules(index, dataplane, kind, gateway=gateway, cache=memo)
                 for kind in POLICY_KINDS
+            )
+            return DataplaneRules(dataplane, gateway, types)
+        shared = memo.get(
+            _BY_SIGNATURE,
+            self._signature(dataplane),
+            lambda: SharedRules(
+                listener_keys(dataplane),
+                tuple(type_rules(index, dataplane, kind, cache=memo) for kind in POLICY_KINDS),
             ),
         )
-        self._rules[dataplane_name] = computed
-        return computed
+        return DataplaneRules(dataplane, gateway, shared=shared)
+
+    def all_rules(self) -> dict[str, DataplaneRules]:
+        """The merged rules of every dataplane, by store name."""
+        out = {}
+        with collector_paused():
+            for name in self.index.dataplanes:
+                found = self.rules(name)
+                assert found is not None
+                out[name] = found
+        return out
+
+    def _reused(self, dataplane: Dataplane, gateway: Resource | None) -> DataplaneRules | None:
+        carried = self._carried
+        if carried is None:
+            return None
+        before = carried.rules.get(dataplane.resource.name)
+        if before is None or before.dataplane is not dataplane or before.gateway is not gateway:
+            return None
+        touched = carried.touch.types(dataplane, gateway)
+        if not touched:
+            return before
+        return before.with_types(self._parts(dataplane, gateway, touched))
+
+    def _type_parts(self, dataplane: Dataplane, kinds: Iterable[str]) -> dict[str, Part_]:
+        """Some types' rules of one proxy: from its rules if known, else those types only."""
+        known = self.memo.table(_RULES).get(dataplane.resource.name)
+        if known is not None:
+            wanted = set(kinds)
+            return {
+                part[1].type: part
+                for part in known._parts(listener_keys(dataplane))
+                if part[1].type in wanted
+            }
+        return self._parts(dataplane, self._gateway(dataplane), kinds)
+
+    def _parts(
+        self, dataplane: Dataplane, gateway: Resource | None, kinds: Iterable[str]
+    ) -> dict[str, Part_]:
+        """Some types' rules of one proxy, as computed for it or for a proxy with its
+        selector signature."""
+        memo, index = self.memo, self.index
+        keys = listener_keys(dataplane)
+        if gateway is not None:
+            return {
+                kind: (keys, type_rules(index, dataplane, kind, gateway=gateway, cache=memo))
+                for kind in kinds
+            }
+        sig = self._signature(dataplane)
+        out = {}
+        for kind in kinds:
+            shared = memo.part(_TYPE_BY_SIGNATURE, kind)
+            hit = shared.get(sig)
+            if hit is None:
+                hit = shared[sig] = (keys, type_rules(index, dataplane, kind, cache=memo))
+            out[kind] = hit
+        return out
+
+    def _gateway(self, dataplane: Dataplane) -> Resource | None:
+        if not self.index.gateways:
+            return None
+        return self.memo.get(
+            _GATEWAY, dataplane.resource.name, lambda: select_gateway(self.index, dataplane)
+        )
+
+    def _vocabulary(self) -> Vocabulary:
+        return self.memo.value(_VOCABULARY, self._vocabulary_of_types)
+
+    def _vocabulary_of_types(self) -> Vocabulary:
+        index = self.index
+        parts = []
+        for kind in index.policies.keys() | index.shadow_policies.keys():
+            entries = self.memo.part(_TYPE_VOCABULARY, kind)
+            part = entries.get(())
+            if part is None:
+                part = entries[()] = Vocabulary.of_policies(
+                    (*index.policies.get(kind, ()), *index.shadow_policies.get(kind, ()))
+                )
+            parts.append(part)
+        return Vocabulary.union(parts)
+
+    def _signature(self, dataplane: Dataplane) -> Signature:
+        entries = self.memo.table(_SIGNATURE)
+        key = dataplane.resource.name
+        found = entries.get(key)
+        if found is None:
+            found = entries[key] = signature(dataplane, self._vocabulary())
+        return found
+
+    def rules_of_type(self, dataplane_name: str, policy_type: str) -> TypeRules | None:
+        """One type's rules of one dataplane; only that type is computed when the
+        dataplane's rules are not known yet (what a diff of a few types needs)."""
+        dataplane = self.index.dataplanes.get(dataplane_name)
+        if dataplane is None:
+            return None
+        part = self._type_parts(dataplane, (policy_type,))[policy_type]
+        return _relabelled(part, listener_keys(dataplane))
 
     def rules_body(self, dataplane_name: str) -> dict[str, object] | None:
         """The `_rules` JSON body of one dataplane."""
@@ -159,18 +534,25 @@ class MeshEvaluation:
 
     def affected(self, policy: Policy) -> tuple[str, ...]:
         """Store names of the dataplanes the policy applies to (Kuma's `_resources/dataplanes`)."""
-        cached = self._affected.get(policy.key)
-        if cached is not None:
-            return cached
-        names = tuple(
+        return self._for_policy(_AFFECTED, policy, lambda: self._affected(policy))
+
+    def _affected(self, policy: Policy) -> tuple[str, ...]:
+        return tuple(
             sorted(
                 dp.resource.name
                 for dp in candidate_dataplanes(self.index, policy)
                 if policy_matches(policy, dp, self.index)
             )
         )
-        self._affected[policy.key] = names
-        return names
+
+    def _for_policy(
+        self, table: Table[ResourceKey, T], policy: Policy, compute: Callable[[], T]
+    ) -> T:
+        """A per-policy answer, for the policy of this snapshot with that key (another
+        object with the same key, e.g. from another snapshot, is answered afresh)."""
+        if self.index.policy(policy.key) is not policy:
+            return compute()
+        return self.memo.get(table, policy.key, compute)
 
     def affected_count(self, policy: Policy) -> int:
         """How many dataplanes the policy applies to (what the policies table shows).
@@ -179,15 +561,10 @@ class MeshEvaluation:
         origin and zone (their outcome is the same for the whole group); everything else
         goes through `affected`.
         """
-        counted = self._counted.get(policy.key)
-        if counted is not None and counted[0] is policy:
-            return counted[1]
-        count = self._count(policy)
-        self._counted[policy.key] = (policy, count)
-        return count
+        return self._for_policy(_COUNTED, policy, lambda: self._count(policy))
 
     def _count(self, policy: Policy) -> int:
-        cached = self._affected.get(policy.key)
+        cached = self.memo.table(_AFFECTED).get(policy.key)
         if cached is not None:
             return len(cached)
         ref = policy.target_ref
@@ -207,63 +584,63 @@ class MeshEvaluation:
         count += sum(1 for dp in builtin if policy_matches(policy, dp, self.index))
         return count
 
-    def _dataplane_groups(
-        self,
-    ) -> tuple[dict[tuple[str, str | None, str | None], list[Dataplane]], list[Dataplane]]:
+    def _dataplane_groups(self) -> Groups:
         """Proxies a top-level Mesh policy can select, grouped by (namespace, origin, zone).
 
         Built-in gateways are kept apart: Kuma matches them through their MeshGateway.
         """
-        if self._groups is None:
-            groups: dict[tuple[str, str | None, str | None], list[Dataplane]] = {}
-            builtin: list[Dataplane] = []
-            for dp in self.index.dataplanes.values():
-                if dp.gateway_type == "BUILTIN":
-                    builtin.append(dp)
-                    continue
-                eligible = dp.gateway_type == "DELEGATED" or bool(
-                    mesh_inbounds(dp, self.index.version)
+        return self.memo.value(_GROUPS, self._groups)
+
+    def _groups(self) -> Groups:
+        groups: dict[tuple[str, str | None, str | None], list[Dataplane]] = {}
+        builtin: list[Dataplane] = []
+        for dp in self.index.dataplanes.values():
+            if dp.gateway_type == "BUILTIN":
+                builtin.append(dp)
+                continue
+            eligible = dp.gateway_type == "DELEGATED" or bool(mesh_inbounds(dp, self.index.version))
+            if eligible:
+                labels = dp.labels
+                key = (
+                    labels.get(NAMESPACE, ""),
+                    labels.get("kuma.io/origin"),
+                    labels.get("kuma.io/zone"),
                 )
-                if eligible:
-                    labels = dp.labels
-                    key = (
-                        labels.get(NAMESPACE, ""),
-                        labels.get("kuma.io/origin"),
-                        labels.get("kuma.io/zone"),
-                    )
-                    groups.setdefault(key, []).append(dp)
-            self._groups = (groups, builtin)
-        return self._groups
+                groups.setdefault(key, []).append(dp)
+        return groups, builtin
 
     def not_matching(
         self, dataplane_name: str, policy_type: str
     ) -> tuple[tuple[Policy, Selection], ...]:
-        """Policies of one type that do not apply to the dataplane, each with the reason."""
+        """Policies of one type that do not apply to the dataplane, each with the reason.
+
+        The same tuple for as long as the type's policies and the dataplane are
+        unchanged: views drawn from it can be reused.
+        """
         dataplane = self.index.dataplanes.get(dataplane_name)
         if dataplane is None:
             return ()
-        policies = self.index.policies_of(policy_type)
-        # Memoised with the policies and the proxy it was computed for: both objects
-        # survive edits of other types (and of other proxies), and so does the answer.
-        key = (policy_type, id(dataplane))
-        hit = self.cache.unmatched.get(key)
-        if hit is not None and hit[0] is policies and hit[1] is dataplane:
-            return hit[2]  # the same tuple: views drawn from it can be reused
+        entries = self.memo.part(_UNMATCHED, policy_type)
+        found = entries.get(dataplane_name)
+        if found is None:
+            found = entries[dataplane_name] = self._not_matching(dataplane, policy_type)
+        return found
+
+    def _not_matching(
+        self, dataplane: Dataplane, policy_type: str
+    ) -> tuple[tuple[Policy, Selection], ...]:
         gateway = select_gateway(self.index, dataplane)
         out = []
-        for policy in policies:
+        for policy in self.index.policies_of(policy_type):
             selection = select(policy.resource, policy.target_ref, dataplane, gateway, self.index)
             if not selection.matched:
                 out.append((policy, selection))
-        found = tuple(out)
-        self.cache.unmatched[key] = (policies, dataplane, found)
-        return found
+        return tuple(out)
 
     def service_uses(self, service: Resource) -> tuple[ServiceUse, ...]:
         """Policy `to[]` entries that resolve to `service`, by policy type then name."""
-        if self._service_uses is None:
-            self._service_uses = self._index_service_uses()
-        return self._service_uses.get(identity(service), ())
+        uses = self.memo.value(_SERVICE_USES, self._index_service_uses)
+        return uses.get(identity(service), ())
 
     def _index_service_uses(self) -> dict[tuple[str, str, str, str, str], tuple[ServiceUse, ...]]:
         found: dict[tuple[str, str, str, str, str], list[ServiceUse]] = {}
@@ -278,8 +655,68 @@ class MeshEvaluation:
         return {key: tuple(uses) for key, uses in found.items()}
 
 
-def _same_objects(a: Sequence[object], b: Sequence[object]) -> bool:
-    return len(a) == len(b) and all(x is y for x, y in zip(a, b, strict=True))
+def changed_dataplanes(before: MeshEvaluation, after: MeshEvaluation) -> tuple[str, ...]:
+    """Store names of the dataplanes whose merged rules differ between two evaluations of
+    one mesh (added and removed ones included), sorted. See `changed_types`."""
+    return tuple(changed_types(before, after))
+
+
+def changed_types(before: MeshEvaluation, after: MeshEvaluation) -> dict[str, tuple[str, ...]]:
+    """For each dataplane whose merged rules differ between two evaluations of one mesh
+    (by store name, sorted), the policy types whose rules differ (plugin order; every
+    type for a dataplane in one evaluation only).
+
+    Exact, and only as costly as the change: when only policies (and dataplanes)
+    changed, a dataplane whose changed policies, before or after, neither select it nor
+    warn on it is not looked at, and for the others only the types of the changed
+    policies are computed and compared (`DataplaneRules.same_as` semantics: everything,
+    legacy tag rules last). Anything else changed: every dataplane is compared whole.
+    """
+    changes = index_changes(before.index, after.index) if before.mesh == after.mesh else EVERYTHING
+    if changes.none:
+        return {}
+    names = sorted(before.index.dataplanes.keys() | after.index.dataplanes.keys())
+    touch = _Touch(before.index, after.index, changes) if _policies_only(changes) else None
+    carried = after._carried
+    if touch is not None and carried is not None and carried.touch.changes == changes:
+        touch = carried.touch  # the same question: share the answers
+    with collector_paused():
+        return dict(_changed(before, after, names, touch))
+
+
+def _changed(
+    before: MeshEvaluation, after: MeshEvaluation, names: list[str], touch: _Touch | None
+) -> Iterator[tuple[str, tuple[str, ...]]]:
+    known: dict[tuple[int, int], bool] = {}
+    every = tuple(POLICY_KINDS)
+    for name in names:
+        new_dp = after.index.dataplanes.get(name)
+        old_dp = before.index.dataplanes.get(name)
+        if new_dp is None or old_dp is None:
+            yield name, every
+            continue
+        keys = listener_keys(new_dp)
+        if touch is not None and old_dp is new_dp:
+            # only the types the change can touch can differ: compare those alone
+            kinds = [kind for kind in every if kind in touch.changes.types]
+            kinds = [kind for kind in kinds if name in touch.touched(kind)]
+            if not kinds:
+                continue
+            was, now = before._type_parts(old_dp, kinds), after._type_parts(new_dp, kinds)
+        else:
+            old, new = before.rules(name), after.rules(name)
+            assert old is not None and new is not None
+            if old is new:
+                continue
+            if old.dataplane != new.dataplane or old.gateway != new.gateway:
+                yield name, every
+                continue
+            kinds = list(every)
+            was = {part[1].type: part for part in old._parts(keys)}
+            now = {part[1].type: part for part in new._parts(keys)}
+        differing = tuple(k for k in kinds if not _same_parts(was[k], now[k], keys, known))
+        if differing:
+            yield name, differing
 
 
 def candidate_dataplanes(index: MeshIndex, policy: Policy) -> tuple[Dataplane, ...]:
@@ -309,8 +746,8 @@ def candidate_dataplanes(index: MeshIndex, policy: Policy) -> tuple[Dataplane, .
             narrowed = index.dataplanes_by_label.get(pair, ())
     if narrowed is None or len(narrowed) >= len(scope):
         return scope
-    allowed = {id(dp) for dp in scope}
-    return tuple(dp for dp in narrowed if id(dp) in allowed)
+    allowed = {dp.resource.name for dp in scope}
+    return tuple(dp for dp in narrowed if dp.resource.name in allowed)
 
 
 def evaluations(indexes: Mapping[str, MeshIndex]) -> dict[str, MeshEvaluation]:

@@ -15,7 +15,7 @@ transitive, which the Dataplane refinement is). Full ties are reported by
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -497,58 +497,59 @@ class MergeRanks:
     """Every policy of one type in merge order, once: a subset's merge order is then a
     sort by rank, and its full ties are neighbours of one tie class.
 
-    Valid when the comparator is keyable for the whole type: the keyed order is a stable
-    sort of store order, so it restricts to any subset listed in store order.
+    Policies are named by their position in the type's store order (the sequence given
+    to `of`). Valid when the comparator is keyable for the whole type: the keyed order
+    is a stable sort of store order, so it restricts to any subset listed in store order.
     """
 
-    policies: tuple[Policy, ...]
-    """All of them (held, so that the ids below stay theirs)."""
-    rank: Mapping[int, int]
-    tie_class: Mapping[int, int]
+    rank: tuple[int, ...]
+    """Position → place in merge order."""
+    tie_class: tuple[int, ...]
+    """Position → the place of the first policy it fully ties with (its own if none)."""
 
     @classmethod
-    def of(cls, policies: Sequence[Policy]) -> MergeRanks | None:
-        if not keyable(policies):
+    def of(
+        cls, policies: Sequence[Policy], keys: Sequence[SortKey] | None = None
+    ) -> MergeRanks | None:
+        """The ranks of `policies` (store order); `keys`: their `sort_key`s, if known."""
+        found = keys if keys is not None else [sort_key(p) for p in policies]
+        if not all(k[2] for k in found):
             return None
-        ordered = keyed_sort(policies, lambda p: p, policy_key)
-        rank: dict[int, int] = {}
-        tie_class: dict[int, int] = {}
+        by_name = sorted(range(len(policies)), key=lambda i: found[i][1], reverse=True)
+        positions = sorted(by_name, key=lambda i: found[i][0])
+        rank = [0] * len(policies)
+        tie_class = [0] * len(policies)
         previous: tuple[object, ...] | None = None
-        for i, policy in enumerate(ordered):
-            key = (policy_key(policy), policy.resource.display_name)
-            tie_class[id(policy)] = i if key != previous else tie_class[id(ordered[i - 1])]
-            rank[id(policy)] = i
+        for place, position in enumerate(positions):
+            key = found[position][:2]
+            tie_class[position] = place if key != previous else tie_class[positions[place - 1]]
+            rank[position] = place
             previous = key
-        return cls(tuple(policies), rank, tie_class)
+        return cls(tuple(rank), tuple(tie_class))
 
-    def sort(
-        self, subset: Sequence[Policy]
-    ) -> tuple[list[Policy], list[tuple[Policy, Policy]]] | None:
-        """`sort_policies(subset)` and its `full_ties`, or `None` when a policy is not
-        of this set. Over 12 policies with a full tie, Go's algorithm is run (the order
-        of tied ones is its own), comparing tie classes: the comparator's answers."""
+    def sort(self, subset: Sequence[int]) -> tuple[list[int], list[tuple[int, int]]]:
+        """`sort_policies` of the policies at `subset` (positions, ascending) and their
+        `full_ties`, as positions. Over 12 policies with a full tie, Go's algorithm is
+        run (the order of tied ones is its own), comparing tie classes: the
+        comparator's answers."""
         rank, tie_class = self.rank, self.tie_class
-        try:
-            ordered = sorted(subset, key=lambda p: rank[id(p)])
-            classes = [tie_class[id(p)] for p in ordered]
-        except KeyError:
-            return None
-        ties = [
-            (ordered[i], ordered[i + 1])
-            for i in range(len(ordered) - 1)
-            if classes[i] == classes[i + 1]
-        ]
+        ordered = sorted(subset, key=rank.__getitem__)
+        ties = [(a, b) for a, b in itertools.pairwise(ordered) if tie_class[a] == tie_class[b]]
         if ties and len(ordered) > 12:
 
-            def by_class(a: Policy, b: Policy) -> int:
-                x, y = tie_class[id(a)], tie_class[id(b)]
+            def by_class(a: int, b: int) -> int:
+                x, y = tie_class[a], tie_class[b]
                 return (x > y) - (x < y)
 
             ordered = go_sort(subset, by_class)
-            classes = [tie_class[id(p)] for p in ordered]
-            ties = [
-                (ordered[i], ordered[i + 1])
-                for i in range(len(ordered) - 1)
-                if classes[i] == classes[i + 1]
-            ]
+            ties = [(a, b) for a, b in itertools.pairwise(ordered) if tie_class[a] == tie_class[b]]
         return ordered, ties
+
+
+SortKey = tuple[tuple[int, int, int, int, int], str, bool]
+"""`sort_key`: what merge order reads of one policy."""
+
+
+def sort_key(policy: Policy) -> SortKey:
+    """(`policy_key`, display name, whether a sort key orders it exactly: `keyable`)."""
+    return (policy_key(policy), policy.resource.display_name, keyable((policy,)))

@@ -1,9 +1,26 @@
-"""Everything Kuma 2.10.11 computes for one proxy and one policy type.
+"""Everything Kuma computes for one proxy and one policy type. (Kuma 2.10-2.14)
 
-`type_rules` is `MatchedPolicies` plus the rule builders: which policies match (with
-the reason for each one that does not), their merge order, the legacy tag rules
-(`fromRules`, `toRules`, the single-item proxy rule), the merged inbound rules, the
-per-resource outbound rules, and the warnings Kuma would report.
+`type_rules` is `MatchedPolicies` plus the rule builders: which policies match, their
+merge order, the legacy tag rules (`fromRules`, `toRules`, the single-item proxy rule),
+the inbound rules, the per-resource outbound rules, and the warnings Kuma would report.
+
+Two paths give the same answer:
+
+- the *plain* path (`fast=False`, or with shadow policies) does it literally: every
+  candidate tried, every list sorted with Go's algorithm, every conf merged; it keeps
+  nothing, and the tests hold the other path to it;
+- the *shared* path names each policy by its position in its type's store order
+  (`index.Candidates`) and remembers, in the evaluation's `Memo`, everything that
+  depends only on a set of positions: merge orders, inbound sides, outbound sides (built
+  from a base shared by the whole snapshot, `resource_rules.shared_resource_rules`).
+  What must outlive an edit of the type (merged confs, where entries resolve, ordering
+  keys) is keyed by the policies' serial numbers instead (`index.Lineage`). Top-level
+  `Mesh` policies are matched once per namespace and zone; the others are tried only on
+  proxies that have what they select.
+
+Legacy tag rules (`TypeRules.from_rules`, `TypeRules.to_rules`) are computed when first
+read: the dashboard shows them folded, and Kuma's `_rules` body reads them. Whether
+they fail (which empties a side and adds a warning) is known up front.
 """
 
 from __future__ import annotations
@@ -12,17 +29,19 @@ import base64
 import bisect
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from meshtui.engine import subsets
-from meshtui.engine.index import MeshIndex, SlowCandidates, proxy_requirements
+from meshtui.engine.confs import ConfRef, Section, canonical, conf_ref, merged
+from meshtui.engine.index import Candidates, MeshIndex, SlowCandidates, proxy_requirements
 from meshtui.engine.matching import Listener, mesh_inbounds, select, zone_filter_reason
-from meshtui.engine.memo import RuleCache
+from meshtui.engine.memo import Memo, Part, Table
 from meshtui.engine.merging import merge_confs
 from meshtui.engine.ordering import (
     MergeRanks,
+    SortKey,
     attribute_key,
     compare_attributes,
     compare_names_descending,
@@ -30,15 +49,24 @@ from meshtui.engine.ordering import (
     go_stable_sort,
     keyable,
     keyed_sort,
+    sort_key,
     sort_policies,
 )
-from meshtui.engine.resource_rules import Origin, ResourceRule, build_resource_rules
+from meshtui.engine.resource_rules import (
+    DESTINATIONS,
+    Origin,
+    ResourceRule,
+    TypeOutbound,
+    build_resource_rules,
+    shared_resource_rules,
+)
 from meshtui.kinds import POLICY_KINDS, kinds_for
 from meshtui.kinds.gojson import canon
 from meshtui.kinds.gotypes import GoType, List, Ptr, Struct
 from meshtui.kinds.schemas import schemas_for
 from meshtui.kinds.schemas.common import MATCH
 from meshtui.model import (
+    NAMESPACE,
     SERVICE_TAG,
     Dataplane,
     Policy,
@@ -53,6 +81,54 @@ RULE_MATCHES_HASH_TAG = "__rule-matches-hash__"
 _OLD_KINDS = frozenset(
     {"Mesh", "MeshSubset", "MeshServiceSubset", "MeshService", "MeshGateway", "MeshHTTPRoute"}
 )
+_NOT_TAGS = ("MeshGateway", "MeshHTTPRoute")
+"""Old kinds the legacy tag model cannot represent: an item of one fails its side."""
+
+T = TypeVar("T")
+
+
+class Lazy(Generic[T]):
+    """A value computed on first read, then kept (a race computes it twice, keeps one).
+
+    Compared by value (which computes both sides), as the field of a frozen dataclass.
+    """
+
+    __slots__ = ("_compute", "_value")
+
+    def __init__(self, compute: Callable[[], T] | None, value: T | None = None) -> None:
+        self._compute = compute
+        self._value = value
+
+    @classmethod
+    def of(cls, value: T) -> Lazy[T]:
+        """An already computed value."""
+        return cls(None, value)
+
+    @property
+    def computed(self) -> bool:
+        return self._compute is None
+
+    def get(self) -> T:
+        if self._compute is not None:
+            self._value = self._produce()
+            self._compute = None
+        return self._value  # type: ignore[return-value]
+
+    def _produce(self) -> T:
+        assert self._compute is not None
+        return self._compute()
+
+    def __eq__(self, other: object) -> bool:
+        if self is other:
+            return True
+        if not isinstance(other, Lazy):
+            return NotImplemented
+        return bool(self.get() == other.get())
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Lazy({self._value!r})" if self.computed else "Lazy(<not computed>)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +151,17 @@ class InboundRule:
     """The `Match` this rule is for (2.14+); `None` for a catch-all rule."""
 
 
+LegacyFrom = Lazy[Mapping[Listener, tuple[LegacyRule, ...]]]
+
+
+def _no_from() -> LegacyFrom:
+    return Lazy.of({})
+
+
+def _no_to() -> Lazy[tuple[LegacyRule, ...]]:
+    return Lazy.of(())
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class TypeRules:
     """Kuma's `TypedMatchingPolicies` for one policy type and one proxy."""
@@ -83,9 +170,7 @@ class TypeRules:
     matched: tuple[Policy, ...] = ()
     """Policies that apply to the proxy, in merge order (lowest priority first)."""
     by_inbound: Mapping[Listener, tuple[Policy, ...]] = field(default_factory=dict)
-    from_rules: Mapping[Listener, tuple[LegacyRule, ...]] = field(default_factory=dict)
     inbound_rules: Mapping[Listener, tuple[InboundRule, ...]] = field(default_factory=dict)
-    to_rules: tuple[LegacyRule, ...] = ()
     resource_rules: tuple[ResourceRule, ...] = ()
     single_rules: tuple[LegacyRule, ...] = ()
     warnings: tuple[str, ...] = ()
@@ -94,6 +179,63 @@ class TypeRules:
     """Only what Kuma itself reports (`TypedMatchingPolicies.Warnings`, the `_rules` field)."""
     ties: tuple[tuple[Policy, Policy], ...] = ()
     """Neighbours in merge order that Kuma's comparator cannot tell apart."""
+    legacy_from: Lazy[Mapping[Listener, tuple[LegacyRule, ...]]] = field(default_factory=_no_from)
+    """`from_rules`, computed when first read."""
+    legacy_to: Lazy[tuple[LegacyRule, ...]] = field(default_factory=_no_to)
+    """`to_rules`, computed when first read."""
+
+    @property
+    def from_rules(self) -> Mapping[Listener, tuple[LegacyRule, ...]]:
+        """Legacy `fromRules` per inbound (every inbound the type's policies select)."""
+        return self.legacy_from.get()
+
+    @property
+    def to_rules(self) -> tuple[LegacyRule, ...]:
+        """Legacy `toRules`."""
+        return self.legacy_to.get()
+
+    def relabelled(self, listeners: Mapping[Listener, Listener]) -> TypeRules:
+        """The same rules for a proxy whose inbound keys are `listeners`' values (one
+        that every selector sees as it sees this one; see `evaluation`)."""
+        if not self.by_inbound and not self.inbound_rules:
+            return self
+        return TypeRules(
+            type=self.type,
+            matched=self.matched,
+            by_inbound={listeners[k]: v for k, v in self.by_inbound.items()},
+            inbound_rules={listeners[k]: v for k, v in self.inbound_rules.items()},
+            resource_rules=self.resource_rules,
+            single_rules=self.single_rules,
+            warnings=self.warnings,
+            kuma_warnings=self.kuma_warnings,
+            ties=self.ties,
+            legacy_from=_RelabelledFrom(self.legacy_from, listeners),
+            legacy_to=self.legacy_to,
+        )
+
+
+def _pending() -> Any:
+    """Stands for a computation a `Lazy` subclass does itself (`_produce`)."""
+    raise AssertionError("never called")
+
+
+class _RelabelledFrom(Lazy[Mapping[Listener, tuple[LegacyRule, ...]]]):
+    """Another proxy's legacy `fromRules` under this proxy's inbound keys, when read."""
+
+    __slots__ = ("_listeners", "_source")
+
+    def __init__(
+        self,
+        source: Lazy[Mapping[Listener, tuple[LegacyRule, ...]]],
+        listeners: Mapping[Listener, Listener],
+    ) -> None:
+        super().__init__(_pending)
+        self._source = source
+        self._listeners = listeners
+
+    def _produce(self) -> Mapping[Listener, tuple[LegacyRule, ...]]:
+        listeners = self._listeners
+        return {listeners[k]: v for k, v in self._source.get().items()}
 
 
 class _TagsError(ValueError):
@@ -101,268 +243,16 @@ class _TagsError(ValueError):
 
 
 def conf_type(policy_type: str, version: KumaVersion = DEFAULT) -> Struct:
-    """The Go type merged for this policy type at this version (`to[]`/`from[]` items')."""
+    """The Go type merged for this policy type at this version (`to[]`/`from[]` items'):
+    one struct per type and line, so a memo (one lineage, one version) sees one."""
     return schemas_for(version).conf(policy_type)
 
 
 def rule_conf_type(policy_type: str, version: KumaVersion) -> Struct:
     """The Go type of a `rules[]` entry's `default` (MeshTrafficPermission's differs from
-    its `from[]` conf)."""
+    its `from[]` conf: its entries are canonicalised on their own, not remembered)."""
     schemas = schemas_for(version)
     return schemas.rule_confs.get(policy_type) or schemas.conf(policy_type)
-
-
-def _merge_in_order(order: Mapping[int, int], *groups: Sequence[Policy]) -> list[Policy]:
-    items = [p for group in groups for p in group]
-    if sum(1 for g in groups if g) > 1:
-        items.sort(key=lambda p: order[id(p)])
-    return items
-
-
-def _requirements(dataplane: Dataplane, cache: RuleCache) -> frozenset[tuple[str, ...]]:
-    hit = cache.proxy_requirements.get(id(dataplane))
-    if hit is not None and hit[0] is dataplane:
-        return hit[1]
-    found = proxy_requirements(dataplane)
-    cache.proxy_requirements[id(dataplane)] = (dataplane, found)
-    return found
-
-
-def _with_inserted(
-    base: Sequence[Policy],
-    positions: Sequence[int],
-    extra: Sequence[Policy],
-    order: Mapping[int, int],
-) -> list[Policy]:
-    """`base` (store order, `positions` its places in it) with `extra` (store order too,
-    usually a handful) slotted in where they belong: no sort of the whole list."""
-    if not extra:
-        return list(base)
-    out: list[Policy] = []
-    start = 0
-    for policy in extra:
-        i = bisect.bisect_left(positions, order[id(policy)], start)
-        out.extend(base[start:i])
-        out.append(policy)
-        start = i
-    out.extend(base[start:])
-    return out
-
-
-def match_policies(
-    index: MeshIndex,
-    dataplane: Dataplane,
-    policy_type: str,
-    gateway: Resource | None,
-    cache: RuleCache,
-    *,
-    include_shadow: bool = False,
-    fast: bool = True,
-) -> tuple[list[Policy], dict[Listener, Sequence[Policy]], list[str]]:
-    """The candidates of `policy_type` that select `dataplane`, in store order.
-
-    The fast path skips the per-policy selector for top-level `Mesh` policies (their
-    outcome is shared by all proxies of a namespace and zone) and never looks at
-    namespace-scoped policies of other namespaces; `fast=False` evaluates every
-    candidate, exactly as Kuma's loop does (the tests compare both).
-
-    Returns:
-        The matched policies, the policies per selected inbound, and warnings.
-    """
-    if include_shadow or gateway is not None or not fast:
-        every, per_listener, found = _match_each(
-            index.policies_of(policy_type, include_shadow=include_shadow), dataplane, gateway, index
-        )
-        return every, dict(per_listener), found
-    sets = index.candidates(policy_type)
-    namespace = dataplane.labels.get("k8s.kuma.io/namespace", "")
-    key = (
-        policy_type,
-        namespace,
-        dataplane.labels.get("kuma.io/origin"),
-        dataplane.labels.get("kuma.io/zone"),
-    )
-    hit = cache.fast.get(key)
-    if hit is None:
-        shared_all = tuple(
-            p
-            for p in _merge_in_order(
-                sets.order, sets.fast_global, sets.fast_by_namespace.get(namespace, ())
-            )
-            if not zone_filter_reason(p.resource, dataplane.resource)
-        )
-        positions = tuple(sets.order[id(p)] for p in shared_all)
-        slow_all = SlowCandidates.of(
-            tuple(
-                _merge_in_order(
-                    sets.order, sets.slow_global, sets.slow_by_namespace.get(namespace, ())
-                )
-            )
-        )
-        hit = (shared_all, positions, slow_all)
-        cache.fast[key] = hit
-    shared, positions, slow_candidates = hit
-    # the others, but for those that need what this proxy lacks (they would miss it silently)
-    slow = slow_candidates.for_proxy(_requirements(dataplane, cache), sets.order)
-    listeners = mesh_inbounds(dataplane, index.version)
-    if not listeners and dataplane.gateway_type != "DELEGATED":
-        shared, positions = (), ()
-    slow_matched, slow_inbound, warnings = _match_each(slow, dataplane, gateway, index)
-    if not slow_matched:
-        return list(shared), dict.fromkeys(listeners, shared) if shared else {}, warnings
-    order = sets.order
-    matched = _with_inserted(shared, positions, slow_matched, order)
-    by_inbound: dict[Listener, Sequence[Policy]] = {}
-    for listener in listeners:
-        merged = _with_inserted(shared, positions, slow_inbound.get(listener, ()), order)
-        if merged:
-            by_inbound[listener] = merged
-    for listener, extra in slow_inbound.items():
-        by_inbound.setdefault(listener, extra)
-    return matched, by_inbound, warnings
-
-
-def _match_each(
-    policies: Sequence[Policy], dataplane: Dataplane, gateway: Resource | None, index: MeshIndex
-) -> tuple[list[Policy], dict[Listener, list[Policy]], list[str]]:
-    matched: list[Policy] = []
-    by_inbound: dict[Listener, list[Policy]] = {}
-    warnings: list[str] = []
-    for policy in policies:
-        selection = select(policy.resource, policy.target_ref, dataplane, gateway, index)
-        if selection.warning:
-            warnings.append(selection.warning)
-        if not selection.matched:
-            continue
-        matched.append(policy)
-        for listener in selection.inbounds:
-            by_inbound.setdefault(listener, []).append(policy)
-    return matched, by_inbound, warnings
-
-
-@dataclass(frozen=True, slots=True)
-class _Ordered:
-    """A set of matched policies in merge order, with what is derived from the order alone."""
-
-    policies: tuple[Policy, ...]
-    """The matched policies as given (kept so that their ids stay theirs)."""
-    ordered: tuple[Policy, ...]
-    ties: tuple[tuple[Policy, Policy], ...]
-    ids: tuple[int, ...]
-    """Ids of `ordered`: the key of the tables that depend on the merge order."""
-    notes: tuple[str, ...]
-    """meshtui's note on each full tie (never one of Kuma's warnings)."""
-    to_relevant: tuple[Policy, ...]
-    """Those with `to[]` entries (or a top-level route, looked up even without any): the
-    only ones that shape the outbound side, so proxies whose matched sets differ by
-    inbound-only policies share it."""
-    to_ids: tuple[int, ...]
-
-
-def _ranks(index: MeshIndex, policy_type: str, cache: RuleCache) -> MergeRanks | None:
-    """The merge ranks of every (non-shadow) policy of a type, kept while they are the same."""
-    policies = index.policies_of(policy_type)
-    hit = cache.ranks.get(policy_type)
-    if hit is None or hit[0] is not policies:
-        hit = (policies, MergeRanks.of(policies))
-        cache.ranks[policy_type] = hit
-    ranks: MergeRanks | None = hit[1]
-    return ranks
-
-
-def _sorted(
-    policies: Sequence[Policy], cache: RuleCache, ranks: MergeRanks | None = None
-) -> _Ordered:
-    key = tuple(map(id, policies))
-    hit: _Ordered | None = cache.sorted.get(key)
-    if hit is None:
-        ranked = ranks.sort(policies) if ranks is not None else None
-        if ranked is not None:
-            ordered, ties = tuple(ranked[0]), tuple(ranked[1])
-        else:
-            ordered = tuple(sort_policies(policies))
-            ties = tuple(full_ties(ordered))
-        notes = tuple(
-            f"{a.resource.type} {a.resource.name} and {b.resource.name} tie on every ordering key "
-            "(kind, origin, role, name): Kuma leaves their order undefined;"
-            " meshtui orders them as Go's sort does from store order"
-            for a, b in ties
-        )
-        relevant = tuple(p for p in ordered if p.to or p.target_ref.kind == "MeshHTTPRoute")
-        hit = _Ordered(
-            tuple(policies),
-            ordered,
-            ties,
-            tuple(map(id, ordered)),
-            notes,
-            relevant,
-            tuple(map(id, relevant)),
-        )
-        cache.sorted[key] = hit
-    return hit
-
-
-def type_rules(
-    index: MeshIndex,
-    dataplane: Dataplane,
-    policy_type: str,
-    *,
-    gateway: Resource | None = None,
-    include_shadow: bool = False,
-    cache: RuleCache | None = None,
-    fast: bool = True,
-) -> TypeRules:
-    """Match and build every rule of `policy_type` for `dataplane`.
-
-    Args:
-        index: The dataplane's mesh.
-        dataplane: The proxy.
-        policy_type: E.g. `MeshTimeout`.
-        gateway: The MeshGateway `matching.select_gateway` picked for this proxy.
-        include_shadow: Also consider `kuma.io/effect: shadow` policies.
-        cache: Memo tables shared across calls on the same index.
-        fast: Use the fast matching path (see `match_policies`).
-    """
-    cache = cache if cache is not None else RuleCache()
-    matched, by_inbound, warnings = match_policies(
-        index, dataplane, policy_type, gateway, cache, include_shadow=include_shadow, fast=fast
-    )
-    ranks = None if include_shadow else _ranks(index, policy_type, cache)
-    merge_order = _sorted(matched, cache, ranks)
-    ordered, ties = merge_order.ordered, merge_order.ties
-    per_inbound = {
-        listener: _sorted(ps, cache, ranks).ordered for listener, ps in by_inbound.items()
-    }
-    struct = conf_type(policy_type, index.version)
-    from_rules, inbound_rules = _from_side(
-        policy_type, per_inbound, struct, warnings, cache, index.version
-    )
-    to_rules, resource_rules = _to_side(policy_type, merge_order, index, struct, warnings, cache)
-    # meshtui's own notes, never part of Kuma's warnings (the `_rules` body must not show them)
-    notes = merge_order.notes
-    single_key = (policy_type, merge_order.ids)
-    single_hit = cache.single.get(single_key)
-    if single_hit is None:
-        single_hit = (ordered, tuple(_single_item_rules(policy_type, ordered, struct, cache)))
-        cache.single[single_key] = single_hit
-    single: tuple[LegacyRule, ...] = single_hit[1]
-    return TypeRules(
-        type=policy_type,
-        matched=ordered,
-        by_inbound=per_inbound,
-        from_rules=from_rules,
-        inbound_rules=inbound_rules,
-        to_rules=tuple(to_rules),
-        resource_rules=tuple(resource_rules),
-        single_rules=single,
-        warnings=(*warnings, *notes),
-        kuma_warnings=tuple(warnings),
-        ties=ties,
-    )
-
-
-# ---------------------------------------------------------------------------------------
-# inbound side
 
 
 def has_rules(policy_type: str, version: KumaVersion) -> bool:
@@ -371,44 +261,37 @@ def has_rules(policy_type: str, version: KumaVersion) -> bool:
     return kinds_for(version).policies[policy_type].has_rules
 
 
-def _from_side(
-    policy_type: str,
-    per_inbound: Mapping[Listener, tuple[Policy, ...]],
-    struct: Struct,
-    warnings: list[str],
-    cache: RuleCache,
-    version: KumaVersion,
-) -> tuple[dict[Listener, tuple[LegacyRule, ...]], dict[Listener, tuple[InboundRule, ...]]]:
-    info = POLICY_KINDS[policy_type]
-    if not info.has_from:
-        return {}, {}
-    build = _InboundBuild(
-        struct=struct,
-        rule_struct=rule_conf_type(policy_type, version),
-        has_rules=has_rules(policy_type, version),
-        from_as_rules=info.from_as_rules,
-        unmerged=version.unmerged_inbound_rules,
-        matches=version.inbound_rule_matches,
-        match_struct=schemas_for(version).match or MATCH,
-    )
-    from_rules: dict[Listener, tuple[LegacyRule, ...]] = {}
-    inbound_rules: dict[Listener, tuple[InboundRule, ...]] = {}
-    for listener, matched in per_inbound.items():
-        # policies with neither `from[]` nor `rules[]` contribute nothing here
-        policies = tuple(p for p in matched if p.from_ or p.rules)
-        key = (policy_type, tuple(map(id, policies)))
-        hit = cache.from_side.get(key)
-        if hit is None:
-            hit = (policies, *_from_one_inbound(policies, build, cache))
-            cache.from_side[key] = hit
-        _, legacy, rules = hit
-        if isinstance(legacy, str):
-            warnings.append(f"couldn't create From rules: {legacy}")
-            return {}, {}
-        from_rules[listener] = legacy
-        if rules:
-            inbound_rules[listener] = rules
-    return from_rules, inbound_rules
+# ---------------------------------------------------------------------------------------
+# confs: merged with or without remembering
+
+
+Item = tuple[Policy, PolicyItem, ConfRef]
+"""A policy entry with its conf's reference (-1 on the plain path)."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Merger:
+    """How one computation merges and canonicalises confs: remembered in `memo` (shared
+    path) or not at all (plain path, `memo` is `None`)."""
+
+    memo: Memo | None
+    policy_type: str
+    struct: Struct
+
+    def merge(self, pairs: Sequence[tuple[ConfRef, Any]]) -> list[Any]:
+        confs = [conf for _, conf in pairs]
+        if self.memo is None:
+            return merge_confs(confs, self.struct)
+        return merged(self.memo, self.policy_type, [r for r, _ in pairs], confs, self.struct)
+
+    def canon(self, ref: ConfRef, conf: Any, struct: Struct) -> Any:
+        if self.memo is None or struct is not self.struct:
+            return canon(conf, struct)
+        return canonical(self.memo, self.policy_type, ref, conf, struct)
+
+
+# ---------------------------------------------------------------------------------------
+# one type's facts
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -429,61 +312,541 @@ class _InboundBuild:
     """The version's `Match` type."""
 
 
-def _from_one_inbound(
-    policies: Sequence[Policy], build: _InboundBuild, cache: RuleCache
-) -> tuple[tuple[LegacyRule, ...] | str, tuple[InboundRule, ...]]:
-    try:
-        items = [(p, item) for p in policies for item in p.from_]
-        legacy: tuple[LegacyRule, ...] | str = tuple(
-            _legacy_rules(items, build.struct, cache, negations=True)
+def _inbound_build(policy_type: str, version: KumaVersion) -> _InboundBuild | None:
+    info = POLICY_KINDS[policy_type]
+    if not info.has_from:
+        return None
+    return _InboundBuild(
+        struct=conf_type(policy_type, version),
+        rule_struct=rule_conf_type(policy_type, version),
+        has_rules=has_rules(policy_type, version),
+        from_as_rules=info.from_as_rules,
+        unmerged=version.unmerged_inbound_rules,
+        matches=version.inbound_rule_matches,
+        match_struct=schemas_for(version).match or MATCH,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _TypeContext:
+    """One policy type of one snapshot, as the shared path uses it."""
+
+    policy_type: str
+    candidates: Candidates
+    ranks: MergeRanks | None
+    struct: Struct
+    inbound: _InboundBuild | None
+    has_to: bool
+    single_item: bool
+    outbound: TypeOutbound
+
+
+_CONTEXT: Table[tuple[()], _TypeContext] = Table("type context", key=(Part.TYPE,))
+_SORT_KEYS: Table[int, SortKey] = Table("merge order keys", key=(Part.SERIALS,))
+"""Per type: serial number → what merge order reads of the policy (`ordering.sort_key`)."""
+
+
+def _context(index: MeshIndex, memo: Memo, policy_type: str) -> _TypeContext:
+    entries = memo.part(_CONTEXT, policy_type)
+    key = ()
+    found = entries.get(key)
+    if found is None:
+        candidates = index.candidates(policy_type)
+        policies = candidates.policies
+        keys = memo.part(_SORT_KEYS, policy_type)
+        found_keys: list[SortKey] = []
+        for policy, serial in zip(policies, candidates.serials, strict=True):
+            known = keys.get(serial)
+            if known is None:
+                known = keys[serial] = sort_key(policy)
+            found_keys.append(known)
+        ranks = MergeRanks.of(policies, found_keys)
+        struct = conf_type(policy_type, index.version)
+        info = POLICY_KINDS[policy_type]
+        base = [p for p in candidates.fast_global if policies[p].to]
+        if ranks is not None:
+            base.sort(key=ranks.rank.__getitem__)
+        found = _TypeContext(
+            policy_type,
+            candidates,
+            ranks,
+            struct,
+            _inbound_build(policy_type, index.version),
+            info.has_to,
+            info.single_item,
+            TypeOutbound(policy_type, policies, candidates.serials, ranks, tuple(base), struct),
         )
-    except _TagsError as err:
-        return str(err), ()
-    if not build.has_rules:
-        return legacy, ()
-    entries = _inbound_entries(policies, from_as_rules=build.from_as_rules)
+        entries[key] = found
+    return found
+
+
+def prepare_type(index: MeshIndex, memo: Memo, policy_type: str) -> None:
+    """Build what every proxy's rules of this type share (its outbound base)."""
+    ctx = _context(index, memo, policy_type)
+    if ctx.has_to:
+        shared_resource_rules(memo, index, ctx.outbound, ctx.outbound.base)
+
+
+# ---------------------------------------------------------------------------------------
+# matching
+
+
+_FAST: Table[tuple[str, str | None, str | None], tuple[tuple[int, ...], SlowCandidates]] = Table(
+    "fast matches", key=(Part.TYPE,)
+)
+"""Per type: (namespace, proxy origin, proxy zone) → (the top-level Mesh policies that
+apply to such a proxy with inbounds, the other candidates to try one by one), as
+positions."""
+_REQUIREMENTS: Table[str, frozenset[tuple[str, ...]]] = Table(
+    "proxy requirements", key=(Part.DATAPLANE,)
+)
+"""Dataplane → what `index.requirement`s it meets."""
+
+
+def _with_inserted(base: Sequence[int], extra: Sequence[int]) -> list[int]:
+    """Two ascending lists of positions merged, `extra` (usually a handful) slotted in."""
+    if not extra:
+        return list(base)
+    out: list[int] = []
+    start = 0
+    for position in extra:
+        i = bisect.bisect_left(base, position, start)
+        out.extend(base[start:i])
+        out.append(position)
+        start = i
+    out.extend(base[start:])
+    return out
+
+
+def _match_shared(
+    ctx: _TypeContext,
+    index: MeshIndex,
+    memo: Memo,
+    dataplane: Dataplane,
+    gateway: Resource | None,
+) -> tuple[list[int], dict[Listener, list[int]], list[str]]:
+    """The positions that select `dataplane`, ascending, overall and per inbound.
+
+    Top-level `Mesh` policies without `proxyTypes` are decided once per namespace,
+    origin and zone; namespace-scoped policies of other namespaces are never looked at;
+    the rest are tried only on proxies that have what they require (a miss would be
+    silent). With a MeshGateway every candidate is tried, as Kuma does.
+    """
+    sets = ctx.candidates
+    policies = sets.policies
+    if gateway is not None:
+        return _match_positions(range(len(policies)), policies, dataplane, gateway, index)
+    labels = dataplane.labels
+    namespace = labels.get(NAMESPACE, "")
+    key = (namespace, labels.get("kuma.io/origin"), labels.get("kuma.io/zone"))
+    fast = memo.part(_FAST, ctx.policy_type)
+    hit = fast.get(key)
+    if hit is None:
+        in_zone = tuple(
+            p
+            for p in sorted((*sets.fast_global, *sets.fast_by_namespace.get(namespace, ())))
+            if not zone_filter_reason(policies[p].resource, dataplane.resource)
+        )
+        slow_all = sorted((*sets.slow_global, *sets.slow_by_namespace.get(namespace, ())))
+        hit = (in_zone, SlowCandidates.of(slow_all, policies))
+        fast[key] = hit
+    shared_positions, slow_candidates = hit
+    name = dataplane.resource.name
+    requirements = memo.table(_REQUIREMENTS)
+    has = requirements.get(name)
+    if has is None:
+        has = requirements[name] = proxy_requirements(dataplane)
+    slow = slow_candidates.for_proxy(has)
+    listeners = mesh_inbounds(dataplane, index.version)
+    shared: Sequence[int] = shared_positions
+    if not listeners and dataplane.gateway_type != "DELEGATED":
+        shared = ()
+    slow_matched, slow_inbound, warnings = _match_positions(
+        slow, policies, dataplane, gateway, index
+    )
+    if not slow_matched:
+        return list(shared), {lst: list(shared) for lst in listeners} if shared else {}, warnings
+    matched = _with_inserted(shared, slow_matched)
+    by_inbound: dict[Listener, list[int]] = {}
+    for listener in listeners:
+        together = _with_inserted(shared, slow_inbound.get(listener, ()))
+        if together:
+            by_inbound[listener] = together
+    for listener, extra in slow_inbound.items():
+        by_inbound.setdefault(listener, extra)
+    return matched, by_inbound, warnings
+
+
+def _match_positions(
+    positions: Sequence[int] | range,
+    policies: Sequence[Policy],
+    dataplane: Dataplane,
+    gateway: Resource | None,
+    index: MeshIndex,
+) -> tuple[list[int], dict[Listener, list[int]], list[str]]:
+    matched: list[int] = []
+    by_inbound: dict[Listener, list[int]] = {}
+    warnings: list[str] = []
+    for position in positions:
+        policy = policies[position]
+        selection = select(policy.resource, policy.target_ref, dataplane, gateway, index)
+        if selection.warning:
+            warnings.append(selection.warning)
+        if not selection.matched:
+            continue
+        matched.append(position)
+        for listener in selection.inbounds:
+            by_inbound.setdefault(listener, []).append(position)
+    return matched, by_inbound, warnings
+
+
+def _match_each(
+    policies: Sequence[Policy], dataplane: Dataplane, gateway: Resource | None, index: MeshIndex
+) -> tuple[list[Policy], dict[Listener, list[Policy]], list[str]]:
+    """Kuma's loop: every candidate tried, in store order."""
+    matched, by_inbound, warnings = _match_positions(
+        range(len(policies)), policies, dataplane, gateway, index
+    )
+    return (
+        [policies[p] for p in matched],
+        {k: [policies[p] for p in v] for k, v in by_inbound.items()},
+        warnings,
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# merge order
+
+
+@dataclass(frozen=True, slots=True)
+class _Ordered:
+    """A set of matched policies in merge order, with what is derived from the order alone."""
+
+    ordered: tuple[Policy, ...]
+    positions: tuple[int, ...]
+    """`ordered` as positions."""
+    ties: tuple[tuple[Policy, Policy], ...]
+    notes: tuple[str, ...]
+    """meshtui's note on each full tie (never one of Kuma's warnings)."""
+    to_positions: tuple[int, ...]
+    """Those with `to[]` entries (or a top-level route, looked up even without any): the
+    only ones that shape the outbound side, so proxies whose matched sets differ by
+    inbound-only policies share it."""
+    from_positions: tuple[int, ...]
+    """Those with `from[]` or `rules[]` entries: the only ones that shape an inbound."""
+
+
+_ORDERED: Table[tuple[int, ...], _Ordered] = Table("merge order", key=(Part.TYPE,))
+"""Per type: matched positions, ascending → their `_Ordered`."""
+
+
+_TIES: Table[tuple[int, int], tuple[tuple[Policy, Policy], str]] = Table(
+    "full ties", key=(Part.TYPE,)
+)
+"""Per type: (position, position) → the two policies, and meshtui's note on their tie."""
+
+
+def _tie_note(a: Policy, b: Policy) -> str:
+    return (
+        f"{a.resource.type} {a.resource.name} and {b.resource.name} tie on every ordering key "
+        "(kind, origin, role, name): Kuma leaves their order undefined;"
+        " meshtui orders them as Go's sort does from store order"
+    )
+
+
+def _is_to_relevant(policy: Policy) -> bool:
+    return bool(policy.to) or policy.target_ref.kind == "MeshHTTPRoute"
+
+
+def _ordered(ctx: _TypeContext, memo: Memo, positions: Sequence[int]) -> _Ordered:
+    entries = memo.part(_ORDERED, ctx.policy_type)
+    key = tuple(positions)
+    hit = entries.get(key)
+    if hit is None:
+        policies = ctx.candidates.policies
+        if ctx.ranks is not None:
+            order, tied = ctx.ranks.sort(key)
+        else:
+            at = {id(policies[p]): p for p in key}  # transient: this call only
+            order = [at[id(p)] for p in sort_policies([policies[p] for p in key])]
+            tied = [(at[id(a)], at[id(b)]) for a, b in full_ties([policies[p] for p in order])]
+        ordered = tuple(policies[p] for p in order)
+        pairs = memo.part(_TIES, ctx.policy_type)
+        found = []
+        for a, b in tied:
+            pair = pairs.get((a, b))
+            if pair is None:
+                pair = pairs[(a, b)] = (
+                    (policies[a], policies[b]),
+                    _tie_note(policies[a], policies[b]),
+                )
+            found.append(pair)
+        hit = _Ordered(
+            ordered,
+            tuple(order),
+            tuple(pair for pair, _ in found),
+            tuple(note for _, note in found),
+            tuple(p for p in order if _is_to_relevant(policies[p])),
+            tuple(p for p in order if policies[p].from_ or policies[p].rules),
+        )
+        entries[key] = hit
+    return hit
+
+
+# ---------------------------------------------------------------------------------------
+# the two paths
+
+
+def type_rules(
+    index: MeshIndex,
+    dataplane: Dataplane,
+    policy_type: str,
+    *,
+    gateway: Resource | None = None,
+    include_shadow: bool = False,
+    cache: Memo | None = None,
+    fast: bool = True,
+) -> TypeRules:
+    """Match and build every rule of `policy_type` for `dataplane`.
+
+    Args:
+        index: The dataplane's mesh.
+        dataplane: The proxy.
+        policy_type: E.g. `MeshTimeout`.
+        gateway: The MeshGateway `matching.select_gateway` picked for this proxy.
+        include_shadow: Also consider `kuma.io/effect: shadow` policies (plain path).
+        cache: The evaluation's memo, shared across calls on the same index.
+        fast: The shared path (`False`: the plain one; see the module docstring).
+    """
+    if include_shadow or not fast:
+        return _plain_type_rules(index, dataplane, policy_type, gateway, include_shadow)
+    memo = cache if cache is not None else Memo()
+    ctx = _context(index, memo, policy_type)
+    positions, per_listener, warnings = _match_shared(ctx, index, memo, dataplane, gateway)
+    merge_order = _ordered(ctx, memo, positions)
+    per_inbound = {listener: _ordered(ctx, memo, ps) for listener, ps in per_listener.items()}
+    legacy_from, inbound_rules = _from_side_shared(ctx, index, memo, per_inbound, warnings)
+    to_side = _to_side_shared(ctx, index, memo, merge_order)
+    if to_side.error:
+        warnings.append(f"couldn't create To rules: {to_side.error}")
+    single: tuple[LegacyRule, ...] = ()
+    if ctx.single_item:
+        singles = memo.part(_SINGLE, policy_type)
+        found_single = singles.get(merge_order.positions)
+        if found_single is None:
+            found_single = singles[merge_order.positions] = _single_item_rules(
+                _single_items(
+                    merge_order.ordered, [ctx.candidates.serials[p] for p in merge_order.positions]
+                ),
+                _Merger(memo, policy_type, ctx.struct),
+            )
+        single = found_single
+    return TypeRules(
+        type=policy_type,
+        matched=merge_order.ordered,
+        by_inbound={listener: o.ordered for listener, o in per_inbound.items()},
+        inbound_rules=inbound_rules,
+        resource_rules=to_side.resource_rules,
+        single_rules=single,
+        warnings=(*warnings, *merge_order.notes),
+        kuma_warnings=tuple(warnings),
+        ties=merge_order.ties,
+        legacy_from=legacy_from,
+        legacy_to=to_side.legacy,
+    )
+
+
+def _plain_type_rules(
+    index: MeshIndex,
+    dataplane: Dataplane,
+    policy_type: str,
+    gateway: Resource | None,
+    include_shadow: bool,
+) -> TypeRules:
+    """Kuma's steps one by one, nothing shared or remembered."""
+    candidates = index.policies_of(policy_type, include_shadow=include_shadow)
+    matched, per_listener, warnings = _match_each(candidates, dataplane, gateway, index)
+    ordered = tuple(sort_policies(matched))
+    ties = tuple(full_ties(ordered))
+    per_inbound = {listener: tuple(sort_policies(ps)) for listener, ps in per_listener.items()}
+    struct = conf_type(policy_type, index.version)
+    merger = _Merger(None, policy_type, struct)
+    build = _inbound_build(policy_type, index.version)
+    from_rules: dict[Listener, tuple[LegacyRule, ...]] = {}
+    inbound_rules: dict[Listener, tuple[InboundRule, ...]] = {}
+    if build is not None:
+        for listener, policies in per_inbound.items():
+            relevant = [p for p in policies if p.from_ or p.rules]
+            side = _one_inbound([(p, -1) for p in relevant], build, merger)
+            if side.error:
+                warnings.append(f"couldn't create From rules: {side.error}")
+                from_rules, inbound_rules = {}, {}
+                break
+            from_rules[listener] = side.legacy.get()
+            if side.rules:
+                inbound_rules[listener] = side.rules
+    resource_rules: tuple[ResourceRule, ...] = ()
+    to_rules: tuple[LegacyRule, ...] = ()
+    if POLICY_KINDS[policy_type].has_to:
+        to_relevant = [(p, -1) for p in ordered if _is_to_relevant(p)]
+        try:
+            items = _to_items(to_relevant, index)
+        except _TagsError as err:
+            warnings.append(f"couldn't create To rules: {err}")
+        else:
+            to_rules = tuple(_legacy_rules(items, merger, negations=False))
+            resource_rules = tuple(build_resource_rules([p for p, _ in to_relevant], index, struct))
+    single: tuple[LegacyRule, ...] = ()
+    if POLICY_KINDS[policy_type].single_item:
+        single = _single_item_rules(_single_items(ordered, [-1] * len(ordered)), merger)
+    return TypeRules(
+        type=policy_type,
+        matched=ordered,
+        by_inbound=per_inbound,
+        inbound_rules=inbound_rules,
+        resource_rules=resource_rules,
+        single_rules=single,
+        warnings=(*warnings, *(_tie_note(a, b) for a, b in ties)),
+        kuma_warnings=tuple(warnings),
+        ties=ties,
+        legacy_from=Lazy.of(from_rules),
+        legacy_to=Lazy.of(to_rules),
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# inbound side
+
+
+@dataclass(frozen=True, slots=True)
+class _InboundSide:
+    """One inbound's legacy `fromRules` (when first read) and its inbound rules."""
+
+    error: str
+    """Why the legacy rules cannot be built (Kuma then drops the whole inbound side)."""
+    legacy: Lazy[tuple[LegacyRule, ...]]
+    rules: tuple[InboundRule, ...]
+
+
+_INBOUND: Table[tuple[int, ...], _InboundSide] = Table("inbound side", key=(Part.TYPE,))
+"""Per type: the inbound's policies with `from[]`/`rules[]`, merge order → its side."""
+
+
+def _from_side_shared(
+    ctx: _TypeContext,
+    index: MeshIndex,
+    memo: Memo,
+    per_inbound: Mapping[Listener, _Ordered],
+    warnings: list[str],
+) -> tuple[LegacyFrom, dict[Listener, tuple[InboundRule, ...]]]:
+    build = ctx.inbound
+    if build is None:
+        return _no_from(), {}
+    policies = ctx.candidates.policies
+    entries = memo.part(_INBOUND, ctx.policy_type)
+    sides: dict[Listener, _InboundSide] = {}
+    for listener, ordered in per_inbound.items():
+        key = ordered.from_positions
+        side = entries.get(key)
+        if side is None:
+            serials = ctx.candidates.serials
+            pairs = [(policies[p], serials[p]) for p in ordered.from_positions]
+            side = _one_inbound(pairs, build, _Merger(memo, ctx.policy_type, ctx.struct))
+            entries[key] = side
+        if side.error:
+            warnings.append(f"couldn't create From rules: {side.error}")
+            return _no_from(), {}
+        sides[listener] = side
+    inbound_rules = {listener: s.rules for listener, s in sides.items() if s.rules}
+    legacy: LegacyFrom
+    if all(s.legacy.computed for s in sides.values()):
+        legacy = Lazy.of({listener: s.legacy.get() for listener, s in sides.items()})
+    else:
+        legacy = _LegacyFrom(tuple((listener, s.legacy) for listener, s in sides.items()))
+    return legacy, inbound_rules
+
+
+class _LegacyFrom(Lazy[Mapping[Listener, tuple[LegacyRule, ...]]]):
+    """Each inbound's legacy `fromRules`, when read."""
+
+    __slots__ = ("_sides",)
+
+    def __init__(self, sides: tuple[tuple[Listener, Lazy[tuple[LegacyRule, ...]]], ...]) -> None:
+        super().__init__(_pending)
+        self._sides = sides
+
+    def _produce(self) -> Mapping[Listener, tuple[LegacyRule, ...]]:
+        return {listener: legacy.get() for listener, legacy in self._sides}
+
+
+def _one_inbound(
+    pairs: Sequence[tuple[Policy, int]], build: _InboundBuild, merger: _Merger
+) -> _InboundSide:
+    """One inbound of the policies in `pairs` (policy, position; merge order)."""
+    items: list[Item] = [
+        (p, item, _ref(position, Section.FROM, item.index))
+        for p, position in pairs
+        for item in p.from_
+    ]
+    error = _legacy_error(items)
+    legacy: Lazy[tuple[LegacyRule, ...]] = (
+        Lazy.of(())
+        if error or not items
+        else Lazy(lambda: tuple(_legacy_rules(items, merger, negations=True)))
+    )
+    if error or not build.has_rules:
+        return _InboundSide(error, legacy, ())
+    entries = _inbound_entries(pairs, from_as_rules=build.from_as_rules)
     if not entries:
-        return legacy, ()
+        return _InboundSide("", legacy, ())
     if build.unmerged:
-        return legacy, _unmerged_inbound_rules(entries, build, cache)
+        return _InboundSide("", legacy, _unmerged_inbound_rules(entries, build, merger))
     origins: dict[tuple[ResourceKey, int], Origin] = {}
-    for policy, item in entries:
+    for policy, item, _ in entries:
         origins.setdefault((policy.key, item.index), Origin(policy, item.index))
-    confs = cache.merge([item.conf for _, item in entries], build.struct, merge_confs)
-    return legacy, (InboundRule(tuple(confs), tuple(origins.values())),)
+    confs = merger.merge([(ref, item.conf) for _, item, ref in entries])
+    return _InboundSide("", legacy, (InboundRule(tuple(confs), tuple(origins.values())),))
 
 
-def _inbound_entries(
-    policies: Sequence[Policy], *, from_as_rules: bool
-) -> list[tuple[Policy, PolicyItem]]:
+def _ref(serial: int, section: Section, index: int) -> ConfRef:
+    """The conf reference of an entry of the policy with this serial number (-1, for
+    none, on the plain path)."""
+    return conf_ref(serial, section, index) if serial >= 0 else -1
+
+
+def _inbound_entries(pairs: Sequence[tuple[Policy, int]], *, from_as_rules: bool) -> list[Item]:
     """Each policy's `rules[]`, else (from-as-rules types) its `from[]` (targetRef
     ignored), in entry order: attributes, then display name descending (stable)."""
-    entries: list[tuple[Policy, PolicyItem]] = []
-    for policy in policies:
+    entries: list[Item] = []
+    for policy, position in pairs:
         if policy.rules:
-            entries.extend((policy, item) for item in policy.rules)
+            entries.extend(
+                (policy, item, _ref(position, Section.RULES, item.index)) for item in policy.rules
+            )
         elif from_as_rules and policy.from_:
-            entries.extend((policy, item) for item in policy.from_)
+            entries.extend(
+                (policy, item, _ref(position, Section.FROM, item.index)) for item in policy.from_
+            )
     if not entries:
         return entries
 
-    def compare(a: tuple[Policy, PolicyItem], b: tuple[Policy, PolicyItem]) -> int:
+    def compare(a: Item, b: Item) -> int:
         return compare_attributes(a[0], b[0]) or compare_names_descending(a[0], b[0])
 
-    if keyable([p for p, _ in entries]):
+    if keyable([p for p, _, _ in entries]):
         return keyed_sort(entries, lambda e: e[0], lambda e: attribute_key(e[0]))
     return go_stable_sort(entries, compare)
 
 
 def _unmerged_inbound_rules(
-    entries: Sequence[tuple[Policy, PolicyItem]], build: _InboundBuild, cache: RuleCache
+    entries: Sequence[Item], build: _InboundBuild, merger: _Merger
 ) -> tuple[InboundRule, ...]:
     """S3/S4: one rule per entry with the entry's own conf (a `from[]` entry's conf has
     the `from` type); from 2.14 one per match, then stably sorted by `match_key`."""
     out: list[InboundRule] = []
-    for policy, item in entries:
+    for policy, item, ref in entries:
         struct = build.rule_struct if item.target_ref is None else build.struct
-        conf = cache.canon(item.conf, struct)
+        conf = merger.canon(ref, item.conf, struct)
         origin = (Origin(policy, item.index),)
         if build.matches and item.matches:
             out.extend(
@@ -514,54 +877,162 @@ def match_key(match: Any) -> tuple[int, int, int]:
 # outbound side
 
 
-def _to_side(
-    policy_type: str,
-    merge_order: _Ordered,
-    index: MeshIndex,
-    struct: Struct,
-    warnings: list[str],
-    cache: RuleCache,
-) -> tuple[list[LegacyRule], list[ResourceRule]]:
-    if not POLICY_KINDS[policy_type].has_to:
-        return [], []
-    relevant = merge_order.to_relevant
-    key = (policy_type, merge_order.to_ids)
-    hit = cache.to_side.get(key)
+@dataclass(frozen=True, slots=True)
+class _ToSide:
+    """The outbound side of one set of policies."""
+
+    error: str
+    """Why the legacy rules cannot be built (Kuma then drops every outbound rule)."""
+    resource_rules: tuple[ResourceRule, ...]
+    legacy: Lazy[tuple[LegacyRule, ...]]
+
+
+_NO_TO_SIDE = _ToSide("", (), Lazy.of(()))
+_TO_SIDE: Table[tuple[int, ...], _ToSide] = Table(
+    "outbound side", key=(Part.TYPE,), reads=DESTINATIONS
+)
+"""Per type: the matched policies that shape the outbound side, merge order → the side."""
+_SINGLE: Table[tuple[int, ...], tuple[LegacyRule, ...]] = Table("proxy rule", key=(Part.TYPE,))
+"""Per single-item type: matched positions in merge order → the proxy rule."""
+
+
+def _to_side_shared(
+    ctx: _TypeContext, index: MeshIndex, memo: Memo, merge_order: _Ordered
+) -> _ToSide:
+    if not ctx.has_to:
+        return _NO_TO_SIDE
+    entries = memo.part(_TO_SIDE, ctx.policy_type)
+    key = merge_order.to_positions
+    hit = entries.get(key)
     if hit is None:
-        hit = (relevant, *_compute_to_side(relevant, index, struct, cache))
-        cache.to_side[key] = hit
-    _, legacy, resource_rules, error = hit
+        hit = entries[key] = _build_to_side(ctx, index, memo, merge_order.to_positions)
+    return hit
+
+
+def _build_to_side(
+    ctx: _TypeContext, index: MeshIndex, memo: Memo, positions: tuple[int, ...]
+) -> _ToSide:
+    policies, serials = ctx.candidates.policies, ctx.candidates.serials
+    error = _to_error(ctx, index, memo, [(policies[p], serials[p]) for p in positions])
     if error:
-        warnings.append(f"couldn't create To rules: {error}")
-    return legacy, resource_rules
+        return _ToSide(error, (), Lazy.of(()))
+    ordered = [p for p in positions if policies[p].target_ref.kind != "MeshHTTPRoute"]
+    rules = shared_resource_rules(memo, index, ctx.outbound, ordered)
+    return _ToSide("", rules, _LegacyTo(ctx, index, memo, positions) if positions else Lazy.of(()))
 
 
-def _compute_to_side(
-    ordered: Sequence[Policy], index: MeshIndex, struct: Struct, cache: RuleCache
-) -> tuple[list[LegacyRule], list[ResourceRule], str]:
+class _LegacyTo(Lazy[tuple[LegacyRule, ...]]):
+    """The legacy `toRules` of a set of policies (known not to fail), when read."""
+
+    __slots__ = ("_ctx", "_index", "_memo", "_positions")
+
+    def __init__(
+        self, ctx: _TypeContext, index: MeshIndex, memo: Memo, positions: tuple[int, ...]
+    ) -> None:
+        super().__init__(_pending)
+        self._ctx, self._index, self._memo, self._positions = ctx, index, memo, positions
+
+    def _produce(self) -> tuple[LegacyRule, ...]:
+        ctx = self._ctx
+        policies, serials = ctx.candidates.policies, ctx.candidates.serials
+        items = _to_items([(policies[p], serials[p]) for p in self._positions], self._index)
+        merger = _Merger(self._memo, ctx.policy_type, ctx.struct)
+        return tuple(_legacy_rules(items, merger, negations=False))
+
+
+_TO_ERRORS: Table[int, tuple[str, str]] = Table(
+    "to[] legacy errors", key=(Part.SERIALS,), reads={"MeshHTTPRoute"}
+)
+"""Per type: serial number → why the policy's legacy to-items cannot be built: (its top-level
+route is missing, an entry's kind is not a tag kind); ``""`` for no reason."""
+
+
+def _to_error(
+    ctx: _TypeContext, index: MeshIndex, memo: Memo, pairs: Sequence[tuple[Policy, int]]
+) -> str:
+    """What `_to_items` would fail with: the first missing route (items are built policy
+    by policy), else the first entry of a kind tags cannot represent. `pairs`: (policy,
+    serial number)."""
+    entries = memo.part(_TO_ERRORS, ctx.policy_type)
+    found = []
+    for policy, serial in pairs:
+        errors = entries.get(serial)
+        if errors is None:
+            errors = entries[serial] = _policy_to_errors(policy, index)
+        found.append(errors)
+    return next((e for e, _ in found if e), "") or next((e for _, e in found if e), "")
+
+
+def _policy_to_errors(policy: Policy, index: MeshIndex) -> tuple[str, str]:
     try:
-        legacy = _legacy_rules(legacy_to_items(ordered, index), struct, cache, negations=False)
+        items = _to_items([(policy, -1)], index, check=False)
     except _TagsError as err:
-        return [], [], str(err)
-    return legacy, build_resource_rules(ordered, index, struct, cache), ""
+        return str(err), ""
+    return "", _legacy_error(items)
+
+
+def _to_items(
+    pairs: Sequence[tuple[Policy, int]], index: MeshIndex, *, check: bool = True
+) -> list[Item]:
+    """The legacy to-items of the policies in `pairs` (merge order); `_TagsError` when
+    the legacy tag rules cannot be built (Kuma then reports it and drops every
+    outbound rule of the type; `check=False`: only a missing route raises)."""
+    skip_route_targets = index.version.to_route_items
+    items: list[Item] = []
+    for policy, position in pairs:
+        if skip_route_targets and _targets_a_route(policy):
+            continue  # S2: the legacy to-rules leave out every policy with `to: MeshHTTPRoute`
+        if policy.target_ref.kind == "MeshHTTPRoute":
+            items.extend(
+                (p, item, _ref(position, Section.TO, item.index))
+                for p, item in _route_items(policy, index)
+            )
+        else:
+            items.extend(
+                (policy, item, _ref(position, Section.TO, item.index)) for item in policy.to
+            )
+    error = _legacy_error(items) if check else ""
+    if error:
+        raise _TagsError(error)
+    return items
+
+
+def _legacy_error(items: Sequence[Item]) -> str:
+    """What `_legacy_rules` would fail with on these items (the first one it cannot
+    represent as tags), or ``""``."""
+    for _, item, _ in items:
+        ref = item.target_ref
+        if ref is not None and ref.kind in _NOT_TAGS:
+            return f"can't represent {ref.kind} as tags"
+    return ""
 
 
 def legacy_to_items(ordered: Sequence[Policy], index: MeshIndex) -> list[tuple[Policy, PolicyItem]]:
-    """The items the legacy to-rules are built from, in merge order.
+    """The items the legacy to-rules are built from, in merge order (for `explain`).
 
     Raises:
         ValueError: A top-level MeshHTTPRoute policy whose route cannot be found.
     """
-    skip_route_targets = index.version.to_route_items
-    items: list[tuple[Policy, PolicyItem]] = []
-    for policy in ordered:
-        if skip_route_targets and _targets_a_route(policy):
-            continue  # S2: the legacy to-rules leave out every policy with `to: MeshHTTPRoute`
-        if policy.target_ref.kind == "MeshHTTPRoute":
-            items.extend(_route_items(policy, index))
-        else:
-            items.extend((policy, item) for item in policy.to)
-    return items
+    items = _to_items([(policy, -1) for policy in ordered], index, check=False)
+    return [(policy, item) for policy, item, _ in items]
+
+
+def legacy_subset_items(
+    items: Sequence[tuple[Policy, PolicyItem]],
+) -> list[tuple[Policy, PolicyItem, subsets.Subset]]:
+    """The items the legacy tag model takes (old targetRef kinds), with their subsets.
+
+    Raises:
+        ValueError: A MeshGateway or MeshHTTPRoute item, which the tag model cannot hold.
+    """
+    out = []
+    for policy, item in items:
+        if item.target_ref is None or item.target_ref.kind not in _OLD_KINDS:
+            continue
+        subset = target_subset(item.target_ref)
+        if subset is not None:
+            out.append((policy, item, subset))
+    return out
 
 
 def _targets_a_route(policy: Policy) -> bool:
@@ -608,15 +1079,16 @@ def _route_for(policy: Policy, index: MeshIndex) -> Policy | None:
     return found
 
 
-def _single_item_rules(
-    policy_type: str, ordered: Sequence[Policy], struct: Struct, cache: RuleCache
-) -> list[LegacyRule]:
-    if not POLICY_KINDS[policy_type].single_item:
-        return []
-    items = [
-        (p, PolicyItem(target_ref=TargetRef(kind="Mesh"), conf=p.default, index=0)) for p in ordered
-    ]
-    return _legacy_rules(items, struct, cache, negations=False)
+def _single_items(ordered: Sequence[Policy], positions: Sequence[int]) -> list[Item]:
+    return [
+        (p, PolicyItem(target_ref=TargetRef(kind="Mesh"), conf=p.default, index=0),
+         _ref(position, Section.DEFAULT, 0))
+        for p, position in zip(ordered, positions, strict=True)
+    ]  # fmt: skip
+
+
+def _single_item_rules(items: Sequence[Item], merger: _Merger) -> tuple[LegacyRule, ...]:
+    return tuple(_legacy_rules(items, merger, negations=False))
 
 
 # ---------------------------------------------------------------------------------------
@@ -639,47 +1111,32 @@ def target_subset(ref: TargetRef | None) -> subsets.Subset | None:
         # is a second tag of that key (a contradiction, or a duplicate), never an override.
         extra = (subsets.Tag(k, v) for k, v in (ref.tags or {}).items())
         return tuple(sorted((subsets.Tag(SERVICE_TAG, ref.name), *extra)))
-    if kind in ("MeshGateway", "MeshHTTPRoute"):
+    if kind in _NOT_TAGS:
         raise _TagsError(f"can't represent {kind} as tags")
     return None
 
 
-def legacy_subset_items(
-    items: Sequence[tuple[Policy, PolicyItem]],
-) -> list[tuple[Policy, PolicyItem, subsets.Subset]]:
-    """The items the legacy tag model takes (old targetRef kinds), with their subsets.
-
-    Raises:
-        ValueError: A MeshGateway or MeshHTTPRoute item, which the tag model cannot hold.
-    """
-    out = []
-    for policy, item in items:
+def _legacy_rules(items: Sequence[Item], merger: _Merger, *, negations: bool) -> list[LegacyRule]:
+    """The legacy partition of `items` (merge order); `_legacy_error` says beforehand
+    whether it fails."""
+    policies: dict[ResourceKey, Policy] = {}
+    subset_items = []
+    for policy, item, ref in items:
         if item.target_ref is None or item.target_ref.kind not in _OLD_KINDS:
             continue
         subset = target_subset(item.target_ref)
-        if subset is not None:
-            out.append((policy, item, subset))
-    return out
-
-
-def _legacy_rules(
-    items: Sequence[tuple[Policy, PolicyItem]],
-    struct: Struct,
-    cache: RuleCache,
-    *,
-    negations: bool,
-) -> list[LegacyRule]:
-    policies: dict[ResourceKey, Policy] = {}
-    subset_items = []
-    for policy, item, subset in legacy_subset_items(items):
+        if subset is None:
+            continue
         policies.setdefault(policy.key, policy)
-        subset_items.append(subsets.SubsetItem(subset=subset, conf=item.conf, origin=policy.key))
+        subset_items.append(
+            subsets.SubsetItem(subset=subset, conf=(ref, item.conf), origin=policy.key)
+        )
     if not subset_items:
         return []
     built = subsets.build_rules(
         subset_items,
         negations=negations,
-        merge=lambda confs: cache.merge(confs, struct, merge_confs),
+        merge=lambda pairs: merger.merge(pairs),  # type: ignore[arg-type]
     )
     return [
         LegacyRule(

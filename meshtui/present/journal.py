@@ -17,9 +17,9 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 
-from meshtui.engine.diff import DataplaneChange, MeshDiff, diff_meshes
+from meshtui.engine.diff import DataplaneChange, MeshDiff, diff_meshes, evaluations
+from meshtui.engine.evaluation import changed_types
 from meshtui.engine.index import MeshIndex, build_index_from_groups
-from meshtui.engine.memo import RuleCache
 from meshtui.inventory import Diff, Inventory
 from meshtui.model import Resource, ResourceKey
 from meshtui.present.tables import namespace_label, row_key
@@ -67,11 +67,18 @@ def mesh_changes(
             (the diff does not depend on them).
     """
     names = sorted(set(before.dataplanes) | set(after.dataplanes))
-    caches = (RuleCache(), RuleCache())
+    evaluated = evaluations(before, after)
+    changed = changed_types(*evaluated)
     size, start = batch or FIRST_BATCH, 0
     while True:
         began = time.perf_counter()
-        part = diff_meshes(before, after, dataplanes=names[start : start + size], caches=caches)
+        part = diff_meshes(
+            before,
+            after,
+            dataplanes=names[start : start + size],
+            evaluated=evaluated,
+            changed=changed,
+        )
         yield min(start + size, len(names)), part if start == 0 else replace(part, role_changes=())
         start += size
         if start >= len(names):

@@ -1,21 +1,75 @@
-"""`diff_meshes` shares one memo table per index across its proxies (and, given `caches`,
-across calls): every answer must be the one a proxy computed on its own gives."""
+"""`diff_meshes` compares only what a change can touch, through the evaluations' change
+API and winners explained once per rule object: its answer must be the plain one (every
+proxy, every policy type, computed on its own), in one call or in batches."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from meshtui.engine.diff import MeshDiff, diff_meshes
+from meshtui.engine.diff import MeshDiff, diff_meshes, evaluations, rule_places
 from meshtui.engine.index import MeshIndex, build_index
-from meshtui.engine.memo import RuleCache
+from meshtui.engine.matching import select_gateway
+from meshtui.engine.rules import type_rules
 from meshtui.inventory import Inventory, OriginUpdate
+from meshtui.kinds import POLICY_KINDS
 from meshtui.parse import ContextOptions
 from meshtui.sources.files import FolderSource, parse_text
 from tests.versions import V2_10
 
 SAMPLE = Path(__file__).parents[2] / "sample-cluster"
+
+
+Place = tuple[str, str, str, frozenset[tuple[str, str, str]]]
+
+
+def flat(value: Any, path: str = "") -> dict[str, Any]:
+    if isinstance(value, dict) and value:
+        out: dict[str, Any] = {}
+        for key, child in value.items():
+            out.update(flat(child, f"{path}.{key}" if path else str(key)))
+        return out
+    return {} if value is None and not path else {path: value}
+
+
+def leaf_changes(old: Any, new: Any) -> frozenset[tuple[str, str, str]]:
+    a, b = flat(old), flat(new)
+    return frozenset(
+        (path, repr(a.get(path)), repr(b.get(path)))
+        for path in set(a) | set(b)
+        if a.get(path) != b.get(path) or (path in a) != (path in b)
+    )
+
+
+def plain_places(before: MeshIndex, after: MeshIndex) -> set[Place]:
+    """(proxy, type, where, changed leaves) of every place whose conf differs, every proxy
+    and type computed on its own, nothing shared."""
+    out = set()
+    for name in sorted(set(before.dataplanes) & set(after.dataplanes)):
+        old_dp, new_dp = before.dataplanes[name], after.dataplanes[name]
+        for kind in POLICY_KINDS:
+            was = type_rules(before, old_dp, kind, gateway=select_gateway(before, old_dp))
+            now = type_rules(after, new_dp, kind, gateway=select_gateway(after, new_dp))
+            a, b = rule_places(was, before), rule_places(now, after)
+            for where in set(a) | set(b):
+                if a.get(where) != b.get(where):
+                    out.add((name, kind, where, leaf_changes(a.get(where), b.get(where))))
+    return out
+
+
+def fast_places(diff: MeshDiff) -> set[Place]:
+    return {
+        (
+            change.dataplane,
+            rule.type,
+            rule.where,
+            frozenset((f.path, repr(f.old), repr(f.new)) for f in rule.fields),
+        )
+        for change in diff.changes
+        for rule in change.rules
+    }
 
 
 def alone(before: MeshIndex, after: MeshIndex) -> MeshDiff:
@@ -81,10 +135,13 @@ def test_shared_memo_tables_give_what_each_proxy_alone_gives(
     shared = diff_meshes(old_index, new_index)
     assert shared.changes, "the edit changes some proxy's rules"
     assert shared == alone(old_index, new_index)
-    caches = (RuleCache(), RuleCache())
+    plain = plain_places(old_index, new_index)
+    assert fast_places(shared) == plain
+
+    evaluated = evaluations(old_index, new_index)
     names = sorted(new_index.dataplanes)
     halves = [
-        diff_meshes(old_index, new_index, dataplanes=part, caches=caches)
+        diff_meshes(old_index, new_index, dataplanes=part, evaluated=evaluated)
         for part in (names[: len(names) // 2], names[len(names) // 2 :])
     ]
     assert tuple(c for h in halves for c in h.changes) == shared.changes

@@ -13,7 +13,7 @@ from meshtui.engine.evaluation import MeshEvaluation
 from meshtui.engine.index import MeshIndex, build_index, mesh_names
 from meshtui.engine.inspect import rules_body
 from meshtui.engine.matching import select_gateway
-from meshtui.engine.memo import RuleCache
+from meshtui.engine.memo import Memo
 from meshtui.engine.rules import type_rules
 from meshtui.kinds import POLICY_KINDS
 from meshtui.model import Resource
@@ -54,7 +54,7 @@ def test_results_do_not_depend_on_which_dataplane_filled_the_cache() -> None:
     for seed in range(5):
         order = names[:]
         random.Random(seed).shuffle(order)
-        shared = MeshEvaluation(index, cache=RuleCache())
+        shared = MeshEvaluation(index, memo=Memo())
         for name in order:
             assert shared.rules_body(name) == expected[name]
 
@@ -118,7 +118,9 @@ def test_carried_affected_counts_equal_a_fresh_count_after_an_edit() -> None:
     edited = [narrowed if r is target else r for r in resources]
     after = build_index(edited, "shop", previous=before, version=V2_10)
     carried = MeshEvaluation.following(first, after)
-    reused = {k for k, (p, _) in carried._counted.items() if p is after.find_policy(k.type, k.name)}
+    from meshtui.engine.evaluation import _COUNTED
+
+    reused = set(carried.memo.table(_COUNTED))
     assert reused == set(counts_before) - {narrowed.key}, "unchanged policies are not recounted"
     fresh = MeshEvaluation(build_index(edited, "shop", version=V2_10))
     counts_after = {p.key: carried.affected_count(p) for p in after.all_policies()}
@@ -136,9 +138,13 @@ def _index_shape(index: MeshIndex) -> dict[str, Any]:
         "services": {k: list(v) for k, v in index.services.items()},
         "gateways": list(index.gateways),
         "candidates": {
-            kind: [[p.resource for p in part] for part in (c.fast_global, c.slow_global)]
-            + [{ns: [p.resource for p in ps] for ns, ps in c.fast_by_namespace.items()}]
-            + [{ns: [p.resource for p in ps] for ns, ps in c.slow_by_namespace.items()}]
+            kind: [
+                [c.policies[p].resource for p in part] for part in (c.fast_global, c.slow_global)
+            ]
+            + [
+                {ns: [c.policies[p].resource for p in ps] for ns, ps in by_ns.items()}
+                for by_ns in (c.fast_by_namespace, c.slow_by_namespace)
+            ]
             for kind, c in index.candidate_sets.items()
         },
         "by_namespace": {
@@ -300,7 +306,7 @@ def test_slow_candidates_pruned_by_requirement_equal_trying_every_policy(
         "m",
         version=version,
     )
-    cache = RuleCache()
+    cache = Memo()
     for proxy in index.dataplanes.values():
         for kind in ("MeshTimeout",):
             fast = type_rules(index, proxy, kind, cache=cache, fast=True)

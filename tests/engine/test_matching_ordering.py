@@ -785,11 +785,10 @@ def test_merge_ranks_of_a_type_sort_any_subset_as_sort_policies_does(seed: int) 
     ranks = MergeRanks.of(everything)
     assert ranks is not None
     for _ in range(10):
-        subset = [p for p in everything if rng.random() < 0.6]  # store order kept
-        expected = sort_policies(subset)
-        got = ranks.sort(subset)
-        assert got is not None
-        assert [id(p) for p in got[0]] == [id(p) for p in expected]
-        assert [(id(a), id(b)) for a, b in got[1]] == [
+        positions = [i for i in range(len(everything)) if rng.random() < 0.6]  # store order
+        expected = sort_policies([everything[i] for i in positions])
+        order, ties = ranks.sort(positions)
+        assert [id(everything[i]) for i in order] == [id(p) for p in expected]
+        assert [(id(everything[a]), id(everything[b])) for a, b in ties] == [
             (id(a), id(b)) for a, b in full_ties(expected)
         ]

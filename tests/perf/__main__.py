@@ -6,10 +6,13 @@ Targets are stated for 10k dataplanes (and change-latency flatness across all si
 
 * `bench_coldstart`: a. cold start to the first complete frame vs. a PyYAML floor;
   d. peak RSS at the first frame;
-* `bench_rules`: b. one dataplane's merged rules (median, p95) and all dataplanes';
+* `bench_rules`: b. merged rules through the engine: first after load, a dataplane
+  selected after load (median, p95), all dataplanes, exactness on a sample;
 * `bench_change`: c. an edited policy file until the detail pane shows it;
 * `bench_cluster`: e. `KubeSource` initial sync vs. a bare list, and a 5k-event burst;
 * `bench_changes`: f. a live change's effect in the Changes view; g. a what-if draft's diff.
+* `bench_edits`: h. edits through the engine: one change re-evaluated for the whole mesh,
+  the engine's part of edit -> panes and its flatness, exactness against fresh evaluations.
 
 Progress goes to stderr; the table to stdout. `--quick`: only 1k and 10k (unless
 `--sizes` is given), fewer repetitions and samples.
@@ -22,7 +25,14 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 
-from tests.perf import bench_change, bench_changes, bench_cluster, bench_coldstart, bench_rules
+from tests.perf import (
+    bench_change,
+    bench_changes,
+    bench_cluster,
+    bench_coldstart,
+    bench_edits,
+    bench_rules,
+)
 from tests.perf.common import (
     Figure,
     add_size_options,
@@ -41,6 +51,7 @@ BENCHES: dict[str, Callable[..., list[Figure]]] = {
     "change": bench_change.run,
     "cluster": bench_cluster.run,
     "changes": bench_changes.run,
+    "edits": bench_edits.run,
 }
 
 
@@ -86,6 +97,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             for figure in got:
                 _log(f"    {figure.name}: {figure.shown_value()} {figure.note}")
     figures.extend(bench_change.flatness(figures))
+    figures.extend(bench_edits.flatness(figures))
     print(machine())
     print(f"{revision()} at the end of the run")
     shapes = ", ".join(

@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Any
 from tests.perf.generate import Shape, ensure_mesh
 
 if TYPE_CHECKING:
-    from meshtui.inventory import Inventory
+    from meshtui.engine.index import MeshIndex
+    from meshtui.inventory import Inventory, OriginUpdate
 
 REFERENCE = 10_000
 """The size the targets are stated for."""
@@ -152,6 +153,44 @@ def load_inventory(folder: Path) -> Inventory:
         [ScopeReplaced(ORIGIN_PREFIX, tuple(updates))]
     )
     return inventory
+
+
+@dataclass(frozen=True)
+class EngineInput:
+    """A generated folder read as the app reads it, and indexed as the app indexes it."""
+
+    inventory: Inventory
+    updates: dict[str, OriginUpdate]
+    """What the scan read, by origin (for edits made in memory)."""
+    mesh: str = "default"
+
+    def index(
+        self, previous: MeshIndex | None = None, inventory: Inventory | None = None
+    ) -> MeshIndex:
+        """`build_index_from_groups` of the mesh, as the app's evaluation worker calls it."""
+        from meshtui.engine.index import build_index_from_groups
+
+        inv = inventory if inventory is not None else self.inventory
+        return build_index_from_groups(
+            inv.groups_of(self.mesh),
+            inv.groups_of("").get("Mesh", {}).values(),
+            self.mesh,
+            previous=previous,
+            version=inv.control_plane.version,
+        )
+
+
+def load_engine_input(folder: Path) -> EngineInput:
+    """The folder scanned and applied as the app's folder source does it."""
+    from meshtui.inventory import Inventory, ScopeReplaced
+    from meshtui.parse import ContextOptions
+    from meshtui.sources.files import ORIGIN_PREFIX, FolderSource
+
+    updates = FolderSource(folder, watch=False).scan()
+    inventory, _ = Inventory.empty(ContextOptions()).apply(
+        [ScopeReplaced(ORIGIN_PREFIX, tuple(updates))]
+    )
+    return EngineInput(inventory, {u.origin: u for u in updates})
 
 
 def percentile(values: Sequence[float], q: float) -> float:
