@@ -31,7 +31,6 @@ from meshtui.engine.explain import (
     subset_words,
 )
 from meshtui.engine.index import MeshIndex
-from meshtui.engine.matching import Listener
 from meshtui.engine.rules import TypeRules
 from meshtui.model import Policy
 
@@ -129,29 +128,14 @@ def _places(rules: TypeRules, index: MeshIndex) -> dict[str, tuple[Any, object, 
         conf = confs[0] if len(confs) == 1 else list(confs)
         out[where] = (conf, resource_rule, partial(explain_resource, index, rules, resource_rule))
     for i, legacy in enumerate(rules.to_rules):
-        explain = partial(_one_legacy, explain_legacy_to, index, rules, i)
+        explain = partial(explain_legacy_to, index, rules, i)
         out[f"to-tags [{subset_words(legacy.subset)}]"] = (legacy.conf, legacy, explain)
     for listener, legacy_rules in rules.from_rules.items():
         for i, legacy in enumerate(legacy_rules):
             where = f"from-tags {listener[0]}:{listener[1]} [{subset_words(legacy.subset)}]"
-            explain = partial(_one_legacy_from, index, rules, listener, i)
+            explain = partial(explain_legacy_from, index, rules, listener, i)
             out[where] = (legacy.conf, legacy, explain)
     return out
-
-
-def _one_legacy(
-    explain: Callable[[MeshIndex, TypeRules], list[RuleExplanation]],
-    index: MeshIndex,
-    rules: TypeRules,
-    position: int,
-) -> list[RuleExplanation]:
-    return explain(index, rules)[position : position + 1]
-
-
-def _one_legacy_from(
-    index: MeshIndex, rules: TypeRules, listener: Listener, position: int
-) -> list[RuleExplanation]:
-    return explain_legacy_from(index, rules, listener)[position : position + 1]
 
 
 def evaluations(before: MeshIndex, after: MeshIndex) -> tuple[MeshEvaluation, MeshEvaluation]:

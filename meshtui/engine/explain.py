@@ -550,22 +550,25 @@ def explain_rules(
     return out
 
 
-def explain_legacy_to(index: MeshIndex, rules: TypeRules) -> list[RuleExplanation]:
-    """The legacy `to` tag rules, one explanation per rule (in `rules.to_rules` order)."""
+def explain_legacy_to(
+    index: MeshIndex, rules: TypeRules, position: int | None = None
+) -> list[RuleExplanation]:
+    """The legacy `to` tag rules, one explanation per rule (in `rules.to_rules` order), or
+    only the rule at `position`."""
     if not rules.to_rules:
         return []
     try:
         to_items = legacy_subset_items(legacy_to_items(rules.matched, index))
     except ValueError:
         to_items = []
-    return _legacy_explanations(index, rules, "to-tags", rules.to_rules, to_items)
+    return _legacy_explanations(index, rules, "to-tags", rules.to_rules, to_items, position)
 
 
 def explain_legacy_from(
-    index: MeshIndex, rules: TypeRules, listener: Listener
+    index: MeshIndex, rules: TypeRules, listener: Listener, position: int | None = None
 ) -> list[RuleExplanation]:
     """The legacy `from` tag rules of one inbound, one explanation per rule (in
-    `rules.from_rules[listener]` order)."""
+    `rules.from_rules[listener]` order), or only the rule at `position`."""
     legacy = rules.from_rules.get(listener, ())
     if not legacy:
         return []
@@ -575,7 +578,7 @@ def explain_legacy_from(
     except ValueError:
         from_items = []
     label = f"from-tags {listener[0]}:{listener[1]}"
-    return _legacy_explanations(index, rules, label, legacy, from_items)
+    return _legacy_explanations(index, rules, label, legacy, from_items, position)
 
 
 def _legacy_explanations(
@@ -584,10 +587,12 @@ def _legacy_explanations(
     label: str,
     legacy_rules: Sequence[LegacyRule],
     subset_items: Sequence[Any],
+    position: int | None,
 ) -> list[RuleExplanation]:
     struct = conf_type(rules.type, index.version)
     out: list[RuleExplanation] = []
-    for rule in legacy_rules:
+    chosen = legacy_rules if position is None else legacy_rules[position : position + 1]
+    for rule in chosen:
         relevant = [
             Contribution(p, f"{'to' if label == 'to-tags' else 'from'}[{item.index}]", item.conf)
             for p, item, subset in subset_items

@@ -16,6 +16,8 @@ from meshtui.engine.explain import (
     Contribution,
     blame,
     explain_dataplane,
+    explain_legacy_from,
+    explain_legacy_to,
     order_step,
     replay,
     why_not,
@@ -386,4 +388,29 @@ def test_every_rule_of_random_meshes_replays_from_its_blame(
         for rule in explain_dataplane(index, proxy, MT):
             assert replay(rule.fields) == (rule.conf or {}), (proxy.resource.name, rule.where)
             checked += 1
+    assert checked > 0
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_one_legacy_rule_is_explained_as_in_the_whole_list(seed: int) -> None:
+    from meshtui.engine.matching import select_gateway
+    from meshtui.engine.rules import type_rules
+    from meshtui.parse import ContextOptions, parse_documents
+    from meshtui.sources.files import parse_text
+    from tests.engine.test_fast_path import _random_policies_mesh
+
+    contents = parse_text(_random_policies_mesh(seed), "random.yaml")
+    result = parse_documents(contents.documents, ContextOptions(version=V2_14))
+    index = build_index(result.resources, "m", version=V2_14)
+    checked = 0
+    for proxy in index.dataplanes.values():
+        rules = type_rules(index, proxy, MT, gateway=select_gateway(index, proxy))
+        whole = explain_legacy_to(index, rules)
+        assert [explain_legacy_to(index, rules, i)[0] for i in range(len(whole))] == whole
+        checked += len(whole)
+        for listener in rules.from_rules:
+            whole = explain_legacy_from(index, rules, listener)
+            one = [explain_legacy_from(index, rules, listener, i)[0] for i in range(len(whole))]
+            assert one == whole
+            checked += len(whole)
     assert checked > 0
