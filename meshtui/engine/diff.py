@@ -106,12 +106,32 @@ Explainer = Callable[[], list[RuleExplanation]]
 
 def rule_places(rules: TypeRules, index: MeshIndex) -> dict[str, Any]:
     """Every merged rule of one type on one proxy, by place (the `where` of `explain`)."""
-    return {where: conf for where, (conf, _, _) in _places(rules, index).items()}
+    return {
+        where: conf
+        for _, places in _sections(rules, index)
+        for where, (conf, _, _) in places().items()
+    }
 
 
-def _places(rules: TypeRules, index: MeshIndex) -> dict[str, tuple[Any, object, Explainer]]:
-    """Each place's conf, the rule object it comes from, and how to explain it."""
-    out: dict[str, tuple[Any, object, Explainer]] = {}
+Places = dict[str, tuple[Any, object, Explainer]]
+"""Each place's conf, the rule object it comes from, and how to explain it."""
+
+
+def _sections(
+    rules: TypeRules, index: MeshIndex
+) -> list[tuple[object | None, Callable[[], Places]]]:
+    """The places of one type on one proxy in sections, each with the object its places
+    are read from when proxies share it (their outbound and legacy `to` rules), else `None`."""
+    return [
+        (None, partial(_proxy_places, rules, index)),
+        (rules.resource_rules, partial(_resource_places, rules, index)),
+        (rules.to_rules, partial(_to_places, rules, index)),
+        (None, partial(_from_places, rules, index)),
+    ]
+
+
+def _proxy_places(rules: TypeRules, index: MeshIndex) -> Places:
+    out: Places = {}
     if rules.single_rules:
         single = rules.single_rules[0]
         out["proxy"] = (single.conf, single, partial(explain_proxy, index, rules))
@@ -122,14 +142,29 @@ def _places(rules: TypeRules, index: MeshIndex) -> dict[str, tuple[Any, object, 
             where = inbound_place(listener, rule, i, len(inbound_rules))
             conf = rule.confs[0] if len(rule.confs) == 1 else list(rule.confs)
             out[where] = (conf, rule, partial(explain_inbound, index, rules, listener, i))
+    return out
+
+
+def _resource_places(rules: TypeRules, index: MeshIndex) -> Places:
+    out: Places = {}
     for resource_rule in rules.resource_rules:
         where = resource_words(resource_rule.resource, resource_rule.section)
         confs = resource_rule.confs
         conf = confs[0] if len(confs) == 1 else list(confs)
         out[where] = (conf, resource_rule, partial(explain_resource, index, rules, resource_rule))
+    return out
+
+
+def _to_places(rules: TypeRules, index: MeshIndex) -> Places:
+    out: Places = {}
     for i, legacy in enumerate(rules.to_rules):
         explain = partial(explain_legacy_to, index, rules, i)
         out[f"to-tags [{subset_words(legacy.subset)}]"] = (legacy.conf, legacy, explain)
+    return out
+
+
+def _from_places(rules: TypeRules, index: MeshIndex) -> Places:
+    out: Places = {}
     for listener, legacy_rules in rules.from_rules.items():
         for i, legacy in enumerate(legacy_rules):
             where = f"from-tags {listener[0]}:{listener[1]} [{subset_words(legacy.subset)}]"
@@ -168,13 +203,13 @@ def diff_meshes(
     names = sorted(set(before.dataplanes) | set(after.dataplanes))
     if wanted:
         names = [n for n in names if n in wanted]
-    winners = _Winners()
+    shared = _Shared()
     changes: list[DataplaneChange] = []
     for name in names:
         kinds = changed.get(name)
         if not kinds or name not in before.dataplanes or name not in after.dataplanes:
             continue
-        change = _dataplane_change(old_ev, new_ev, name, kinds, winners)
+        change = _dataplane_change(old_ev, new_ev, name, kinds, shared)
         if change.rules or change.started or change.stopped:
             changes.append(change)
     return MeshDiff(
@@ -200,7 +235,7 @@ def _dataplane_change(
     new_ev: MeshEvaluation,
     name: str,
     kinds: Sequence[str],
-    winners: _Winners,
+    shared: _Shared,
 ) -> DataplaneChange:
     rules: list[RuleChange] = []
     started: list[str] = []
@@ -210,49 +245,83 @@ def _dataplane_change(
         now = new_ev.rules_of_type(name, kind)
         if was is None or now is None:
             continue
-        was_names = {_policy_name(p) for p in was.matched}
-        now_names = {_policy_name(p) for p in now.matched}
+        was_names, now_names = shared.names(was.matched), shared.names(now.matched)
         started.extend(sorted(now_names - was_names))
         stopped.extend(sorted(was_names - now_names))
-        old_places, new_places = _places(was, old_ev.index), _places(now, new_ev.index)
-        for where in [*old_places, *(w for w in new_places if w not in old_places)]:
-            a = old_places[where][0] if where in old_places else None
-            b = new_places[where][0] if where in new_places else None
-            if a == b:
-                continue
-            change = (
-                "added"
-                if where not in old_places
-                else "removed"
-                if where not in new_places
-                else "changed"
-            )
-            won = winners.of(new_places[where]) if where in new_places else {}
-            rules.append(
-                RuleChange(
-                    kind, where, change, tuple(_field_changes(a, b, won)), tuple(json_patch(a, b))
-                )
-            )
+        sections = zip(_sections(was, old_ev.index), _sections(now, new_ev.index), strict=True)
+        for (old_key, old_places), (new_key, new_places) in sections:
+            if old_key is None or new_key is None:
+                rules.extend(_rule_changes(kind, old_places(), new_places(), shared))
+            elif old_key is not new_key:
+                rules.extend(shared.compared(kind, old_key, new_key, old_places, new_places))
     dataplane = new_ev.index.dataplanes[name]
     return DataplaneChange(
         name, dataplane.resource.namespace, tuple(rules), tuple(started), tuple(stopped)
     )
 
 
+def _rule_changes(
+    kind: str, old_places: Places, new_places: Places, shared: _Shared
+) -> Iterator[RuleChange]:
+    for where in [*old_places, *(w for w in new_places if w not in old_places)]:
+        a = old_places[where][0] if where in old_places else None
+        b = new_places[where][0] if where in new_places else None
+        if a == b:
+            continue
+        change = (
+            "added"
+            if where not in old_places
+            else "removed"
+            if where not in new_places
+            else "changed"
+        )
+        won = shared.winners(new_places[where]) if where in new_places else {}
+        yield RuleChange(
+            kind, where, change, tuple(_field_changes(a, b, won)), tuple(json_patch(a, b))
+        )
+
+
 def _policy_name(policy: Policy) -> str:
     return f"{policy.type} {policy.resource.name}"
 
 
-class _Winners:
-    """Each changed rule's winning entries by leaf path, explained once per rule object
-    (proxies share rule objects, so a change seen on many proxies is explained once)."""
+class _Shared:
+    """What proxies of one diff share, computed once: the rule changes of a section both
+    sides share with other proxies (their outbound and legacy `to` rules), each changed
+    rule's winning entries by leaf path (explained once per rule object), and the names of
+    a set of matched policies. Keys are object identities, kept alive with the entry."""
 
     def __init__(self) -> None:
-        self._known: dict[int, tuple[object, dict[str, str]]] = {}
+        self._winners: dict[int, tuple[object, dict[str, str]]] = {}
+        self._compared: dict[tuple[int, int], tuple[object, object, tuple[RuleChange, ...]]] = {}
+        self._names: dict[int, tuple[object, frozenset[str]]] = {}
 
-    def of(self, place: tuple[Any, object, Explainer]) -> dict[str, str]:
+    def names(self, matched: Sequence[Policy]) -> frozenset[str]:
+        hit = self._names.get(id(matched))
+        if hit is not None and hit[0] is matched:
+            return hit[1]
+        found = frozenset(_policy_name(p) for p in matched)
+        self._names[id(matched)] = (matched, found)
+        return found
+
+    def compared(
+        self,
+        kind: str,
+        old_key: object,
+        new_key: object,
+        old_places: Callable[[], Places],
+        new_places: Callable[[], Places],
+    ) -> tuple[RuleChange, ...]:
+        hit = self._compared.get((id(old_key), id(new_key)))
+        if hit is not None and hit[0] is old_key and hit[1] is new_key:
+            return hit[2]
+        found = tuple(_rule_changes(kind, old_places(), new_places(), self))
+        self._compared[(id(old_key), id(new_key))] = (old_key, new_key, found)
+        return found
+
+    def winners(self, place: tuple[Any, object, Explainer]) -> dict[str, str]:
         _, rule, explain = place
-        hit = self._known.get(id(rule))
+        hit = self._winners.get(id(rule))
         if hit is not None and hit[0] is rule:
             return hit[1]
         found = {
@@ -261,7 +330,7 @@ class _Winners:
             for f in explanation.fields
             if f.winner is not None
         }
-        self._known[id(rule)] = (rule, found)
+        self._winners[id(rule)] = (rule, found)
         return found
 
 

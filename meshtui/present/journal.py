@@ -43,7 +43,8 @@ FIRST_BATCH = 50
 Between steps a worker reports progress and can stop."""
 
 SMALLEST_BATCH = 10
-"""A mesh-wide change of the 10k mesh costs ~65 ms a changed proxy: 10 take under a second."""
+"""The fewest proxies a batch compares, however slow the last batch was (its first proxies
+may pay for explaining rules the later ones share)."""
 
 PACE = 0.5
 """Seconds a batch should take: short enough to stop soon, long enough to cost little."""

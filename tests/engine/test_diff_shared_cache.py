@@ -4,10 +4,13 @@ proxy, every policy type, computed on its own), in one call or in batches."""
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from meshtui.engine.diff import MeshDiff, diff_meshes, evaluations, rule_places
 from meshtui.engine.index import MeshIndex, build_index
@@ -17,7 +20,9 @@ from meshtui.inventory import Inventory, OriginUpdate
 from meshtui.kinds import POLICY_KINDS
 from meshtui.parse import ContextOptions
 from meshtui.sources.files import FolderSource, parse_text
-from tests.versions import V2_10
+from meshtui.versions import KumaVersion
+from tests.engine.test_evaluation_shared import MESH, SETTINGS, _edited, meshes, policy, resources
+from tests.versions import V2_10, V2_14
 
 SAMPLE = Path(__file__).parents[2] / "sample-cluster"
 
@@ -145,3 +150,24 @@ def test_shared_memo_tables_give_what_each_proxy_alone_gives(
         for part in (names[: len(names) // 2], names[len(names) // 2 :])
     ]
     assert tuple(c for h in halves for c in h.changes) == shared.changes
+
+
+@pytest.mark.parametrize("version", (V2_10, V2_14), ids=str)
+@SETTINGS
+@given(
+    docs=meshes(),
+    new=st.lists(policy(99), min_size=1, max_size=3),
+    rng=st.randoms(use_true_random=False),
+)
+def test_diff_of_random_edits_equals_the_plain_comparison(
+    version: KumaVersion, docs: list[dict[str, Any]], new: list[dict[str, Any]], rng: random.Random
+) -> None:
+    """Meshes whose proxies share outbound and legacy rule lists (many pods of one app, `to:
+    Mesh` overlays, ties), edited at random: the places and leaves that changed are the plain
+    ones, and diffing each proxy alone gives the same changes and winners."""
+    before = build_index(resources(docs, version), MESH, version=version)
+    edited_docs = _edited(docs, rng, new)
+    after = build_index(resources(edited_docs, version), MESH, previous=before, version=version)
+    shared = diff_meshes(before, after)
+    assert fast_places(shared) == plain_places(before, after)
+    assert shared == alone(before, after)

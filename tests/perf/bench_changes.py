@@ -8,6 +8,9 @@ uses), so it reaches that namespace's proxies only:
 * f. as a live edit: its file re-read (the policy appended), the inventory applied, and
   `journal.effect_of` timed: the diff of every proxy of the mesh, batched as the Changes
   view's worker computes it (issue 17: a live change in the Changes view within 1 s);
+* f2. the same for a change that reaches every proxy: the system MeshTimeout (`to: Mesh`,
+  `idleTimeout: 77s`) `bench_edits` adds, `journal.effect_of` timed (no target: it is
+  proportional to the proxies and destinations changed);
 * g. as a what-if draft: `whatif.overlay` on the live inventory, the overlay's index built
   from the live one, and `journal.full_diff` against it, timed together (issue 17: a
   one-policy draft's full diff within 2 s).
@@ -25,7 +28,7 @@ from tests.perf.common import (
     Figure,
     at_reference,
     bench_args,
-    load_inventory,
+    load_engine_input,
     machine,
     mesh_folder,
     print_figures,
@@ -51,9 +54,11 @@ def run(size: int, *, quick: bool = False) -> list[Figure]:
     from meshtui.present.journal import ChangeJob, IndexStore, effect_of, full_diff
     from meshtui.present.whatif import DraftFiles, overlay
     from meshtui.sources.files import parse_text
+    from tests.perf.bench_edits import _added_system_edit
 
     folder = mesh_folder(size)
-    inventory = load_inventory(folder)
+    loaded = load_engine_input(folder)
+    inventory = loaded.inventory
     store = IndexStore()
     store.index_of(inventory, "default")
     target = sorted(folder.glob("ns-*/policies.yaml"))[0]
@@ -67,6 +72,14 @@ def run(size: int, *, quick: bool = False) -> list[Figure]:
     record = effect_of(ChangeJob(1, "", inventory, after, diff), store)
     live_seconds = time.perf_counter() - start
     changed = record.changed if record is not None else 0
+
+    wide, wide_diff = inventory.apply(_added_system_edit(loaded).changes(0))
+    wide_store = IndexStore()
+    wide_store.index_of(inventory, "default")
+    start = time.perf_counter()
+    wide_record = effect_of(ChangeJob(2, "", inventory, wide, wide_diff), wide_store)
+    wide_seconds = time.perf_counter() - start
+    wide_changed = wide_record.changed if wide_record is not None else 0
 
     draft = parse_text(policy, "draft.yaml")
     drafts = DraftFiles().apply(
@@ -94,6 +107,13 @@ def run(size: int, *, quick: bool = False) -> list[Figure]:
             "s",
             at_reference(size, 1.0),
             note=f"{note}: {changed} of {size} proxies change",
+        ),
+        Figure(
+            size,
+            "f2. live change across the mesh: its effect",
+            wide_seconds,
+            "s",
+            note=f"system MeshTimeout added: {wide_changed} of {size} proxies change",
         ),
         Figure(
             size,
