@@ -33,7 +33,8 @@ from meshtui.engine.inspect import (
 from meshtui.engine.kri import Kri, KriError
 from meshtui.engine.matching import Listener, tag_selector_matches
 from meshtui.engine.resource_rules import ResourceRule
-from meshtui.engine.rules import TypeRules, hash_matches
+from meshtui.engine.rules import TypeRules
+from meshtui.engine.tag_rules import hash_matches
 from meshtui.kinds import LEGACY_BY_PLURAL, LEGACY_POLICIES, kinds_for
 from meshtui.model import Dataplane, Resource
 from meshtui.versions import KumaVersion

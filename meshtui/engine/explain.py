@@ -38,16 +38,8 @@ from meshtui.engine.ordering import (
     role_rank,
 )
 from meshtui.engine.resource_rules import Origin, ResourceRule, resolve
-from meshtui.engine.rules import (
-    InboundRule,
-    LegacyRule,
-    TypeRules,
-    conf_type,
-    legacy_subset_items,
-    legacy_to_items,
-    rule_conf_type,
-    type_rules,
-)
+from meshtui.engine.rules import InboundRule, TypeRules, conf_type, rule_conf_type, type_rules
+from meshtui.engine.tag_rules import LegacyRule, legacy_subset_items, legacy_to_items
 from meshtui.kinds import POLICY_KINDS
 from meshtui.kinds.gotypes import Field, List, Ptr, Struct
 from meshtui.model import Dataplane, Policy, PolicyItem, Resource, TargetRef

@@ -18,7 +18,8 @@ from meshtui.engine import subsets
 from meshtui.engine.index import MeshIndex
 from meshtui.engine.matching import Listener, select, select_gateway
 from meshtui.engine.resource_rules import Origin, ResourceRule
-from meshtui.engine.rules import InboundRule, LegacyRule, TypeRules, type_rules
+from meshtui.engine.rules import InboundRule, TypeRules, type_rules
+from meshtui.engine.tag_rules import LegacyRule
 from meshtui.kinds import POLICY_KINDS
 from meshtui.kinds.gojson import canon
 from meshtui.model import Dataplane, Policy, Resource
@@ -72,7 +73,7 @@ def _mesh_services_mode(index: MeshIndex) -> str:
 def _collect_http_matches(rules: TypeRules, into: dict[str, Any], version: KumaVersion) -> None:
     """S8: the route rules' `matches` of the legacy to-rules, and from 2.14 of every
     resource rule too, by hash."""
-    from meshtui.engine.rules import hash_matches
+    from meshtui.engine.tag_rules import hash_matches
 
     confs = [rule.conf for rule in rules.to_rules]
     if version.http_matches_from_resource_rules:

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from meshtui.engine.confs import ConfRef, Section, conf_ref, merged
+from meshtui.engine.gosort import go_stable_sort
 from meshtui.engine.index import MeshIndex
 from meshtui.engine.memo import Memo, Part, Table
 from meshtui.engine.merging import merge_confs
@@ -30,7 +31,6 @@ from meshtui.engine.ordering import (
     attribute_key,
     compare_attributes,
     compare_names_descending,
-    go_stable_sort,
     keyable,
     keyed_sort,
     kind_rank,

@@ -14,29 +14,26 @@ Two paths give the same answer:
   depends only on a set of positions: merge orders, inbound sides, outbound sides (built
   from a base shared by the whole snapshot, `resource_rules.shared_resource_rules`).
   What must outlive an edit of the type (merged confs, where entries resolve, ordering
-  keys) is keyed by the policies' serial numbers instead (`index.Lineage`). Top-level
-  `Mesh` policies are matched once per namespace and zone; the others are tried only on
-  proxies that have what they select.
+  keys) is keyed by the policies' serial numbers instead (`index.Lineage`). Which
+  policies select a proxy comes from `engine.candidates`.
 
-Legacy tag rules (`TypeRules.from_rules`, `TypeRules.to_rules`) are computed when first
-read: the dashboard shows them folded, and Kuma's `_rules` body reads them. Whether
-they fail (which empties a side and adds a warning) is known up front.
+Legacy tag rules (`TypeRules.from_rules`, `TypeRules.to_rules`, built by
+`engine.tag_rules`) are computed when first read: the dashboard shows them folded, and
+Kuma's `_rules` body reads them. Whether they fail (which empties a side and adds a
+warning) is known up front.
 """
 
 from __future__ import annotations
 
-import base64
-import bisect
-import hashlib
-import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-from meshtui.engine import subsets
-from meshtui.engine.confs import ConfRef, Section, canonical, conf_ref, merged
-from meshtui.engine.index import Candidates, MeshIndex, SlowCandidates, proxy_requirements
-from meshtui.engine.matching import Listener, mesh_inbounds, select, zone_filter_reason
+from meshtui.engine.candidates import match_each, match_shared
+from meshtui.engine.confs import ConfRef, Section, canonical, merged
+from meshtui.engine.gosort import go_stable_sort
+from meshtui.engine.index import Candidates, MeshIndex
+from meshtui.engine.matching import Listener
 from meshtui.engine.memo import Memo, Part, Table
 from meshtui.engine.merging import merge_confs
 from meshtui.engine.ordering import (
@@ -46,7 +43,6 @@ from meshtui.engine.ordering import (
     compare_attributes,
     compare_names_descending,
     full_ties,
-    go_stable_sort,
     keyable,
     keyed_sort,
     sort_key,
@@ -60,14 +56,21 @@ from meshtui.engine.resource_rules import (
     build_resource_rules,
     shared_resource_rules,
 )
+from meshtui.engine.tag_rules import (
+    Item,
+    LegacyRule,
+    TagsError,
+    entry_ref,
+    legacy_error,
+    legacy_rules,
+    to_items,
+)
 from meshtui.kinds import POLICY_KINDS, kinds_for
 from meshtui.kinds.gojson import canon
-from meshtui.kinds.gotypes import GoType, List, Ptr, Struct
+from meshtui.kinds.gotypes import Struct
 from meshtui.kinds.schemas import schemas_for
 from meshtui.kinds.schemas.common import MATCH
 from meshtui.model import (
-    NAMESPACE,
-    SERVICE_TAG,
     Dataplane,
     Policy,
     PolicyItem,
@@ -76,13 +79,6 @@ from meshtui.model import (
     TargetRef,
 )
 from meshtui.versions import DEFAULT, KumaVersion
-
-RULE_MATCHES_HASH_TAG = "__rule-matches-hash__"
-_OLD_KINDS = frozenset(
-    {"Mesh", "MeshSubset", "MeshServiceSubset", "MeshService", "MeshGateway", "MeshHTTPRoute"}
-)
-_NOT_TAGS = ("MeshGateway", "MeshHTTPRoute")
-"""Old kinds the legacy tag model cannot represent: an item of one fails its side."""
 
 T = TypeVar("T")
 
@@ -129,15 +125,6 @@ class Lazy(Generic[T]):
 
     def __repr__(self) -> str:
         return f"Lazy({self._value!r})" if self.computed else "Lazy(<not computed>)"
-
-
-@dataclass(frozen=True, slots=True)
-class LegacyRule:
-    """A 2.10 tag-subset rule: matchers, one merged conf, contributing policies."""
-
-    subset: subsets.Subset
-    conf: Any
-    origins: tuple[Policy, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,10 +225,6 @@ class _RelabelledFrom(Lazy[Mapping[Listener, tuple[LegacyRule, ...]]]):
         return {listeners[k]: v for k, v in self._source.get().items()}
 
 
-class _TagsError(ValueError):
-    """A targetRef kind the legacy tag model cannot represent."""
-
-
 def conf_type(policy_type: str, version: KumaVersion = DEFAULT) -> Struct:
     """The Go type merged for this policy type at this version (`to[]`/`from[]` items'):
     one struct per type and line, so a memo (one lineage, one version) sees one."""
@@ -263,10 +246,6 @@ def has_rules(policy_type: str, version: KumaVersion) -> bool:
 
 # ---------------------------------------------------------------------------------------
 # confs: merged with or without remembering
-
-
-Item = tuple[Policy, PolicyItem, ConfRef]
-"""A policy entry with its conf's reference (-1 on the plain path)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -388,133 +367,6 @@ def prepare_type(index: MeshIndex, memo: Memo, policy_type: str) -> None:
 
 
 # ---------------------------------------------------------------------------------------
-# matching
-
-
-_FAST: Table[tuple[str, str | None, str | None], tuple[tuple[int, ...], SlowCandidates]] = Table(
-    "fast matches", key=(Part.TYPE,)
-)
-"""Per type: (namespace, proxy origin, proxy zone) → (the top-level Mesh policies that
-apply to such a proxy with inbounds, the other candidates to try one by one), as
-positions."""
-_REQUIREMENTS: Table[str, frozenset[tuple[str, ...]]] = Table(
-    "proxy requirements", key=(Part.DATAPLANE,)
-)
-"""Dataplane → what `index.requirement`s it meets."""
-
-
-def _with_inserted(base: Sequence[int], extra: Sequence[int]) -> list[int]:
-    """Two ascending lists of positions merged, `extra` (usually a handful) slotted in."""
-    if not extra:
-        return list(base)
-    out: list[int] = []
-    start = 0
-    for position in extra:
-        i = bisect.bisect_left(base, position, start)
-        out.extend(base[start:i])
-        out.append(position)
-        start = i
-    out.extend(base[start:])
-    return out
-
-
-def _match_shared(
-    ctx: _TypeContext,
-    index: MeshIndex,
-    memo: Memo,
-    dataplane: Dataplane,
-    gateway: Resource | None,
-) -> tuple[list[int], dict[Listener, list[int]], list[str]]:
-    """The positions that select `dataplane`, ascending, overall and per inbound.
-
-    Top-level `Mesh` policies without `proxyTypes` are decided once per namespace,
-    origin and zone; namespace-scoped policies of other namespaces are never looked at;
-    the rest are tried only on proxies that have what they require (a miss would be
-    silent). With a MeshGateway every candidate is tried, as Kuma does.
-    """
-    sets = ctx.candidates
-    policies = sets.policies
-    if gateway is not None:
-        return _match_positions(range(len(policies)), policies, dataplane, gateway, index)
-    labels = dataplane.labels
-    namespace = labels.get(NAMESPACE, "")
-    key = (namespace, labels.get("kuma.io/origin"), labels.get("kuma.io/zone"))
-    fast = memo.part(_FAST, ctx.policy_type)
-    hit = fast.get(key)
-    if hit is None:
-        in_zone = tuple(
-            p
-            for p in sorted((*sets.fast_global, *sets.fast_by_namespace.get(namespace, ())))
-            if not zone_filter_reason(policies[p].resource, dataplane.resource)
-        )
-        slow_all = sorted((*sets.slow_global, *sets.slow_by_namespace.get(namespace, ())))
-        hit = (in_zone, SlowCandidates.of(slow_all, policies))
-        fast[key] = hit
-    shared_positions, slow_candidates = hit
-    name = dataplane.resource.name
-    requirements = memo.table(_REQUIREMENTS)
-    has = requirements.get(name)
-    if has is None:
-        has = requirements[name] = proxy_requirements(dataplane)
-    slow = slow_candidates.for_proxy(has)
-    listeners = mesh_inbounds(dataplane, index.version)
-    shared: Sequence[int] = shared_positions
-    if not listeners and dataplane.gateway_type != "DELEGATED":
-        shared = ()
-    slow_matched, slow_inbound, warnings = _match_positions(
-        slow, policies, dataplane, gateway, index
-    )
-    if not slow_matched:
-        return list(shared), {lst: list(shared) for lst in listeners} if shared else {}, warnings
-    matched = _with_inserted(shared, slow_matched)
-    by_inbound: dict[Listener, list[int]] = {}
-    for listener in listeners:
-        together = _with_inserted(shared, slow_inbound.get(listener, ()))
-        if together:
-            by_inbound[listener] = together
-    for listener, extra in slow_inbound.items():
-        by_inbound.setdefault(listener, extra)
-    return matched, by_inbound, warnings
-
-
-def _match_positions(
-    positions: Sequence[int] | range,
-    policies: Sequence[Policy],
-    dataplane: Dataplane,
-    gateway: Resource | None,
-    index: MeshIndex,
-) -> tuple[list[int], dict[Listener, list[int]], list[str]]:
-    matched: list[int] = []
-    by_inbound: dict[Listener, list[int]] = {}
-    warnings: list[str] = []
-    for position in positions:
-        policy = policies[position]
-        selection = select(policy.resource, policy.target_ref, dataplane, gateway, index)
-        if selection.warning:
-            warnings.append(selection.warning)
-        if not selection.matched:
-            continue
-        matched.append(position)
-        for listener in selection.inbounds:
-            by_inbound.setdefault(listener, []).append(position)
-    return matched, by_inbound, warnings
-
-
-def _match_each(
-    policies: Sequence[Policy], dataplane: Dataplane, gateway: Resource | None, index: MeshIndex
-) -> tuple[list[Policy], dict[Listener, list[Policy]], list[str]]:
-    """Kuma's loop: every candidate tried, in store order."""
-    matched, by_inbound, warnings = _match_positions(
-        range(len(policies)), policies, dataplane, gateway, index
-    )
-    return (
-        [policies[p] for p in matched],
-        {k: [policies[p] for p in v] for k, v in by_inbound.items()},
-        warnings,
-    )
-
-
-# ---------------------------------------------------------------------------------------
 # merge order
 
 
@@ -622,7 +474,9 @@ def type_rules(
         return _plain_type_rules(index, dataplane, policy_type, gateway, include_shadow)
     memo = cache if cache is not None else Memo()
     ctx = _context(index, memo, policy_type)
-    positions, per_listener, warnings = _match_shared(ctx, index, memo, dataplane, gateway)
+    positions, per_listener, warnings = match_shared(
+        ctx.policy_type, ctx.candidates, index, memo, dataplane, gateway
+    )
     merge_order = _ordered(ctx, memo, positions)
     per_inbound = {listener: _ordered(ctx, memo, ps) for listener, ps in per_listener.items()}
     legacy_from, inbound_rules = _from_side_shared(ctx, index, memo, per_inbound, warnings)
@@ -665,7 +519,7 @@ def _plain_type_rules(
 ) -> TypeRules:
     """Kuma's steps one by one, nothing shared or remembered."""
     candidates = index.policies_of(policy_type, include_shadow=include_shadow)
-    matched, per_listener, warnings = _match_each(candidates, dataplane, gateway, index)
+    matched, per_listener, warnings = match_each(candidates, dataplane, gateway, index)
     ordered = tuple(sort_policies(matched))
     ties = tuple(full_ties(ordered))
     per_inbound = {listener: tuple(sort_policies(ps)) for listener, ps in per_listener.items()}
@@ -690,11 +544,11 @@ def _plain_type_rules(
     if POLICY_KINDS[policy_type].has_to:
         to_relevant = [(p, -1) for p in ordered if _is_to_relevant(p)]
         try:
-            items = _to_items(to_relevant, index)
-        except _TagsError as err:
+            items = to_items(to_relevant, index)
+        except TagsError as err:
             warnings.append(f"couldn't create To rules: {err}")
         else:
-            to_rules = tuple(_legacy_rules(items, merger, negations=False))
+            to_rules = tuple(legacy_rules(items, merger.merge, negations=False))
             resource_rules = tuple(build_resource_rules([p for p, _ in to_relevant], index, struct))
     single: tuple[LegacyRule, ...] = ()
     if POLICY_KINDS[policy_type].single_item:
@@ -784,15 +638,15 @@ def _one_inbound(
 ) -> _InboundSide:
     """One inbound of the policies in `pairs` (policy, position; merge order)."""
     items: list[Item] = [
-        (p, item, _ref(position, Section.FROM, item.index))
+        (p, item, entry_ref(position, Section.FROM, item.index))
         for p, position in pairs
         for item in p.from_
     ]
-    error = _legacy_error(items)
+    error = legacy_error(items)
     legacy: Lazy[tuple[LegacyRule, ...]] = (
         Lazy.of(())
         if error or not items
-        else Lazy(lambda: tuple(_legacy_rules(items, merger, negations=True)))
+        else Lazy(lambda: tuple(legacy_rules(items, merger.merge, negations=True)))
     )
     if error or not build.has_rules:
         return _InboundSide(error, legacy, ())
@@ -808,12 +662,6 @@ def _one_inbound(
     return _InboundSide("", legacy, (InboundRule(tuple(confs), tuple(origins.values())),))
 
 
-def _ref(serial: int, section: Section, index: int) -> ConfRef:
-    """The conf reference of an entry of the policy with this serial number (-1, for
-    none, on the plain path)."""
-    return conf_ref(serial, section, index) if serial >= 0 else -1
-
-
 def _inbound_entries(pairs: Sequence[tuple[Policy, int]], *, from_as_rules: bool) -> list[Item]:
     """Each policy's `rules[]`, else (from-as-rules types) its `from[]` (targetRef
     ignored), in entry order: attributes, then display name descending (stable)."""
@@ -821,11 +669,13 @@ def _inbound_entries(pairs: Sequence[tuple[Policy, int]], *, from_as_rules: bool
     for policy, position in pairs:
         if policy.rules:
             entries.extend(
-                (policy, item, _ref(position, Section.RULES, item.index)) for item in policy.rules
+                (policy, item, entry_ref(position, Section.RULES, item.index))
+                for item in policy.rules
             )
         elif from_as_rules and policy.from_:
             entries.extend(
-                (policy, item, _ref(position, Section.FROM, item.index)) for item in policy.from_
+                (policy, item, entry_ref(position, Section.FROM, item.index))
+                for item in policy.from_
             )
     if not entries:
         return entries
@@ -935,9 +785,9 @@ class _LegacyTo(Lazy[tuple[LegacyRule, ...]]):
     def _produce(self) -> tuple[LegacyRule, ...]:
         ctx = self._ctx
         policies, serials = ctx.candidates.policies, ctx.candidates.serials
-        items = _to_items([(policies[p], serials[p]) for p in self._positions], self._index)
+        items = to_items([(policies[p], serials[p]) for p in self._positions], self._index)
         merger = _Merger(self._memo, ctx.policy_type, ctx.struct)
-        return tuple(_legacy_rules(items, merger, negations=False))
+        return tuple(legacy_rules(items, merger.merge, negations=False))
 
 
 _TO_ERRORS: Table[int, tuple[str, str]] = Table(
@@ -950,7 +800,7 @@ route is missing, an entry's kind is not a tag kind); ``""`` for no reason."""
 def _to_error(
     ctx: _TypeContext, index: MeshIndex, memo: Memo, pairs: Sequence[tuple[Policy, int]]
 ) -> str:
-    """What `_to_items` would fail with: the first missing route (items are built policy
+    """What `to_items` would fail with: the first missing route (items are built policy
     by policy), else the first entry of a kind tags cannot represent. `pairs`: (policy,
     serial number)."""
     entries = memo.part(_TO_ERRORS, ctx.policy_type)
@@ -965,208 +815,19 @@ def _to_error(
 
 def _policy_to_errors(policy: Policy, index: MeshIndex) -> tuple[str, str]:
     try:
-        items = _to_items([(policy, -1)], index, check=False)
-    except _TagsError as err:
+        items = to_items([(policy, -1)], index, check=False)
+    except TagsError as err:
         return str(err), ""
-    return "", _legacy_error(items)
-
-
-def _to_items(
-    pairs: Sequence[tuple[Policy, int]], index: MeshIndex, *, check: bool = True
-) -> list[Item]:
-    """The legacy to-items of the policies in `pairs` (merge order); `_TagsError` when
-    the legacy tag rules cannot be built (Kuma then reports it and drops every
-    outbound rule of the type; `check=False`: only a missing route raises)."""
-    skip_route_targets = index.version.to_route_items
-    items: list[Item] = []
-    for policy, position in pairs:
-        if skip_route_targets and _targets_a_route(policy):
-            continue  # S2: the legacy to-rules leave out every policy with `to: MeshHTTPRoute`
-        if policy.target_ref.kind == "MeshHTTPRoute":
-            items.extend(
-                (p, item, _ref(position, Section.TO, item.index))
-                for p, item in _route_items(policy, index)
-            )
-        else:
-            items.extend(
-                (policy, item, _ref(position, Section.TO, item.index)) for item in policy.to
-            )
-    error = _legacy_error(items) if check else ""
-    if error:
-        raise _TagsError(error)
-    return items
-
-
-def _legacy_error(items: Sequence[Item]) -> str:
-    """What `_legacy_rules` would fail with on these items (the first one it cannot
-    represent as tags), or ``""``."""
-    for _, item, _ in items:
-        ref = item.target_ref
-        if ref is not None and ref.kind in _NOT_TAGS:
-            return f"can't represent {ref.kind} as tags"
-    return ""
-
-
-def legacy_to_items(ordered: Sequence[Policy], index: MeshIndex) -> list[tuple[Policy, PolicyItem]]:
-    """The items the legacy to-rules are built from, in merge order (for `explain`).
-
-    Raises:
-        ValueError: A top-level MeshHTTPRoute policy whose route cannot be found.
-    """
-    items = _to_items([(policy, -1) for policy in ordered], index, check=False)
-    return [(policy, item) for policy, item, _ in items]
-
-
-def legacy_subset_items(
-    items: Sequence[tuple[Policy, PolicyItem]],
-) -> list[tuple[Policy, PolicyItem, subsets.Subset]]:
-    """The items the legacy tag model takes (old targetRef kinds), with their subsets.
-
-    Raises:
-        ValueError: A MeshGateway or MeshHTTPRoute item, which the tag model cannot hold.
-    """
-    out = []
-    for policy, item in items:
-        if item.target_ref is None or item.target_ref.kind not in _OLD_KINDS:
-            continue
-        subset = target_subset(item.target_ref)
-        if subset is not None:
-            out.append((policy, item, subset))
-    return out
-
-
-def _targets_a_route(policy: Policy) -> bool:
-    return any(item.target_ref and item.target_ref.kind == "MeshHTTPRoute" for item in policy.to)
-
-
-def _route_items(policy: Policy, index: MeshIndex) -> list[tuple[Policy, PolicyItem]]:
-    """§4.7: a top-level MeshHTTPRoute policy becomes one subset item per route rule."""
-    route = _route_for(policy, index)
-    if route is None:
-        raise _TagsError("can't resolve MeshHTTPRoute policy")
-    out: list[tuple[Policy, PolicyItem]] = []
-    raw_to = route.resource.spec.get("to")
-    for route_item in raw_to if isinstance(raw_to, list) else []:
-        ref = route_item.get("targetRef") if isinstance(route_item, Mapping) else None
-        rules = route_item.get("rules") if isinstance(route_item, Mapping) else None
-        for rule in rules if isinstance(rules, list) else []:
-            digest = hash_matches(rule.get("matches") if isinstance(rule, Mapping) else None)
-            if isinstance(ref, Mapping) and ref.get("kind") in ("Mesh", "MeshSubset"):
-                target = TargetRef(kind="MeshSubset", tags={RULE_MATCHES_HASH_TAG: digest})
-            else:
-                name = str(ref.get("name", "")) if isinstance(ref, Mapping) else ""
-                target = TargetRef(
-                    kind="MeshServiceSubset", name=name, tags={RULE_MATCHES_HASH_TAG: digest}
-                )
-            for item in policy.to:
-                out.append(
-                    (policy, PolicyItem(target_ref=target, conf=item.conf, index=item.index))
-                )
-    return out
-
-
-def _route_for(policy: Policy, index: MeshIndex) -> Policy | None:
-    """2.10 `buildToList`: the **last** route (store order) of the mesh with that display name.
-
-    Kuma loops over every MeshHTTPRoute of the mesh context (shadow ones too, nothing is
-    filtered there) and keeps overwriting its pick, so with two routes sharing a display
-    name (two namespaces) the last one wins here, while matching took the first.
-    """
-    found = None
-    for route in index.policies_of("MeshHTTPRoute", include_shadow=True):
-        if route.resource.display_name == policy.target_ref.name:
-            found = route
-    return found
+    return "", legacy_error(items)
 
 
 def _single_items(ordered: Sequence[Policy], positions: Sequence[int]) -> list[Item]:
     return [
         (p, PolicyItem(target_ref=TargetRef(kind="Mesh"), conf=p.default, index=0),
-         _ref(position, Section.DEFAULT, 0))
+         entry_ref(position, Section.DEFAULT, 0))
         for p, position in zip(ordered, positions, strict=True)
     ]  # fmt: skip
 
 
 def _single_item_rules(items: Sequence[Item], merger: _Merger) -> tuple[LegacyRule, ...]:
-    return tuple(_legacy_rules(items, merger, negations=False))
-
-
-# ---------------------------------------------------------------------------------------
-# legacy tag rules
-
-
-def target_subset(ref: TargetRef | None) -> subsets.Subset | None:
-    """The tags a legacy targetRef stands for; `None` for kinds the tag model skips."""
-    if ref is None:
-        return None
-    kind = ref.kind
-    if kind == "Mesh":
-        return ()
-    if kind == "MeshSubset":
-        return tuple(subsets.Tag(k, v) for k, v in sorted((ref.tags or {}).items()))
-    if kind == "MeshService":
-        return (subsets.Tag(SERVICE_TAG, ref.name),)
-    if kind == "MeshServiceSubset":
-        # Kuma appends the tags to the service tag: a `kuma.io/service` entry in `tags`
-        # is a second tag of that key (a contradiction, or a duplicate), never an override.
-        extra = (subsets.Tag(k, v) for k, v in (ref.tags or {}).items())
-        return tuple(sorted((subsets.Tag(SERVICE_TAG, ref.name), *extra)))
-    if kind in _NOT_TAGS:
-        raise _TagsError(f"can't represent {kind} as tags")
-    return None
-
-
-def _legacy_rules(items: Sequence[Item], merger: _Merger, *, negations: bool) -> list[LegacyRule]:
-    """The legacy partition of `items` (merge order); `_legacy_error` says beforehand
-    whether it fails."""
-    policies: dict[ResourceKey, Policy] = {}
-    subset_items = []
-    for policy, item, ref in items:
-        if item.target_ref is None or item.target_ref.kind not in _OLD_KINDS:
-            continue
-        subset = target_subset(item.target_ref)
-        if subset is None:
-            continue
-        policies.setdefault(policy.key, policy)
-        subset_items.append(
-            subsets.SubsetItem(subset=subset, conf=(ref, item.conf), origin=policy.key)
-        )
-    if not subset_items:
-        return []
-    built = subsets.build_rules(
-        subset_items,
-        negations=negations,
-        merge=lambda pairs: merger.merge(pairs),  # type: ignore[arg-type]
-    )
-    return [
-        LegacyRule(
-            rule.subset,
-            rule.conf,
-            tuple(policies[o] for o in rule.origins if isinstance(o, ResourceKey)),
-        )
-        for rule in built
-    ]
-
-
-# ---------------------------------------------------------------------------------------
-# MeshHTTPRoute match hashes
-
-
-def _matches_type() -> GoType:
-    """The Go type of MeshHTTPRoute `rules[].matches` (`[]Match`)."""
-    rules = conf_type("MeshHTTPRoute").field("rules")
-    assert rules is not None
-    rules_type = rules.type.elem if isinstance(rules.type, Ptr) else rules.type
-    assert isinstance(rules_type, List) and isinstance(rules_type.elem, Struct)
-    matches = rules_type.elem.field("matches")
-    assert matches is not None
-    return matches.type
-
-
-def hash_matches(matches: Any) -> str:
-    """`HashMatches`: base64(sha256(Go JSON of the typed `[]Match`))."""
-    typed = canon(matches, _matches_type())
-    text = json.dumps(typed, separators=(",", ":"), ensure_ascii=False)
-    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-    text = text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
-    return base64.b64encode(hashlib.sha256(text.encode()).digest()).decode()
+    return tuple(legacy_rules(items, merger.merge, negations=False))

@@ -22,8 +22,9 @@ from typing import Any
 from meshtui.engine.evaluation import DataplaneRules, MeshEvaluation
 from meshtui.engine.matching import Listener, Selection
 from meshtui.engine.resource_rules import Origin, ResourceRule
-from meshtui.engine.rules import InboundRule, LegacyRule, TypeRules
+from meshtui.engine.rules import InboundRule, TypeRules
 from meshtui.engine.subsets import Subset
+from meshtui.engine.tag_rules import LegacyRule
 from meshtui.model import Dataplane, Policy, Resource
 from meshtui.present.blame import BlameOf, RuleBlame, blamed_conf_nodes, conf_lines
 from meshtui.present.cache import Cache

@@ -27,7 +27,8 @@ from meshtui.engine.evaluation import DataplaneRules, MeshEvaluation
 from meshtui.engine.kri import Kri
 from meshtui.engine.matching import Listener
 from meshtui.engine.resource_rules import ResourceRule
-from meshtui.engine.rules import InboundRule, LegacyRule
+from meshtui.engine.rules import InboundRule
+from meshtui.engine.tag_rules import LegacyRule
 from meshtui.kinds import kinds_for
 from meshtui.model import Dataplane, Resource
 from meshtui.present.blame import RuleBlame, blamed_conf_nodes, conf_lines

@@ -478,3 +478,28 @@ def select_gateway_name(docs: str | Sequence[Mapping[str, Any]] | MeshIndex, dp:
     idx = docs if isinstance(docs, MeshIndex) else index(docs)
     gateway = select_gateway(idx, dataplane(idx, dp))
     return gateway.display_name if gateway is not None else None
+
+
+# Produced by Go's sort (sort.Slice / sort.SliceStable, the same pdqsort and
+# insertion+SymMerge code as slices.SortFunc / SortStableFunc) on these inputs, with
+# the comparator `cls 1 < cls 2, otherwise names descending` (cls 0 ties with both),
+# i.e. the shape of the Dataplane refinement followed by the name key.
+GO_VECTORS: list[tuple[bool, list[tuple[int, str]], list[int]]] = [
+    (False, [(0, f"n{i // 2}") for i in range(14)], [13, 12, 11, 10, 8, 9, 6, 7, 5, 4, 3, 2, 0, 1]),
+    (
+        False,
+        [(0, f"n{(i * 7) % 5}") for i in range(14)],
+        [7, 12, 2, 9, 4, 6, 11, 1, 8, 3, 13, 0, 5, 10],
+    ),
+    (False, [(0, "same")] * 30, list(range(30))),
+    (
+        False,
+        [((0, 1, 2)[i % 3], f"n{i:02d}") for i in range(16)],
+        [15, 13, 12, 10, 9, 7, 6, 4, 14, 11, 8, 5, 3, 1, 2, 0],
+    ),
+    (
+        True,
+        [((0, 1, 2)[i % 3], f"n{i:02d}") for i in range(25)],
+        [24, 22, 19, 23, 21, 20, 18, 16, 15, 13, 12, 10, 9, 7, 6, 4, 3, 1, 17, 14, 11, 8, 5, 2, 0],
+    ),
+]

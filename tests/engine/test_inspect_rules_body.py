@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from meshtui.engine.inspect import to_json
-from meshtui.engine.rules import hash_matches
+from meshtui.engine.tag_rules import hash_matches
 from tests.engine.rules_support import (
     MESH_REF,
     WEB,

@@ -727,7 +727,7 @@ def test_many_policies_with_full_ties_sort_exactly_as_go_with_the_full_comparato
 ) -> None:
     """Over 12 policies with a full tie, Go's pdqsort order is reproduced; the keyed
     comparator used for speed must give the order the plain comparator gives."""
-    from meshtui.engine.ordering import go_sort
+    from meshtui.engine.gosort import go_sort
 
     rng = random.Random(seed)
     kinds: list[tuple[str, dict[str, Any]]] = [

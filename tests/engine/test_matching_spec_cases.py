@@ -26,11 +26,11 @@ from meshtui.cli import main
 from meshtui.engine.index import build_index
 from meshtui.engine.inspect import rules_body
 from meshtui.engine.matching import go_quote
-from meshtui.engine.ordering import go_sort, go_stable_sort
 from meshtui.engine.rules import type_rules
 from meshtui.kinds import POLICY_KINDS
 from meshtui.parse import ContextOptions, parse_documents
 from meshtui.sources.files import parse_text
+from tests.engine.matching_support import GO_VECTORS
 from tests.versions import V2_10
 
 Doc = dict[str, Any]
@@ -747,46 +747,6 @@ def test_mesh_gateway_tag_count_key(tmp_path: Path, capsys: pytest.CaptureFixtur
         on_gw("g-z", {}),
     )
     assert merge_order(capsys, path, "bgw") == ["g-m", "g-z", "g-u", "g-a"]
-
-
-# Produced by Go's sort (sort.Slice / sort.SliceStable, the same pdqsort and
-# insertion+SymMerge code as slices.SortFunc / SortStableFunc) on these inputs, with
-# the comparator `cls 1 < cls 2, otherwise names descending` (cls 0 ties with both),
-# i.e. the shape of the Dataplane refinement followed by the name key.
-GO_VECTORS: list[tuple[bool, list[tuple[int, str]], list[int]]] = [
-    (False, [(0, f"n{i // 2}") for i in range(14)], [13, 12, 11, 10, 8, 9, 6, 7, 5, 4, 3, 2, 0, 1]),
-    (
-        False,
-        [(0, f"n{(i * 7) % 5}") for i in range(14)],
-        [7, 12, 2, 9, 4, 6, 11, 1, 8, 3, 13, 0, 5, 10],
-    ),
-    (False, [(0, "same")] * 30, list(range(30))),
-    (
-        False,
-        [((0, 1, 2)[i % 3], f"n{i:02d}") for i in range(16)],
-        [15, 13, 12, 10, 9, 7, 6, 4, 14, 11, 8, 5, 3, 1, 2, 0],
-    ),
-    (
-        True,
-        [((0, 1, 2)[i % 3], f"n{i:02d}") for i in range(25)],
-        [24, 22, 19, 23, 21, 20, 18, 16, 15, 13, 12, 10, 9, 7, 6, 4, 3, 1, 17, 14, 11, 8, 5, 2, 0],
-    ),
-]
-
-
-def _vector_cmp(a: tuple[int, str, int], b: tuple[int, str, int]) -> int:
-    if a[0] == 2 and b[0] == 1:
-        return 1
-    if a[0] == 1 and b[0] == 2:
-        return -1
-    return (a[1] < b[1]) - (a[1] > b[1])
-
-
-@pytest.mark.parametrize(("stable", "items", "expected"), GO_VECTORS)
-def test_go_sort_vectors(stable: bool, items: list[tuple[int, str]], expected: list[int]) -> None:
-    data = [(cls, name, i) for i, (cls, name) in enumerate(items)]
-    ordered = (go_stable_sort if stable else go_sort)(data, _vector_cmp)
-    assert [i for _, _, i in ordered] == expected
 
 
 def test_more_than_twelve_full_ties_follow_pdqsort(
