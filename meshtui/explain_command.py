@@ -13,7 +13,6 @@ from typing import Any
 from meshtui.engine.explain import RuleExplanation, WhyNot, explain_dataplane, why_not
 from meshtui.errors import NotFoundError
 from meshtui.inspect_command import load_for, mesh_index, policy_type, report_problems
-from meshtui.kinds import POLICY_KINDS
 from meshtui.parse import ContextOptions
 from meshtui.present.explain import explain_json, rule_text, why_text
 
@@ -27,10 +26,10 @@ def run_explain(args: argparse.Namespace, options: ContextOptions) -> tuple[str,
         if dataplane is None:
             raise NotFoundError(f"dataplane {args.dataplane!r} not found in mesh {args.mesh!r}")
         why: WhyNot | None = None
-        types = [policy_type(args.type)] if args.type else list(POLICY_KINDS)
+        types = [policy_type(args.type, index)] if args.type else list(index.policy_types)
         if args.policy:
             type_name, _, name = args.policy.partition("/")
-            kind = policy_type(type_name)
+            kind = policy_type(type_name, index)
             policy = index.find_policy(kind, name)
             if not name or policy is None:
                 raise NotFoundError(f"{kind} {name!r} not found in mesh {args.mesh!r}")

@@ -18,7 +18,7 @@ from meshtui.engine.index import MeshIndex, build_index, mesh_names
 from meshtui.engine.inspect import affected_dataplanes_body, matched_policies_body, rules_body
 from meshtui.errors import NotFoundError
 from meshtui.inventory import Inventory
-from meshtui.kinds import LEGACY_POLICIES, POLICY_KINDS, lookup
+from meshtui.kinds import LEGACY_POLICIES, lookup, policy_info
 from meshtui.loading import cluster, folder
 from meshtui.model import Problem
 from meshtui.parse import ContextOptions, ParseResult
@@ -61,13 +61,19 @@ def mesh_index(result: ParseResult, mesh: str) -> MeshIndex:
     return build_index(result.resources, mesh, version=result.control_plane.version)
 
 
-def policy_type(name: str) -> str:
-    """Resolve a policy kind given by kind, plural or short name."""
+def policy_type(name: str, index: MeshIndex) -> str:
+    """Resolve a policy kind given by kind, plural or short name, or a generic kind of
+    `index` given by kind or plural."""
     info = lookup(name)
-    if info is None or not info.is_policy:
-        known = ", ".join(POLICY_KINDS)
-        raise NotFoundError(f"unknown policy type {name!r} (known: {known})")
-    return info.kind
+    if info is not None and info.is_policy:
+        return info.kind
+    lowered = name.lower()
+    for kind in index.policy_types:
+        generic = policy_info(kind)
+        if generic is not None and lowered in (kind.lower(), generic.plural):
+            return kind
+    known = ", ".join(index.policy_types)
+    raise NotFoundError(f"unknown policy type {name!r} (known: {known})")
 
 
 def _profile_note(
@@ -172,7 +178,7 @@ def _answer(args: argparse.Namespace, result: ParseResult) -> Any:
         selected = _selected_by_other_kind(result, index, type_name, name)
         if selected is not None:
             return selected
-        kind = policy_type(type_name)
+        kind = policy_type(type_name, index)
         policy = index.find_policy(kind, name)
         if not name or policy is None:
             raise NotFoundError(f"{kind} {name!r} not found in mesh {args.mesh!r}")
@@ -182,4 +188,4 @@ def _answer(args: argparse.Namespace, result: ParseResult) -> Any:
         raise NotFoundError(f"dataplane {args.dataplane!r} not found in mesh {args.mesh!r}")
     if args.what == "rules":
         return rules_body(index, dataplane)
-    return matched_policies_body(index, dataplane, policy_type(args.type))
+    return matched_policies_body(index, dataplane, policy_type(args.type, index))

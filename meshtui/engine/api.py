@@ -35,7 +35,7 @@ from meshtui.engine.matching import Listener, tag_selector_matches
 from meshtui.engine.resource_rules import ResourceRule
 from meshtui.engine.rules import TypeRules
 from meshtui.engine.tag_rules import hash_matches
-from meshtui.kinds import LEGACY_BY_PLURAL, LEGACY_POLICIES, kinds_for
+from meshtui.kinds import LEGACY_BY_PLURAL, LEGACY_POLICIES, kinds_for, policy_info
 from meshtui.model import Dataplane, Resource
 from meshtui.versions import KumaVersion
 
@@ -139,6 +139,12 @@ class InspectApi:
         self.version = version
         self._indexes: dict[str, MeshIndex] = {}
         self._routes = self._route_table()
+        self._generic = {
+            info.plural: info
+            for info in map(policy_info, {r.type for r in self.resources})
+            if info is not None and info.generic
+        }
+        """The generic policy kinds among the resources, by plural."""
 
     def get(self, request: str) -> Response:
         """Answer `GET request` (a path with an optional query string)."""
@@ -266,7 +272,7 @@ class InspectApi:
         plural = request.params["plural"]
         if plural in LEGACY_BY_PLURAL:
             return self._legacy_affected(request, LEGACY_BY_PLURAL[plural])
-        info = kinds_for(self.version).by_plural.get(plural)
+        info = kinds_for(self.version).by_plural.get(plural) or self._generic.get(plural)
         if info is None or not info.is_policy:
             return _NO_ROUTE
         index = self._mesh(request)

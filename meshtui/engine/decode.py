@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from meshtui.kinds import POLICY_KINDS
+from meshtui.kinds import policy_info
 from meshtui.model import (
     MESH_REF,
     Dataplane,
@@ -45,7 +45,8 @@ def decode_policy(resource: Resource) -> Policy:
     """The engine's view of a policy resource."""
     spec = resource.spec
     kind = resource.type
-    info = POLICY_KINDS[kind]
+    info = policy_info(kind)
+    assert info is not None, kind
     to_items = _items(spec.get("to")) if info.has_to else []
     from_items = _items(spec.get("from")) if info.has_from else []
     # `rules[]` are read for every kind: which lines have them is the engine's to decide

@@ -47,7 +47,7 @@ from meshtui.engine.memo import ANY_POLICY, EVERYTHING, Changes, Memo, Part, Tab
 from meshtui.engine.resource_rules import DESTINATIONS, identity, resolve
 from meshtui.engine.rules import TypeRules, prepare_type, type_rules
 from meshtui.engine.signatures import Signature, Vocabulary, listener_keys, signature
-from meshtui.kinds import POLICY_KINDS
+from meshtui.kinds import policy_types
 from meshtui.model import NAMESPACE, SERVICE_TAG, Dataplane, Policy, Resource, ResourceKey
 
 
@@ -392,7 +392,7 @@ class MeshEvaluation:
         selectors), so that the first dataplane asked for does not pay for them."""
         with collector_paused():
             self._vocabulary()
-            for kind in POLICY_KINDS:
+            for kind in self.index.policy_types:
                 if kind in self.index.policies:
                     prepare_type(self.index, self.memo, kind)
 
@@ -416,7 +416,7 @@ class MeshEvaluation:
         if gateway is not None:
             types = tuple(
                 type_rules(index, dataplane, kind, gateway=gateway, cache=memo)
-                for kind in POLICY_KINDS
+                for kind in index.policy_types
             )
             return DataplaneRules(dataplane, gateway, types)
         shared = memo.get(
@@ -424,7 +424,9 @@ class MeshEvaluation:
             self._signature(dataplane),
             lambda: SharedRules(
                 listener_keys(dataplane),
-                tuple(type_rules(index, dataplane, kind, cache=memo) for kind in POLICY_KINDS),
+                tuple(
+                    type_rules(index, dataplane, kind, cache=memo) for kind in index.policy_types
+                ),
             ),
         )
         return DataplaneRules(dataplane, gateway, shared=shared)
@@ -454,14 +456,18 @@ class MeshEvaluation:
     def _type_parts(self, dataplane: Dataplane, kinds: Iterable[str]) -> dict[str, Part_]:
         """Some types' rules of one proxy: from its rules if known, else those types only."""
         known = self.memo.table(_RULES).get(dataplane.resource.name)
-        if known is not None:
-            wanted = set(kinds)
-            return {
-                part[1].type: part
-                for part in known._parts(listener_keys(dataplane))
-                if part[1].type in wanted
-            }
-        return self._parts(dataplane, self._gateway(dataplane), kinds)
+        if known is None:
+            return self._parts(dataplane, self._gateway(dataplane), kinds)
+        wanted = set(kinds)
+        found = {
+            part[1].type: part
+            for part in known._parts(listener_keys(dataplane))
+            if part[1].type in wanted
+        }
+        missing = [kind for kind in kinds if kind not in found]  # a generic kind not in this mesh
+        if missing:
+            found.update(self._parts(dataplane, self._gateway(dataplane), missing))
+        return found
 
     def _parts(
         self, dataplane: Dataplane, gateway: Resource | None, kinds: Iterable[str]
@@ -688,7 +694,7 @@ def _changed(
     before: MeshEvaluation, after: MeshEvaluation, names: list[str], touch: _Touch | None
 ) -> Iterator[tuple[str, tuple[str, ...]]]:
     known: dict[tuple[int, int], bool] = {}
-    every = tuple(POLICY_KINDS)
+    every = policy_types((*before.index.policy_types, *after.index.policy_types))
     for name in names:
         new_dp = after.index.dataplanes.get(name)
         old_dp = before.index.dataplanes.get(name)
@@ -712,8 +718,8 @@ def _changed(
                 yield name, every
                 continue
             kinds = list(every)
-            was = {part[1].type: part for part in old._parts(keys)}
-            now = {part[1].type: part for part in new._parts(keys)}
+            was = before._type_parts(old_dp, kinds)
+            now = after._type_parts(new_dp, kinds)
         differing = tuple(k for k in kinds if not _same_parts(was[k], now[k], keys, known))
         if differing:
             yield name, differing

@@ -40,7 +40,7 @@ from meshtui.engine.ordering import (
 from meshtui.engine.resource_rules import Origin, ResourceRule, resolve
 from meshtui.engine.rules import InboundRule, TypeRules, conf_type, rule_conf_type, type_rules
 from meshtui.engine.tag_rules import LegacyRule, legacy_subset_items, legacy_to_items
-from meshtui.kinds import POLICY_KINDS
+from meshtui.kinds import policy_info
 from meshtui.kinds.gotypes import Field, List, Ptr, Struct
 from meshtui.model import Dataplane, Policy, PolicyItem, Resource, TargetRef
 
@@ -683,7 +683,7 @@ def why_not(index: MeshIndex, policy: Policy, dataplane: Dataplane) -> WhyNot:
 def _unreached(
     index: MeshIndex, policy: Policy, dataplane: Dataplane, inbounds: Sequence[Listener]
 ) -> Iterator[EntryReach]:
-    info = POLICY_KINDS.get(policy.type)
+    info = policy_info(policy.type)
     for item in policy.to:
         ref = item.target_ref
         if ref is None or policy.target_ref.kind == "MeshHTTPRoute":

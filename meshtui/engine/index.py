@@ -15,12 +15,13 @@ import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any
 
 from meshtui.engine.bulk import collector_paused
 from meshtui.engine.decode import decode_dataplane, decode_policy
 from meshtui.engine.memo import ANYTHING, EVERYTHING, Changes, Memo, Part, Table
-from meshtui.kinds import POLICY_KINDS, SERVICE_KINDS
+from meshtui.kinds import SERVICE_KINDS, is_policy_kind, policy_types
 from meshtui.model import NAMESPACE, SERVICE_TAG, Dataplane, Policy, Resource, ResourceKey
 from meshtui.versions import DEFAULT, KumaVersion
 
@@ -244,7 +245,7 @@ class _Filed:
         if len(given or ()) != len(ordered):
             given = None
         reuse = old.views if old is not None and given is not None else {}
-        decodes = bucket in POLICY_KINDS or bucket == "Dataplane"
+        decodes = is_policy_kind(bucket) or bucket == "Dataplane"
         views: dict[ResourceKey, tuple[Resource, Decoded | Resource]] = {}
         kept: list[Resource] = []
         policies: list[Policy] = []
@@ -271,7 +272,7 @@ or `MeshGateway`. An edit rebuilds the buckets it touched and keeps the others."
 
 
 def _bucket_of(kind: str) -> Bucket | None:
-    if kind in POLICY_KINDS or kind == "Dataplane" or kind in SERVICE_KINDS:
+    if is_policy_kind(kind) or kind == "Dataplane" or kind in SERVICE_KINDS:
         return kind
     return "MeshGateway" if kind == "MeshGateway" else None
 
@@ -399,7 +400,7 @@ class MeshIndex:
         services: dict[str, tuple[Resource, ...]] = {}
         gateways: tuple[Resource, ...] = ()
         for bucket, filed in buckets.items():
-            if bucket in POLICY_KINDS:
+            if is_policy_kind(bucket):
                 if filed.policies:
                     policies[bucket] = filed.policies
                 if filed.shadow:
@@ -519,7 +520,13 @@ class MeshIndex:
 
     def all_policies(self) -> tuple[Policy, ...]:
         """Every non-shadow policy of the mesh, grouped by type in plugin order."""
-        return tuple(p for kind in POLICY_KINDS for p in self.policies.get(kind, ()))
+        return tuple(p for kind in self.policy_types for p in self.policies.get(kind, ()))
+
+    @cached_property
+    def policy_types(self) -> tuple[str, ...]:
+        """Every known policy kind in plugin order, then the generic kinds of this mesh
+        (`kinds.policy_types`): the types a dataplane's rules are computed for."""
+        return policy_types(self.policies.keys() | self.shadow_policies.keys())
 
     def find_policy(self, policy_type: str, name: str) -> Policy | None:
         """A policy by store name, shadow ones included."""
@@ -613,7 +620,7 @@ def index_changes(old: MeshIndex | None, new: MeshIndex) -> Changes:
         was, now = old.buckets.get(bucket), new.buckets.get(bucket)
         if was is not None and now is not None and was.views is now.views:
             continue
-        if bucket in POLICY_KINDS:
+        if is_policy_kind(bucket):
             before = _by_key((*_policies_in(was), *_shadow_in(was)))
             after = _by_key((*_policies_in(now), *_shadow_in(now)))
             moved = _changed_keys(before, after)
@@ -633,7 +640,7 @@ def index_changes(old: MeshIndex | None, new: MeshIndex) -> Changes:
             was.resources if was is not None else (), now.resources if now is not None else ()
         ):
             buckets.add(bucket)
-    types = frozenset(b for b in buckets if b in POLICY_KINDS)
+    types = frozenset(b for b in buckets if is_policy_kind(b))
     return Changes(
         lineage=old.lineage is new.lineage,
         buckets=frozenset(buckets),

@@ -20,7 +20,6 @@ from meshtui.engine.matching import Listener, select, select_gateway
 from meshtui.engine.resource_rules import Origin, ResourceRule
 from meshtui.engine.rules import InboundRule, TypeRules, type_rules
 from meshtui.engine.tag_rules import LegacyRule
-from meshtui.kinds import POLICY_KINDS
 from meshtui.kinds.gojson import canon
 from meshtui.model import Dataplane, Policy, Resource
 from meshtui.versions import KumaVersion
@@ -39,7 +38,7 @@ def meta(resource: Resource, type_: str | None = None) -> dict[str, Any]:
 def all_type_rules(index: MeshIndex, dataplane: Dataplane) -> list[TypeRules]:
     """`MatchedPolicies` for every policy type, in plugin order."""
     gateway = select_gateway(index, dataplane)
-    return [type_rules(index, dataplane, kind, gateway=gateway) for kind in POLICY_KINDS]
+    return [type_rules(index, dataplane, kind, gateway=gateway) for kind in index.policy_types]
 
 
 def rules_body(

@@ -65,7 +65,7 @@ from meshtui.engine.tag_rules import (
     legacy_rules,
     to_items,
 )
-from meshtui.kinds import POLICY_KINDS, kinds_for
+from meshtui.kinds import KindInfo, kinds_for, policy_info
 from meshtui.kinds.gojson import canon
 from meshtui.kinds.gotypes import Struct
 from meshtui.kinds.schemas import schemas_for
@@ -241,7 +241,15 @@ def rule_conf_type(policy_type: str, version: KumaVersion) -> Struct:
 def has_rules(policy_type: str, version: KumaVersion) -> bool:
     """Whether the type has `rules[]` at this version (MeshTrafficPermission gained them in
     2.12, MeshFaultInjection in 2.13)."""
-    return kinds_for(version).policies[policy_type].has_rules
+    info = kinds_for(version).policy(policy_type)
+    return info is not None and info.has_rules
+
+
+def _info(policy_type: str) -> KindInfo:
+    """The facts of a policy type the index holds (known or generic)."""
+    info = policy_info(policy_type)
+    assert info is not None, policy_type
+    return info
 
 
 # ---------------------------------------------------------------------------------------
@@ -292,7 +300,7 @@ class _InboundBuild:
 
 
 def _inbound_build(policy_type: str, version: KumaVersion) -> _InboundBuild | None:
-    info = POLICY_KINDS[policy_type]
+    info = _info(policy_type)
     if not info.has_from:
         return None
     return _InboundBuild(
@@ -317,6 +325,7 @@ class _TypeContext:
     inbound: _InboundBuild | None
     has_to: bool
     single_item: bool
+    generic: bool
     outbound: TypeOutbound
 
 
@@ -341,7 +350,7 @@ def _context(index: MeshIndex, memo: Memo, policy_type: str) -> _TypeContext:
             found_keys.append(known)
         ranks = MergeRanks.of(policies, found_keys)
         struct = conf_type(policy_type, index.version)
-        info = POLICY_KINDS[policy_type]
+        info = _info(policy_type)
         base = [p for p in candidates.fast_global if policies[p].to]
         if ranks is not None:
             base.sort(key=ranks.rank.__getitem__)
@@ -353,6 +362,7 @@ def _context(index: MeshIndex, memo: Memo, policy_type: str) -> _TypeContext:
             _inbound_build(policy_type, index.version),
             info.has_to,
             info.single_item,
+            info.generic,
             TypeOutbound(policy_type, policies, candidates.serials, ranks, tuple(base), struct),
         )
         entries[key] = found
@@ -490,7 +500,9 @@ def type_rules(
         if found_single is None:
             found_single = singles[merge_order.positions] = _single_item_rules(
                 _single_items(
-                    merge_order.ordered, [ctx.candidates.serials[p] for p in merge_order.positions]
+                    merge_order.ordered,
+                    [ctx.candidates.serials[p] for p in merge_order.positions],
+                    generic=ctx.generic,
                 ),
                 _Merger(memo, policy_type, ctx.struct),
             )
@@ -541,7 +553,8 @@ def _plain_type_rules(
                 inbound_rules[listener] = side.rules
     resource_rules: tuple[ResourceRule, ...] = ()
     to_rules: tuple[LegacyRule, ...] = ()
-    if POLICY_KINDS[policy_type].has_to:
+    info = _info(policy_type)
+    if info.has_to:
         to_relevant = [(p, -1) for p in ordered if _is_to_relevant(p)]
         try:
             items = to_items(to_relevant, index)
@@ -551,8 +564,10 @@ def _plain_type_rules(
             to_rules = tuple(legacy_rules(items, merger.merge, negations=False))
             resource_rules = tuple(build_resource_rules([p for p, _ in to_relevant], index, struct))
     single: tuple[LegacyRule, ...] = ()
-    if POLICY_KINDS[policy_type].single_item:
-        single = _single_item_rules(_single_items(ordered, [-1] * len(ordered)), merger)
+    if info.single_item:
+        single = _single_item_rules(
+            _single_items(ordered, [-1] * len(ordered), generic=info.generic), merger
+        )
     return TypeRules(
         type=policy_type,
         matched=ordered,
@@ -821,11 +836,16 @@ def _policy_to_errors(policy: Policy, index: MeshIndex) -> tuple[str, str]:
     return "", legacy_error(items)
 
 
-def _single_items(ordered: Sequence[Policy], positions: Sequence[int]) -> list[Item]:
+def _single_items(
+    ordered: Sequence[Policy], positions: Sequence[int], *, generic: bool
+) -> list[Item]:
+    """Each policy's top-level `default` as one item for `Mesh`; a generic kind's policies
+    without one are not items (their kind may have sections instead)."""
     return [
         (p, PolicyItem(target_ref=TargetRef(kind="Mesh"), conf=p.default, index=0),
          entry_ref(position, Section.DEFAULT, 0))
         for p, position in zip(ordered, positions, strict=True)
+        if not generic or p.default is not None
     ]  # fmt: skip
 
 

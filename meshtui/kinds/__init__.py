@@ -12,9 +12,10 @@ holds every kind any supported line knows.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
-from functools import cache
+from functools import cache, lru_cache
 from types import MappingProxyType
 
 from meshtui.versions import KumaVersion
@@ -41,6 +42,8 @@ class KindInfo:
     """2.10: `from[]` items also feed the merged inbound rules (§5.1 of the rules spec)."""
     order: int = 0
     """Position in the control plane's plugin order (the order of `_rules` blocks)."""
+    generic: bool = False
+    """A policy kind no supported line has a schema for (`generic_kind`)."""
 
     def available(self, version: KumaVersion) -> bool:
         """Whether `version` has this kind."""
@@ -183,6 +186,39 @@ selects proxies by its `sources` or `destinations` tag selectors, a `dataplane` 
 `selectors` (Kuma's `policy.ConnectionPolicy` / `policy.DataplanePolicy`). They play no part
 in targetRef matching; only `_resources/dataplanes` reads them."""
 
+UNMODELLED_KUMA_KINDS = frozenset(
+    {
+        "CircuitBreaker",
+        "ContainerPatch",
+        "DataplaneInsight",
+        "ExternalService",
+        "FaultInjection",
+        "HealthCheck",
+        "HostnameGenerator",
+        "MeshGatewayConfig",
+        "MeshGatewayInstance",
+        "MeshGatewayRoute",
+        "MeshInsight",
+        "ProxyTemplate",
+        "RateLimit",
+        "Retry",
+        "ServiceInsight",
+        "Timeout",
+        "TrafficLog",
+        "TrafficPermission",
+        "TrafficRoute",
+        "TrafficTrace",
+        "VirtualOutbound",
+        "Zone",
+        "ZoneEgress",
+        "ZoneEgressInsight",
+        "ZoneIngress",
+        "ZoneIngressInsight",
+        "ZoneInsight",
+    }
+)
+"""Kuma 2.10 kinds that exist but play no part in targetRef policy matching: skipped with a note."""
+
 LEGACY_BY_PLURAL: dict[str, str] = {plural: kind for kind, (plural, _) in LEGACY_POLICIES.items()}
 
 ALL_KINDS: dict[str, KindInfo] = {**RESOURCE_KINDS, **POLICY_KINDS}
@@ -190,6 +226,96 @@ ALL_KINDS: dict[str, KindInfo] = {**RESOURCE_KINDS, **POLICY_KINDS}
 
 EVERY_KIND: dict[str, KindInfo] = {**RESOURCE_KINDS, **LATER_KINDS, **POLICY_KINDS}
 """Every kind some supported line has (what a cluster may be asked to list)."""
+
+_KIND_NAME = re.compile(r"[A-Z][A-Za-z0-9]{0,62}")
+
+GENERIC_ORDER = 1_000
+"""Plugin order of every generic kind: after all known kinds (then by kind name)."""
+
+
+@lru_cache(maxsize=1024)
+def is_generic_kind(kind: str) -> bool:
+    """Whether `kind` names a policy kind no supported line knows (Kong Mesh's MeshOPA or
+    MeshGlobalRateLimit, a kind a later Kuma adds): not a known kind of any line, not a
+    legacy policy, not one of Kuma's kinds meshtui leaves aside, not a core `Namespace`,
+    and spelled as Kubernetes kinds are (an upper-case letter, then letters and digits)."""
+    return (
+        _KIND_NAME.fullmatch(kind) is not None
+        and kind not in EVERY_KIND
+        and kind not in LEGACY_POLICIES
+        and kind not in UNMODELLED_KUMA_KINDS
+        and kind != "Namespace"
+        and not misspelt_kind(kind)
+    )
+
+
+def misspelt_kind(kind: str) -> str:
+    """The Kuma kind that `kind` is a near miss of (at most two letters added, dropped or
+    changed, case aside) or the plural of, else ``""``: such a kind is a typo, never a
+    generic kind."""
+    lowered = kind.lower()
+    for known, info in EVERY_KIND.items():
+        if known != kind and (_within_two(lowered, known.lower()) or lowered == info.plural):
+            return known
+    for known, (plural, _) in LEGACY_POLICIES.items():
+        if known != kind and (_within_two(lowered, known.lower()) or lowered == plural):
+            return known
+    return ""
+
+
+def _within_two(a: str, b: str) -> bool:
+    """Whether the Levenshtein distance between `a` and `b` is at most 2."""
+    if abs(len(a) - len(b)) > 2:
+        return False
+    previous = list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        current = [i]
+        for j, y in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x != y)))
+        if min(current) > 2:
+            return False
+        previous = current
+    return previous[-1] <= 2
+
+
+@cache
+def generic_kind(kind: str) -> KindInfo:
+    """The facts of a generic policy kind: every section may appear (`to`, `from`,
+    `rules`, a top-level `default`; `from[]` feeds the inbound rules as most kinds' does),
+    confs merge as plain JSON, and it sorts after every known kind. The plural is
+    Kubernetes' default one (the kind in lower case, plus `s`)."""
+    return KindInfo(
+        kind=kind,
+        plural=f"{kind.lower()}s",
+        short="",
+        is_policy=True,
+        has_to=True,
+        has_from=True,
+        has_rules=True,
+        single_item=True,
+        from_as_rules=True,
+        order=GENERIC_ORDER,
+        generic=True,
+    )
+
+
+def is_policy_kind(kind: str) -> bool:
+    """Whether `kind` is a policy kind, known or generic."""
+    return kind in POLICY_KINDS or is_generic_kind(kind)
+
+
+def policy_info(kind: str) -> KindInfo | None:
+    """The policy kind `kind`: a known one, a generic one (`is_generic_kind`), else `None`."""
+    info = POLICY_KINDS.get(kind)
+    if info is not None:
+        return info
+    return generic_kind(kind) if is_generic_kind(kind) else None
+
+
+def policy_types(kinds: Iterable[str]) -> tuple[str, ...]:
+    """Every known policy kind in plugin order, then the generic ones among `kinds` by name."""
+    return (*POLICY_KINDS, *sorted({k for k in kinds if is_generic_kind(k)}))
+
 
 SERVICE_KINDS = ("MeshService", "MeshExternalService", "MeshMultiZoneService")
 
@@ -222,6 +348,10 @@ class Catalogue:
     def lookup(self, name: str) -> KindInfo | None:
         """Find a kind by kind name, plural, short or KRI short name, case-insensitively."""
         return _lookup(self.all.values(), name)
+
+    def policy(self, kind: str) -> KindInfo | None:
+        """The policy kind `kind` on this line: a known one, a generic one, else `None`."""
+        return self.policies.get(kind) or policy_info(kind)
 
 
 @cache

@@ -97,6 +97,8 @@ def _compile(type_: GoType) -> Canonizer:
 
 
 def _compile_struct(struct: Struct) -> Canonizer:
+    if struct.open:
+        return lambda value: copy.deepcopy(value) if isinstance(value, dict) else {}
     plan = [
         (f.json, _canonizer(f.type), _emptiness(f.type) if f.omitempty else None)
         for f in struct.flat_fields()

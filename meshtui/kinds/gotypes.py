@@ -129,6 +129,9 @@ class Struct:
     name: str
     field_source: tuple[Field, ...] | Callable[[], tuple[Field, ...]] = ()
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
+    open: bool = False
+    """An object whose keys no schema names (a generic kind's conf): every key is kept as
+    written, like a Go `map[string]interface{}` read in the order given."""
 
     @property
     def fields(self) -> tuple[Field, ...]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from meshtui.kinds import KindInfo
+from meshtui.kinds import KindInfo, is_generic_kind, misspelt_kind
 from meshtui.kinds.gojson import apply_defaults, check, describe_value
 from meshtui.kinds.gotypes import List, Map, Ptr, Scalar, Struct
 from meshtui.model import (
@@ -29,44 +29,11 @@ BODY_AT_TOP_LEVEL = frozenset({"Dataplane", "Mesh", "MeshGateway"})
 """Protobuf-based kinds: their JSON goes through protojson (numbers may be quoted)."""
 
 
-UNMODELLED_KUMA_KINDS = frozenset(
-    {
-        "CircuitBreaker",
-        "ContainerPatch",
-        "DataplaneInsight",
-        "ExternalService",
-        "FaultInjection",
-        "HealthCheck",
-        "HostnameGenerator",
-        "MeshGatewayConfig",
-        "MeshGatewayInstance",
-        "MeshGatewayRoute",
-        "MeshInsight",
-        "ProxyTemplate",
-        "RateLimit",
-        "Retry",
-        "ServiceInsight",
-        "Timeout",
-        "TrafficLog",
-        "TrafficPermission",
-        "TrafficRoute",
-        "TrafficTrace",
-        "VirtualOutbound",
-        "Zone",
-        "ZoneEgress",
-        "ZoneEgressInsight",
-        "ZoneIngress",
-        "ZoneIngressInsight",
-        "ZoneInsight",
-    }
-)
-"""Kuma 2.10 kinds that exist but play no part in targetRef policy matching: skipped with a note."""
-
-
 def spec_type(info: KindInfo, version: KumaVersion) -> Struct | None:
     from meshtui.kinds.schemas import schemas_for
 
-    return schemas_for(version).spec(info.kind)
+    schemas = schemas_for(version)
+    return schemas.generic_spec if info.generic else schemas.spec(info.kind)
 
 
 def check_spec(info: KindInfo, spec: Any, path: str, version: KumaVersion) -> list[tuple[str, str]]:
@@ -85,6 +52,59 @@ def defaulted(info: KindInfo, spec: Mapping[str, Any], version: KumaVersion) -> 
     result = apply_defaults(dict(spec), struct)
     assert isinstance(result, dict)
     return result
+
+
+GENERIC_SPEC_KEYS = ("targetRef", "to", "from", "rules", "default")
+"""The keys of a targetRef policy's `spec`: all a generic kind's spec may have."""
+
+
+def not_generic(kind: str, spec: Any) -> str:
+    """Why an object of a kind no line knows is not a generic policy, as a clause to follow
+    "unknown kind X"; empty when it is one (`kinds.is_generic_kind`, and its spec
+    follows the targetRef policy shape)."""
+    near = misspelt_kind(kind)
+    if near:
+        return f" (did you mean {near}?)"
+    if not is_generic_kind(kind):
+        return " (not a policy kind name)"
+    reason = _not_a_policy(spec)
+    return f", not a targetRef policy: {reason}" if reason else ""
+
+
+def _not_a_policy(spec: Any) -> str:
+    """Why a spec does not follow the targetRef policy shape; empty when it does (an
+    object with a `targetRef` or a section, and nothing else)."""
+    if not isinstance(spec, Mapping):
+        return f"its spec is {describe_value(spec)}, not an object"
+    others = [str(key) for key in spec if key not in GENERIC_SPEC_KEYS]
+    if others:
+        return f"its spec has {', '.join(f'`{key}`' for key in others)}"
+    if not any(spec.get(key) is not None for key in GENERIC_SPEC_KEYS):
+        return "its spec has no targetRef, to, from, rules or default"
+    return ""
+
+
+def generic_problems(spec: Mapping[str, Any], path: str) -> list[tuple[str, str]]:
+    """What the generic schema cannot say of a generic policy: every `targetRef` (the
+    top-level one and each `to[]`/`from[]` item's) names its `kind`."""
+    refs: list[tuple[str, Any]] = [(_join(path, "targetRef"), spec.get("targetRef"))]
+    for section in ("to", "from"):
+        items = spec.get(section)
+        if isinstance(items, list):
+            refs.extend(
+                (f"{_join(path, section)}[{i}].targetRef", item.get("targetRef"))
+                for i, item in enumerate(items)
+                if isinstance(item, Mapping)
+            )
+    return [
+        (where + ".kind", "is required")
+        for where, ref in refs
+        if isinstance(ref, Mapping) and not isinstance(ref.get("kind"), str)
+    ]
+
+
+def _join(parent: str, key: str) -> str:
+    return f"{parent}.{key}" if parent else key
 
 
 def labels_of(body: Mapping[str, Any]) -> dict[str, str]:

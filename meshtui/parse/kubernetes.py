@@ -7,7 +7,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from meshtui.kinds import EVERY_KIND, LEGACY_POLICIES, KindInfo, kinds_for
+from meshtui.kinds import (
+    EVERY_KIND,
+    LEGACY_POLICIES,
+    UNMODELLED_KUMA_KINDS,
+    KindInfo,
+    generic_kind,
+    kinds_for,
+)
 from meshtui.kinds.gojson import describe_value
 from meshtui.model import (
     DISPLAY_NAME,
@@ -20,13 +27,14 @@ from meshtui.model import (
 from meshtui.parse.fields import (
     BODY_AT_TOP_LEVEL,
     KUMA_API_VERSION,
-    UNMODELLED_KUMA_KINDS,
     check_spec,
     defaulted,
     deprecation_problem,
     field_problem,
+    generic_problems,
     labels_of,
     located_problems,
+    not_generic,
     proto_numbers,
     spec_type,
     string_map,
@@ -74,15 +82,19 @@ def from_kubernetes(
     if info is None:
         if kind in UNMODELLED_KUMA_KINDS:
             problems.append(unmodelled_problem(source, candidate.path, kind, name))
-        elif kind in EVERY_KIND:
+            return None
+        if kind in EVERY_KIND:
             problems.append(too_new_problem(source, candidate.path, kind, name, cp.version))
-        else:
+            return None
+        reason = not_generic(kind, body.get("spec"))
+        if reason:
             problems.append(
                 field_problem(
-                    source, prefix + "kind", f"unknown kind {kind!r} in {KUMA_API_VERSION}"
+                    source, prefix + "kind", f"unknown kind {kind!r} in {KUMA_API_VERSION}{reason}"
                 )
             )
-        return None
+            return None
+        info = generic_kind(kind)
     return _kube_resource(candidate, info, name, metadata, cp, problems)
 
 
@@ -156,6 +168,8 @@ def _kube_resource(
     spec_problems = label_problems + check_spec(
         info, {} if raw_spec is None else raw_spec, prefix + "spec", version
     )
+    if info.generic and isinstance(raw_spec, Mapping):
+        spec_problems += generic_problems(raw_spec, prefix + "spec")
     raw_mesh = body.get("mesh")
     if info.kind in ("Dataplane", "MeshGateway"):
         if raw_mesh is not None and not isinstance(raw_mesh, str):

@@ -5,7 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from meshtui.kinds import EVERY_KIND, LEGACY_POLICIES, kinds_for
+from meshtui.kinds import (
+    EVERY_KIND,
+    LEGACY_POLICIES,
+    UNMODELLED_KUMA_KINDS,
+    KindInfo,
+    generic_kind,
+    kinds_for,
+)
 from meshtui.kinds.gojson import describe_value
 from meshtui.model import (
     POLICY_ROLE,
@@ -16,12 +23,13 @@ from meshtui.model import (
 from meshtui.parse.fields import (
     BODY_AT_TOP_LEVEL,
     UNIVERSAL_META_KEYS,
-    UNMODELLED_KUMA_KINDS,
     check_spec,
     defaulted,
     deprecation_problem,
     field_problem,
+    generic_problems,
     located_problems,
+    not_generic,
     proto_numbers,
     spec_type,
     string_map,
@@ -36,17 +44,10 @@ def from_universal(
 ) -> Resource | None:
     kind = body.get("type")
     name = body.get("name")
-    known = kinds_for(version).all
-    if not isinstance(kind, str) or kind not in known:
-        shown = name if isinstance(name, str) else ""
-        if isinstance(kind, str) and kind in UNMODELLED_KUMA_KINDS:
-            problems.append(unmodelled_problem(source, "", kind, shown))
-        elif isinstance(kind, str) and kind in EVERY_KIND:
-            problems.append(too_new_problem(source, "", kind, shown, version))
-        else:
-            problems.append(field_problem(source, "type", f"unknown resource type {kind!r}"))
+    info = _kind(kind, name, body, source, problems, version)
+    if info is None:
         return None
-    info = known[kind]
+    kind = info.kind
     if name is None or name == "":
         problems.append(field_problem(source, "name", f"{kind} has no name"))
         return None
@@ -77,6 +78,8 @@ def from_universal(
         spec = body.get("spec") if body.get("spec") is not None else {}
         path = "spec"
     spec_problems = label_problems + check_spec(info, spec, path, version)
+    if info.generic and isinstance(spec, Mapping):
+        spec_problems += generic_problems(spec, path)
     if spec_problems:
         problems.extend(located_problems(source, who, spec_problems))
         return None
@@ -106,6 +109,34 @@ def from_universal(
         creation_time=str(body.get("creationTime") or ""),
         source=source,
     )
+
+
+def _kind(
+    kind: Any,
+    name: Any,
+    body: Mapping[str, Any],
+    source: SourceRef,
+    problems: list[Problem],
+    version: KumaVersion,
+) -> KindInfo | None:
+    """The kind of a Universal resource: one of the line's, or a generic policy kind."""
+    if isinstance(kind, str):
+        info = kinds_for(version).all.get(kind)
+        if info is not None:
+            return info
+    shown = name if isinstance(name, str) else ""
+    if isinstance(kind, str) and kind in UNMODELLED_KUMA_KINDS:
+        problems.append(unmodelled_problem(source, "", kind, shown))
+    elif isinstance(kind, str) and kind in EVERY_KIND:
+        problems.append(too_new_problem(source, "", kind, shown, version))
+    elif isinstance(kind, str):
+        reason = not_generic(kind, body.get("spec"))
+        if not reason:
+            return generic_kind(kind)
+        problems.append(field_problem(source, "type", f"unknown resource type {kind!r}{reason}"))
+    else:
+        problems.append(field_problem(source, "type", f"unknown resource type {kind!r}"))
+    return None
 
 
 def legacy_universal(source: SourceRef, body: Mapping[str, Any]) -> Resource | None:

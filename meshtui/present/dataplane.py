@@ -33,6 +33,7 @@ from meshtui.present.nodes import (
     conf_key,
     folded,
     policy_node,
+    type_label,
     who,
 )
 from meshtui.present.tables import namespace_label, row_key, services_of, target_summary
@@ -153,7 +154,7 @@ def _inbound_section(
             children.append(
                 _rule_node(
                     inbound_rule_id(listener, t.type, i),
-                    f"{t.type}  (rules)",
+                    f"{type_label(t.type)}  (rules)",
                     rule,
                     "rules",
                     blame.inbound(t, listener, i),
@@ -175,7 +176,9 @@ def _inbound_section(
             )
             children.append(
                 DetailNode(
-                    inbound_from_id(listener, t.type), f"{t.type}  (from, by client tags)", kids
+                    inbound_from_id(listener, t.type),
+                    f"{type_label(t.type)}  (from, by client tags)",
+                    kids,
                 )
             )
     if not children:
@@ -241,7 +244,7 @@ def _outbound_lines(
     return tuple(
         _rule_node(
             f"{node_id}/{t.type}",
-            t.type,
+            type_label(t.type),
             rule,
             "to",
             blame.resource(t, rule),
@@ -296,7 +299,7 @@ def _proxy_section(rules: DataplaneRules, blame: RuleBlame) -> DetailNode | None
             children = list(blamed_conf_nodes(node_id, rule.conf, fields[0] if fields else ()))
             children.extend(policy_node(node_id, p) for p in rule.origins)
             copy = conf_copy(f"{t.type} proxy conf", (rule.conf,))
-            kids.append(DetailNode(node_id, t.type, tuple(children), copy=copy))
+            kids.append(DetailNode(node_id, type_label(t.type), tuple(children), copy=copy))
     if not kids:
         return None
     return DetailNode("proxy", "Proxy  (single-item policies)", tuple(kids))
@@ -312,7 +315,12 @@ def legacy_to_section(
 
     def kinds() -> tuple[DetailNode, ...]:
         return tuple(
-            folded(f"tags/{t.type}", t.type, partial(_legacy_lines, t, blame), opened=opened)
+            folded(
+                f"tags/{t.type}",
+                type_label(t.type),
+                partial(_legacy_lines, t, blame),
+                opened=opened,
+            )
             for t in typed
         )
 
@@ -341,7 +349,7 @@ def _matched_section(rules: DataplaneRules, opened: frozenset[str]) -> DetailNod
 def _matched_of(t: TypeRules) -> DetailNode:
     return DetailNode(
         f"matched/{t.type}",
-        f"{t.type}  ({len(t.matched)})",
+        f"{type_label(t.type)}  ({len(t.matched)})",
         tuple(
             DetailNode(
                 f"matched/{t.type}/{p.key.name}",

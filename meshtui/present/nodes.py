@@ -9,6 +9,7 @@ import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from meshtui.kinds import policy_info
 from meshtui.model import Policy, Resource
 from meshtui.present.cache import Cache
 from meshtui.present.tables import namespace_label, row_key
@@ -19,6 +20,12 @@ Who = tuple[str, str, str, str, str]
 """What `who` draws from: display name, namespace, role, origin, zone."""
 
 _WHO: Cache[Who, str] = Cache("who lines", limit=50_000)
+
+
+def type_label(policy_type: str) -> str:
+    """A policy type as a heading; a generic kind (no schema, merged as plain JSON) says so."""
+    info = policy_info(policy_type)
+    return f"{policy_type} (generic)" if info is not None and info.generic else policy_type
 
 
 def who(resource: Resource) -> str:

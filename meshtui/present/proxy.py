@@ -57,7 +57,14 @@ from meshtui.present.kris import (
     parse_kri,
     section_of,
 )
-from meshtui.present.nodes import conf_copy, conf_key, conf_nodes, confs_nodes, who
+from meshtui.present.nodes import (
+    conf_copy,
+    conf_key,
+    conf_nodes,
+    confs_nodes,
+    type_label,
+    who,
+)
 from meshtui.present.tables import row_key
 from meshtui.present.text import literal
 from meshtui.versions import KumaVersion
@@ -149,7 +156,7 @@ def _proxy_section(proxy: ProxyPolicies) -> DetailNode | None:
         children = list(blamed_conf_nodes(node_id, rule.conf, fields[0] if fields else ()))
         children.extend(origin_line(node_id, proxy, t.type, p, "") for p in rule.origins)
         copy = conf_copy(f"{t.type} proxy conf", (rule.conf,))
-        kids.append(DetailNode(node_id, t.type, tuple(children), copy=copy))
+        kids.append(DetailNode(node_id, type_label(t.type), tuple(children), copy=copy))
     if not kids:
         return None
     return DetailNode("proxy", "Proxy  (proxy-wide policies)", tuple(kids))
@@ -190,7 +197,7 @@ def _inbound_rules(proxy: ProxyPolicies, node_id: str, key: Listener) -> list[De
     """Per type: its rules on the inbound, unmerged, in Kuma's order; and, for the types
     whose `from[]` is not turned into rules (MeshTrafficPermission, MeshFaultInjection),
     the legacy `from` rules by client tags."""
-    policies = kinds_for(proxy.version).policies
+    catalogue = kinds_for(proxy.version)
     out: list[DetailNode] = []
     for t in proxy.matched:
         entries = t.inbound_rules.get(key, ())
@@ -202,14 +209,15 @@ def _inbound_rules(proxy: ProxyPolicies, node_id: str, key: Listener) -> list[De
                 for i, rule in enumerate(entries)
             )
             count = f"{len(entries)} rules, not merged" if len(entries) > 1 else "1 rule"
-            out.append(DetailNode(type_id, f"{t.type}  ({count})", kids))
+            out.append(DetailNode(type_id, f"{type_label(t.type)}  ({count})", kids))
         legacy = t.from_rules.get(key, ())
-        info = policies.get(t.type)
+        info = catalogue.policy(t.type)
         if legacy and info is not None and not info.from_as_rules:
             kids = tuple(
                 _from_rule(f"{type_id}/f{i}", proxy, t.type, rule) for i, rule in enumerate(legacy)
             )
-            out.append(DetailNode(f"{type_id}/from", f"{t.type}  (from, by client tags)", kids))
+            label = f"{type_label(t.type)}  (from, by client tags)"
+            out.append(DetailNode(f"{type_id}/from", label, kids))
     return out
 
 
@@ -399,7 +407,7 @@ def _draw_rule(
     for origin in rule.origins:
         entry = entry_name(origin, "to")
         children.append(origin_line(node_id, proxy, policy_type, origin.policy, entry))
-    label = f"{policy_type}{scope}"
+    label = f"{type_label(policy_type)}{scope}"
     return DetailNode(node_id, label, tuple(children), copy=conf_copy(what, rule.confs))
 
 

@@ -89,9 +89,15 @@ class Schemas:
     before 2.12."""
     resource_specs: Mapping[str, Struct]
     """Non-policy kind → its `spec` (or, for Universal proto kinds, its body)."""
+    generic_spec: Struct
+    """The `spec` of every generic policy kind (`kinds.generic_kind`)."""
 
     def conf(self, kind: str, section: Section = "to") -> Struct:
-        """The type of `default` in a `section` item of `kind` (`KeyError` if unknown)."""
+        """The type of `default` in a `section` item of `kind` (`KeyError` for `rules` of a
+        known kind without them); a kind without a schema (a generic one) has
+        `common.GENERIC_CONF` everywhere."""
+        if kind not in self.policy_confs:
+            return common.GENERIC_CONF
         if section == "rules":
             return self.rule_confs[kind]
         return self.policy_confs[kind]
@@ -185,6 +191,7 @@ def _build(f: _Features) -> Schemas:
         rule_confs=MappingProxyType(rule_confs),
         match=match,
         resource_specs=MappingProxyType(_resource_specs(f)),
+        generic_spec=common.generic_spec(match if f.rule_matches else None),
     )
 
 

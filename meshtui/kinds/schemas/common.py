@@ -97,6 +97,25 @@ def policy_spec(kind: str, *sections: tuple[str, Struct], pointers: bool = False
     return Struct(kind, tuple(fields))
 
 
+GENERIC_CONF = Struct("Conf", open=True)
+"""The conf of a generic policy kind: any object, kept as written and merged as plain
+JSON (no `Append*` lists, no merge keys)."""
+
+
+def generic_spec(match: Struct | None) -> Struct:
+    """The `spec` of a generic policy kind: the targetRef envelope with every section (`to`,
+    `from`, `rules`, with `matches` on lines that have them) and a top-level `default`."""
+    envelope = policy_spec(
+        "Generic",
+        ("to", targeted_item("To", GENERIC_CONF)),
+        ("from", targeted_item("From", GENERIC_CONF)),
+        ("rules", rule_item(GENERIC_CONF, matches=match)),
+    )
+    return Struct(
+        envelope.name, (*envelope.fields, Field("Default", "default", GENERIC_CONF, omitempty=True))
+    )
+
+
 BACKEND_REF = Struct(
     "BackendRef",
     (
