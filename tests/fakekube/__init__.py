@@ -7,7 +7,8 @@ clean disconnects and TCP resets, requests held without an answer, etcd restored
 from a backup (versions going back), 403/404 per resource, and a request log.
 
 Served on request: apps/v1 Deployments and v1 Services (with the service proxy to a
-backend such as `FakeControlPlane`), and the `kuma.io` kinds of later Kuma lines.
+backend such as `FakeControlPlane`), the `kuma.io` kinds of later Kuma lines and the
+legacy selector-based policies, and any `ResourceType` given.
 
     with FakeKubeAPI.from_folder("sample-cluster") as fake:
         kubeconfig = fake.write_kubeconfig(tmp_path / "kubeconfig")
@@ -23,6 +24,7 @@ from tests.fakekube.resources import (
     DEFAULT_RESOURCES,
     DEPLOYMENTS,
     KUMA_RESOURCES,
+    LEGACY_KUMA_RESOURCES,
     NAMESPACES,
     SERVICES,
     ResourceType,
@@ -34,6 +36,7 @@ __all__ = [
     "DEFAULT_RESOURCES",
     "DEPLOYMENTS",
     "KUMA_RESOURCES",
+    "LEGACY_KUMA_RESOURCES",
     "NAMESPACES",
     "SERVICES",
     "FakeControlPlane",

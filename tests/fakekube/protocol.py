@@ -265,7 +265,11 @@ def api_resource_list(group: str, version: str, served: Iterable[ResourceType]) 
         "kind": "APIResourceList",
         "apiVersion": "v1",
         "groupVersion": group_version,
-        "resources": [rt.discovery_entry() for rt in sorted(types, key=lambda t: t.plural)],
+        "resources": [
+            entry
+            for rt in sorted(types, key=lambda t: t.plural)
+            for entry in rt.discovery_entries()
+        ],
     }
 
 

@@ -1,8 +1,8 @@
 """The resource types the fake API server can serve: what discovery advertises.
 
 Owns the static facts of each type (group, version, plural, kind, scope, short
-names) and the default catalogue: the 22 `kuma.io/v1alpha1` kinds of Kuma 2.10
-plus core `v1` namespaces. Pure data, no I/O.
+names, subresources) and the default catalogue: the 22 `kuma.io/v1alpha1` kinds of
+Kuma 2.10 plus core `v1` namespaces. Pure data, no I/O.
 
 The catalogue is written out here rather than imported from `meshtui.kinds` on
 purpose: the fake plays the cluster, so a wrong plural or scope in the app must
@@ -38,6 +38,9 @@ class ResourceType:
     verbs: tuple[str, ...] = CRD_VERBS
     custom: bool = True
     """Defined by a CRD; a built-in type's list items carry no `kind`/`apiVersion`."""
+    subresources: tuple[str, ...] = ()
+    """Subresources discovery lists after the type (`status` for `meshopas/status`);
+    requests to them are not served."""
 
     @property
     def singular(self) -> str:
@@ -73,6 +76,22 @@ class ResourceType:
         if self.categories:
             entry["categories"] = list(self.categories)
         return entry
+
+    def discovery_entries(self) -> list[dict[str, object]]:
+        """This type's entries in an `APIResourceList`: its own, then one per subresource
+        (`meshopas/status`, the type's kind, no singular or short names), as an apiserver
+        lists them."""
+        subresources: list[dict[str, object]] = [
+            {
+                "name": f"{self.plural}/{name}",
+                "singularName": "",
+                "namespaced": self.namespaced,
+                "kind": self.kind,
+                "verbs": ["get", "patch", "update"],
+            }
+            for name in self.subresources
+        ]
+        return [self.discovery_entry(), *subresources]
 
 
 def _kuma(plural: str, kind: str, *short: str, namespaced: bool = True) -> ResourceType:
@@ -132,6 +151,27 @@ NEWER_KUMA_RESOURCES: dict[str, tuple[ResourceType, ...]] = {
 }
 """The `kuma.io` kinds each later line's chart adds to 2.10's (all namespaced)."""
 
+LEGACY_KUMA_RESOURCES: tuple[ResourceType, ...] = tuple(
+    _kuma(plural, kind, namespaced=False)
+    for plural, kind in (
+        ("circuitbreakers", "CircuitBreaker"),
+        ("faultinjections", "FaultInjection"),
+        ("healthchecks", "HealthCheck"),
+        ("meshgatewayroutes", "MeshGatewayRoute"),
+        ("proxytemplates", "ProxyTemplate"),
+        ("ratelimits", "RateLimit"),
+        ("retries", "Retry"),
+        ("timeouts", "Timeout"),
+        ("trafficlogs", "TrafficLog"),
+        ("trafficpermissions", "TrafficPermission"),
+        ("trafficroutes", "TrafficRoute"),
+        ("traffictraces", "TrafficTrace"),
+        ("virtualoutbounds", "VirtualOutbound"),
+    )
+)
+"""The selector-based legacy policies the 2.x charts install (cluster-scoped, `mesh` beside
+`metadata`), served on request."""
+
 DEPLOYMENTS = ResourceType(
     plural="deployments",
     kind="Deployment",
@@ -174,5 +214,6 @@ def catalogue(extra: Iterable[ResourceType] = ()) -> dict[str, ResourceType]:
     or extended by `extra`."""
     known = {rt.plural: rt for rt in DEFAULT_RESOURCES}
     known.update((rt.plural, rt) for rts in NEWER_KUMA_RESOURCES.values() for rt in rts)
+    known.update((rt.plural, rt) for rt in LEGACY_KUMA_RESOURCES)
     known.update((rt.plural, rt) for rt in (DEPLOYMENTS, SERVICES, *extra))
     return known

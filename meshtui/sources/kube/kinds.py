@@ -1,17 +1,21 @@
 """What the cluster source watches: `WatchedKind`s and how their objects become origins.
 
 Stdlib only (no `kubernetes`): a kind is a plural, a kind name and an apiVersion, and
-each of its objects is one inventory origin, `kube:{plural}/{namespace}/{name}`.
+each of its objects is one inventory origin, `kube:{plural}/{namespace}/{name}`. The
+static `WATCHED_KINDS` are watched whenever the cluster serves them; `discovered_kinds`
+picks the served kinds meshtui does not know that are watched too.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from meshtui.inventory import OriginUpdate
-from meshtui.kinds import ALL_KINDS
+from meshtui.kinds import ALL_KINDS, EVERY_KIND, LEGACY_POLICIES
 from meshtui.model import SourceRef
+from meshtui.parse.fields import UNMODELLED_KUMA_KINDS
 from meshtui.raw import RawDocument
 
 Body = dict[str, Any]
@@ -19,6 +23,7 @@ Body = dict[str, Any]
 
 KUMA_GROUP = "kuma.io"
 KUMA_VERSION = "v1alpha1"
+KUMA_API_VERSION = f"{KUMA_GROUP}/{KUMA_VERSION}"
 ORIGIN_PREFIX = "kube:"
 
 
@@ -29,6 +34,10 @@ class WatchedKind:
     kind: str
     plural: str
     api_version: str
+    optional: bool = False
+    """Named in the status only while the cluster serves it: a kind whose absence says
+    nothing is wrong (a later Kuma line's, a legacy policy, one discovery found). A kind
+    every supported line serves is `not installed` when the cluster does not serve it."""
 
     @property
     def scope(self) -> str:
@@ -51,11 +60,45 @@ NAMESPACES = WatchedKind("Namespace", "namespaces", "v1")
 WATCHED_KINDS: tuple[WatchedKind, ...] = (
     NAMESPACES,
     *(
-        WatchedKind(info.kind, info.plural, f"{KUMA_GROUP}/{KUMA_VERSION}")
-        for info in ALL_KINDS.values()
+        WatchedKind(info.kind, info.plural, KUMA_API_VERSION, optional=info.kind not in ALL_KINDS)
+        for info in EVERY_KIND.values()
+    ),
+    *(
+        WatchedKind(kind, plural, KUMA_API_VERSION, optional=True)
+        for kind, (plural, _) in LEGACY_POLICIES.items()
     ),
 )
-"""Core `v1` Namespaces, then every kind meshtui knows (policies, Dataplane, services, ...)."""
+"""The kinds watched whenever the cluster serves them: core `v1` Namespaces, every kind some
+supported Kuma line has (`EVERY_KIND`: policies, Dataplane, services, ...; those Kuma 2.10
+lacks are optional) and the selector-based legacy policies (`LEGACY_POLICIES`, optional).
+Discovery adds the kinds `discovered_kinds` picks."""
+
+MAX_DISCOVERED = 32
+"""At most this many kinds found by discovery are watched in one run (the client's
+connection pool keeps a connection for each watched kind)."""
+
+_KNOWN_PLURALS = frozenset(kind.plural for kind in WATCHED_KINDS)
+_KNOWN_KINDS = frozenset(kind.kind for kind in WATCHED_KINDS) | UNMODELLED_KUMA_KINDS
+
+
+def discovered_kinds(resources: Iterable[tuple[str, str]]) -> tuple[WatchedKind, ...]:
+    """The served `kuma.io/v1alpha1` kinds watched beyond `WATCHED_KINDS`, by plural.
+
+    `resources` are discovery's `(name, kind)` pairs. A kind is watched when meshtui does
+    not know it, its name starts with `Mesh` (policy-like, as Kong Mesh's MeshOPA and
+    MeshGlobalRateLimit) and it is not one of Kuma's own non-policy kinds
+    (`UNMODELLED_KUMA_KINDS`: MeshInsight, MeshGatewayInstance, ...); subresources
+    (`meshopas/status`) are not kinds. Each is optional.
+    """
+    found = {
+        plural: WatchedKind(kind, plural, KUMA_API_VERSION, optional=True)
+        for plural, kind in resources
+        if "/" not in plural
+        and plural not in _KNOWN_PLURALS
+        and kind.startswith("Mesh")
+        and kind not in _KNOWN_KINDS
+    }
+    return tuple(found[plural] for plural in sorted(found))
 
 
 def qualified_name(obj: Body) -> str:

@@ -10,11 +10,11 @@ import math
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterable
 
 from meshtui.inventory import Change
 from meshtui.sources import ChangesReady, KindStatus, SourceEvent, StatusChanged
 from meshtui.sources.detection import Detection
+from meshtui.sources.kube.kinds import WatchedKind
 from meshtui.sources.kube.tuning import KubeTuning
 
 SYNCING = "syncing"
@@ -31,20 +31,22 @@ class Outbox:
 
     Owns batching and the status board. Changes are gathered for `batch_window` after
     the first one (or until `batch_limit`), so a burst of watch events is one batch.
-    The first load is held until every kind has settled (listed, or found forbidden,
-    not installed or failing) and the control plane is detected (for at most
-    `initial_hold` more), and goes out as `initial=True` (after a status carrying the
-    detection, when there is one: it decides how the load is read), then
-    `StatusChanged(synced=True)`. Status goes out whenever a kind's state changes,
-    after the changes gathered before it; state changes are gathered like changes, so
-    twenty kinds going live at once are one `StatusChanged`.
+    The board has a state for each kind being watched and for each kind every Kuma line
+    serves that the cluster does not (`not installed`); an optional kind the cluster
+    does not serve is not on it. The first load is held until discovery has run, every kind
+    on the board has settled (listed, or found forbidden, not installed or failing) and
+    the control plane is detected (for at most `initial_hold` more), and goes out as
+    `initial=True` (after a status carrying the detection, when there is one: it
+    decides how the load is read), then `StatusChanged(synced=True)`. Status goes out
+    whenever a kind's state changes, after the changes gathered before it; state
+    changes are gathered like changes, so twenty kinds going live at once are one
+    `StatusChanged`.
     """
 
-    def __init__(self, kinds: Iterable[str], tuning: KubeTuning, server: str) -> None:
+    def __init__(self, tuning: KubeTuning, server: str) -> None:
         self._cond = threading.Condition()
         self._tuning = tuning
         self._server = server
-        self._kinds = tuple(kinds)
         self._pending: list[Change] = []
         self._first_pending = 0.0
         self._states: dict[str, KindStatus] = {}
@@ -76,6 +78,16 @@ class Outbox:
             self._states[kind] = KindStatus(state, since, message)
             self._mark_dirty()
 
+    def not_served(self, kind: WatchedKind) -> None:
+        """A kind the cluster does not serve (any thread): `not installed` when every Kuma
+        line serves it, else off the board (its absence says nothing is wrong)."""
+        if not kind.optional:
+            self.set_state(kind.kind, NOT_INSTALLED, f"{kind.plural} is not served by the cluster")
+            return
+        with self._cond:
+            if self._states.pop(kind.kind, None) is not None:
+                self._mark_dirty()
+
     def set_cluster_problem(self, message: str) -> None:
         """Why the cluster as a whole cannot be read (`""` once it can)."""
         with self._cond:
@@ -91,7 +103,7 @@ class Outbox:
                 self._mark_dirty()
 
     def mark_discovered(self) -> None:
-        """Discovery has run once: every kind now has (or is about to get) a state."""
+        """Discovery has run once: every kind it watches has a state."""
         with self._cond:
             if not self._discovered:
                 self._discovered = True
@@ -114,13 +126,12 @@ class Outbox:
             return self._drain()
 
     def _sync_at(self) -> float:
-        """When the first load is complete (`inf`: not yet known): once every kind has
-        settled and the control plane is detected, or `initial_hold` after the kinds
-        settled without it."""
+        """When the first load is complete (`inf`: not yet known): once every kind on the
+        board has settled and the control plane is detected, or `initial_hold` after the
+        kinds settled without it."""
         if self._synced or not self._discovered:
             return math.inf
-        states = [self._states.get(kind) for kind in self._kinds]
-        if not all(s is not None and s.state != SYNCING for s in states):
+        if any(status.state == SYNCING for status in self._states.values()):
             return math.inf
         if self._detection is not None:
             return 0.0

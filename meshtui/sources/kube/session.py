@@ -3,7 +3,9 @@ watches.
 
 A discovery thread asks what the cluster serves (`/apis/kuma.io/v1alpha1` and
 `/api/v1`), again every `discovery_interval`, and starts a `KindWatcher` thread for
-each served kind that has none, so a CRD installed later is watched.
+each served kind that has none, so a CRD installed later is watched. The kinds are
+`WATCHED_KINDS` and the ones discovery finds (`discovered_kinds`), at most
+`MAX_DISCOVERED` of those.
 """
 
 from __future__ import annotations
@@ -18,28 +20,40 @@ from kubernetes.client.exceptions import ApiException
 from meshtui.sources.kube.config import Credentials
 from meshtui.sources.kube.detect import Unanswered, detect
 from meshtui.sources.kube.errors import NETWORK, describe
-from meshtui.sources.kube.kinds import KUMA_GROUP, KUMA_VERSION, WATCHED_KINDS, WatchedKind
-from meshtui.sources.kube.outbox import NOT_INSTALLED, SYNCING, Outbox
+from meshtui.sources.kube.kinds import (
+    KUMA_GROUP,
+    KUMA_VERSION,
+    MAX_DISCOVERED,
+    WATCHED_KINDS,
+    WatchedKind,
+    discovered_kinds,
+)
+from meshtui.sources.kube.outbox import SYNCING, Outbox
 from meshtui.sources.kube.tuning import KubeTuning
 from meshtui.sources.kube.watcher import KindWatcher, OpenWatches, endpoint
 
 log = logging.getLogger(__name__)
 
 
-def discover(api: ApiClient, timeout: tuple[float, float]) -> frozenset[str]:
-    """Plurals the cluster serves in `kuma.io/v1alpha1` and core `v1`."""
+def discover(
+    api: ApiClient, timeout: tuple[float, float]
+) -> tuple[frozenset[str], tuple[WatchedKind, ...]]:
+    """Plurals the cluster serves in `kuma.io/v1alpha1` and core `v1`, and the served
+    `kuma.io` kinds to watch beyond `WATCHED_KINDS` (`discovered_kinds`)."""
     served: set[str] = set()
+    found: tuple[WatchedKind, ...] = ()
     try:
         kuma = CustomObjectsApi(api).get_api_resources(
             KUMA_GROUP, KUMA_VERSION, _request_timeout=timeout
         )
         served.update(r.name for r in kuma.resources)
+        found = discovered_kinds((r.name, r.kind) for r in kuma.resources)
     except ApiException as err:
         if err.status != 404:  # 404: Kuma is not installed at all
             raise
     core = CoreV1Api(api).get_api_resources(_request_timeout=timeout)
     served.update(r.name for r in core.resources)
-    return frozenset(served)
+    return frozenset(served), found
 
 
 class Session:
@@ -53,7 +67,7 @@ class Session:
         server: str,
         credentials: Credentials | None = None,
     ) -> None:
-        self.outbox = Outbox((k.kind for k in WATCHED_KINDS), tuning, server)
+        self.outbox = Outbox(tuning, server)
         self._api = api
         self._credentials = credentials
         self._tuning = tuning
@@ -62,6 +76,11 @@ class Session:
         self._watches = OpenWatches(stop)
         self._lock = threading.Lock()
         self._threads: dict[str, threading.Thread] = {}
+        self._kinds: dict[str, WatchedKind] = {kind.plural: kind for kind in WATCHED_KINDS}
+        """Every kind to watch when served, by plural: the static ones, then those
+        discovery found (read and written by the discovery thread only)."""
+        self._passed_over: set[str] = set()
+        """Plurals discovery found beyond `MAX_DISCOVERED`, said once each."""
         self._discovery = threading.Thread(
             target=self._discover_loop, name="meshtui-kube-discovery", daemon=True
         )
@@ -98,7 +117,7 @@ class Session:
         retried = False
         while not self._stop.is_set():
             try:
-                served = discover(self._api, timeout)
+                served, found = discover(self._api, timeout)
             except Exception as err:
                 failures += 1
                 if not retried and self._reauthorised(err):
@@ -110,7 +129,7 @@ class Session:
                 continue
             failures = 0
             self.outbox.set_cluster_problem("")
-            self._reconcile(served)
+            self._reconcile(served, found)
             self._stop.wait(self._tuning.discovery_interval)
 
     def _detect_loop(self) -> None:
@@ -141,17 +160,37 @@ class Session:
             return f"cannot read the cluster at {self._server}: {describe(err)}"
         return f"cluster unreachable at {self._server}: {describe(err)}"
 
-    def _reconcile(self, served: frozenset[str]) -> None:
-        """Start a thread for each served kind without one; mark the rest not installed."""
-        for kind in WATCHED_KINDS:
+    def _reconcile(self, served: frozenset[str], found: tuple[WatchedKind, ...]) -> None:
+        """Learn the kinds discovery found; start a thread for each served kind without
+        one; say the rest are not served."""
+        self._learn(found)
+        for kind in self._kinds.values():
             with self._lock:
                 thread = self._threads.get(kind.plural)
                 running = thread is not None and thread.is_alive()
                 if kind.plural in served and not running and not self._stop.is_set():
                     self._threads[kind.plural] = self._start_kind(kind)
             if kind.plural not in served and not running:
-                self.outbox.set_state(kind.kind, NOT_INSTALLED, "not served by the cluster")
+                self.outbox.not_served(kind)
         self.outbox.mark_discovered()
+
+    def _learn(self, found: tuple[WatchedKind, ...]) -> None:
+        """Add the kinds discovery found to the ones watched, up to `MAX_DISCOVERED` in
+        all (the connection pool is sized for that many); a kind once added stays."""
+        room = MAX_DISCOVERED - (len(self._kinds) - len(WATCHED_KINDS))
+        for kind in found:
+            if kind.plural in self._kinds:
+                continue
+            if room > 0:
+                self._kinds[kind.plural] = kind
+                room -= 1
+            elif kind.plural not in self._passed_over:
+                self._passed_over.add(kind.plural)
+                log.warning(
+                    "not watching %s: already watching %d kinds found by discovery",
+                    kind.plural,
+                    MAX_DISCOVERED,
+                )
 
     def _start_kind(self, kind: WatchedKind) -> threading.Thread:
         self.outbox.set_state(kind.kind, SYNCING)

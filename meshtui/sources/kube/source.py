@@ -26,7 +26,7 @@ from meshtui.sources.kube.config import (
     resolve_kubeconfig,
 )
 from meshtui.sources.kube.controlplane import API_PORT, ControlPlaneClient
-from meshtui.sources.kube.kinds import WATCHED_KINDS
+from meshtui.sources.kube.kinds import MAX_DISCOVERED, WATCHED_KINDS
 from meshtui.sources.kube.session import Session
 from meshtui.sources.kube.tuning import KubeTuning
 
@@ -72,8 +72,11 @@ class KubeSource:
         self.tuning = tuning or KubeTuning()
         self._paths = resolve_kubeconfig(kubeconfig)
         self._configuration, self._context = configuration_from(self._paths, context)
+        # A connection for each kind's list+watch (the static kinds and as many as
+        # discovery may add), and a few for discovery and detection.
         pool = self._configuration.connection_pool_maxsize or 0
-        self._configuration.connection_pool_maxsize = max(pool, len(WATCHED_KINDS) + 8)
+        wanted = len(WATCHED_KINDS) + MAX_DISCOVERED + 8
+        self._configuration.connection_pool_maxsize = max(pool, wanted)
         self._configuration.retries = _RETRIES
 
     def _reload(self) -> Configuration:

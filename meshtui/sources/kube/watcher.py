@@ -28,7 +28,7 @@ from meshtui.inventory import OriginUpdate, ScopeReplaced
 from meshtui.sources.kube.config import Credentials
 from meshtui.sources.kube.errors import NETWORK, BadEvent, describe, retry_after
 from meshtui.sources.kube.kinds import NAMESPACES, Body, WatchedKind, resource_version
-from meshtui.sources.kube.outbox import ERROR, FORBIDDEN, LIVE, NOT_INSTALLED, RECONNECTING, Outbox
+from meshtui.sources.kube.outbox import ERROR, FORBIDDEN, LIVE, RECONNECTING, Outbox
 from meshtui.sources.kube.tuning import KubeTuning
 
 log = logging.getLogger(__name__)
@@ -169,7 +169,8 @@ class KindWatcher:
                 self._failures = 0  # the server answers: list again now, whatever came before
             self._retry("", immediate_first=True)
         elif err.status == 404:
-            self._set(NOT_INSTALLED, f"{self.kind.plural} is not served by the cluster")
+            self._live = False
+            self._outbox.not_served(self.kind)
             self._outbox.add(ScopeReplaced(self.kind.scope, ()))
             return False
         elif err.status == 401 and self._credentials is not None and self._credentials.refresh():

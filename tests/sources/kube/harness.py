@@ -105,6 +105,20 @@ class Run:
         with self._lock:
             return [ns.name for ns in self.inventory.namespaces]
 
+    def current(self) -> Inventory:
+        """The inventory built so far."""
+        with self._lock:
+            return self.inventory
+
+    def bodies(self, scope: str) -> dict[str, Any]:
+        """The object each origin under `scope` (`kube:meshopas/`) carries, by origin."""
+        with self._lock:
+            return {
+                origin: state.documents[0].body
+                for origin, state in self.inventory.origins.items()
+                if origin.startswith(scope) and state.documents
+            }
+
     def wait_synced(self, timeout: float = 5.0) -> StatusChanged:
         wait_until(lambda: (s := self.status()) is not None and s.synced, "synced", timeout)
         status = self.status()
