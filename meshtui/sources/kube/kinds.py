@@ -13,9 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from meshtui.inventory import OriginUpdate
-from meshtui.kinds import ALL_KINDS, EVERY_KIND, LEGACY_POLICIES
+from meshtui.kinds import ALL_KINDS, EVERY_KIND, LEGACY_POLICIES, is_generic_kind
 from meshtui.model import SourceRef
-from meshtui.parse.fields import UNMODELLED_KUMA_KINDS
 from meshtui.raw import RawDocument
 
 Body = dict[str, Any]
@@ -78,17 +77,16 @@ MAX_DISCOVERED = 32
 connection pool keeps a connection for each watched kind)."""
 
 _KNOWN_PLURALS = frozenset(kind.plural for kind in WATCHED_KINDS)
-_KNOWN_KINDS = frozenset(kind.kind for kind in WATCHED_KINDS) | UNMODELLED_KUMA_KINDS
 
 
 def discovered_kinds(resources: Iterable[tuple[str, str]]) -> tuple[WatchedKind, ...]:
     """The served `kuma.io/v1alpha1` kinds watched beyond `WATCHED_KINDS`, by plural.
 
-    `resources` are discovery's `(name, kind)` pairs. A kind is watched when meshtui does
-    not know it, its name starts with `Mesh` (policy-like, as Kong Mesh's MeshOPA and
-    MeshGlobalRateLimit) and it is not one of Kuma's own non-policy kinds
-    (`UNMODELLED_KUMA_KINDS`: MeshInsight, MeshGatewayInstance, ...); subresources
-    (`meshopas/status`) are not kinds. Each is optional.
+    `resources` are discovery's `(name, kind)` pairs. A kind is watched when it could be
+    a generic policy kind (`kinds.is_generic_kind`: not one of Kuma's kinds, known or left
+    aside such as MeshInsight) and its name starts with `Mesh`, as Kuma's and Kong Mesh's
+    targetRef policies' do (MeshOPA, MeshGlobalRateLimit); subresources (`meshopas/status`)
+    are not kinds. Each is optional.
     """
     found = {
         plural: WatchedKind(kind, plural, KUMA_API_VERSION, optional=True)
@@ -96,7 +94,7 @@ def discovered_kinds(resources: Iterable[tuple[str, str]]) -> tuple[WatchedKind,
         if "/" not in plural
         and plural not in _KNOWN_PLURALS
         and kind.startswith("Mesh")
-        and kind not in _KNOWN_KINDS
+        and is_generic_kind(kind)
     }
     return tuple(found[plural] for plural in sorted(found))
 
