@@ -16,6 +16,7 @@ from typing import Any
 from meshtui.engine.api import InspectApi, exit_status
 from meshtui.engine.index import MeshIndex, build_index, mesh_names
 from meshtui.engine.inspect import affected_dataplanes_body, matched_policies_body, rules_body
+from meshtui.engine.kri import StoreNaming
 from meshtui.errors import NotFoundError
 from meshtui.inventory import Inventory
 from meshtui.kinds import LEGACY_POLICIES, lookup, policy_info
@@ -121,7 +122,14 @@ def run_api(args: argparse.Namespace, options: ContextOptions) -> tuple[int, Any
     result, problems = load(args.path, options)
     for problem in (_profile_note(options, args.kuma_version is not None), *problems):
         _report(problem)
-    api = InspectApi(result.resources, options.version, legacy=result.legacy)
+    cp = result.control_plane
+    naming = StoreNaming(
+        global_cp=cp.mode == "global",
+        zone=cp.zone,
+        universal=cp.env == "universal",
+        system_namespace=cp.system_namespace,
+    )
+    api = InspectApi(result.resources, options.version, legacy=result.legacy, naming=naming)
     response = api.get(args.request)
     return exit_status(response.status), response.body
 

@@ -132,10 +132,14 @@ class InspectApi:
         version: KumaVersion,
         *,
         legacy: Iterable[Resource] = (),
+        naming: kri.StoreNaming | None = None,
     ) -> None:
         self.resources = tuple(resources)
         self.legacy = tuple(legacy)
         """Selector-based legacy policies, for their `_resources/dataplanes`."""
+        self.naming = naming or kri.StoreNaming()
+        """The control plane's store names (what `/_kri/{kri}` looks a resource up by; a
+        Kubernetes zone control plane of zone `default` unless given)."""
         self.version = version
         self._indexes: dict[str, MeshIndex] = {}
         self._routes = self._route_table()
@@ -352,13 +356,16 @@ class InspectApi:
     # -- /_kri --------------------------------------------------------------------
 
     def _by_kri(self, request: _Request) -> Response:
-        """E7 (2.13+): the stored resource a KRI names, in the REST form (or `format=k8s`)."""
+        """E7 (2.13+): the stored resource a KRI names, looked up by the store name the
+        control plane gives it (`kri.StoreNaming`), in the REST form (or `format=k8s`)."""
         wanted = self._kri(request.params["kri"])
+        info = kinds_for(self.version).all.get(wanted.resource_type)
+        name = self.naming.store_name(wanted, namespaced=info is None or info.namespaced)
         found = next(
             (
                 r
                 for r in self.resources
-                if r.type == wanted.resource_type and kri.of(r) == wanted.without_section()
+                if r.type == wanted.resource_type and r.mesh == wanted.mesh and r.name == name
             ),
             None,
         )

@@ -69,6 +69,49 @@ class Kri:
         return cls(resource_type, parts[2], parts[3], parts[4], parts[5], "".join(parts[6:]))
 
 
+_SAFE_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
+"""`k8s.io/apimachinery/pkg/util/rand`'s alphabet, which `SafeEncodeString` maps into."""
+_FNV64_OFFSET = 0xCBF29CE484222325
+_FNV64_PRIME = 0x100000001B3
+_K8S_NAME_LIMIT = 253
+
+
+def hashed_name(mesh: str, name: str, *values: str) -> str:
+    """Kuma's `kds/hash.HashedName`: the store name a resource synced from another control
+    plane gets, `name` (cut to fit 253 characters) `-` FNV-1a 64 of mesh, name and
+    `values` written one after another, hex-encoded then mapped by `SafeEncodeString`."""
+    digest = _FNV64_OFFSET
+    for part in (mesh, name, *values):
+        for byte in part.encode():
+            digest = ((digest ^ byte) * _FNV64_PRIME) & 0xFFFFFFFFFFFFFFFF
+    encoded = "".join(_SAFE_ALPHABET[ord(c) % len(_SAFE_ALPHABET)] for c in f"{digest:016x}")
+    return f"{name[: _K8S_NAME_LIMIT - 1 - len(encoded)]}-{encoded}"
+
+
+@dataclass(frozen=True, slots=True)
+class StoreNaming:
+    """How the control plane answering `/_kri/{kri}` names what it stores (E7)."""
+
+    global_cp: bool = False
+    zone: str = "default"
+    """The zone of a zone control plane."""
+    universal: bool = False
+    system_namespace: str = "kuma-system"
+
+    def store_name(self, wanted: Kri, *, namespaced: bool) -> str:
+        """Where the resource a KRI names is stored: under its own name (in its namespace,
+        else the system one, on Kubernetes) when this control plane authored it (a global
+        CP: no zone; a zone CP: its zone), else under `hashed_name` of mesh, name, zone
+        and namespace (empty ones add nothing), in the system namespace on Kubernetes."""
+        local = wanted.zone == "" if self.global_cp else wanted.zone == self.zone
+        if local:
+            if self.universal or not namespaced:
+                return wanted.name
+            return f"{wanted.name}.{wanted.namespace or self.system_namespace}"
+        hashed = hashed_name(wanted.mesh, wanted.name, wanted.zone, wanted.namespace)
+        return hashed if self.universal else f"{hashed}.{self.system_namespace}"
+
+
 def of(resource: Resource, section: str = "", *, as_type: str = "") -> Kri:
     """The KRI of a stored resource (K1): mesh (empty for a Mesh), zone and namespace
     labels, display name; `as_type` overrides the type (an origin's policy type)."""

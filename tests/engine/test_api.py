@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from meshtui.engine.api import InspectApi, Response, exit_status
-from meshtui.engine.kri import Kri, KriError
+from meshtui.engine.kri import Kri, KriError, StoreNaming
 from meshtui.parse import ContextOptions, parse_documents
 from meshtui.sources.files import parse_text
 from meshtui.versions import KumaVersion
@@ -95,12 +95,16 @@ TIMEOUTS = [
 ]
 
 
+ZONE_1 = StoreNaming(zone="zone-1", universal=True)
+"""The documents' control plane: a Universal zone CP of zone `zone-1`."""
+
+
 def api(*docs: dict[str, Any], version: KumaVersion = V2_14) -> InspectApi:
     contents = parse_text(yaml_text(*docs), "input.yaml")
     assert not contents.problems
     result = parse_documents(contents.documents, ContextOptions(version=version))
     assert not [p for p in result.problems if p.severity == "error"], result.problems
-    return InspectApi(result.resources, version)
+    return InspectApi(result.resources, version, naming=ZONE_1)
 
 
 def get(path: str, *docs: dict[str, Any], version: KumaVersion = V2_14) -> Response:
