@@ -23,7 +23,7 @@ import threading
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rich.console import RenderableType
 from textual import work
@@ -34,6 +34,7 @@ from meshtui.cplink import ControlPlaneLink
 from meshtui.dashboard import Clock, DashboardScreen
 from meshtui.engine.evaluation import MeshEvaluation
 from meshtui.engine.index import build_index_from_groups
+from meshtui.following import ControlPlaneFollowing
 from meshtui.inventory import Diff, Inventory
 from meshtui.messages import (
     CountsReady,
@@ -54,10 +55,6 @@ from meshtui.present.tables import table_counts
 from meshtui.present.text import literal
 from meshtui.sources import ChangesReady, Source, StatusChanged
 from meshtui.sources.profile import Asked
-
-if TYPE_CHECKING:
-    pass
-from meshtui.following import ControlPlaneFollowing
 from meshtui.tracking import DraftOpener, folder_drafts
 
 

@@ -314,9 +314,9 @@ def _run_inspect(args: argparse.Namespace) -> int:
     else:
         body = run_inspect(args, context_options(args))
     if args.output == "yaml":
-        from meshtui.sources.files import dump_yaml
+        from meshtui.present.text import yaml_text
 
-        return _write_answer(dump_yaml(body)) or status
+        return _write_answer(yaml_text(body)) or status
     from meshtui.engine.inspect import to_json
 
     written = _write_answer(to_json(body))

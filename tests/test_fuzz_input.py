@@ -34,7 +34,8 @@ from meshtui.kinds import ALL_KINDS, POLICY_KINDS
 from meshtui.kinds.gotypes import GoType, List, Map, Ptr, Scalar, Struct
 from meshtui.kinds.schemas import POLICY_SPECS, RESOURCE_SPECS
 from meshtui.parse import ContextOptions, ParseResult, parse_documents
-from meshtui.sources.files import dump_yaml, parse_text
+from meshtui.present.text import yaml_text
+from meshtui.sources.files import parse_text
 from tests.conftest import StackBudget
 
 BASE = Path(__file__).resolve().parent.parent / "sample-cluster" / "producer-consumer"
@@ -301,7 +302,7 @@ def _check_engine(result: ParseResult) -> None:
             for kind in POLICY_KINDS:
                 body = matched_policies_body(index, dataplane, kind)
                 _strict_json(to_json(body))
-                yaml.safe_load(dump_yaml(body))
+                assert yaml.safe_load(yaml_text(body)) == json.loads(to_json(body))
         for policy in index.all_policies():
             _strict_json(to_json(affected_dataplanes_body(index, policy)))
 

@@ -1,7 +1,7 @@
 """A folder (or file) of YAML: read it, and watch it for changes.
 
-The only home of `yaml` and `watchfiles` in meshtui (with `yamldecode`, which decodes
-in this process or in worker processes for big folders). Reading is recursive over
+The home of `watchfiles` in meshtui; `yamldecode` (the home of `yaml`) decodes in this
+process or in worker processes for big folders. Reading is recursive over
 `*.yaml` / `*.yml` (hidden files and folders skipped, linked folders followed once),
 multi-document, and lazy per document, so a syntax error in the middle of a file keeps
 the documents before it; the error becomes a `Problem` naming the file, the document and
@@ -25,21 +25,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from meshtui.inventory import OriginUpdate, ScopeReplaced
 from meshtui.model import Problem, SourceRef
 from meshtui.raw import RawDocument
 from meshtui.sources import ChangesReady, Emit, StatusChanged, yamldecode
 from meshtui.sources.yamldecode import DecodedProblem, decode_file, decode_text
-
-
-class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
-    """Never writes anchors and aliases: the engine shares unchanged values between rules."""
-
-    def ignore_aliases(self, data: Any) -> bool:
-        return True
-
 
 YAML_SUFFIXES = (".yaml", ".yml")
 
@@ -274,14 +264,6 @@ def load_path(root: Path) -> tuple[list[RawDocument], list[Problem]]:
         documents.extend(contents.documents)
         problems.extend(contents.problems)
     return documents, problems
-
-
-def dump_yaml(data: Any) -> str:
-    """Block-style YAML with keys in the order given (for `-o yaml` and YAML views)."""
-    text: str = yaml.dump(
-        data, Dumper=_Dumper, sort_keys=False, default_flow_style=False, allow_unicode=True
-    )
-    return text
 
 
 WatchCallback = Callable[[set[str]], None]
