@@ -247,7 +247,10 @@ def _dashboard_parser() -> argparse.ArgumentParser:
     cluster.add_argument(
         "--no-cp-check",
         action="store_true",
-        help="do not compare the selected proxy's answer with the control plane's own",
+        help=(
+            "never ask the control plane's API (its version, when its Deployment names"
+            " none; its answer for the selected proxy, to compare with meshtui's)"
+        ),
     )
     parser.add_argument(
         "--draft",
@@ -426,7 +429,7 @@ def dashboard_source(args: argparse.Namespace) -> Source:
         return _folder_source(path, poll=args.poll)
     from meshtui.sources.kube import KubeSource
 
-    return KubeSource(kubeconfig=args.kubeconfig, context=args.context)
+    return KubeSource(kubeconfig=args.kubeconfig, context=args.context, cp_api=not args.no_cp_check)
 
 
 def first_namespace(args: argparse.Namespace, source: Source) -> str:

@@ -7,8 +7,9 @@ clean disconnects and TCP resets, requests held without an answer, etcd restored
 from a backup (versions going back), 403/404 per resource, and a request log.
 
 Served on request: apps/v1 Deployments and v1 Services (with the service proxy to a
-backend such as `FakeControlPlane`), the `kuma.io` kinds of later Kuma lines and the
-legacy selector-based policies, and any `ResourceType` given.
+backend such as `FakeControlPlane`), the `kuma.io` kinds of later Kuma lines, the
+legacy selector-based policies, DataplaneInsights and ZoneInsights, and any
+`ResourceType` given.
 
     with FakeKubeAPI.from_folder("sample-cluster") as fake:
         kubeconfig = fake.write_kubeconfig(tmp_path / "kubeconfig")
@@ -21,24 +22,28 @@ Standalone: `python -m tests.fakekube serve FOLDER --kubeconfig PATH`.
 from tests.fakekube.cluster import RequestRecord
 from tests.fakekube.controlplane import FakeControlPlane
 from tests.fakekube.resources import (
+    DATAPLANE_INSIGHTS,
     DEFAULT_RESOURCES,
     DEPLOYMENTS,
     KUMA_RESOURCES,
     LEGACY_KUMA_RESOURCES,
     NAMESPACES,
     SERVICES,
+    ZONE_INSIGHTS,
     ResourceType,
     kuma_resources,
 )
 from tests.fakekube.server import FakeKubeAPI
 
 __all__ = [
+    "DATAPLANE_INSIGHTS",
     "DEFAULT_RESOURCES",
     "DEPLOYMENTS",
     "KUMA_RESOURCES",
     "LEGACY_KUMA_RESOURCES",
     "NAMESPACES",
     "SERVICES",
+    "ZONE_INSIGHTS",
     "FakeControlPlane",
     "FakeKubeAPI",
     "RequestRecord",

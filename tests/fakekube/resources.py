@@ -196,6 +196,11 @@ SERVICES = ResourceType(
 )
 """Served on request (`resources=`), e.g. for control-plane detection and its API proxy."""
 
+DATAPLANE_INSIGHTS = _kuma("dataplaneinsights", "DataplaneInsight")
+ZONE_INSIGHTS = _kuma("zoneinsights", "ZoneInsight", namespaced=False)
+"""The insights a control plane writes (every chart line installs their CRDs: namespaced
+DataplaneInsights, cluster-scoped ZoneInsights), served on request."""
+
 
 def kuma_resources(line: str) -> tuple[ResourceType, ...]:
     """The `kuma.io` kinds a Kuma line's chart installs (`"2.10"` to `"2.14"`)."""
@@ -215,5 +220,6 @@ def catalogue(extra: Iterable[ResourceType] = ()) -> dict[str, ResourceType]:
     known = {rt.plural: rt for rt in DEFAULT_RESOURCES}
     known.update((rt.plural, rt) for rts in NEWER_KUMA_RESOURCES.values() for rt in rts)
     known.update((rt.plural, rt) for rt in LEGACY_KUMA_RESOURCES)
-    known.update((rt.plural, rt) for rt in (DEPLOYMENTS, SERVICES, *extra))
+    on_request = (DEPLOYMENTS, SERVICES, DATAPLANE_INSIGHTS, ZONE_INSIGHTS)
+    known.update((rt.plural, rt) for rt in (*on_request, *extra))
     return known

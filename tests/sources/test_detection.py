@@ -12,9 +12,23 @@ from typing import Any
 
 import pytest
 
-from meshtui.sources.detection import Detection, from_deployment, without_deployment
+from meshtui.sources.detection import (
+    DATAPLANE_INSIGHTS,
+    INDEX,
+    KONG_MESH,
+    ZONE_INSIGHTS,
+    Detection,
+    Reading,
+    from_deployment,
+    from_index,
+    from_insights,
+    with_fallbacks,
+    without_deployment,
+)
+from meshtui.sources.profile import Asked
 from meshtui.versions import DEFAULT, KumaVersion
 from tests.fakekube.charts import control_plane
+from tests.fakekube.insights import dataplane_insight, zone_insight
 
 NO_LABELS: dict[str, str | None] = {"app.kubernetes.io/version": None, "helm.sh/chart": None}
 
@@ -161,6 +175,126 @@ def test_the_crds_give_a_lower_bound(
     else:
         assert found.version is not None and found.evidence == "CRDs"
         assert found.short == f"Kuma {found.version.line} (from CRDs)"
+
+
+# -- the fallbacks ---------------------------------------------------------------------------
+
+KUMA_SYSTEM = ("kuma-system", "kuma-control-plane")
+WHERE = "kuma-system/kuma-control-plane:5681"
+
+
+@pytest.mark.parametrize(
+    ("product", "version", "based_on", "answer", "said"),
+    [
+        ("Kuma", "2.13.2", "", KumaVersion(2, 13, 2), "2.13.2"),
+        ("Kong Mesh", "2.12.5", "2.12.9", KumaVersion(2, 12, 9), "2.12.5"),
+        ("Kong Mesh", "2.12.5", "", KumaVersion(2, 12, 14), "2.12.5"),  # its line's profile
+        ("Acme Mesh", "1.4.0", "2.13.1", KumaVersion(2, 13, 1), "1.4.0"),
+    ],
+)
+def test_the_index_names_the_kuma_version_it_runs_or_is_based_on(
+    product: str, version: str, based_on: str, answer: KumaVersion, said: str
+) -> None:
+    reading = from_index(KUMA_SYSTEM, WHERE, product, version, based_on)
+    assert (reading.version, reading.product, reading.product_version) == (answer, product, said)
+    assert reading.source == f"the control plane's API, {WHERE}" and not reading.problem
+    assert reading.service == KUMA_SYSTEM
+
+
+@pytest.mark.parametrize(
+    ("product", "version", "based_on"),
+    [("Kuma", "0.0.0-preview.vlocal-build", ""), ("Kuma", "", ""), ("Acme Mesh", "1.4.0", "")],
+)
+def test_an_index_that_names_no_kuma_release_is_said(
+    product: str, version: str, based_on: str
+) -> None:
+    reading = from_index(KUMA_SYSTEM, WHERE, product, version, based_on)
+    assert reading.version is None
+    assert reading.problem == (
+        f"the control plane's API ({WHERE}) names no release: {product} {version}".strip()
+    )
+
+
+def test_insights_name_the_newest_version_of_each_latest_subscription() -> None:
+    items = [
+        dataplane_insight("a", "ns", "2.11.4", "2.12.3"),
+        dataplane_insight("b", "ns", "2.12.10"),  # compared as versions, not as text
+        dataplane_insight("c", "ns", "2.13.0", "2.12.1"),  # reconnected to an older one
+        dataplane_insight("d", "ns", "2.12.4", None),  # the latest named none: the one before
+        dataplane_insight("e", "ns", "0.0.0-preview.vlocal-build"),
+        dataplane_insight("f", "ns"),
+        {"status": None},
+    ]
+    reading = from_insights(DATAPLANE_INSIGHTS, items)
+    assert (reading.version, reading.product_version) == (KumaVersion(2, 12, 10), "2.12.10")
+    assert reading.source == "the newest kuma-dp of 4 DataplaneInsights"
+    paged = from_insights(DATAPLANE_INSIGHTS, items, more=True)
+    assert paged.source == "the newest kuma-dp of 4 DataplaneInsights (the first page)"
+    kong = from_insights(DATAPLANE_INSIGHTS, items[:1], KONG_MESH)
+    assert (kong.version, kong.product, kong.product_version) == (
+        KumaVersion(2, 12, 14),
+        KONG_MESH,
+        "2.12.3",
+    )
+    assert from_insights(DATAPLANE_INSIGHTS, []).problem == "no DataplaneInsights"
+    assert from_insights(DATAPLANE_INSIGHTS, items[4:]).problem == (
+        "no DataplaneInsight names a kuma-dp release"
+    )
+
+
+def test_zone_insights_name_the_zone_control_planes() -> None:
+    items = [zone_insight("zone-1", "2.13.1"), zone_insight("zone-2", "2.12.6", "2.13.4")]
+    reading = from_insights(ZONE_INSIGHTS, items)
+    assert (reading.version, reading.evidence) == (KumaVersion(2, 13, 4), "ZoneInsights")
+    assert reading.source == "the newest kuma-cp of 2 ZoneInsights"
+    found = without_deployment("could not read Deployments (403)", None, [reading])
+    assert found.short == "Kuma 2.13.4 (from zone CPs)"
+
+
+def test_an_insight_of_an_older_line_than_the_crds_gives_way_to_them() -> None:
+    """Proxies keep the kuma-dp they started with: a newer line's CRDs say more."""
+    reading = from_insights(DATAPLANE_INSIGHTS, [dataplane_insight("a", "ns", "2.12.3")])
+    lifted = with_fallbacks("could not read Deployments (403)", [reading], frozenset({"workloads"}))
+    assert (lifted.version, lifted.evidence) == (KumaVersion(2, 13, 10), "CRDs")
+    assert lifted.how == (
+        "could not read Deployments (403); the newest kuma-dp of 1 DataplaneInsights is 2.12.3; "
+        "CRDs say at least 2.13: answering as 2.13.10"
+    )
+    kept = with_fallbacks("x", [reading], frozenset({"meshtrusts"}))
+    assert (kept.version, kept.evidence) == (KumaVersion(2, 12, 3), "DataplaneInsights")
+    index = from_index(KUMA_SYSTEM, WHERE, "Kuma", "2.12.3")
+    trusted = with_fallbacks("x", [index], frozenset({"workloads"}))
+    assert trusted.version == KumaVersion(2, 12, 3), "the control plane's own word stands"
+
+
+def test_the_first_fallback_naming_a_version_wins_and_earlier_ones_are_said() -> None:
+    failed = Reading(INDEX, problem="cannot reach the control plane's API: nope (403)")
+    insight = from_insights(DATAPLANE_INSIGHTS, [dataplane_insight("a", "ns", "2.11.2")])
+    zones = from_insights(ZONE_INSIGHTS, [zone_insight("z", "2.14.1")])
+    found = without_deployment("why", None, [failed, insight, zones])
+    assert found.how == (
+        "Kuma 2.11.2 (from the newest kuma-dp of 1 DataplaneInsights; why; "
+        "cannot reach the control plane's API: nope (403))"
+    )
+    assert (found.version, found.evidence) == (KumaVersion(2, 11, 2), "DataplaneInsights")
+    assert (found.system_namespace, found.service) == (None, None)
+    profile = Asked().profile(found)
+    assert profile.label == "Kuma 2.11.2 (from kuma-dp)"
+    assert profile.how == f"Answering as {found.how}"
+
+
+def test_a_kong_mesh_index_in_the_header() -> None:
+    index = from_index(
+        ("kong-mesh-system", "kong-mesh-control-plane"),
+        "kong-mesh-system/kong-mesh-control-plane:5681",
+        "Kong Mesh",
+        "2.12.5",
+        "2.12.9",
+    )
+    found = without_deployment("could not read Deployments (403)", None, [index])
+    assert found.evidence == INDEX
+    assert Asked().profile(found).label == "Kong Mesh 2.12.5 (detected) · as Kuma 2.12.9"
+    assert Asked().options(found).system_namespace == "kong-mesh-system"
 
 
 def test_detections_compare_by_value() -> None:

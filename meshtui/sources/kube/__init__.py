@@ -11,7 +11,8 @@ The only package of meshtui that imports `kubernetes`. Its modules, from the out
 - `outbox`: what every thread reports, batched into `SourceEvent`s on the thread
   running the source, and the kinds' states;
 - `detect`: reads what tells the control plane's version and settings (its
-  Deployment, the served `kuma.io` kinds) for `meshtui.sources.detection`;
+  Deployment; else its index, DataplaneInsights, ZoneInsights; the served `kuma.io`
+  kinds) for `meshtui.sources.detection`;
 - `controlplane`: the control plane's own API through the service proxy;
 - `config`: kubeconfig resolution, the client configuration, credentials re-read on
   401; `http`: one GET answered whatever its status; `errors`: failures in one line;

@@ -58,6 +58,8 @@ class CpIndex:
     """The Kuma version a product built on Kuma is based on (`""` for Kuma itself)."""
     problem: str = ""
     """One line when the index could not be read (the other fields are then empty)."""
+    status: int = 0
+    """The HTTP status of the answer (`CpAnswer.status`; 404: no such Service)."""
 
     @property
     def kuma_version(self) -> KumaVersion | None:
@@ -101,13 +103,15 @@ class ControlPlaneClient:
         answer = self.get("/")
         body = answer.body
         if answer.problem:
-            return CpIndex(problem=answer.problem)
+            return CpIndex(problem=answer.problem, status=answer.status)
         if not answer.ok or not isinstance(body, Mapping):
-            return CpIndex(problem=f"the control plane's index answered {answer.status}")
+            problem = f"the control plane's index answered {answer.status}"
+            return CpIndex(problem=problem, status=answer.status)
         return CpIndex(
             product=str(body.get("product") or ""),
             version=str(body.get("version") or ""),
             based_on_kuma=str(body.get("basedOnKuma") or ""),
+            status=answer.status,
         )
 
     def get(self, path: str, query: Sequence[tuple[str, str]] = ()) -> CpAnswer:

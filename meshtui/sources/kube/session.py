@@ -18,6 +18,7 @@ from kubernetes.client import ApiClient, CoreV1Api, CustomObjectsApi
 from kubernetes.client.exceptions import ApiException
 
 from meshtui.sources.kube.config import Credentials
+from meshtui.sources.kube.controlplane import ControlPlaneClient, CpIndex
 from meshtui.sources.kube.detect import Unanswered, detect
 from meshtui.sources.kube.errors import NETWORK, describe
 from meshtui.sources.kube.kinds import (
@@ -66,8 +67,12 @@ class Session:
         stop: threading.Event,
         server: str,
         credentials: Credentials | None = None,
+        *,
+        cp_api: bool = True,
     ) -> None:
         self.outbox = Outbox(tuning, server)
+        self._cp_api = cp_api
+        """Whether detection may ask the control plane's API (its index)."""
         self._api = api
         self._credentials = credentials
         self._tuning = tuning
@@ -138,7 +143,8 @@ class Session:
         failures = 0
         while not self._stop.is_set():
             try:
-                detection = detect(self._api, self._tuning)
+                ask_index = self._ask_index if self._cp_api else None
+                detection = detect(self._api, self._tuning, ask_index)
             except (NETWORK, Unanswered) as err:
                 failures += 1
                 log.debug("control-plane detection: %s", describe(err))
@@ -149,6 +155,15 @@ class Session:
                 return
             self.outbox.set_detection(detection)
             return
+
+    def _ask_index(self, namespace: str, service: str) -> tuple[str, CpIndex]:
+        """The index of the control plane behind that Service, for detection: where it
+        was asked and what it said (with the discovery timeouts; never raises)."""
+        read = min(self._tuning.read_timeout, self._tuning.discovery_timeout)
+        timeout = (self._tuning.connect_timeout, read)
+        configuration = self._api.configuration
+        with ControlPlaneClient(configuration, namespace, service, timeout=timeout) as client:
+            return client.where, client.index()
 
     def _reauthorised(self, err: BaseException) -> bool:
         """Whether `err` is a 401 after which re-reading the credentials changed them."""

@@ -62,14 +62,19 @@ class KubeSource:
         context: str | None = None,
         *,
         tuning: KubeTuning | None = None,
+        cp_api: bool = True,
     ) -> None:
         """Args:
         kubeconfig: Path(s), colon-separated; default `$KUBECONFIG`, else `~/.kube/config`,
             else the in-cluster service account when running in a pod.
         context: The kubeconfig context; default kubectl's current context.
         tuning: Timeouts, batching and backoff.
+        cp_api: Whether detection may ask the control plane's API (its index, through
+            the service proxy) when the Deployment names no version (`--no-cp-check`
+            turns it off).
         """
         self.tuning = tuning or KubeTuning()
+        self.cp_api = cp_api
         self._paths = resolve_kubeconfig(kubeconfig)
         self._configuration, self._context = configuration_from(self._paths, context)
         # A connection for each kind's list+watch (the static kinds and as many as
@@ -138,7 +143,7 @@ class KubeSource:
         api = ApiClient(configuration=self._configuration)
         halt = threading.Event()
         credentials = Credentials(self._configuration, self._reload)
-        session = Session(api, self.tuning, halt, self.server, credentials)
+        session = Session(api, self.tuning, halt, self.server, credentials, cp_api=self.cp_api)
         try:
             session.start()
             while not stop.is_set():

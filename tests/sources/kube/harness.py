@@ -136,9 +136,9 @@ class Run:
 
 
 @contextlib.contextmanager
-def running(kubeconfig: Path, tuning: KubeTuning = FAST) -> Iterator[Run]:
-    """A started run on `kubeconfig`, stopped on exit."""
-    run = Run(KubeSource(str(kubeconfig), tuning=tuning)).start()
+def running(kubeconfig: Path, tuning: KubeTuning = FAST, *, cp_api: bool = True) -> Iterator[Run]:
+    """A started run on `kubeconfig`, stopped on exit (`cp_api`: see `KubeSource`)."""
+    run = Run(KubeSource(str(kubeconfig), tuning=tuning, cp_api=cp_api)).start()
     try:
         yield run
     finally:
