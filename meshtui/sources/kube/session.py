@@ -69,11 +69,17 @@ class Session:
         credentials: Credentials | None = None,
         *,
         cp_api: bool = True,
+        watch_api: ApiClient | None = None,
     ) -> None:
+        """Args:
+        api: The client of lists, discovery and detection.
+        watch_api: The client of watches (default: `api`); see `KubeSource.run`.
+        """
         self.outbox = Outbox(tuning, server)
         self._cp_api = cp_api
         """Whether detection may ask the control plane's API (its index)."""
         self._api = api
+        self._watch_api = watch_api or api
         self._credentials = credentials
         self._tuning = tuning
         self._stop = stop
@@ -211,7 +217,7 @@ class Session:
         self.outbox.set_state(kind.kind, SYNCING)
         watcher = KindWatcher(
             kind,
-            endpoint(self._api, kind),
+            endpoint(self._api, kind, self._watch_api),
             self.outbox,
             self._watches,
             self._tuning,

@@ -45,6 +45,13 @@ class _Retry(urllib3.util.Retry):
 _RETRIES = _Retry(
     total=1, connect=0, read=1, redirect=0, status=0, other=0, respect_retry_after_header=False
 )
+_WATCH_RETRIES = _Retry(
+    total=0, connect=0, read=0, redirect=0, status=0, other=0, respect_retry_after_header=False
+)
+"""Watches are never retried by urllib3: a watch resumed on a new connection after the old
+one dropped may reach a server restarted on another history (from a backup, with its
+resourceVersions since moved past ours), which accepts it and replays that other history.
+The watch loop sees the dropped connection instead and lists again."""
 
 
 class KubeSource:
@@ -140,10 +147,23 @@ class KubeSource:
         The threads stop on an event of their own, set when this returns for any reason
         (`stop`, or an exception from `emit`), so none outlives the call.
         """
+        # Both clients read the one configuration per request (credentials re-read on a
+        # 401 reach both); each takes its retries when it is built.
+        self._configuration.retries = _WATCH_RETRIES
+        watch_api = ApiClient(configuration=self._configuration)
+        self._configuration.retries = _RETRIES
         api = ApiClient(configuration=self._configuration)
         halt = threading.Event()
         credentials = Credentials(self._configuration, self._reload)
-        session = Session(api, self.tuning, halt, self.server, credentials, cp_api=self.cp_api)
+        session = Session(
+            api,
+            self.tuning,
+            halt,
+            self.server,
+            credentials,
+            cp_api=self.cp_api,
+            watch_api=watch_api,
+        )
         try:
             session.start()
             while not stop.is_set():
@@ -153,3 +173,4 @@ class KubeSource:
             halt.set()
             session.shutdown()
             close(api)
+            close(watch_api)

@@ -75,8 +75,10 @@ class Endpoint:
     watch_args: tuple[str, ...]
 
 
-def endpoint(api: ApiClient, kind: WatchedKind) -> Endpoint:
-    """Custom objects cluster-wide; Namespaces read as raw JSON too (no model classes)."""
+def endpoint(api: ApiClient, kind: WatchedKind, watch_api: ApiClient | None = None) -> Endpoint:
+    """Custom objects cluster-wide; Namespaces read as raw JSON too (no model classes).
+    Lists go through `api`, watches through `watch_api` (default: `api`)."""
+    watching = watch_api or api
     if kind is NAMESPACES:
         core = CoreV1Api(api)
 
@@ -87,14 +89,15 @@ def endpoint(api: ApiClient, kind: WatchedKind) -> Endpoint:
             finally:
                 response.release_conn()
 
-        return Endpoint(list_namespaces, core.list_namespace, ())
+        return Endpoint(list_namespaces, CoreV1Api(watching).list_namespace, ())
     custom = CustomObjectsApi(api)
     group, version = kind.api_version.split("/")
 
     def list_custom(**kwargs: Any) -> Body:
         return cast(Body, custom.list_cluster_custom_object(group, version, kind.plural, **kwargs))
 
-    return Endpoint(list_custom, custom.list_cluster_custom_object, (group, version, kind.plural))
+    watch_call = CustomObjectsApi(watching).list_cluster_custom_object
+    return Endpoint(list_custom, watch_call, (group, version, kind.plural))
 
 
 class KindWatcher:
