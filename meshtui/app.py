@@ -214,7 +214,7 @@ class MeshtuiApp(ControlPlaneFollowing):
             return  # a newer inventory is on its way to the dashboard, which will ask again
         self._evaluating = (mesh, inventory.version)
         if not mesh:
-            self._publish(evaluation=None, counts={})
+            self._publish(evaluation=None, evaluated=inventory.version, counts={})
             return
         ev = self.snapshot.evaluation
         self._evaluate(inventory, mesh, ev if ev is not None and ev.mesh == mesh else None)
@@ -239,7 +239,12 @@ class MeshtuiApp(ControlPlaneFollowing):
         old = self.snapshot.evaluation
         same_mesh = old is not None and old.mesh == message.mesh
         counts = self.snapshot.counts if same_mesh else {}
-        self._publish(evaluation=message.evaluation, counts=counts, evaluation_failed="")
+        self._publish(
+            evaluation=message.evaluation,
+            evaluated=message.version,
+            counts=counts,
+            evaluation_failed="",
+        )
         self.compare_with_live()
         if not self._frozen and self.status.synced:
             # The first load made millions of long-lived objects: left to the cyclic

@@ -47,6 +47,14 @@ from meshtui.sources import ChangesReady, Source, StatusChanged
 PROGRESS_SECONDS = 1.0
 """How often a long computation of a change's effect says how far it got."""
 
+PANES_FIRST_SECONDS = 2.0
+"""How long a change's effect waits for the panes to show the change first: both run in
+workers of one process, and the effect (a diff of every proxy of the mesh) would take
+the CPU from the evaluation and the detail the user is looking at."""
+
+_PANES = frozenset({"evaluate", "detail"})
+"""The worker groups whose work shows a change in the panes."""
+
 DraftOpener = Callable[[Path], Source]
 """Makes the source that reads (and watches) the drafts at a path."""
 
@@ -205,7 +213,33 @@ class ChangeTracking(App[None]):
                 job = self._jobs.get(timeout=0.1)
             except queue.Empty:
                 continue
+            self._let_panes_show(job.after)
             self._compute(job)
+
+    def _let_panes_show(self, after: Inventory) -> None:
+        """Wait (at most `PANES_FIRST_SECONDS`) until the panes show `after` or a later
+        inventory: its evaluation published, no evaluation or detail being built."""
+        deadline = time.monotonic() + PANES_FIRST_SECONDS
+        while not self._stop.is_set() and time.monotonic() < deadline:
+            if self._panes_show(after):
+                return
+            self._stop.wait(0.02)
+
+    def _panes_show(self, after: Inventory) -> bool:
+        snapshot = self.snapshot
+        if self._draft is not None:
+            return True  # the panes show the drafts
+        shown = snapshot.inventory.version
+        if shown < after.version or snapshot.evaluated != shown:
+            return False
+        try:
+            return not self.call_from_thread(self._panes_working)
+        except RuntimeError:  # the app is closing
+            return True
+
+    def _panes_working(self) -> bool:
+        """Whether an evaluation or a detail is being built (UI thread)."""
+        return any(w.group in _PANES and not w.is_finished for w in self.workers)
 
     def _compute(self, job: ChangeJob) -> None:
         """The effect of one change, unless the app quits or newer changes fill the

@@ -62,6 +62,7 @@ from meshtui.present.nodes import (
     conf_key,
     conf_nodes,
     confs_nodes,
+    folded,
     type_label,
     who,
 )
@@ -174,7 +175,7 @@ def _inbound_section(
     key = proxy.inbound_key(section_of(text, proxy.version))
     children: list[DetailNode] = []
     if key is not None:
-        children = _inbound_rules(proxy, node_id, key)
+        children = _inbound_rules(proxy, node_id, key, opened)
     if not children:
         children.append(DetailNode(f"{node_id}/none", "no inbound policy", style="muted"))
     elif sum(len(child.walk()) for child in children) > OPEN_INBOUND_LINES:
@@ -193,10 +194,13 @@ def _inbound_title(dataplane: Dataplane, entry: Mapping[str, Any], key: Listener
     return label + (f"  protocol {literal(protocol)}" if protocol else "")
 
 
-def _inbound_rules(proxy: ProxyPolicies, node_id: str, key: Listener) -> list[DetailNode]:
+def _inbound_rules(
+    proxy: ProxyPolicies, node_id: str, key: Listener, opened: frozenset[str]
+) -> list[DetailNode]:
     """Per type: its rules on the inbound, unmerged, in Kuma's order; and, for the types
     whose `from[]` is not turned into rules (MeshTrafficPermission, MeshFaultInjection),
-    the legacy `from` rules by client tags."""
+    the legacy `from` rules by client tags (folded, built when opened, when they cannot
+    fit in an open inbound: each takes two lines at least)."""
     catalogue = kinds_for(proxy.version)
     out: list[DetailNode] = []
     for t in proxy.matched:
@@ -213,12 +217,21 @@ def _inbound_rules(proxy: ProxyPolicies, node_id: str, key: Listener) -> list[De
         legacy = t.from_rules.get(key, ())
         info = catalogue.policy(t.type)
         if legacy and info is not None and not info.from_as_rules:
-            kids = tuple(
-                _from_rule(f"{type_id}/f{i}", proxy, t.type, rule) for i, rule in enumerate(legacy)
-            )
             label = f"{type_label(t.type)}  (from, by client tags)"
-            out.append(DetailNode(f"{type_id}/from", label, kids))
+            lines = partial(_from_rules, type_id, proxy, t.type, legacy)
+            if 2 * len(legacy) + 1 > OPEN_INBOUND_LINES:
+                out.append(folded(f"{type_id}/from", label, lines, opened=opened))
+            else:
+                out.append(DetailNode(f"{type_id}/from", label, lines()))
     return out
+
+
+def _from_rules(
+    type_id: str, proxy: ProxyPolicies, policy_type: str, rules: Sequence[LegacyRule]
+) -> tuple[DetailNode, ...]:
+    return tuple(
+        _from_rule(f"{type_id}/f{i}", proxy, policy_type, rule) for i, rule in enumerate(rules)
+    )
 
 
 def _from_rule(

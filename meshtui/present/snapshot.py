@@ -30,6 +30,8 @@ class Snapshot:
     inventory: Inventory
     evaluation: MeshEvaluation | None = None
     """The latest evaluation (of the mesh last asked for)."""
+    evaluated: int = -1
+    """The version of the inventory `evaluation` was built from (-1: none yet)."""
     counts: Mapping[ResourceKey, int] = field(default_factory=dict)
     """What the policies and services tables count, for `evaluation`'s mesh."""
     failures: tuple[Problem, ...] = ()

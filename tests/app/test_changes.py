@@ -4,6 +4,9 @@ the proxies whose merged rules it changed and how; enter moves into the per-data
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from meshtui.app import MeshtuiApp
 from meshtui.present.changes import NOTHING
@@ -121,3 +124,36 @@ async def test_a_change_that_changed_no_merged_rule_says_so(tmp_path: Path) -> N
         assert keys[-1] == ChangeRow(1)
         assert keys == sorted(keys, key=lambda k: -k.sequence if isinstance(k, ChangeRow) else 0)
         assert table(app).rows[0].cells[1] == "~ MeshTrafficPermission mtp (kuma-demo)"
+
+
+async def test_a_change_is_shown_in_the_panes_before_its_effect_is_computed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The effect (a diff of every proxy) waits for the panes: when it starts, the
+    evaluation of the changed inventory is published and no detail is being built."""
+    import meshtui.tracking as tracking
+    from meshtui.present.journal import effect_of as original
+
+    folder = seed_copy(tmp_path)
+    timeout = folder / TIMEOUT_FILE
+    text = timeout.read_text()
+    app = folder_app(folder, watch=True, clock=fixed_clock)
+    seen: list[tuple[int, int, bool]] = []
+
+    def effect_of(job: Any, *args: Any, **kwargs: Any) -> Any:
+        snapshot = app.snapshot
+        working = app.call_from_thread(app._panes_working)
+        seen.append((job.after.version, snapshot.evaluated, working))
+        return original(job, *args, **kwargs)
+
+    monkeypatch.setattr(tracking, "effect_of", effect_of)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await loaded(pilot, app)
+        await until_shown(
+            pilot,
+            lambda: timeout.write_text(text.replace("3s", "4s")),
+            lambda: computed(app, 1),
+        )
+    assert seen
+    for after, evaluated, working in seen:  # an edit may reach the watcher as two changes
+        assert evaluated >= after and not working
