@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import gc
 import threading
+import time
+from contextlib import ExitStack
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -32,6 +34,7 @@ from textual.worker import Worker, WorkerState
 
 from meshtui.cplink import ControlPlaneLink
 from meshtui.dashboard import Clock, DashboardScreen
+from meshtui.engine.bulk import collector_paused
 from meshtui.engine.evaluation import MeshEvaluation
 from meshtui.engine.index import build_index_from_groups
 from meshtui.following import ControlPlaneFollowing
@@ -56,6 +59,9 @@ from meshtui.present.text import literal
 from meshtui.sources import ChangesReady, Source, StatusChanged
 from meshtui.sources.profile import Asked
 from meshtui.tracking import DraftOpener, folder_drafts
+
+FIRST_LOAD_PAUSE_SECONDS = 60.0
+"""The longest the cyclic collector stays paused for the first load."""
 
 
 class MeshtuiApp(ControlPlaneFollowing):
@@ -115,6 +121,9 @@ class MeshtuiApp(ControlPlaneFollowing):
         self._evaluating: tuple[str, int] | None = None
         """The mesh and inventory version of the evaluation wanted last."""
         self._frozen = False
+        self._first_load = ExitStack()
+        """Holds the collector paused from mount until the first load is frozen."""
+        self._first_load_until = float("inf")
 
     def get_default_screen(self) -> Screen[Any]:
         return self.dashboard
@@ -133,10 +142,18 @@ class MeshtuiApp(ControlPlaneFollowing):
         return dict(self.snapshot.counts)
 
     def on_mount(self) -> None:
+        # The first load (decoding, parsing, the first evaluation) makes millions of
+        # long-lived objects and little garbage: the cyclic collector would walk them again
+        # and again as they grow. It is paused until they are frozen (on_evaluation_ready),
+        # or, if that never comes (no mesh, a failing source), until the first snapshot
+        # published FIRST_LOAD_PAUSE_SECONDS later.
+        self._first_load.enter_context(collector_paused())
+        self._first_load_until = time.monotonic() + FIRST_LOAD_PAUSE_SECONDS
         self._run_source()
         self.start_tracking()
 
     def on_unmount(self) -> None:
+        self._first_load.close()
         self._stop.set()
         self.link.close()
         self.stop_tracking()
@@ -153,6 +170,8 @@ class MeshtuiApp(ControlPlaneFollowing):
     def _publish(self, diff: Diff | None = None, **changes: Any) -> None:
         """Replace the snapshot and hand it to the dashboard (unless the app is quitting)."""
         self.snapshot = replace(self.snapshot, **changes)
+        if time.monotonic() > self._first_load_until:
+            self._first_load.close()
         if not self._stop.is_set():
             self.dashboard.show_snapshot(self.snapshot, diff)
 
@@ -251,6 +270,7 @@ class MeshtuiApp(ControlPlaneFollowing):
             # collector, each of its full passes would stall the screen for 100+ ms.
             gc.freeze()
             self._frozen = True
+            self._first_load.close()  # frozen: the collector has nothing young to walk
 
     # ------------------------------------------------------------------ counts and detail
 

@@ -53,7 +53,30 @@ def _kuma_version(text: str) -> KumaVersion:
         raise argparse.ArgumentTypeError(str(err)) from None
 
 
+class _NoCache(argparse.Action):
+    """`--no-cache`: no decode cache is read or written by this process."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> None:
+        from meshtui.sources import decodecache
+
+        decodecache.switch_off()
+        setattr(namespace, self.dest, True)
+
+
 def _add_context_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--no-cache",
+        action=_NoCache,
+        nargs=0,
+        default=False,
+        help="neither read nor write the cache of decoded YAML files (README: Performance)",
+    )
     parser.add_argument(
         "--kuma-version",
         type=_kuma_version,

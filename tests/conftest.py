@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import inspect
+import os
+import shutil
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 
 import pytest
+
+from meshtui.sources.decodecache import CACHE_DIR_ENV
+
+# The tests never read or write the user's decode cache: the run gets a fresh directory,
+# set on import (before any test reads it) and inherited by every subprocess started.
+TEST_CACHE_DIR = tempfile.mkdtemp(prefix="meshtui-test-cache-")
+os.environ[CACHE_DIR_ENV] = TEST_CACHE_DIR
+atexit.register(shutil.rmtree, TEST_CACHE_DIR, ignore_errors=True)
 
 StackBudget = Callable[[int], AbstractContextManager[None]]
 

@@ -20,15 +20,18 @@ import selectors
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from meshtui.engine.bulk import collector_paused
 from meshtui.inventory import OriginUpdate, ScopeReplaced
 from meshtui.model import Problem, SourceRef
 from meshtui.raw import RawDocument
 from meshtui.sources import ChangesReady, Emit, StatusChanged, yamldecode
+from meshtui.sources.decodecache import DecodeCache, Decoded, cacheable, file_key, loads
 from meshtui.sources.yamldecode import DecodedProblem, decode_file, decode_text
 
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -124,7 +127,9 @@ def _contents(
 
 
 PARALLEL_BYTES = 4_000_000
-"""Folders bigger than this are decoded by worker processes, one per CPU (at most 4)."""
+"""Files to decode bigger than this in all are decoded by worker processes (`decode_workers`)."""
+
+MAX_WORKERS = 4
 
 _WORKER = Path(yamldecode.__file__)
 
@@ -134,51 +139,100 @@ class Stopped(Exception):
 
 
 def read_many(
-    files: Sequence[tuple[Path, str]], stop: threading.Event | None = None
+    files: Sequence[tuple[Path, str]],
+    stop: threading.Event | None = None,
+    cache: DecodeCache | None = None,
 ) -> list[FileContents]:
     """Read files (path, name shown in problems), in order.
 
-    YAML decoding is CPU-bound and holds the GIL, so a big folder is split between
-    worker processes (see `yamldecode`); a small one, a machine with one CPU, or a
-    worker that fails is read in this thread.
+    With a `cache`, a file it holds under the file's current key is not decoded, and every
+    file's result is kept for the cache's next `save` (what may be stored: `decodecache`).
+    YAML decoding is CPU-bound and holds the GIL, so a big folder (of files to decode) is
+    split between worker processes (see `yamldecode`); a small one, a process that may
+    run on one CPU only, or a worker that fails is read in this thread.
 
     Raises:
         Stopped: `stop` was set; no worker process is left running.
     """
-    workers = min(os.cpu_count() or 1, 4)
-    size = sum(_signature(path)[1] for path, _ in files)
-    if workers < 2 or size < PARALLEL_BYTES or len(files) < 2 * workers:
-        return [_read_unless_stopped(path, name, stop) for path, name in files]
-    chunks = [list(files[i::workers]) for i in range(workers)]
-    decoded = decode_in_workers([[str(path) for path, _ in chunk] for chunk in chunks], stop)
-    by_name: dict[str, FileContents] = {}
-    for chunk, results in zip(chunks, decoded, strict=True):
-        if stop is not None and stop.is_set():
-            raise Stopped
-        if results is None:
-            by_name.update((name, _read_unless_stopped(path, name, stop)) for path, name in chunk)
-        else:
-            by_name.update(
-                (name, _contents(name, bodies, problems))
-                for (_, name), (bodies, problems) in zip(chunk, results, strict=True)
-            )
-    return [by_name[name] for _, name in files]
+    taken_at = time.time_ns()
+    # Keys are taken before any file is read, so a file changed meanwhile gets a new key.
+    keys = [file_key(str(path)) for path, _ in files]
+    places = [os.path.abspath(path) for path, _ in files] if cache is not None else []
+    out: list[FileContents | None] = [None] * len(files)
+    todo: list[int] = []
+    # Decoded documents are long-lived and hold no cycles: the collector would only walk them.
+    with collector_paused():
+        for i, ((_, name), key) in enumerate(zip(files, keys, strict=True)):
+            blob = cache.get(places[i], key) if cache is not None and key is not None else None
+            decoded = loads(blob) if blob is not None else None
+            if cache is None or key is None or blob is None or decoded is None:
+                todo.append(i)
+                continue
+            _check(stop)
+            out[i] = _contents(name, *decoded)
+            cache.keep(places[i], key, blob, taken_at)
+
+    def done(i: int, decoded: Decoded, blob: bytes | None) -> None:
+        out[i] = _contents(files[i][1], *decoded)
+        key = keys[i]
+        if cache is None or key is None or not cacheable(decoded):
+            return
+        if blob is None:
+            try:
+                blob = marshal.dumps(decoded)
+            except ValueError:  # a body marshal cannot carry: decoded again next time
+                return
+        cache.keep(places[i], key, blob, taken_at)
+
+    workers = decode_workers()
+    size = sum(key[0] for key in (keys[i] for i in todo) if key is not None)
+    if workers < 2 or size < PARALLEL_BYTES or len(todo) < 2 * workers:
+        for i in todo:
+            _check(stop)
+            done(i, decode_file(str(files[i][0])), None)
+        return [contents for contents in out if contents is not None]
+    chunks = [todo[w::workers] for w in range(workers)]
+    answers = decode_in_workers([[str(files[i][0]) for i in chunk] for chunk in chunks], stop)
+    with collector_paused():
+        for chunk, blobs in zip(chunks, answers, strict=True):
+            for n, i in enumerate(chunk):
+                _check(stop)
+                decoded = loads(blobs[n]) if blobs is not None else None
+                if blobs is None or decoded is None:  # the worker failed: read it here
+                    done(i, decode_file(str(files[i][0])), None)
+                else:
+                    done(i, decoded, blobs[n])
+    return [contents for contents in out if contents is not None]
 
 
-def _read_unless_stopped(path: Path, name: str, stop: threading.Event | None) -> FileContents:
+def decode_workers() -> int:
+    """How many worker processes decode a big folder: one per CPU this process may run on
+    (its affinity, which a container's CPU set or `taskset` narrows, where
+    `os.cpu_count()` counts the whole machine's), at most `MAX_WORKERS`. Under 2, this
+    thread decodes.
+
+    Other processes' load is not counted: with fair scheduling, two workers on two CPUs
+    finish sooner than this thread alone even when another process keeps one CPU busy
+    (measured: see the README's Performance section), and a load figure sampled here
+    would make the choice flicker from run to run.
+    """
+    try:
+        usable = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not Linux
+        usable = os.cpu_count() or 1
+    return min(usable, MAX_WORKERS)
+
+
+def _check(stop: threading.Event | None) -> None:
     if stop is not None and stop.is_set():
         raise Stopped
-    return read_file(path, name)
-
-
-Decoded = list[tuple[list[Any], list[DecodedProblem]]]
-"""A worker's answer: `decode_file` of each of its paths, in order."""
 
 
 def decode_in_workers(
     chunks: Sequence[Sequence[str]], stop: threading.Event | None = None
-) -> list[Decoded | None]:
-    """`decode_file` of each path, one worker process per chunk, run side by side.
+) -> list[list[bytes] | None]:
+    """`yamldecode.file_blob(decode_file(path))` of each path (`decodecache.loads` reads
+    one back), one worker process per chunk, run side by side.
 
     A chunk whose worker could not start, failed or answered garbage is None (its
     caller reads it itself); the workers' stderr is discarded. The workers never
@@ -195,15 +249,18 @@ def decode_in_workers(
                 except OSError:
                     pass  # it died early; its answer below is empty
         blobs = _answers(procs, stop)
-        out: list[Decoded | None] = []
+        out: list[list[bytes] | None] = []
         for chunk, proc, blob in zip(chunks, procs, blobs, strict=True):
-            if stop is not None and stop.is_set():
-                raise Stopped
+            _check(stop)
             try:
                 results = marshal.loads(blob) if proc is not None and proc.wait() == 0 else None
             except (EOFError, ValueError, TypeError):
                 results = None
-            fits = isinstance(results, list) and len(results) == len(chunk)
+            fits = (
+                isinstance(results, list)
+                and len(results) == len(chunk)
+                and all(isinstance(r, bytes) for r in results)
+            )
             out.append(results if fits else None)
         return out
     finally:
@@ -256,13 +313,17 @@ def _start_worker() -> subprocess.Popen[bytes] | None:
 
 
 def load_path(root: Path) -> tuple[list[RawDocument], list[Problem]]:
-    """Read every YAML document under `root`, in file order."""
+    """Read every YAML document under `root`, in file order (through its decode cache,
+    written before this returns)."""
     documents: list[RawDocument] = []
     problems: list[Problem] = []
     named = [(path, display_path(path, root)) for path in yaml_files(root)]
-    for contents in read_many(named):
+    cache = DecodeCache.open(absolute(root))
+    for contents in read_many(named, cache=cache):
         documents.extend(contents.documents)
         problems.extend(contents.problems)
+    if cache is not None:
+        cache.save()
     return documents, problems
 
 
@@ -328,6 +389,11 @@ class FolderSource:
     touched path: the event kind is not trusted (editors save by rename), and a
     directory event rescans that directory. Paths are kept absolute inside (the
     watcher reports them so), and named as the user named the folder.
+
+    A full scan goes through the folder's decode cache (`decodecache`), which is written
+    once the scan's changes are emitted, in this source's thread; later change batches
+    decode the files they touch and leave the cache as it is (the next start decodes
+    those files again and writes it anew).
     """
 
     mode = "FOLDER"
@@ -340,6 +406,8 @@ class FolderSource:
         self.poll = poll
         self._known: set[Path] = set()
         self._signatures: dict[Path, tuple[int, int]] = {}
+        self._cache: DecodeCache | None = None
+        """The decode cache of the last full scan, until it is saved."""
 
     @property
     def description(self) -> str:
@@ -357,6 +425,7 @@ class FolderSource:
                 return
             emit(ChangesReady((ScopeReplaced(ORIGIN_PREFIX, tuple(updates)),), initial=True))
             emit(StatusChanged(synced=True, message=self._watching_message()))
+            self.save_cache()
             while self.watch and not stop.is_set():
                 if not self._root.exists():
                     self._wait_for_root(emit, stop)
@@ -392,13 +461,15 @@ class FolderSource:
                 updates = self.scan(stop)
                 emit(ChangesReady((ScopeReplaced(ORIGIN_PREFIX, tuple(updates)),)))
                 emit(StatusChanged(synced=True, message=self._watching_message()))
+                self.save_cache()
                 return
 
     def _watching_message(self) -> str:
         return f"watching {len(self._known)} file(s)"
 
     def scan(self, stop: threading.Event | None = None) -> list[OriginUpdate]:
-        """Read every YAML file under the root (in parallel processes for big folders).
+        """Read every YAML file under the root (through the decode cache, in parallel
+        processes for big folders); `save_cache` writes the cache afterwards.
 
         Raises:
             Stopped: `stop` was set before all were read.
@@ -408,10 +479,19 @@ class FolderSource:
         for path in files:
             self._signatures[path] = _signature(path)
         named = [(path, display_path(path, self.root)) for path in files]
+        cache = DecodeCache.open(self._root)
+        contents = read_many(named, stop, cache)
+        self._cache = cache
         return [
-            OriginUpdate(self.origin(path), contents.documents, contents.problems)
-            for path, contents in zip(files, read_many(named, stop), strict=True)
+            OriginUpdate(self.origin(path), file.documents, file.problems)
+            for path, file in zip(files, contents, strict=True)
         ]
+
+    def save_cache(self) -> None:
+        """Write the decode cache of the last full scan (if it changed) and let it go."""
+        cache, self._cache = self._cache, None
+        if cache is not None:
+            cache.save()
 
     def drifted(self) -> set[Path]:
         """Files created, deleted or rewritten since they were last read (by size and mtime)."""

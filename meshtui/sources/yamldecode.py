@@ -4,9 +4,10 @@ Imported by `files` for the loader and the decoding itself, and run as a script
 (`python -P yamldecode.py`, so no part of meshtui is imported) by `files.read_many`,
 which splits a big folder between a few of these processes: YAML decoding is
 CPU-bound and holds the GIL. A worker reads a JSON list of file paths on stdin and
-answers with one `marshal` blob on stdout: for each file, its document bodies and
-its problems as `(severity, message, document, path)`. `marshal` only carries the
-plain types YAML yields here (timestamps stay strings) and is much cheaper than pickle.
+answers with one `marshal` blob on stdout: a list holding, for each file, the `marshal`
+blob of its document bodies and its problems as `(severity, message, document, path)`
+(one blob per file, so that `decodecache` stores it as it came). `marshal` only carries
+the plain types YAML yields here (timestamps stay strings) and is much cheaper than pickle.
 
 Decoding never raises and never lets a document grow without bound: only regular files
 are read, up to `MAX_FILE_BYTES`; a document whose aliases refer to themselves, expand
@@ -364,25 +365,37 @@ def syntax_message(err: yaml.YAMLError) -> str:
 
 
 def worker_main() -> None:
-    """Paths in (JSON on stdin), `marshal.dumps([(bodies, problems), ...])` out."""
+    """Paths in (JSON on stdin), `marshal.dumps([file_blob(decode_file(path)), ...])` out."""
     paths = json.loads(sys.stdin.buffer.read())
-    results = [decode_file(path) for path in paths]
-    try:
-        blob = marshal.dumps(results)
-    except ValueError:  # a body marshal cannot carry: that file alone is the problem
-        blob = marshal.dumps([_marshalled(result) for result in results])
+    blob = marshal.dumps([file_blob(decode_file(path)) for path in paths])
     sys.stdout.buffer.write(blob)
     sys.stdout.buffer.flush()
 
 
-def _marshalled(
-    result: tuple[list[Any], list[DecodedProblem]],
-) -> tuple[list[Any], list[DecodedProblem]]:
+def file_blob(result: tuple[list[Any], list[DecodedProblem]]) -> bytes:
+    """`marshal.dumps(result)`; a body marshal cannot carry makes the file one problem."""
     try:
-        marshal.dumps(result)
+        return marshal.dumps(result)
     except ValueError as err:
-        return [], [("error", f"cannot decode: {err}", 0, "")]
-    return result
+        return marshal.dumps(([], [("error", f"cannot decode: {err}", 0, "")]))
+
+
+def decoder_identity() -> str:
+    """What a decoded result depends on besides the text and this module's code: PyYAML's
+    version, its C loader and libyaml's version when used, and Python's limit on the
+    digits of an integer (past it, an integer is refused with another message)."""
+    libyaml = "none"
+    if Loader.__mro__[1] is not yaml.SafeLoader:
+        try:
+            from yaml._yaml import get_version_string
+
+            libyaml = get_version_string()
+        except ImportError:
+            libyaml = "unknown"
+    return (
+        f"PyYAML {yaml.__version__}, {Loader.__mro__[1].__name__}, libyaml {libyaml},"
+        f" int digits {sys.get_int_max_str_digits()}"
+    )
 
 
 if __name__ == "__main__":

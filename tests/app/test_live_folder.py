@@ -9,6 +9,7 @@ import pytest
 
 import meshtui.sources.files as files_module
 from meshtui.app import MeshtuiApp
+from meshtui.sources import decodecache
 from meshtui.views import RowKey
 from tests.app.harness import (
     SAMPLE,
@@ -127,7 +128,8 @@ async def test_a_big_folder_decoded_by_worker_processes_loads_in_the_app(
 
     monkeypatch.setattr(files_module, "decode_in_workers", recorded)
     monkeypatch.setattr(files_module, "PARALLEL_BYTES", 0)
-    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    monkeypatch.setattr(files_module, "decode_workers", lambda: 2)
+    monkeypatch.setattr(decodecache, "_switched_off", True)  # another test may have cached SEED
     app = folder_app(SEED)
     async with app.run_test(size=(160, 45)) as pilot:
         await loaded(pilot, app)

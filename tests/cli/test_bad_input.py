@@ -203,7 +203,7 @@ def test_ctrl_c_while_workers_decode_takes_them_with_it(
 
     monkeypatch.setattr(files_module, "_start_worker", start)
     monkeypatch.setattr(files_module, "PARALLEL_BYTES", 0)
-    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    monkeypatch.setattr(files_module, "decode_workers", lambda: 2)
     threading.Thread(target=interrupt_once_started, daemon=True).start()
     with pytest.raises(KeyboardInterrupt):
         files_module.load_path(folder)

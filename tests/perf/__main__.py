@@ -4,7 +4,8 @@ Generates (or reuses, from `/tmp/meshtui-perf/<size>`) one synthetic mesh per si
 runs every benchmark on it, then prints one table: size, figure, value, target, met.
 Targets are stated for 10k dataplanes (and change-latency flatness across all sizes run).
 
-* `bench_coldstart`: a. cold start to the first complete frame vs. a PyYAML floor;
+* `bench_coldstart`: a. cold (empty decode cache) and warm start to the first complete frame
+  vs. a PyYAML floor;
   d. peak RSS at the first frame;
 * `bench_rules`: b. merged rules through the engine: first after load, a dataplane
   selected after load (median, p95), all dataplanes, exactness on a sample;

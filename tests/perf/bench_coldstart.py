@@ -1,4 +1,4 @@
-"""Cold start and peak memory of the dashboard on a generated folder (figures a and d).
+"""Cold and warm start and peak memory of the dashboard on a generated folder (figures a and d).
 
 How: the parent takes `time.monotonic()` just before spawning a fresh
 `python -m tests.perf._app_child FOLDER` and the child reports monotonic stamps (one
@@ -12,20 +12,30 @@ is reported beside it) and, on the first run only, how long the
 per-policy affected counts (`app.affected`) took once `2` switched to the policies
 view (they are only computed for the view that shows them).
 
+A cold start (the first start) runs with an empty decode cache: `MESHTUI_CACHE_DIR` is a
+fresh temporary folder for each one. A warm start (a second start on the same folder) runs
+with a cache filled beforehand by `meshtui.sources.files.load_path` in another process,
+which is what any earlier start left there.
+
 The floor: a second fresh `python` that imports PyYAML and runs
 `yaml.load_all(text, Loader=yaml.CSafeLoader)` over every file the app reads, reading
 the files included, timed the same way (spawn to last document). The page cache is
-warm for both (one untimed floor run first). Target: start / floor <= 1.5 at 10k, RSS
-<= 400 MB at 10k. Each figure is the median over the runs (3, or 1 with --quick).
+warm for all of them (one untimed floor run first). Targets at 10k: cold start / floor
+<= 1.5, warm start / floor < 1.0, RSS <= 400 MB. Each figure is the median over the runs
+(3, or 1 with --quick); the runs interleave floor, cold and warm.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -74,8 +84,39 @@ def floor_run(folder: Path) -> tuple[float, int]:
     return float(end) - start, int(documents)
 
 
-def app_run(folder: Path, affected_timeout: float, timeout: float = 1800) -> dict[str, Any]:
-    """One cold start; the child's stamps made relative to just before the spawn."""
+CACHE_DIR_ENV = "MESHTUI_CACHE_DIR"
+"""`meshtui.sources.decodecache.CACHE_DIR_ENV` (not imported: this parent stays light)."""
+
+FILL_CODE = """
+import sys
+from pathlib import Path
+from meshtui.sources.files import load_path
+load_path(Path(sys.argv[1]))
+"""
+
+
+@contextmanager
+def cache_dir() -> Iterator[dict[str, str]]:
+    """The environment of a start with a fresh, empty decode cache folder (removed after)."""
+    directory = tempfile.mkdtemp(prefix="meshtui-perf-cache-")
+    try:
+        yield {**os.environ, CACHE_DIR_ENV: directory}
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def fill_cache(folder: Path, env: Mapping[str, str]) -> int:
+    """Fill the decode cache of `env` for `folder` as any start would; its size in bytes."""
+    subprocess.run([sys.executable, "-c", FILL_CODE, str(folder)], check=True, cwd=REPO, env=env)
+    directory = Path(env[CACHE_DIR_ENV])
+    return sum(path.stat().st_size for path in directory.glob("*.cache"))
+
+
+def app_run(
+    folder: Path, affected_timeout: float, env: Mapping[str, str], timeout: float = 1800
+) -> dict[str, Any]:
+    """One start with `env`'s decode cache; the child's stamps made relative to just
+    before the spawn."""
     start = time.monotonic()
     done = subprocess.run(
         [sys.executable, "-m", "tests.perf._app_child", str(folder), str(affected_timeout)],
@@ -84,6 +125,7 @@ def app_run(folder: Path, affected_timeout: float, timeout: float = 1800) -> dic
         check=False,
         cwd=REPO,
         timeout=timeout,
+        env=env,
     )
     lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
     if not lines:
@@ -107,21 +149,42 @@ def run(size: int, *, quick: bool = False) -> list[Figure]:
     floor_run(folder)  # warm the page cache
     floors: list[float] = []
     starts: list[dict[str, Any]] = []
+    warm_starts: list[dict[str, Any]] = []
     documents = 0
-    for i in range(runs):
-        seconds, documents = floor_run(folder)
-        floors.append(seconds)
-        starts.append(app_run(folder, affected_timeout if i == 0 else 0.0))
+    with cache_dir() as warm_env:
+        cache_bytes = fill_cache(folder, warm_env)
+        for i in range(runs):
+            seconds, documents = floor_run(folder)
+            floors.append(seconds)
+            with cache_dir() as cold_env:
+                starts.append(app_run(folder, affected_timeout if i == 0 else 0.0, cold_env))
+            warm_starts.append(app_run(folder, 0.0, warm_env))
     painted = median([s["painted"] for s in starts])
+    warm = median([s["painted"] for s in warm_starts])
     floor = median(floors)
     first = starts[0]
     problems = int(first["problems"])
     note = f"{first['rows']} rows, {first['resources']} resources, {documents} docs"
+    warm_workers = max(int(s.get("rss_children_kb", 0)) for s in warm_starts)
+    warm_note = (
+        f"cache {cache_bytes / 1e6:.1f} MB; "
+        + ("no decoding worker ran" if not warm_workers else "a decoding worker ran (cache missed)")
+        + ("" if _same_load(first, warm_starts) else "; NOT the cold start's rows/problems")
+    )
     figures = [
         Figure(size, "cold start: python + imports", median([s["imported"] for s in starts]), "s"),
         Figure(size, "cold start: to first complete frame", painted, "s", note=note),
         Figure(size, "YAML floor: CSafeLoader, fresh process", floor, "s"),
         Figure(size, "cold start / YAML floor", painted / floor, "x", at_reference(size, 1.5)),
+        Figure(size, "warm start: to first complete frame", warm, "s", note=warm_note),
+        Figure(size, "warm start / YAML floor", warm / floor, "x", at_reference(size, 1.0)),
+        Figure(
+            size,
+            "peak RSS at first frame, warm start",
+            rss_mb(median([s["rss_kb"] for s in warm_starts])),
+            "MB",
+            at_reference(size, 400),
+        ),
     ]
     affected = first.get("affected")
     figures.append(
@@ -157,6 +220,12 @@ def run(size: int, *, quick: bool = False) -> list[Figure]:
     )
     figures.append(Figure(size, "problems loading the mesh", problems, "", 0, note="must be zero"))
     return figures
+
+
+def _same_load(cold: dict[str, Any], warm: Sequence[dict[str, Any]]) -> bool:
+    """Whether every warm start showed what the cold one did (rows, resources, problems)."""
+    fields = ("rows", "resources", "problems")
+    return all(all(s[f] == cold[f] for f in fields) for s in warm)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -16,6 +16,7 @@ import pytest
 import meshtui.sources.files as files_module
 from meshtui.inventory import OriginUpdate, ScopeReplaced
 from meshtui.sources import ChangesReady, SourceEvent, StatusChanged
+from meshtui.sources.decodecache import loads
 from meshtui.sources.files import FolderSource, parse_text, yaml_files
 
 POLICY = """\
@@ -139,7 +140,7 @@ def test_big_folders_are_decoded_in_worker_processes_with_the_same_result(
     real = files_module.decode_in_workers
     monkeypatch.setattr(files_module, "decode_in_workers", recorded)
     monkeypatch.setattr(files_module, "PARALLEL_BYTES", 0)
-    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    monkeypatch.setattr(files_module, "decode_workers", lambda: 2)
     parallel = files_module.read_many(files)
     assert len(answers) >= 2 and None not in answers, "every chunk was decoded by a worker"
     assert parallel == sequential
@@ -170,10 +171,9 @@ def test_workers_start_while_stderr_has_no_file_descriptor(
     (tmp_path / "a.yaml").write_text(POLICY)
     (tmp_path / "b.yaml").write_text("a: [\n")
     monkeypatch.setattr("sys.stderr", _CapturedStderr())
-    answers = files_module.decode_in_workers(
-        [[str(tmp_path / "a.yaml")], [str(tmp_path / "b.yaml")]]
-    )
-    assert answers[0] is not None and answers[0][0][0][0]["kind"] == "MeshTimeout"
+    blobs = files_module.decode_in_workers([[str(tmp_path / "a.yaml")], [str(tmp_path / "b.yaml")]])
+    answers = [[loads(blob) for blob in chunk or ()] for chunk in blobs]
+    assert answers[0][0] is not None and answers[0][0][0][0]["kind"] == "MeshTimeout"
     assert answers[1] == [
         (
             [],
@@ -201,7 +201,7 @@ def test_a_worker_that_fails_leaves_its_chunk_to_the_caller(
     monkeypatch.setattr(files_module, "_WORKER", crashing)
     assert files_module.decode_in_workers([["x"], ["y"]]) == [None, None]
     monkeypatch.setattr(files_module, "PARALLEL_BYTES", 0)
-    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    monkeypatch.setattr(files_module, "decode_workers", lambda: 2)
     assert files_module.read_many(files) == expected
 
 
@@ -487,7 +487,7 @@ def test_stopping_in_the_middle_of_a_big_load_ends_it_and_its_workers_at_once(
 
     monkeypatch.setattr(files_module, "_start_worker", start)
     monkeypatch.setattr(files_module, "PARALLEL_BYTES", 0)
-    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    monkeypatch.setattr(files_module, "decode_workers", lambda: 2)
     events: list[SourceEvent] = []
     stop = threading.Event()
     source = FolderSource(folder, watch=True)

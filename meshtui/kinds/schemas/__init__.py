@@ -147,10 +147,12 @@ def _features(version: KumaVersion) -> _Features:
     )
 
 
+@cache
 def schemas_for(version: KumaVersion) -> Schemas:
     """The Go types of `version`'s release line (memoised: the same object every call).
 
-    2.10 and 2.11 give exactly the module-level 2.10.11 structs.
+    2.10 and 2.11 give exactly the module-level 2.10.11 structs. Memoised by version too:
+    parsing asks for every document, and working out the features is most of the cost.
     """
     return _build(_features(version))
 
