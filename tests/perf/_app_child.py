@@ -19,7 +19,7 @@ plus `rss_kb` (the peak RSS right after `painted`: `VmHWM` of /proc/self/status,
 from; a benchmark parent holding a big mesh inflated it), `rss_children_kb` (`RUSAGE_CHILDREN`:
 the largest peak of any finished child, e.g. the folder source's decoding workers), the
 live descendants and their current RSS, `rss_end_kb`, the row count and the number of
-problems. It leaves with `os._exit` so no worker thread delays the exit.
+load errors. It leaves with `os._exit` so no worker thread delays the exit.
 """
 
 from __future__ import annotations
@@ -74,7 +74,7 @@ async def run(folder: Path, affected_timeout: float, out: dict[str, Any]) -> Non
         out["rows"] = (
             len(app.dashboard.table.view.rows) if app.dashboard.table.view is not None else 0
         )
-        out["problems"] = len(app.inventory.problems)
+        out["problems"] = sum(p.severity == "error" for p in app.inventory.problems)
         out["resources"] = len(app.inventory.resources)
         out["affected"] = None
         if affected_timeout > 0:
