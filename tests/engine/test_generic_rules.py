@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from meshtui.engine.api import InspectApi
 from meshtui.engine.diff import diff_meshes
 from meshtui.engine.evaluation import MeshEvaluation
 from meshtui.engine.explain import explain_dataplane
@@ -19,6 +20,8 @@ from meshtui.engine.inspect import rules_body, to_json
 from meshtui.engine.matching import select_gateway
 from meshtui.engine.rules import type_rules
 from meshtui.kinds import POLICY_KINDS
+from meshtui.parse import ContextOptions, parse_documents
+from meshtui.sources.files import parse_text
 from meshtui.versions import KumaVersion
 from tests.engine.rules_support import (
     MESH_REF,
@@ -32,6 +35,7 @@ from tests.engine.rules_support import (
     rules,
     to_item,
     types,
+    yaml_text,
 )
 from tests.versions import V2_10, V2_12, V2_14
 
@@ -171,3 +175,16 @@ def test_removing_a_generic_kind_is_a_change_only_for_the_proxies_it_reached() -
     assert [(c.dataplane, c.stopped) for c in diff.changes] == [("dp-2", (f"{OPA} o",))]
     added = diff_meshes(after, before)
     assert [(c.dataplane, c.started) for c in added.changes] == [("dp-2", (f"{OPA} o",))]
+
+
+def test_resources_dataplanes_serves_a_generic_kind_by_its_plural() -> None:
+    docs = [mesh(), DP, dataplane("dp-2", inbounds=[WEB], address="10.0.0.2")]
+    target = {"kind": "Dataplane", "name": "dp-2"}
+    contents = parse_text(yaml_text(*docs, opa("o", HIGH, target)), "input.yaml")
+    result = parse_documents(contents.documents, ContextOptions(version=V2_14))
+    api = InspectApi(result.resources, V2_14)
+    found = api.get("/meshes/m/meshopas/o/_resources/dataplanes")
+    assert found.status == 200
+    assert [item["name"] for item in found.body["items"]] == ["dp-2"]
+    assert api.get("/meshes/m/meshopas/nope/_resources/dataplanes").status == 404
+    assert api.get("/meshes/m/meshbogi/o/_resources/dataplanes").status == 404
