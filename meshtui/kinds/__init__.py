@@ -249,15 +249,19 @@ def is_generic_kind(kind: str) -> bool:
     )
 
 
+_KINDS_AND_PLURALS = (
+    *((kind, info.plural) for kind, info in EVERY_KIND.items()),
+    *((kind, plural) for kind, (plural, _) in LEGACY_POLICIES.items()),
+)
+"""Every Kuma kind a line has or serves as a legacy policy, with its plural."""
+
+
 def misspelt_kind(kind: str) -> str:
     """The Kuma kind that `kind` is a near miss of (at most two letters added, dropped or
     changed, case aside) or the plural of, else ``""``: such a kind is a typo, never a
     generic kind."""
     lowered = kind.lower()
-    for known, info in EVERY_KIND.items():
-        if known != kind and (_within_two(lowered, known.lower()) or lowered == info.plural):
-            return known
-    for known, (plural, _) in LEGACY_POLICIES.items():
+    for known, plural in _KINDS_AND_PLURALS:
         if known != kind and (_within_two(lowered, known.lower()) or lowered == plural):
             return known
     return ""

@@ -78,24 +78,52 @@ def from_kubernetes(
             )
         )
         return None
-    info = kinds_for(cp.version).all.get(kind)
+    unknown = f"unknown kind {kind!r} in {KUMA_API_VERSION}"
+    where = Where(source, candidate.path, prefix + "kind", unknown)
+    info = kind_named(kind, name, body.get("spec"), cp.version, where, problems)
     if info is None:
-        if kind in UNMODELLED_KUMA_KINDS:
-            problems.append(unmodelled_problem(source, candidate.path, kind, name))
-            return None
-        if kind in EVERY_KIND:
-            problems.append(too_new_problem(source, candidate.path, kind, name, cp.version))
-            return None
-        reason = not_generic(kind, body.get("spec"))
-        if reason:
-            problems.append(
-                field_problem(
-                    source, prefix + "kind", f"unknown kind {kind!r} in {KUMA_API_VERSION}{reason}"
-                )
-            )
-            return None
-        info = generic_kind(kind)
+        return None
     return _kube_resource(candidate, info, name, metadata, cp, problems)
+
+
+@dataclass(frozen=True, slots=True)
+class Where:
+    """Where a document names its kind, for the problems `kind_named` reports."""
+
+    source: SourceRef
+    path: str
+    """The document's path in its file (`items[3]` of a list), `""` for a whole document."""
+    field: str
+    """The field that names the kind (`kind`, `type`)."""
+    unknown: str
+    """The words a problem about an unknown kind starts with."""
+
+
+def kind_named(
+    kind: str,
+    name: str,
+    spec: Any,
+    version: KumaVersion,
+    where: Where,
+    problems: list[Problem],
+) -> KindInfo | None:
+    """The kind `kind` of `version`'s line, else a generic policy kind (when `spec` has the
+    targetRef shape); otherwise `None` and the problem that says why: a kind meshtui leaves
+    aside, one a later line added, or an unknown one (`fields.not_generic`)."""
+    info = kinds_for(version).all.get(kind)
+    if info is not None:
+        return info
+    if kind in UNMODELLED_KUMA_KINDS:
+        problems.append(unmodelled_problem(where.source, where.path, kind, name))
+        return None
+    if kind in EVERY_KIND:
+        problems.append(too_new_problem(where.source, where.path, kind, name, version))
+        return None
+    reason = not_generic(kind, spec)
+    if reason:
+        problems.append(field_problem(where.source, where.field, where.unknown + reason))
+        return None
+    return generic_kind(kind)
 
 
 def too_new_problem(

@@ -6,12 +6,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from meshtui.kinds import (
-    EVERY_KIND,
     LEGACY_POLICIES,
-    UNMODELLED_KUMA_KINDS,
     KindInfo,
-    generic_kind,
-    kinds_for,
 )
 from meshtui.kinds.gojson import describe_value
 from meshtui.model import (
@@ -29,12 +25,11 @@ from meshtui.parse.fields import (
     field_problem,
     generic_problems,
     located_problems,
-    not_generic,
     proto_numbers,
     spec_type,
     string_map,
 )
-from meshtui.parse.kubernetes import too_new_problem, unmodelled_problem
+from meshtui.parse.kubernetes import Where, kind_named
 from meshtui.parse.policy_rules import deprecations, support_problems
 from meshtui.versions import KumaVersion
 
@@ -120,23 +115,13 @@ def _kind(
     version: KumaVersion,
 ) -> KindInfo | None:
     """The kind of a Universal resource: one of the line's, or a generic policy kind."""
-    if isinstance(kind, str):
-        info = kinds_for(version).all.get(kind)
-        if info is not None:
-            return info
+    unknown = f"unknown resource type {kind!r}"
+    if not isinstance(kind, str):
+        problems.append(field_problem(source, "type", unknown))
+        return None
     shown = name if isinstance(name, str) else ""
-    if isinstance(kind, str) and kind in UNMODELLED_KUMA_KINDS:
-        problems.append(unmodelled_problem(source, "", kind, shown))
-    elif isinstance(kind, str) and kind in EVERY_KIND:
-        problems.append(too_new_problem(source, "", kind, shown, version))
-    elif isinstance(kind, str):
-        reason = not_generic(kind, body.get("spec"))
-        if not reason:
-            return generic_kind(kind)
-        problems.append(field_problem(source, "type", f"unknown resource type {kind!r}{reason}"))
-    else:
-        problems.append(field_problem(source, "type", f"unknown resource type {kind!r}"))
-    return None
+    where = Where(source, "", "type", unknown)
+    return kind_named(kind, shown, body.get("spec"), version, where, problems)
 
 
 def legacy_universal(source: SourceRef, body: Mapping[str, Any]) -> Resource | None:
