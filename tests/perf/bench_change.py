@@ -35,6 +35,7 @@ from tests.perf.common import (
     at_reference,
     bench_args,
     describe_error,
+    extremes,
     load_inventory,
     machine,
     median,
@@ -233,17 +234,13 @@ def run(size: int, *, quick: bool = False) -> list[Figure]:
 
 def flatness(figures: Sequence[Figure]) -> list[Figure]:
     """Largest over smallest change-latency median across the sizes run (target <= 1.5)."""
-    medians = {
-        f.size: f.value
-        for f in figures
-        if f.name == "change latency: median" and f.value is not None
-    }
-    if len(medians) < 2:
+    found = extremes(figures, "change latency: median")
+    if found is None:
         return []
-    smallest, largest = min(medians), max(medians)
-    ratio = medians[largest] / medians[smallest]
-    note = f"median at {largest:,} / at {smallest:,}"
-    return [Figure(0, "change latency: flatness", ratio, "x", 1.5, note)]
+    smallest, largest = found
+    assert smallest.value is not None and largest.value is not None
+    note = f"median at {largest.size:,} / at {smallest.size:,}"
+    return [Figure(0, "change latency: flatness", largest.value / smallest.value, "x", 1.5, note)]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

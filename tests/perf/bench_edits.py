@@ -45,6 +45,7 @@ from tests.perf.common import (
     Figure,
     at_reference,
     bench_args,
+    extremes,
     load_engine_input,
     machine,
     median,
@@ -337,22 +338,19 @@ def run(size: int, *, quick: bool = False) -> list[Figure]:
 
 def flatness(figures: Sequence[Figure]) -> list[Figure]:
     """Largest over smallest engine edit median across the sizes run (target <= 1.5)."""
-    medians = {
-        f.size: f.value
-        for f in figures
-        if f.name == "edit -> panes, engine part: median" and f.value is not None
-    }
-    if len(medians) < 2:
+    found = extremes(figures, "edit -> panes, engine part: median")
+    if found is None:
         return []
-    smallest, largest = min(medians), max(medians)
-    ratio = medians[largest] / medians[smallest]
-    note = f"median at {largest:,} / at {smallest:,}"
-    added = medians[largest] - medians[smallest]
+    smallest, largest = found
+    assert smallest.value is not None and largest.value is not None
+    ratio = largest.value / smallest.value
+    note = f"median at {largest.size:,} / at {smallest.size:,}"
+    added = largest.value - smallest.value
     return [
         Figure(0, "edit -> panes, engine part: flatness", ratio, "x", 1.5, note),
         Figure(0, "edit -> panes, engine part: added", added, "ms", None,
-               f"median at {largest:,} minus at {smallest:,}: what the engine adds to an"
-               " edit's latency as the mesh grows"),
+               f"median at {largest.size:,} minus at {smallest.size:,}: what the engine adds"
+               " to an edit's latency as the mesh grows"),
     ]  # fmt: skip
 
 

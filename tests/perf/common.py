@@ -206,6 +206,15 @@ def median(values: Sequence[float]) -> float:
     return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
 
 
+def extremes(figures: Sequence[Figure], name: str) -> tuple[Figure, Figure] | None:
+    """The figure `name` at the smallest and at the largest size run (None: under two sizes),
+    for a flatness ratio."""
+    found = {f.size: f for f in figures if f.name == name and f.value is not None}
+    if len(found) < 2:
+        return None
+    return found[min(found)], found[max(found)]
+
+
 def rss_mb(maxrss_kb: float) -> float:
     """`ru_maxrss` (KiB on Linux) in MB."""
     return maxrss_kb * 1024 / 1e6
