@@ -19,6 +19,7 @@ from meshtui.engine.inspect import rules_body, to_json
 from meshtui.parse import ContextOptions, parse_documents
 from meshtui.sources.files import parse_text
 from meshtui.versions import KumaVersion
+from tests.engine.matching_support import universal_policy
 from tests.versions import V2_10
 
 Json = Any
@@ -76,11 +77,8 @@ def policy(
     labels: Mapping[str, str] | None = None,
     mesh_name: str = MESH,
 ) -> Doc:
-    """A Universal policy (body under `spec`)."""
-    out: Doc = {"type": kind, "mesh": mesh_name, "name": name, "spec": dict(spec)}
-    if labels is not None:
-        out["labels"] = dict(labels)
-    return out
+    """A Universal policy (body under `spec`), in mesh `m` unless told."""
+    return universal_policy(kind, name, spec, labels, mesh=mesh_name)
 
 
 def resource(
