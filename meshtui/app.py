@@ -172,8 +172,14 @@ class MeshtuiApp(ControlPlaneFollowing):
         self.snapshot = replace(self.snapshot, **changes)
         if time.monotonic() > self._first_load_until:
             self._first_load.close()
-        if not self._stop.is_set():
+        if self._routing:
             self.dashboard.show_snapshot(self.snapshot, diff)
+
+    @property
+    def _routing(self) -> bool:
+        """Whether results still go to the dashboard: not once quitting began, by a key
+        (`exit`) or by Textual shutting the app down (its screens' widgets go first)."""
+        return self.is_running and not self._stop.is_set()
 
     # ------------------------------------------------------------------ the source
 
@@ -295,7 +301,7 @@ class MeshtuiApp(ControlPlaneFollowing):
         self.post_message(DetailReady(build_detail(request)))
 
     def on_detail_ready(self, message: DetailReady) -> None:
-        if not self._stop.is_set():
+        if self._routing:
             self.dashboard.detail_built(message.built)
 
     # ------------------------------------------------------------------ failures
@@ -303,7 +309,7 @@ class MeshtuiApp(ControlPlaneFollowing):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """Every worker's failure: said, listed with the problems, and survived."""
         worker = event.worker
-        if event.state != WorkerState.ERROR or self._stop.is_set():
+        if event.state != WorkerState.ERROR or not self._routing:
             return
         error = worker.error
         text = f"{worker.description} failed: {type(error).__name__}: {error}"

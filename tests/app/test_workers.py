@@ -19,6 +19,7 @@ from meshtui.parse import ContextOptions
 from meshtui.present.detail import DetailBuilt, DetailRequest, build_detail
 from meshtui.sources import Emit
 from meshtui.views import ProblemRow
+from meshtui.widgets.header import StatusHeader
 from tests.app.harness import (
     DEMO,
     SAMPLE,
@@ -218,3 +219,19 @@ async def test_thirty_presses_of_j_build_only_the_last_detail(
         assert built[1:] == [dataplane("app-30.team")], "one build, for the row the key stopped on"
         view = app.dashboard.detail.view
         assert view is not None and view.title.startswith("app-30 ")
+
+
+async def test_a_result_arriving_while_textual_shuts_the_app_down_is_not_shown(
+    tmp_path: Path,
+) -> None:
+    """Textual's shutdown first marks the app not running, then removes the screens'
+    widgets, and only then unmounts the app (where meshtui stops its workers): a result
+    that arrives in between is kept in the snapshot and not handed to the dashboard."""
+    app = folder_app(seed_copy(tmp_path), watch=False)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await wait_for(pilot, lambda: app.evaluation is not None)
+        header = app.dashboard.query_one(StatusHeader)
+        app._running = False  # the first step of App._shutdown
+        await header.remove()  # what its pruning of the screens does next
+        app._publish(status="arrived late")
+        assert app.snapshot.status == "arrived late"
